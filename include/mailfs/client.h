@@ -1,0 +1,221 @@
+/*
+ * libmailfs: an IMAP client connection.
+ *
+ * A struct mailfs_client is one connection to one IMAP server: TCP, TLS
+ * (implicit or STARTTLS, verified by default), authentication, and a
+ * pipelined command engine.  Commands are declared in <mailfs/commands.h>.
+ *
+ * Threads: a client is not thread-safe.  Distinct clients may be used from
+ * distinct threads at the same time; one client must be used by one thread
+ * at a time (callers that share one lock it).  Callbacks run on the thread
+ * that is inside a library call on that client.
+ *
+ * Errors: see <mailfs/error.h>.  mailfs_client_error() describes the most
+ * recent failure on the client.
+ *
+ * RFC 3501 (IMAP4rev1), RFC 9051 (IMAP4rev2), RFC 2595 and RFC 8314 (TLS),
+ * RFC 4959 (SASL-IR), RFC 4616 (PLAIN), RFC 7888 (LITERAL+).
+ */
+#ifndef MAILFS_CLIENT_H
+#define MAILFS_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mailfs/error.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct mailfs_client;
+struct mailfs_uidset;
+struct mailfs_msg;
+
+enum mailfs_security {
+	MAILFS_SEC_IMPLICIT_TLS = 0,	/* imaps://, TLS from the first byte */
+	MAILFS_SEC_STARTTLS,		/* imap://, STARTTLS required before login */
+	/*
+	 * No TLS at all.  Credentials travel in the clear: only for tests on
+	 * loopback.  The filesystem refuses it for any other address.
+	 */
+	MAILFS_SEC_PLAINTEXT_INSECURE
+};
+
+enum mailfs_trace_dir {
+	MAILFS_TRACE_SEND,	/* a line the client sent (secrets masked) */
+	MAILFS_TRACE_RECV,	/* a line the server sent (literals summarised) */
+	MAILFS_TRACE_INFO	/* a remark of the library's (state changes, TLS) */
+};
+
+/*
+ * Called for every protocol line when set.  line is not NUL-terminated,
+ * has no CRLF, and is valid only during the call.  Passwords and SASL
+ * responses are replaced by "***" before the callback sees them.
+ */
+typedef void mailfs_trace_fn(void *ctx, enum mailfs_trace_dir dir,
+    const char *line, size_t len);
+
+/*
+ * Data the server sends on its own (RFC 3501 5.2, 7.4): it updates the
+ * selected mailbox's state (mailfs_client_mailbox()) and is then passed
+ * here.  A FETCH response that answers a UID FETCH in flight goes to that
+ * command's handlers instead.  Each member may be NULL.
+ */
+struct mailfs_unilateral {
+	void (*exists)(void *ctx, uint32_t exists);
+	void (*expunge)(void *ctx, uint32_t seq);
+	/* VANISHED (QRESYNC); earlier is 1 for VANISHED (EARLIER). */
+	void (*vanished)(void *ctx, const struct mailfs_uidset *uids, int earlier);
+	/* A FETCH nobody asked for: typically a flag change by another client. */
+	void (*fetch)(void *ctx, const struct mailfs_msg *msg);
+	/* An [ALERT] text, which RFC 3501 says must be shown to the user. */
+	void (*alert)(void *ctx, const char *text);
+	void *ctx;
+};
+
+/*
+ * How to reach the server, and the limits that protect the client from it.
+ * A zero member takes the default named beside it.  mailfs_client_new()
+ * copies everything; the caller's struct and strings may go afterwards.
+ */
+struct mailfs_params {
+	const char *host;		/* required; a name or an address */
+	const char *port;		/* NULL: "993" for implicit TLS, else "143" */
+	enum mailfs_security security;
+	const char *ca_file;		/* NULL: the system's trust store */
+	int connect_timeout_ms;		/* 0: 30000 */
+	int io_timeout_ms;		/* 0: 30000; a reply that takes longer fails */
+	size_t max_line;		/* 0: 4 MiB, the longest response line */
+	size_t max_literal;		/* 0: 64 MiB, the largest literal kept in memory */
+	uint64_t max_body;		/* 0: 2 GiB, the largest literal streamed to a handler */
+	unsigned max_depth;		/* 0: 16, the deepest parenthesised nesting */
+	unsigned pipeline_depth;	/* 0: 64 commands in flight at once */
+	mailfs_trace_fn *trace;		/* NULL: no trace */
+	void *trace_ctx;
+	const struct mailfs_unilateral *unilateral; /* copied; NULL: none */
+};
+
+/*
+ * Capabilities the library knows by name (RFC 3501 7.2.1 and extensions).
+ * Others are still visible through mailfs_client_has_capability().
+ */
+#define MAILFS_CAP_IMAP4REV1	(1u << 0)
+#define MAILFS_CAP_IMAP4REV2	(1u << 1)
+#define MAILFS_CAP_STARTTLS	(1u << 2)
+#define MAILFS_CAP_LOGINDISABLED (1u << 3)
+#define MAILFS_CAP_AUTH_PLAIN	(1u << 4)
+#define MAILFS_CAP_SASL_IR	(1u << 5)
+#define MAILFS_CAP_LITERAL_PLUS	(1u << 6)
+#define MAILFS_CAP_LITERAL_MINUS (1u << 7)
+#define MAILFS_CAP_IDLE		(1u << 8)
+#define MAILFS_CAP_UIDPLUS	(1u << 9)
+#define MAILFS_CAP_MOVE		(1u << 10)
+#define MAILFS_CAP_CONDSTORE	(1u << 11)
+#define MAILFS_CAP_QRESYNC	(1u << 12)
+#define MAILFS_CAP_ENABLE	(1u << 13)
+#define MAILFS_CAP_SPECIAL_USE	(1u << 14)
+#define MAILFS_CAP_LIST_EXTENDED (1u << 15)
+#define MAILFS_CAP_LIST_STATUS	(1u << 16)
+#define MAILFS_CAP_NAMESPACE	(1u << 17)
+#define MAILFS_CAP_QUOTA	(1u << 18)
+#define MAILFS_CAP_ID		(1u << 19)
+#define MAILFS_CAP_ESEARCH	(1u << 20)
+#define MAILFS_CAP_UNSELECT	(1u << 21)
+#define MAILFS_CAP_BINARY	(1u << 22)
+#define MAILFS_CAP_CREATE_SPECIAL_USE (1u << 23)
+
+enum mailfs_client_state {
+	MAILFS_STATE_DISCONNECTED = 0,
+	MAILFS_STATE_NOT_AUTHENTICATED,
+	MAILFS_STATE_AUTHENTICATED,
+	MAILFS_STATE_SELECTED,
+	MAILFS_STATE_LOGOUT
+};
+
+/*
+ * The selected mailbox as the client knows it, kept current by SELECT's
+ * answers and by unilateral EXISTS, EXPUNGE and VANISHED.
+ */
+struct mailfs_mailbox_state {
+	const char *name;		/* UTF-8, as given to mailfs_select() */
+	uint32_t exists;
+	uint32_t uidvalidity;
+	uint32_t uidnext;		/* 0 when the server did not say */
+	uint64_t highestmodseq;		/* 0: no CONDSTORE for this mailbox */
+	int read_only;
+	const char *flags;		/* the FLAGS list, space-separated */
+	/* PERMANENTFLAGS, space-separated; contains "\*" when new keywords may be stored */
+	const char *permanent_flags;
+};
+
+/*
+ * Allocates a client; does no I/O.  Returns NULL only when out of memory
+ * or when params->host is NULL (errno is set to ENOMEM or EINVAL).
+ * Free with mailfs_client_free().
+ */
+struct mailfs_client *mailfs_client_new(const struct mailfs_params *params);
+
+/*
+ * Cancels every command still in flight (their handlers' done callbacks
+ * fire with MAILFS_ERR_CLOSED), closes the connection without LOGOUT, frees
+ * the client and sets *client to NULL.  NULL and *NULL are accepted.
+ */
+void mailfs_client_free(struct mailfs_client **client);
+
+/*
+ * Connects, verifies TLS, reads the greeting and learns the capabilities;
+ * with MAILFS_SEC_STARTTLS it negotiates TLS before returning and refuses
+ * (MAILFS_ERR_NO_STARTTLS) when the server does not offer it, sending
+ * nothing more.  A PREAUTH greeting leaves the client authenticated.
+ */
+int mailfs_client_connect(struct mailfs_client *client);
+
+/*
+ * Authenticates: AUTHENTICATE PLAIN (with SASL-IR when offered) when the
+ * server offers it, else LOGIN.  Refuses with MAILFS_ERR_LOGINDISABLED when
+ * the server says LOGINDISABLED, and with MAILFS_ERR_USAGE when the
+ * connection is not protected by TLS and security is not
+ * MAILFS_SEC_PLAINTEXT_INSECURE.  A rejected password is MAILFS_ERR_AUTH.
+ * The password is not kept after the call.
+ */
+int mailfs_client_login(struct mailfs_client *client, const char *user,
+    const char *password);
+
+/* Sends LOGOUT, waits for the answer (bounded by the I/O timeout), closes. */
+int mailfs_client_logout(struct mailfs_client *client);
+
+/* Closes the connection at once; commands in flight complete with MAILFS_ERR_CLOSED. */
+void mailfs_client_disconnect(struct mailfs_client *client);
+
+enum mailfs_client_state mailfs_client_state(const struct mailfs_client *client);
+
+/* The MAILFS_CAP_* bits of the current capability list. */
+unsigned mailfs_client_capabilities(const struct mailfs_client *client);
+
+/* 1 when the server announced the capability NAME (case-insensitive), else 0. */
+int mailfs_client_has_capability(const struct mailfs_client *client,
+    const char *name);
+
+/* 1 when ENABLE CONDSTORE or QRESYNC succeeded (or a CONDSTORE command enabled it). */
+int mailfs_client_condstore_enabled(const struct mailfs_client *client);
+int mailfs_client_qresync_enabled(const struct mailfs_client *client);
+
+/* The hierarchy delimiter learnt from LIST, or 0 before any LIST or when NIL. */
+char mailfs_client_delimiter(const struct mailfs_client *client);
+
+/*
+ * The selected mailbox, or NULL when none is selected.  Owned by the
+ * client; valid until the next call on the client.
+ */
+const struct mailfs_mailbox_state *mailfs_client_mailbox(
+    const struct mailfs_client *client);
+
+/* The last error.  Owned by the client; never NULL. */
+const struct mailfs_error *mailfs_client_error(const struct mailfs_client *client);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
