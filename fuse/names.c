@@ -1,0 +1,186 @@
+/*
+ * Folder names and message UIDs to path components and back.  See names.h
+ * for the escaping rules; every server name that reaches the kernel goes
+ * through names_encode().
+ *
+ * RFC 3501 5.1 (mailbox naming, hierarchy delimiter, INBOX).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "names.h"
+
+static int
+is_msg_name(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len != NAMES_MSG_LEN || memcmp(s + 10, ".eml", 4) != 0)
+		return 0;
+	for (i = 0; i < 10; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+static int
+put(char *out, size_t *o, const char *s, size_t n)
+{
+	if (*o + n > NAMES_COMPONENT_MAX)
+		return -1;
+	memcpy(out + *o, s, n);
+	*o += n;
+	return 0;
+}
+
+int
+names_encode(const char *level, size_t len, char out[NAMES_COMPONENT_MAX + 1])
+{
+	size_t i, o = 0;
+	int r = 0;
+
+	if (len == 0 || memchr(level, '\0', len) != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (len == 1 && level[0] == '.')
+		r = put(out, &o, "%2E", 3);
+	else if (len == 2 && level[0] == '.' && level[1] == '.')
+		r = put(out, &o, "%2E%2E", 6);
+	else if (is_msg_name(level, len)) {
+		/* Keep it apart from the message files beside it. */
+		r = put(out, &o, level, 10) == -1 ? -1 :
+		    put(out, &o, "%2Eeml", 6);
+	} else {
+		for (i = 0; i < len && r == 0; i++) {
+			if (level[i] == '%')
+				r = put(out, &o, "%25", 3);
+			else if (level[i] == '/')
+				r = put(out, &o, "%2F", 3);
+			else
+				r = put(out, &o, level + i, 1);
+		}
+	}
+	if (r == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+int
+names_decode(const char *comp, char *out, size_t outsize)
+{
+	char check[NAMES_COMPONENT_MAX + 1];
+	size_t i, o = 0, len = strlen(comp);
+	char c;
+
+	for (i = 0; i < len; i++) {
+		c = comp[i];
+		if (c == '%') {
+			if (i + 2 >= len || comp[i + 1] != '2')
+				goto invalid;
+			switch (comp[i + 2]) {
+			case '5':
+				c = '%';
+				break;
+			case 'F':
+				c = '/';
+				break;
+			case 'E':
+				c = '.';
+				break;
+			default:
+				goto invalid;
+			}
+			i += 2;
+		}
+		if (o + 1 >= outsize) {
+			errno = ENAMETOOLONG;
+			return -1;
+		}
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	/* Only the canonical spelling of a name is accepted: one name, one path. */
+	if (names_encode(out, o, check) == -1 || strcmp(check, comp) != 0)
+		goto invalid;
+	return 0;
+invalid:
+	errno = EINVAL;
+	return -1;
+}
+
+void
+names_free(char **comps, size_t n)
+{
+	size_t i;
+
+	if (comps == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(comps[i]);
+	free(comps);
+}
+
+int
+names_split(const char *mailbox, char delim, char ***comps_r, size_t *n_r)
+{
+	char buf[NAMES_COMPONENT_MAX + 1], **comps = NULL, **tmp;
+	const char *p = mailbox, *end;
+	size_t n = 0, len;
+	int saved;
+
+	for (;;) {
+		end = delim != '\0' ? strchr(p, delim) : NULL;
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (n == 0 && len == 5 && strncasecmp(p, "INBOX", 5) == 0)
+			memcpy(buf, "INBOX", 6);
+		else if (names_encode(p, len, buf) == -1)
+			goto fail;
+		tmp = realloc(comps, (n + 1) * sizeof(*comps));
+		if (tmp == NULL)
+			goto fail;
+		comps = tmp;
+		if ((comps[n] = strdup(buf)) == NULL)
+			goto fail;
+		n++;
+		if (end == NULL)
+			break;
+		p = end + 1;
+	}
+	*comps_r = comps;
+	*n_r = n;
+	return 0;
+fail:
+	saved = errno;
+	names_free(comps, n);
+	errno = saved;
+	return -1;
+}
+
+void
+names_msg(uint32_t uid, char *out)
+{
+	snprintf(out, NAMES_MSG_LEN + 1, "%010u.eml", (unsigned)uid);
+}
+
+int
+names_msg_uid(const char *name, uint32_t *uid_r)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	if (strlen(name) != NAMES_MSG_LEN || !is_msg_name(name, NAMES_MSG_LEN))
+		return -1;
+	for (i = 0; i < 10; i++)
+		v = v * 10 + (uint64_t)(name[i] - '0');
+	if (v == 0 || v > UINT32_MAX)
+		return -1;
+	*uid_r = (uint32_t)v;
+	return 0;
+}
