@@ -500,7 +500,7 @@ engine_fail_all(struct mailfs_client *c, const struct mailfs_error *why)
 	if (err.kind == MAILFS_ERR_CLOSED && c->bye)
 		snprintf(err.msg, sizeof(err.msg),
 		    "the server closed the connection: %s", c->bye_text);
-	engine_trace(c, MAILFS_TRACE_INFO, "connection lost: %s", err.msg);
+	engine_trace(c, MAILFS_TRACE_INFO, "connection closed: %s", err.msg);
 	for (p = &c->queue; (cmd = *p) != NULL;) {
 		if (cmd->phase != CMD_PHASE_DONE) {
 			cmd->err = err;

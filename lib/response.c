@@ -415,9 +415,10 @@ parse_fetch(struct mailfs_client *c, uint32_t seq, const struct imap_arg *list,
 		}
 		/* Items we did not ask for are skipped whatever their form. */
 	}
+	/* A command that did not ask for FETCH data leaves it to the unilateral handler. */
 	if (cmd != NULL && cmd->handlers.fetch != NULL)
 		cmd->handlers.fetch(cmd->handlers.ctx, &msg);
-	else if (cmd == NULL && c->unilateral.fetch != NULL)
+	else if (c->unilateral.fetch != NULL)
 		c->unilateral.fetch(c->unilateral.ctx, &msg);
 	return 0;
 }
