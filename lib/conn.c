@@ -432,6 +432,8 @@ tls_reason(char *buf, size_t len)
 
 	if ((e = ERR_peek_error()) == 0) {
 		snprintf(buf, len, "unknown error");
+	} else if (ERR_SYSTEM_ERROR(e)) {
+		snprintf(buf, len, "%s", strerror(ERR_GET_REASON(e)));
 	} else if ((reason = ERR_reason_error_string(e)) != NULL) {
 		snprintf(buf, len, "%s", reason);
 	} else {
