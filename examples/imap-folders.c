@@ -28,10 +28,10 @@
 #include <mailfs/mailfs.h>
 
 #define PASSWORD_MAX	1024
-#define FOLDERS_MAX	100000	/* a bound on what the server may make us keep */
+#define FOLDERS_MAX	100000	/* the most folders the server makes us keep */
 
 struct folder {
-	char *name;		/* UTF-8; the raw name when it was not valid mUTF-7 */
+	char *name;		/* UTF-8, or the raw name if not valid mUTF-7 */
 	int decoded;		/* name is the UTF-8 name */
 	int selectable;
 	int has_count;
@@ -124,7 +124,7 @@ password_from_tty(const char *user, const char *host, char *buf, size_t size)
 	int ok;
 
 	if ((tty = fopen("/dev/tty", "r+")) == NULL)
-		fail("no terminal to ask for the password on; use -p PASSWORD_FILE");
+		fail("no terminal for the password; use -p PASSWORD_FILE");
 	if (tcgetattr(fileno(tty), &old) == -1)
 		fail("/dev/tty: %s", strerror(errno));
 	noecho = old;
@@ -181,7 +181,8 @@ on_list(void *ctx, const struct mailfs_list_entry *e)
 		fs->nomem = 1;
 		return;
 	}
-	f->selectable = !(e->attrs & (MAILFS_MBX_NOSELECT | MAILFS_MBX_NONEXISTENT));
+	f->selectable = !(e->attrs &
+	    (MAILFS_MBX_NOSELECT | MAILFS_MBX_NONEXISTENT));
 	fs->n++;
 }
 
@@ -202,7 +203,10 @@ static int
 folder_cmp(const void *a, const void *b)
 {
 	const struct folder *fa = a, *fb = b;
-	int ia = strcmp(fa->name, "INBOX") == 0, ib = strcmp(fb->name, "INBOX") == 0;
+	int ia, ib;
+
+	ia = strcmp(fa->name, "INBOX") == 0;
+	ib = strcmp(fb->name, "INBOX") == 0;
 
 	if (ia != ib)
 		return ib - ia;
@@ -294,12 +298,14 @@ main(int argc, char *argv[])
 		fail("%s: %s", argv[optind],
 		    errno == EINVAL && why != NULL ? why : strerror(errno));
 	if (url.user == NULL)
-		fail("%s: the URL names no user (imaps://USER@HOST)", argv[optind]);
+		fail("%s: the URL names no user (imaps://USER@HOST)",
+		    argv[optind]);
 
 	if (password_file != NULL)
 		password_from_file(password_file, password, sizeof(password));
 	else
-		password_from_tty(url.user, url.host, password, sizeof(password));
+		password_from_tty(url.user, url.host, password,
+		    sizeof(password));
 
 	memset(&params, 0, sizeof(params));
 	params.host = url.host;
@@ -342,7 +348,7 @@ main(int argc, char *argv[])
 			    fs.v[i].name);
 		else
 			printf("%8s  %s%s\n", "-", fs.v[i].name,
-			    fs.v[i].decoded ? "" : " (name not valid modified UTF-7)");
+			    fs.v[i].decoded ? "" : " (invalid mUTF-7)");
 	}
 	if (fflush(stdout) == EOF || ferror(stdout))
 		fail("stdout: %s", strerror(errno));

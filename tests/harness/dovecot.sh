@@ -148,6 +148,9 @@ write_config()
 {
 	dir=$1 imap_port=$2 imaps_port=$3 starttls=$4 quota=$5 \
 	    login_user=$6 internal_user=$7
+	internal_group_setting=
+	# Unprivileged, Dovecot cannot give its sockets to group "dovecot".
+	[ "$(id -u)" = 0 ] || internal_group_setting="default_internal_group = $(id -gn)"
 
 	if [ "$starttls" = yes ]; then
 		ssl_settings="ssl = required
@@ -184,6 +187,7 @@ protocols = imap
 shutdown_clients = yes
 default_login_user = $login_user
 default_internal_user = $internal_user
+$internal_group_setting
 first_valid_uid = 1
 first_valid_gid = 1
 mail_location = maildir:$dir/mail

@@ -36,7 +36,7 @@ struct testenv_slot {
 	int used;
 	pid_t owner;
 	char script[PATH_MAX];	/* dovecot.sh */
-	char top[256];		/* the temporary directory; DIR is top/dovecot */
+	char top[256];		/* the temp directory; DIR is top/dovecot */
 };
 
 static struct testenv_slot slots[TESTENV_MAX];
@@ -171,7 +171,8 @@ run_start(struct testenv *env, const char *script, const char *dir,
 	argv[argc++] = "start";
 	argv[argc++] = (char *)dir;
 	if (options != NULL) {
-		if (copy_str(opts, sizeof(opts), options, strlen(options)) == -1) {
+		if (copy_str(opts, sizeof(opts), options,
+		    strlen(options)) == -1) {
 			fprintf(stderr, "testenv: options too long\n");
 			return -1;
 		}
@@ -271,7 +272,8 @@ testenv_start(struct testenv *env, const char *options)
 		return -1;
 	}
 	if (access(s->script, R_OK) == -1) {
-		fprintf(stderr, "testenv: %s: %s\n", s->script, strerror(errno));
+		fprintf(stderr, "testenv: %s: %s\n", s->script,
+		    strerror(errno));
 		return -1;
 	}
 	if (mkdtemp(s->top) == NULL) {
@@ -314,7 +316,8 @@ testenv_stop(struct testenv *env)
 		return;
 	for (i = 0; i < TESTENV_MAX; i++) {
 		len = strlen(slots[i].top);
-		if (slots[i].used && strncmp(env->dir, slots[i].top, len) == 0 &&
+		if (slots[i].used &&
+		    strncmp(env->dir, slots[i].top, len) == 0 &&
 		    env->dir[len] == '/')
 			slot_cleanup(&slots[i]);
 	}
