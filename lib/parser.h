@@ -130,7 +130,10 @@ enum imap_parse_result {
 enum imap_parse_result imap_parser_feed(struct imap_parser *parser,
     const char *data, size_t len, size_t *consumed_r);
 
-/* The completed response, owned by the parser until the next reset. */
+/*
+ * The completed response, owned by the parser until the next reset; NULL
+ * unless the last feed returned DONE.
+ */
 const struct imap_response *imap_parser_response(const struct imap_parser *parser);
 
 /* Frees the current response and any error; ready for the next. */
@@ -142,7 +145,8 @@ const char *imap_parser_error(const struct imap_parser *parser);
 /*
  * Parses text that holds arguments only (no literals, no CRLF), such as
  * the arguments of a response code ("(\Seen \*)" or "3 1:4 7:10").
- * Returns 0 and fills *args_r/*nargs_r (free with imap_args_free()), or -1.
+ * Returns 0 and fills *args_r and *nargs_r (free with imap_args_free()),
+ * or -1.  A literal in the text is an error.
  */
 int imap_parse_args(const char *text, size_t len,
     const struct imap_parser_limits *limits, struct imap_arg **args_r,
