@@ -1,0 +1,601 @@
+/*
+ * A folder's message list (see folder.h): a full listing with one
+ * UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE), then deltas with
+ * UID FETCH 1:* (...) (CHANGEDSINCE m VANISHED) under QRESYNC, or
+ * (CHANGEDSINCE m) and a count check under CONDSTORE alone.
+ *
+ * RFC 3501 6.4.8 and 7.4.2 (UID FETCH), RFC 7162 3.1.4 (CHANGEDSINCE),
+ * 3.2.6 (VANISHED), RFC 4549 4.3 (resynchronisation by UID).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <mailfs/commands.h>
+
+#include "cache.h"
+#include "errmap.h"
+#include "folder.h"
+#include "inode.h"
+#include "log.h"
+#include "pool.h"
+
+/* spare bits of a struct msg while it is collected */
+#define SPARE_HAS_ATTRS	1u	/* SIZE and INTERNALDATE were present */
+
+static const struct {
+	const char *name;
+	uint16_t bit;
+} sysflags[] = {
+	{ "\\Seen", FLAG_SEEN },
+	{ "\\Answered", FLAG_ANSWERED },
+	{ "\\Flagged", FLAG_FLAGGED },
+	{ "\\Deleted", FLAG_DELETED },
+	{ "\\Draft", FLAG_DRAFT },
+};
+
+struct folder *
+folder_new(void)
+{
+	struct folder *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if ((f->kw_texts = calloc(1, sizeof(*f->kw_texts))) == NULL ||
+	    (f->kw_texts[0] = strdup("")) == NULL) {
+		free(f->kw_texts);
+		free(f);
+		return NULL;
+	}
+	f->nkw = 1;
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_mutex_init(&f->sync_lock, NULL);
+	return f;
+}
+
+void
+folder_free(struct folder *f)
+{
+	struct kwset *k, *tmp;
+	uint32_t i;
+
+	if (f == NULL)
+		return;
+	HASH_ITER(hh, f->kw_by_text, k, tmp) {
+		HASH_DEL(f->kw_by_text, k);
+		free(k);
+	}
+	for (i = 0; i < f->nkw; i++)
+		free(f->kw_texts[i]);
+	free(f->kw_texts);
+	free(f->msgs);
+	pthread_mutex_destroy(&f->lock);
+	pthread_mutex_destroy(&f->sync_lock);
+	free(f);
+}
+
+long
+folder_find_locked(const struct folder *f, uint32_t uid)
+{
+	size_t lo = 0, hi = f->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (f->msgs[mid].uid == uid)
+			return (long)mid;
+		if (f->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+size_t
+folder_after_locked(const struct folder *f, uint32_t uid)
+{
+	size_t lo = 0, hi = f->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (f->msgs[mid].uid <= uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+size_t
+folder_flags_text_locked(const struct folder *f, const struct msg *m, char *buf,
+    size_t size)
+{
+	size_t i, len = 0, l;
+	const char *kw;
+
+	if (size == 0)
+		return 0;
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(sysflags) / sizeof(sysflags[0]); i++) {
+		if (!(m->flags & sysflags[i].bit))
+			continue;
+		l = strlen(sysflags[i].name);
+		if (len + l + 2 > size)
+			return len;
+		if (len > 0)
+			buf[len++] = ' ';
+		memcpy(buf + len, sysflags[i].name, l + 1);
+		len += l;
+	}
+	kw = m->kw < f->nkw ? f->kw_texts[m->kw] : "";
+	l = strlen(kw);
+	if (l > 0 && len + l + 2 <= size) {
+		if (len > 0)
+			buf[len++] = ' ';
+		memcpy(buf + len, kw, l + 1);
+		len += l;
+	}
+	return len;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Interns a sorted keyword set; needs f->lock.  0 (none) when out of memory. */
+static uint32_t
+intern_locked(struct folder *f, const char *text)
+{
+	struct kwset *k;
+	char **tmp;
+
+	if (text[0] == '\0')
+		return 0;
+	HASH_FIND_STR(f->kw_by_text, text, k);
+	if (k != NULL)
+		return k->index;
+	if (f->nkw == UINT32_MAX ||
+	    (tmp = realloc(f->kw_texts, (f->nkw + 1) * sizeof(*tmp))) == NULL)
+		return 0;
+	f->kw_texts = tmp;
+	if ((k = calloc(1, sizeof(*k))) == NULL ||
+	    (k->text = strdup(text)) == NULL) {
+		free(k);
+		return 0;
+	}
+	k->index = f->nkw;
+	f->kw_texts[f->nkw++] = k->text;
+	HASH_ADD_KEYPTR(hh, f->kw_by_text, k->text, strlen(k->text), k);
+	return k->index;
+}
+
+/*
+ * Parses "\Seen $Label1 \Recent" into bits and an interned keyword set;
+ * needs f->lock.  \Recent is a session flag nobody can store: left out.
+ */
+static void
+parse_flags_locked(struct folder *f, const char *flags, uint16_t *bits_r, uint32_t *kw_r)
+{
+	char *copy, *p, *tok, *kws[64], joined[1024];
+	size_t nkw = 0, i, len = 0, l;
+	uint16_t bits = 0;
+	int sys;
+
+	*bits_r = 0;
+	*kw_r = 0;
+	if ((copy = strdup(flags)) == NULL)
+		return;
+	for (p = copy; (tok = strsep(&p, " ")) != NULL;) {
+		if (*tok == '\0' || strcasecmp(tok, "\\Recent") == 0)
+			continue;
+		sys = 0;
+		for (i = 0; i < sizeof(sysflags) / sizeof(sysflags[0]); i++)
+			if (strcasecmp(tok, sysflags[i].name) == 0) {
+				bits |= sysflags[i].bit;
+				sys = 1;
+			}
+		if (!sys && nkw < sizeof(kws) / sizeof(kws[0]))
+			kws[nkw++] = tok;
+	}
+	qsort(kws, nkw, sizeof(kws[0]), cmp_str);
+	joined[0] = '\0';
+	for (i = 0; i < nkw; i++) {
+		l = strlen(kws[i]);
+		if (i > 0 && strcmp(kws[i], kws[i - 1]) == 0)
+			continue;
+		if (len + l + 2 > sizeof(joined))
+			break;
+		if (len > 0)
+			joined[len++] = ' ';
+		memcpy(joined + len, kws[i], l + 1);
+		len += l;
+	}
+	*bits_r = bits;
+	*kw_r = intern_locked(f, joined);
+	free(copy);
+}
+
+struct collect {
+	struct folder *f;
+	struct msg *v;
+	size_t n;
+	size_t cap;
+	struct mailfs_uidset vanished;
+	size_t vcap;
+	int nomem;
+};
+
+static void
+collect_fetch(void *ctx, const struct mailfs_msg *m)
+{
+	struct collect *c = ctx;
+	struct msg *e, *tmp;
+	size_t cap;
+
+	if (!(m->present & MAILFS_MSG_UID) || m->uid == 0)
+		return;
+	if (c->n == c->cap) {
+		cap = c->cap == 0 ? 1024 : c->cap * 2;
+		if ((tmp = realloc(c->v, cap * sizeof(*tmp))) == NULL) {
+			c->nomem = 1;
+			return;
+		}
+		c->v = tmp;
+		c->cap = cap;
+	}
+	e = &c->v[c->n++];
+	memset(e, 0, sizeof(*e));
+	e->uid = m->uid;
+	if ((m->present & MAILFS_MSG_SIZE) && (m->present & MAILFS_MSG_INTERNALDATE)) {
+		e->spare = SPARE_HAS_ATTRS;
+		e->size = m->size > UINT32_MAX ? UINT32_MAX : (uint32_t)m->size;
+		e->date = (int64_t)m->internaldate;
+	}
+	if (m->present & MAILFS_MSG_FLAGS) {
+		pthread_mutex_lock(&c->f->lock);
+		parse_flags_locked(c->f, m->flags, &e->flags, &e->kw);
+		pthread_mutex_unlock(&c->f->lock);
+	} else
+		e->spare |= 2;	/* no flags: keep the old ones */
+}
+
+static void
+collect_vanished(void *ctx, const struct mailfs_uidset *uids, int earlier)
+{
+	struct collect *c = ctx;
+	struct mailfs_uidrange *tmp;
+	size_t i, cap;
+
+	(void)earlier;
+	for (i = 0; i < uids->count; i++) {
+		if (c->vanished.count == c->vcap) {
+			cap = c->vcap == 0 ? 16 : c->vcap * 2;
+			if ((tmp = realloc(c->vanished.ranges, cap * sizeof(*tmp))) == NULL) {
+				c->nomem = 1;
+				return;
+			}
+			c->vanished.ranges = tmp;
+			c->vcap = cap;
+		}
+		c->vanished.ranges[c->vanished.count++] = uids->ranges[i];
+	}
+}
+
+static int
+cmp_msg(const void *a, const void *b)
+{
+	const struct msg *x = a, *y = b;
+
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+/* Sorts by UID and merges duplicates (an unsolicited FETCH beside ours). */
+static void
+normalise(struct msg *v, size_t *n)
+{
+	size_t i, o = 0;
+
+	qsort(v, *n, sizeof(*v), cmp_msg);
+	for (i = 0; i < *n; i++) {
+		if (o > 0 && v[o - 1].uid == v[i].uid) {
+			if (v[i].spare & SPARE_HAS_ATTRS) {
+				v[o - 1].size = v[i].size;
+				v[o - 1].date = v[i].date;
+				v[o - 1].spare |= SPARE_HAS_ATTRS;
+			}
+			if (!(v[i].spare & 2)) {
+				v[o - 1].flags = v[i].flags;
+				v[o - 1].kw = v[i].kw;
+				v[o - 1].spare &= ~2u;
+			}
+			continue;
+		}
+		v[o++] = v[i];
+	}
+	*n = o;
+}
+
+static void
+note_msg(struct inval_list *inv, enum inval_kind kind, fuse_ino_t dir, uint32_t gen,
+    uint32_t uid)
+{
+	char name[NAMES_MSG_LEN + 1];
+
+	if (inv == NULL)
+		return;
+	names_msg(uid, name);
+	inval_add(inv, kind, dir, kind == INVAL_DELETE ? msg_ino(gen, uid) : 0, name);
+}
+
+/*
+ * Replaces the list with a full listing; needs f->lock.  Messages of the
+ * old list that are missing from the new one are noted as deleted, new
+ * ones as entries (the kernel may hold a negative entry for the name).
+ */
+static void
+apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t gen,
+    struct inval_list *inv)
+{
+	size_t i = 0, j = 0;
+
+	while (i < f->n || j < c->n) {
+		if (j == c->n || (i < f->n && f->msgs[i].uid < c->v[j].uid))
+			note_msg(inv, INVAL_DELETE, dir, gen, f->msgs[i++].uid);
+		else if (i == f->n || c->v[j].uid < f->msgs[i].uid) {
+			if (f->loaded)
+				note_msg(inv, INVAL_ENTRY, dir, gen, c->v[j].uid);
+			j++;
+		} else {
+			i++;
+			j++;
+		}
+	}
+	free(f->msgs);
+	f->msgs = c->v;
+	f->n = c->n;
+	f->cap = c->cap;
+	c->v = NULL;
+	c->n = c->cap = 0;
+	for (i = 0; i < f->n; i++)
+		f->msgs[i].spare = 0;
+}
+
+/* Merges a delta; needs f->lock.  Returns -1 when a full listing is needed. */
+static int
+apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t gen,
+    struct inval_list *inv)
+{
+	struct msg *tmp;
+	size_t i, o, added = 0;
+	long k;
+
+	/* Take out what vanished. */
+	for (i = 0, o = 0; i < f->n; i++) {
+		if (mailfs_uidset_contains(&c->vanished, f->msgs[i].uid)) {
+			note_msg(inv, INVAL_DELETE, dir, gen, f->msgs[i].uid);
+			continue;
+		}
+		f->msgs[o++] = f->msgs[i];
+	}
+	f->n = o;
+	for (i = 0; i < c->n; i++) {
+		k = folder_find_locked(f, c->v[i].uid);
+		if (k >= 0) {
+			if (!(c->v[i].spare & 2)) {
+				f->msgs[k].flags = c->v[i].flags;
+				f->msgs[k].kw = c->v[i].kw;
+			}
+			continue;
+		}
+		if (!(c->v[i].spare & SPARE_HAS_ATTRS) || (c->v[i].spare & 2))
+			return -1;	/* a new message we know too little of */
+		c->v[added++] = c->v[i];
+	}
+	if (added == 0)
+		return 0;
+	if (f->n + added > f->cap) {
+		if ((tmp = realloc(f->msgs, (f->n + added) * sizeof(*tmp))) == NULL)
+			return -1;
+		f->msgs = tmp;
+		f->cap = f->n + added;
+	}
+	for (i = 0; i < added; i++) {
+		c->v[i].spare = 0;
+		note_msg(inv, INVAL_ENTRY, dir, gen, c->v[i].uid);
+		f->msgs[f->n++] = c->v[i];
+	}
+	/* New UIDs are almost always above the old ones: sort only when not. */
+	for (i = f->n - added; i > 0 && i < f->n; i++)
+		if (f->msgs[i - 1].uid > f->msgs[i].uid) {
+			qsort(f->msgs, f->n, sizeof(*f->msgs), cmp_msg);
+			break;
+		}
+	return 0;
+}
+
+static void
+collect_clear(struct collect *c)
+{
+	free(c->v);
+	free(c->vanished.ranges);
+	memset(c, 0, sizeof(*c));
+}
+
+static int
+status_unchanged(const struct folder *f, const struct list_item *st)
+{
+	const struct mailfs_status_copy *s = &st->status;
+	unsigned need = MAILFS_STATUS_UIDVALIDITY | MAILFS_STATUS_UIDNEXT |
+	    MAILFS_STATUS_MESSAGES | MAILFS_STATUS_HIGHESTMODSEQ;
+
+	/* Without HIGHESTMODSEQ a flag change would not show: look every time. */
+	return f->loaded && st->has_status && (s->present & need) == need &&
+	    s->uidvalidity == f->uidvalidity && s->uidnext == f->uidnext &&
+	    s->messages == f->n && s->highestmodseq == f->modseq && f->modseq != 0;
+}
+
+int
+folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
+{
+	struct folder *f = n->folder;
+	const struct mailfs_mailbox_state *mb;
+	struct mailfs_handlers h;
+	struct mailfs_fetch_spec spec;
+	struct mailfs_client *c;
+	struct pool_conn *pc;
+	struct mailfs_error err;
+	struct collect col;
+	struct inval_list dummy = { 0 };
+	uint32_t uidvalidity, uidnext, exists, old_uidvalidity = 0, gen;
+	uint64_t modseq, known_modseq;
+	char *mailbox;
+	int full, loaded, r = 0, again;
+
+	if (f == NULL)
+		return ENOENT;
+	if (inv == NULL)
+		inv = &dummy;
+	pthread_mutex_lock(&f->sync_lock);
+	pthread_mutex_lock(&f->lock);
+	loaded = f->loaded;
+	known_modseq = f->modseq;
+	if (st != NULL && status_unchanged(f, st)) {
+		log_msg(LOG_DEBUG, "folder %llu unchanged (HIGHESTMODSEQ %llu)",
+		    (unsigned long long)n->ino, (unsigned long long)f->modseq);
+		pthread_mutex_unlock(&f->lock);
+		pthread_mutex_unlock(&f->sync_lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&f->lock);
+
+	pthread_rwlock_rdlock(&tree_lock);
+	mailbox = n->mailbox != NULL ? strdup(n->mailbox) : NULL;
+	pthread_rwlock_unlock(&tree_lock);
+	if (mailbox == NULL) {
+		pthread_mutex_unlock(&f->sync_lock);
+		return ENOENT;
+	}
+	if ((pc = pool_get(mailbox, &err)) == NULL) {
+		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", mailbox, err.msg);
+		free(mailbox);
+		pthread_mutex_unlock(&f->sync_lock);
+		return errmap_errno(&err);
+	}
+	c = pool_client(pc);
+	mb = mailfs_client_mailbox(c);
+	uidvalidity = mb->uidvalidity;
+	modseq = mb->highestmodseq;
+	if (st != NULL && st->has_status && (st->status.present & MAILFS_STATUS_HIGHESTMODSEQ) &&
+	    st->status.highestmodseq > modseq)
+		modseq = st->status.highestmodseq;
+	full = !loaded || uidvalidity != f->uidvalidity || known_modseq == 0 ||
+	    !mailfs_client_condstore_enabled(c) || modseq == 0;
+	do {
+		again = 0;
+		memset(&col, 0, sizeof(col));
+		col.f = f;
+		memset(&h, 0, sizeof(h));
+		h.fetch = collect_fetch;
+		h.vanished = collect_vanished;
+		h.ctx = &col;
+		memset(&spec, 0, sizeof(spec));
+		spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_FLAGS | MAILFS_FETCH_SIZE |
+		    MAILFS_FETCH_INTERNALDATE;
+		if (!full) {
+			spec.changedsince = known_modseq;
+			spec.vanished = mailfs_client_qresync_enabled(c);
+		}
+		if (mailfs_run(c, mailfs_uid_fetch(c, "1:*", &spec, &h), NULL) == -1) {
+			err = *mailfs_client_error(c);
+			log_msg(LOG_WARNING, "cannot list the folder \"%s\": %s", mailbox, err.msg);
+			pool_put(pc, 1);
+			collect_clear(&col);
+			free(mailbox);
+			pthread_mutex_unlock(&f->sync_lock);
+			return errmap_errno(&err);
+		}
+		mb = mailfs_client_mailbox(c);
+		exists = mb->exists;
+		uidnext = mb->uidnext;
+		if (col.nomem) {
+			collect_clear(&col);
+			r = ENOMEM;
+			break;
+		}
+		normalise(col.v, &col.n);
+
+		pthread_rwlock_wrlock(&tree_lock);
+		pthread_mutex_lock(&f->lock);
+		if (f->loaded && uidvalidity != f->uidvalidity) {
+			/* A new generation: every old name and byte goes. */
+			log_msg(LOG_NOTICE, "the folder \"%s\" changed its UIDVALIDITY; "
+			    "its messages have new names", mailbox);
+			old_uidvalidity = f->uidvalidity;
+			apply_full_locked(f, &(struct collect){ 0 }, n->ino, n->gen, inv);
+			tree_new_gen_locked(n);
+			f->loaded = 0;
+		}
+		gen = n->gen;
+		if (full)
+			apply_full_locked(f, &col, n->ino, gen, inv);
+		else if (apply_delta_locked(f, &col, n->ino, gen, inv) == -1 ||
+		    f->n != exists) {
+			/* Expunges we were not told of (no QRESYNC), or a gap. */
+			full = again = 1;
+		}
+		if (!again) {
+			f->loaded = 1;
+			f->uidvalidity = uidvalidity;
+			f->uidnext = uidnext;
+			f->modseq = modseq;
+		}
+		pthread_mutex_unlock(&f->lock);
+		pthread_rwlock_unlock(&tree_lock);
+		collect_clear(&col);
+	} while (again);
+	pool_put(pc, 0);
+	if (old_uidvalidity != 0)
+		cache_drop(mailbox, old_uidvalidity);
+	free(mailbox);
+	inval_clear(&dummy);
+	pthread_mutex_unlock(&f->sync_lock);
+	return r;
+}
+
+int
+folder_ensure(struct node *n)
+{
+	int loaded;
+
+	if (n->folder == NULL)
+		return ENOENT;
+	pthread_mutex_lock(&n->folder->lock);
+	loaded = n->folder->loaded;
+	pthread_mutex_unlock(&n->folder->lock);
+	return loaded ? 0 : folder_sync(n, NULL, NULL);
+}
+
+void
+folder_set_flags(struct folder *f, uint32_t uid, const char *flags)
+{
+	long k;
+
+	pthread_mutex_lock(&f->lock);
+	if ((k = folder_find_locked(f, uid)) >= 0)
+		parse_flags_locked(f, flags, &f->msgs[k].flags, &f->msgs[k].kw);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void
+folder_set_size(struct folder *f, uint32_t uid, uint64_t size)
+{
+	long k;
+
+	pthread_mutex_lock(&f->lock);
+	if ((k = folder_find_locked(f, uid)) >= 0)
+		f->msgs[k].size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+	pthread_mutex_unlock(&f->lock);
+}

@@ -1,0 +1,90 @@
+/*
+ * A folder's messages: a flat array sorted by UID of 24-byte entries,
+ * loaded with one UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE) and kept
+ * current with CONDSTORE/QRESYNC deltas.
+ *
+ * folder->lock protects everything below it; folder->sync_lock makes one
+ * sync at a time and is the only lock held across a round trip.
+ */
+#ifndef MAILFS_FUSE_FOLDER_H
+#define MAILFS_FUSE_FOLDER_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uthash.h>
+
+#include <mailfs/types.h>
+
+#include "fs.h"
+
+struct node;
+struct list_item;
+
+#define FLAG_SEEN	(1u << 0)
+#define FLAG_ANSWERED	(1u << 1)
+#define FLAG_FLAGGED	(1u << 2)
+#define FLAG_DELETED	(1u << 3)
+#define FLAG_DRAFT	(1u << 4)
+
+struct msg {
+	uint32_t uid;
+	uint32_t size;		/* RFC822.SIZE, or the length really fetched */
+	int64_t date;		/* INTERNALDATE */
+	uint32_t kw;		/* index of the interned keyword set; 0: none */
+	uint16_t flags;		/* FLAG_* */
+	uint16_t spare;
+};
+
+struct kwset {
+	char *text;		/* keywords separated by single spaces, sorted */
+	uint32_t index;
+	UT_hash_handle hh;
+};
+
+struct folder {
+	pthread_mutex_t lock;
+	pthread_mutex_t sync_lock;
+	int loaded;
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint64_t modseq;	/* HIGHESTMODSEQ we are current with; 0: none */
+	struct msg *msgs;
+	size_t n;
+	size_t cap;
+	struct kwset *kw_by_text;
+	char **kw_texts;	/* by index; [0] is "" */
+	uint32_t nkw;
+};
+
+struct folder *folder_new(void);
+void folder_free(struct folder *f);
+
+/* The index of uid in f->msgs, or -1; needs f->lock. */
+long folder_find_locked(const struct folder *f, uint32_t uid);
+/* The index of the first message with a UID > uid; needs f->lock. */
+size_t folder_after_locked(const struct folder *f, uint32_t uid);
+
+/* Writes m's flags as IMAP atoms ("\Seen $Label1") into buf; returns the length. */
+size_t folder_flags_text_locked(const struct folder *f, const struct msg *m,
+    char *buf, size_t size);
+
+/*
+ * Brings the folder of node n up to date with the server.  status, when
+ * not NULL, is what LIST-STATUS or STATUS said a moment ago: when it shows
+ * no change, nothing is sent.  What the kernel must forget goes to inv
+ * (may be NULL).  Returns 0 or an errno.
+ */
+int folder_sync(struct node *n, const struct list_item *status, struct inval_list *inv);
+
+/* Makes sure the folder was loaded once; 0 or an errno. */
+int folder_ensure(struct node *n);
+
+/* Updates one message's flags from a FETCH (after a STORE). */
+void folder_set_flags(struct folder *f, uint32_t uid, const char *flags);
+
+/* Sets the size of a message whose real length differs from RFC822.SIZE. */
+void folder_set_size(struct folder *f, uint32_t uid, uint64_t size);
+
+#endif

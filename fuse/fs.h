@@ -1,0 +1,76 @@
+/*
+ * The daemon's shared state: one mount, one account.  Each module owns
+ * its part (inode.c the tree, folder.c the message lists, pool.c the
+ * connections, cache.c the bytes, refresh.c the change notifications).
+ *
+ * Lock order (outermost first); no lock is held while waiting for the
+ * kernel, and only folder->sync_lock and a pool connection are held
+ * across a round trip to the server:
+ *	folder->sync_lock  >  pool connection  >  tree_lock  >  folder->lock
+ *	>  cache lock, refresh queue lock
+ */
+#ifndef MAILFS_FUSE_FS_H
+#define MAILFS_FUSE_FS_H
+
+#define FUSE_USE_VERSION 34
+#include <fuse_lowlevel.h>
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "names.h"
+
+struct options;
+
+struct fs {
+	const struct options *opts;
+	struct fuse_session *se;
+	uid_t uid;
+	gid_t gid;
+	time_t mounted_at;
+	double dir_timeout;		/* entry and attribute timeout of folders */
+	double msg_timeout;		/* of messages, which never change */
+};
+
+extern struct fs fs;
+
+/* Kernel cache invalidations, collected under locks and sent after. */
+enum inval_kind {
+	INVAL_ENTRY,		/* parent/name: a name appeared or its target changed */
+	INVAL_DELETE,		/* parent/name is gone, and with it child */
+	INVAL_INODE		/* child's attributes or data changed */
+};
+
+struct inval {
+	enum inval_kind kind;
+	fuse_ino_t parent;
+	fuse_ino_t child;
+	char name[NAMES_COMPONENT_MAX + 1];
+};
+
+struct inval_list {
+	struct inval *v;
+	size_t n;
+	size_t cap;
+};
+
+int inval_add(struct inval_list *l, enum inval_kind kind, fuse_ino_t parent,
+    fuse_ino_t child, const char *name);
+void inval_send(struct inval_list *l);
+void inval_clear(struct inval_list *l);
+
+/* A message's inode number: its folder generation in the high half, its UID in the low. */
+static inline fuse_ino_t
+msg_ino(uint32_t gen, uint32_t uid)
+{
+	return ((fuse_ino_t)gen << 32) | uid;
+}
+
+static inline uint32_t
+ino_gen(fuse_ino_t ino)
+{
+	return (uint32_t)(ino >> 32);
+}
+
+#endif

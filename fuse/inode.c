@@ -1,0 +1,351 @@
+/*
+ * The folder tree and its inode table (see inode.h for what is a node).
+ *
+ * Lock order: tree_lock before any folder->lock.  nlookup and refs change
+ * with atomic operations under tree_lock read-locked; a node is freed only
+ * with tree_lock write-locked, once it is gone from the server and neither
+ * the kernel nor an operation holds it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <mailfs/types.h>
+
+#include "folder.h"
+#include "inode.h"
+#include "log.h"
+
+pthread_rwlock_t tree_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+static struct node *by_ino;
+static struct node *by_gen;
+static struct node *root;
+static fuse_ino_t next_ino = FUSE_ROOT_ID + 1;
+static uint32_t next_gen = 1;
+static unsigned cur_epoch;
+
+static struct node *
+node_new(struct node *parent, const char *name)
+{
+	struct node *n;
+
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return NULL;
+	if ((n->name = strdup(name)) == NULL) {
+		free(n);
+		return NULL;
+	}
+	n->ino = parent == NULL ? FUSE_ROOT_ID : next_ino++;
+	n->ctime = time(NULL);
+	n->parent = parent;
+	if (parent != NULL) {
+		n->next = parent->children;
+		parent->children = n;
+		parent->nchildren++;
+	}
+	HASH_ADD(hh, by_ino, ino, sizeof(n->ino), n);
+	return n;
+}
+
+static void
+node_free(struct node *n)
+{
+	HASH_DELETE(hh, by_ino, n);
+	if (n->gen != 0)
+		HASH_DELETE(hh_gen, by_gen, n);
+	folder_free(n->folder);
+	free(n->name);
+	free(n->mailbox);
+	free(n);
+}
+
+static int
+node_unused(const struct node *n)
+{
+	return n->gone && __atomic_load_n(&n->nlookup, __ATOMIC_SEQ_CST) == 0 &&
+	    __atomic_load_n(&n->refs, __ATOMIC_SEQ_CST) == 0;
+}
+
+void
+tree_init(void)
+{
+	pthread_rwlock_wrlock(&tree_lock);
+	root = node_new(NULL, "");
+	if (root != NULL)
+		root->nlookup = 1;	/* the kernel never forgets the root */
+	pthread_rwlock_unlock(&tree_lock);
+}
+
+void
+tree_destroy(void)
+{
+	struct node *n, *tmp;
+
+	pthread_rwlock_wrlock(&tree_lock);
+	HASH_ITER(hh, by_ino, n, tmp)
+		node_free(n);
+	root = NULL;
+	pthread_rwlock_unlock(&tree_lock);
+}
+
+struct node *
+tree_node_locked(fuse_ino_t ino)
+{
+	struct node *n;
+
+	HASH_FIND(hh, by_ino, &ino, sizeof(ino), n);
+	return n;
+}
+
+struct node *
+tree_gen_locked(uint32_t gen)
+{
+	struct node *n;
+
+	HASH_FIND(hh_gen, by_gen, &gen, sizeof(gen), n);
+	return n;
+}
+
+struct node *
+tree_child_locked(struct node *dir, const char *name)
+{
+	struct node *c;
+
+	for (c = dir->children; c != NULL; c = c->next)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+void
+node_ref(struct node *n)
+{
+	__atomic_add_fetch(&n->refs, 1, __ATOMIC_SEQ_CST);
+}
+
+struct node *
+node_get(fuse_ino_t ino)
+{
+	struct node *n;
+
+	pthread_rwlock_rdlock(&tree_lock);
+	if ((n = tree_node_locked(ino)) != NULL)
+		node_ref(n);
+	pthread_rwlock_unlock(&tree_lock);
+	return n;
+}
+
+static void
+maybe_free(struct node *n)
+{
+	pthread_rwlock_wrlock(&tree_lock);
+	if (node_unused(n))
+		node_free(n);
+	pthread_rwlock_unlock(&tree_lock);
+}
+
+void
+node_put(struct node *n)
+{
+	if (n == NULL)
+		return;
+	/* A gone node may go once its last user leaves. */
+	if (__atomic_sub_fetch(&n->refs, 1, __ATOMIC_SEQ_CST) == 0 && n->gone)
+		maybe_free(n);
+}
+
+void
+node_lookup(struct node *n)
+{
+	__atomic_add_fetch(&n->nlookup, 1, __ATOMIC_SEQ_CST);
+}
+
+void
+node_forget(fuse_ino_t ino, uint64_t count)
+{
+	struct node *n;
+	int last = 0;
+
+	pthread_rwlock_rdlock(&tree_lock);
+	if ((n = tree_node_locked(ino)) != NULL && ino != FUSE_ROOT_ID) {
+		if (__atomic_load_n(&n->nlookup, __ATOMIC_SEQ_CST) < count) {
+			log_msg(LOG_ERR, "the kernel forgot inode %llu more often than it looked it up",
+			    (unsigned long long)ino);
+			count = __atomic_load_n(&n->nlookup, __ATOMIC_SEQ_CST);
+		}
+		last = __atomic_sub_fetch(&n->nlookup, count, __ATOMIC_SEQ_CST) == 0;
+	}
+	pthread_rwlock_unlock(&tree_lock);
+	if (last && n->gone)
+		maybe_free(n);
+}
+
+int
+node_selectable(const struct node *n)
+{
+	return n->mailbox != NULL &&
+	    (n->attrs & (MAILFS_MBX_NOSELECT | MAILFS_MBX_NONEXISTENT)) == 0;
+}
+
+void
+tree_new_gen_locked(struct node *n)
+{
+	if (n->gen != 0)
+		HASH_DELETE(hh_gen, by_gen, n);
+	n->gen = next_gen++;
+	if (next_gen == 0)
+		next_gen = 1;	/* 2^32 generations: a theoretical wrap */
+	HASH_ADD(hh_gen, by_gen, gen, sizeof(n->gen), n);
+}
+
+static void
+drop_gen_locked(struct node *n)
+{
+	if (n->gen != 0) {
+		HASH_DELETE(hh_gen, by_gen, n);
+		n->gen = 0;
+	}
+}
+
+/* Takes n and everything under it out of the tree. */
+static void
+node_remove_locked(struct node *n, struct inval_list *inv)
+{
+	struct node **pp, *c;
+
+	while ((c = n->children) != NULL)
+		node_remove_locked(c, inv);
+	for (pp = &n->parent->children; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == n) {
+			*pp = n->next;
+			break;
+		}
+	n->parent->nchildren--;
+	inval_add(inv, INVAL_DELETE, n->parent->ino, n->ino, n->name);
+	inval_add(inv, INVAL_INODE, 0, n->parent->ino, "");
+	drop_gen_locked(n);
+	n->parent = NULL;
+	n->next = NULL;
+	n->gone = 1;
+	if (node_unused(n))
+		node_free(n);
+}
+
+static void
+apply_item(const struct list_item *it, struct inval_list *inv)
+{
+	struct node *dir = root, *c = NULL;
+	char **comps;
+	size_t ncomps, i;
+
+	if (names_split(it->name, it->delim, &comps, &ncomps) == -1) {
+		log_msg(LOG_WARNING, "the folder \"%s\" cannot be shown as a directory "
+		    "(an empty or overlong level); left out", it->name);
+		return;
+	}
+	for (i = 0; i < ncomps; i++, dir = c) {
+		if ((c = tree_child_locked(dir, comps[i])) == NULL) {
+			if ((c = node_new(dir, comps[i])) == NULL) {
+				log_msg(LOG_ERR, "out of memory");
+				break;
+			}
+			c->attrs = MAILFS_MBX_NOSELECT;
+			inval_add(inv, INVAL_ENTRY, dir->ino, 0, c->name);
+			inval_add(inv, INVAL_INODE, 0, dir->ino, "");
+		}
+		/* Seen this pass; keep the mark of a LIST line of its own. */
+		if ((c->epoch & 0x7fffffffu) != cur_epoch)
+			c->epoch = cur_epoch;
+	}
+	if (i == ncomps && c != NULL) {
+		if (c->mailbox == NULL || strcmp(c->mailbox, it->name) != 0) {
+			free(c->mailbox);
+			c->mailbox = strdup(it->name);
+		}
+		c->attrs = it->attrs;
+		if (node_selectable(c) && c->folder == NULL)
+			c->folder = folder_new();
+		if (node_selectable(c) && c->folder != NULL && c->gen == 0)
+			tree_new_gen_locked(c);
+		if (!node_selectable(c))
+			drop_gen_locked(c);
+		c->epoch = cur_epoch | 0x80000000u;	/* named by LIST itself */
+	}
+	names_free(comps, ncomps);
+}
+
+static void
+sweep_locked(struct node *dir, struct inval_list *inv)
+{
+	struct node *c, *next;
+
+	for (c = dir->children; c != NULL; c = next) {
+		next = c->next;
+		if ((c->epoch & 0x7fffffffu) != cur_epoch) {
+			node_remove_locked(c, inv);
+			continue;
+		}
+		if (!(c->epoch & 0x80000000u) && c->mailbox != NULL) {
+			/* A mailbox that is now only a level of the hierarchy. */
+			free(c->mailbox);
+			c->mailbox = NULL;
+			c->attrs = MAILFS_MBX_NOSELECT;
+			drop_gen_locked(c);
+			inval_add(inv, INVAL_INODE, 0, c->ino, "");
+		}
+		c->epoch &= 0x7fffffffu;
+		sweep_locked(c, inv);
+	}
+}
+
+void
+tree_apply_list(const struct list_result *lr, struct inval_list *inv)
+{
+	size_t i;
+
+	pthread_rwlock_wrlock(&tree_lock);
+	cur_epoch = (cur_epoch + 1) & 0x7fffffffu;
+	for (i = 0; i < lr->n; i++)
+		apply_item(&lr->v[i], inv);
+	sweep_locked(root, inv);
+	pthread_rwlock_unlock(&tree_lock);
+}
+
+size_t
+tree_folders(struct node ***v_r)
+{
+	struct node *n, *tmp, **v;
+	size_t i = 0;
+
+	pthread_rwlock_rdlock(&tree_lock);
+	v = calloc(HASH_CNT(hh_gen, by_gen) + 1, sizeof(*v));
+	if (v != NULL)
+		HASH_ITER(hh_gen, by_gen, n, tmp) {
+			node_ref(n);
+			v[i++] = n;
+		}
+	pthread_rwlock_unlock(&tree_lock);
+	*v_r = v;
+	return i;
+}
+
+void
+tree_put_all(struct node **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		node_put(v[i]);
+	free(v);
+}
+
+void
+list_result_clear(struct list_result *lr)
+{
+	size_t i;
+
+	for (i = 0; i < lr->n; i++)
+		free(lr->v[i].name);
+	free(lr->v);
+	memset(lr, 0, sizeof(*lr));
+}

@@ -1,0 +1,110 @@
+/*
+ * The folder tree and its inode table.
+ *
+ * Directories (the root, folders, and levels of the hierarchy that are
+ * no mailbox) are nodes, found by inode number and counted with the
+ * kernel's lookup count.  Messages are not nodes: a message's inode number
+ * is its folder's generation and its UID (fs.h msg_ino()), so a folder of
+ * 100,000 messages costs no per-message inode memory.  A folder gets a new
+ * generation when its UIDVALIDITY changes, so no old inode number ever
+ * names a message of the new generation.
+ *
+ * tree_lock protects every member of every node except the contents of
+ * node->folder (folder->lock) and the counters noted below.
+ */
+#ifndef MAILFS_FUSE_INODE_H
+#define MAILFS_FUSE_INODE_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <uthash.h>
+
+#include "fs.h"
+
+struct folder;
+
+struct node {
+	fuse_ino_t ino;			/* < 2^32 */
+	uint64_t nlookup;		/* the kernel's lookup count (atomic) */
+	unsigned refs;			/* operations using the node (atomic) */
+	struct node *parent;		/* NULL for the root and once gone */
+	struct node *children;
+	struct node *next;		/* sibling */
+	unsigned nchildren;
+	char *name;			/* the path component; "" for the root */
+	char *mailbox;			/* the server's name (UTF-8), NULL when none */
+	unsigned attrs;			/* MAILFS_MBX_* */
+	int gone;			/* no longer on the server */
+	unsigned epoch;			/* the LIST pass that last saw it */
+	uint32_t gen;			/* the folder generation; 0 when not selectable */
+	time_t ctime;
+	struct folder *folder;		/* set once selectable; never freed before the node */
+	UT_hash_handle hh;		/* by ino */
+	UT_hash_handle hh_gen;		/* by gen */
+};
+
+/* A folder as LIST reports it. */
+struct list_item {
+	char *name;			/* UTF-8 */
+	char delim;
+	unsigned attrs;
+	int has_status;
+	struct mailfs_status_copy {
+		unsigned present;
+		uint32_t messages;
+		uint32_t uidnext;
+		uint32_t uidvalidity;
+		uint64_t highestmodseq;
+	} status;
+};
+
+struct list_result {
+	struct list_item *v;
+	size_t n;
+	size_t cap;
+};
+
+void list_result_clear(struct list_result *lr);
+
+extern pthread_rwlock_t tree_lock;
+
+void tree_init(void);
+void tree_destroy(void);
+
+/* A directory node by inode number, or NULL; needs tree_lock. */
+struct node *tree_node_locked(fuse_ino_t ino);
+/* The selectable folder of generation gen, or NULL; needs tree_lock. */
+struct node *tree_gen_locked(uint32_t gen);
+/* A child directory by name, or NULL; needs tree_lock. */
+struct node *tree_child_locked(struct node *dir, const char *name);
+
+/* Takes a reference that keeps the node (not its place in the tree) alive. */
+void node_ref(struct node *n);
+/* By inode number with a reference, or NULL. */
+struct node *node_get(fuse_ino_t ino);
+void node_put(struct node *n);
+
+/* The kernel learnt about n once more (lookup, readdirplus). */
+void node_lookup(struct node *n);
+/* FORGET: the kernel dropped count references to ino. */
+void node_forget(fuse_ino_t ino, uint64_t count);
+
+/* 1 when the node is a mailbox that holds messages. */
+int node_selectable(const struct node *n);
+
+/*
+ * Makes the tree match a complete LIST: adds what is new, takes away what
+ * is gone, and notes in inv what the kernel must forget.
+ */
+void tree_apply_list(const struct list_result *lr, struct inval_list *inv);
+
+/* Gives n's folder a new generation (after a UIDVALIDITY change); needs tree_lock written. */
+void tree_new_gen_locked(struct node *n);
+
+/* Number of selectable folders, and a referenced copy of them (free with tree_put_all()). */
+size_t tree_folders(struct node ***v_r);
+void tree_put_all(struct node **v, size_t n);
+
+#endif

@@ -1,0 +1,256 @@
+/*
+ * mailfs: mounts an IMAP account.  Options and password first, then one
+ * connection that logs in and lists the folders, and only then the mount
+ * and the move to the background (as sshfs does), so that every failure
+ * to reach the account is one sentence on stderr and exit status 1 with
+ * nothing mounted.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mailfs/mailfs.h>
+
+#include "cache.h"
+#include "inode.h"
+#include "log.h"
+#include "ops.h"
+#include "options.h"
+#include "password.h"
+#include "pool.h"
+#include "refresh.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+/* The sentence for a failure to reach the account. */
+static void
+connect_failure(const struct mailfs_url *url, const struct mailfs_error *err)
+{
+	switch (err->kind) {
+	case MAILFS_ERR_AUTH:
+		fprintf(stderr, "mailfs: login failed: the server rejected the user name "
+		    "or password\n");
+		break;
+	case MAILFS_ERR_RESOLVE:
+		fprintf(stderr, "mailfs: the host name %s does not resolve\n", url->host);
+		break;
+	case MAILFS_ERR_CERT:
+		fprintf(stderr, "mailfs: the certificate of %s:%s is not trusted "
+		    "(for a private CA use -o tls_ca_file=PATH)\n", url->host, url->port);
+		break;
+	case MAILFS_ERR_HOSTNAME:
+		fprintf(stderr, "mailfs: the certificate of %s:%s is not valid for the "
+		    "name %s\n", url->host, url->port, url->host);
+		break;
+	case MAILFS_ERR_NO_STARTTLS:
+		fprintf(stderr, "mailfs: %s:%s does not offer STARTTLS, which imap:// "
+		    "requires (nothing was sent)\n", url->host, url->port);
+		break;
+	case MAILFS_ERR_LOGINDISABLED:
+		fprintf(stderr, "mailfs: %s:%s does not allow login on this connection\n",
+		    url->host, url->port);
+		break;
+	case MAILFS_ERR_TIMEOUT:
+		fprintf(stderr, "mailfs: %s:%s did not answer in time\n", url->host,
+		    url->port);
+		break;
+	default:
+		fprintf(stderr, "mailfs: cannot use %s:%s: %s\n", url->host, url->port,
+		    err->msg[0] != '\0' ? err->msg : mailfs_errkind_name(err->kind));
+		break;
+	}
+}
+
+/* Logs in and lists the folders into the tree; 0 or -1 with the sentence printed. */
+static int
+first_contact(const struct mailfs_url *url)
+{
+	struct list_result lr = { 0 };
+	struct inval_list inv = { 0 };
+	struct mailfs_error err;
+	struct pool_conn *pc;
+
+	if ((pc = pool_get(NULL, &err)) == NULL) {
+		connect_failure(url, &err);
+		return -1;
+	}
+	if (refresh_list(pool_client(pc), &lr) == -1) {
+		err = *mailfs_client_error(pool_client(pc));
+		pool_put(pc, 1);
+		list_result_clear(&lr);
+		connect_failure(url, &err);
+		return -1;
+	}
+	pool_put(pc, 0);
+	tree_apply_list(&lr, &inv);
+	log_msg(LOG_DEBUG, "%zu folders", lr.n);
+	list_result_clear(&lr);
+	inval_clear(&inv);
+	return 0;
+}
+
+/* libfuse options that make the mount behave as the man page says. */
+static int
+add_mount_options(struct options *o, const struct mailfs_url *url)
+{
+	char buf[600];
+
+	snprintf(buf, sizeof(buf), "-osubtype=mailfs,default_permissions");
+	if (fuse_opt_add_arg(&o->args, buf) == -1)
+		return -1;
+	/* fsname shows in mount(8) and df; commas would split the option. */
+	if (strpbrk(url->user, ",\\") == NULL && strpbrk(url->host, ",\\") == NULL) {
+		snprintf(buf, sizeof(buf), "-ofsname=%s@%s", url->user, url->host);
+		if (fuse_opt_add_arg(&o->args, buf) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mailfs_params params;
+	struct mailfs_url url;
+	struct options o;
+	struct secret pw = { NULL, 0 };
+	struct fuse_session *se = NULL;
+	struct fuse_loop_config loop = { 0, 10 };
+	const char *why_c;
+	char why[512], prompt[300], account[600];
+	int status = 1, r;
+
+	memset(&url, 0, sizeof(url));
+	if (options_parse(argc, argv, &o, why, sizeof(why)) == -1) {
+		fprintf(stderr, "mailfs: %s\n", why);
+		options_free(&o);
+		return 1;
+	}
+	if (o.version) {
+		printf("mailfs %s (libfuse %s)\n", PACKAGE_VERSION, fuse_pkgversion());
+		options_free(&o);
+		return 0;
+	}
+	if (o.help) {
+		options_usage(argv[0]);
+		fflush(stdout);
+		fuse_lowlevel_help();
+		printf("\nSee mailfs(1).\n");
+		options_free(&o);
+		return 0;
+	}
+	log_init(o.foreground, o.debug);
+	if (mailfs_url_parse(o.url, &url, &why_c) == -1) {
+		fprintf(stderr, "mailfs: %s\n", errno == ENOMEM ? "out of memory" :
+		    why_c != NULL ? why_c : "the URL is not imaps://USER@HOST or imap://USER@HOST");
+		goto out;
+	}
+	if (url.user == NULL || url.user[0] == '\0') {
+		fprintf(stderr, "mailfs: the URL names no user (imaps://USER@HOST)\n");
+		goto out;
+	}
+	if (url.security == MAILFS_SEC_PLAINTEXT_INSECURE) {
+		fprintf(stderr, "mailfs: connections without TLS are refused\n");
+		goto out;
+	}
+	if (access(o.mountpoint, F_OK) == -1) {
+		fprintf(stderr, "mailfs: the mount point %s: %s\n", o.mountpoint,
+		    strerror(errno));
+		goto out;
+	}
+	snprintf(prompt, sizeof(prompt), "Password for %s@%s: ", url.user, url.host);
+	if (password_get(o.password_file, o.password_command, prompt, (int)o.timeout, &pw,
+	    why, sizeof(why)) == -1) {
+		fprintf(stderr, "mailfs: %s\n", why);
+		goto out;
+	}
+
+	memset(&params, 0, sizeof(params));
+	params.host = url.host;
+	params.port = url.port;
+	params.security = url.security;
+	params.ca_file = o.tls_ca_file;
+	params.connect_timeout_ms = (int)o.timeout * 1000;
+	params.io_timeout_ms = (int)o.timeout * 1000;
+	if (o.debug)
+		params.trace = log_trace;
+	fs.opts = &o;
+	fs.uid = getuid();
+	fs.gid = getgid();
+	fs.mounted_at = time(NULL);
+	fs.dir_timeout = o.refresh;
+	fs.msg_timeout = 86400;
+	tree_init();
+	if (pool_init(&params, url.user, &pw, o.connections, o.timeout) == -1) {
+		fprintf(stderr, "mailfs: out of memory\n");
+		goto out_tree;
+	}
+	if (first_contact(&url) == -1)
+		goto out_pool;
+	snprintf(account, sizeof(account), "%s@%s:%s", url.user, url.host, url.port);
+	if (cache_init(account, o.cache_size, why, sizeof(why)) == -1) {
+		fprintf(stderr, "mailfs: %s\n", why);
+		goto out_pool;
+	}
+	if (add_mount_options(&o, &url) == -1) {
+		fprintf(stderr, "mailfs: out of memory\n");
+		goto out_cache;
+	}
+	if ((se = fuse_session_new(&o.args, &mailfs_ops, sizeof(mailfs_ops), NULL)) == NULL) {
+		fprintf(stderr, "mailfs: invalid mount options (see mailfs --help)\n");
+		goto out_cache;
+	}
+	if (fuse_set_signal_handlers(se) == -1) {
+		fprintf(stderr, "mailfs: cannot install signal handlers\n");
+		goto out_session;
+	}
+	if (fuse_session_mount(se, o.mountpoint) == -1) {
+		fprintf(stderr, "mailfs: cannot mount on %s\n", o.mountpoint);
+		goto out_signals;
+	}
+	fs.se = se;
+	if (fuse_daemonize(o.foreground) == -1) {
+		fprintf(stderr, "mailfs: cannot go to the background\n");
+		goto out_unmount;
+	}
+	if (!o.foreground)
+		log_background();
+	log_msg(LOG_INFO, "mounted %s@%s on %s", url.user, url.host, o.mountpoint);
+	if (refresh_start(o.refresh) == -1) {
+		log_msg(LOG_ERR, "cannot start the refresh thread");
+		goto out_unmount;
+	}
+	if (o.singlethread)
+		r = fuse_session_loop(se);
+	else
+		r = fuse_session_loop_mt(se, &loop);
+	refresh_stop();
+	if (r == 0 || r == SIGINT || r == SIGTERM || r == SIGHUP)
+		status = 0;
+	else
+		log_msg(LOG_ERR, "the session ended with an error: %s", strerror(r < 0 ? -r : r));
+out_unmount:
+	/* Never leave a mount behind without a daemon. */
+	fuse_session_unmount(se);
+	fs.se = NULL;
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_session:
+	fuse_session_destroy(se);
+out_cache:
+	cache_destroy();
+out_pool:
+	pool_destroy();
+out_tree:
+	tree_destroy();
+out:
+	secret_wipe(&pw);
+	mailfs_url_clear(&url);
+	options_free(&o);
+	return status;
+}

@@ -1,0 +1,230 @@
+/*
+ * Command line parsing with fuse_opt_parse(), so that our -o options and
+ * libfuse's mix freely in one -o list.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+
+enum {
+	KEY_FOREGROUND,
+	KEY_DEBUG,
+	KEY_SINGLE,
+	KEY_HELP,
+	KEY_VERSION
+};
+
+#define OPT(t, m) { t, offsetof(struct options, m), 1 }
+
+static const struct fuse_opt opt_spec[] = {
+	OPT("password_file=%s", password_file),
+	OPT("password_command=%s", password_command),
+	OPT("tls_ca_file=%s", tls_ca_file),
+	OPT("refresh=%s", refresh_text),
+	OPT("timeout=%s", timeout_text),
+	OPT("cache_size=%s", cache_size_text),
+	OPT("connections=%s", connections_text),
+	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
+	FUSE_OPT_KEY("-d", KEY_DEBUG),
+	FUSE_OPT_KEY("-s", KEY_SINGLE),
+	FUSE_OPT_KEY("-h", KEY_HELP),
+	FUSE_OPT_KEY("--help", KEY_HELP),
+	FUSE_OPT_KEY("-V", KEY_VERSION),
+	FUSE_OPT_KEY("--version", KEY_VERSION),
+	FUSE_OPT_END
+};
+
+/* opt_proc's way to say why; fuse_opt_parse()'s data is the options. */
+struct parse_state {
+	char *why;
+	size_t whylen;
+	int failed;
+};
+
+static struct parse_state parse_state;
+
+static int
+opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
+{
+	struct parse_state *st = &parse_state;
+	struct options *o = data;
+
+	(void)outargs;
+	switch (key) {
+	case KEY_FOREGROUND:
+		o->foreground = 1;
+		return 0;
+	case KEY_DEBUG:
+		o->debug = o->foreground = 1;
+		return 0;
+	case KEY_SINGLE:
+		o->singlethread = 1;
+		return 0;
+	case KEY_HELP:
+		o->help = 1;
+		return 0;
+	case KEY_VERSION:
+		o->version = 1;
+		return 0;
+	case FUSE_OPT_KEY_NONOPT:
+		if (o->url == NULL)
+			return (o->url = strdup(arg)) == NULL ? -1 : 0;
+		if (o->mountpoint == NULL)
+			return (o->mountpoint = strdup(arg)) == NULL ? -1 : 0;
+		snprintf(st->why, st->whylen, "unexpected argument \"%s\"", arg);
+		st->failed = 1;
+		return -1;
+	default:
+		/* Everything else is libfuse's to judge. */
+		return 1;
+	}
+}
+
+static int
+parse_uint(const char *text, unsigned min, unsigned max, unsigned *n_r)
+{
+	unsigned long long v;
+	char *end;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*n_r = (unsigned)v;
+	return 0;
+}
+
+int
+options_size(const char *text, uint64_t *bytes_r)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	if (text[0] < '0' || text[0] > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (errno != 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		mul = 1ULL << 10;
+		break;
+	case 'm': case 'M':
+		mul = 1ULL << 20;
+		break;
+	case 'g': case 'G':
+		mul = 1ULL << 30;
+		break;
+	case 't': case 'T':
+		mul = 1ULL << 40;
+		break;
+	default:
+		return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > UINT64_MAX / mul)
+		return -1;
+	*bytes_r = v * mul;
+	return 0;
+}
+
+int
+options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen)
+{
+	memset(o, 0, sizeof(*o));
+	parse_state.why = why;
+	parse_state.whylen = whylen;
+	parse_state.failed = 0;
+	o->args = (struct fuse_args)FUSE_ARGS_INIT(argc, argv);
+	o->refresh = 5;
+	o->timeout = 30;
+	o->cache_size = 1ULL << 30;
+	o->connections = 4;
+	snprintf(why, whylen, "invalid command line");
+	if (fuse_opt_parse(&o->args, o, opt_spec, opt_proc) == -1) {
+		if (!parse_state.failed)
+			snprintf(why, whylen, "invalid options (see mailfs --help)");
+		return -1;
+	}
+	if (o->help || o->version)
+		return 0;
+	if (o->refresh_text != NULL &&
+	    parse_uint(o->refresh_text, 1, 86400, &o->refresh) == -1) {
+		snprintf(why, whylen, "refresh= takes a number of seconds from 1 to 86400");
+		return -1;
+	}
+	if (o->timeout_text != NULL &&
+	    parse_uint(o->timeout_text, 1, 3600, &o->timeout) == -1) {
+		snprintf(why, whylen, "timeout= takes a number of seconds from 1 to 3600");
+		return -1;
+	}
+	if (o->connections_text != NULL &&
+	    parse_uint(o->connections_text, 1, 32, &o->connections) == -1) {
+		snprintf(why, whylen, "connections= takes a number from 1 to 32");
+		return -1;
+	}
+	if (o->cache_size_text != NULL &&
+	    options_size(o->cache_size_text, &o->cache_size) == -1) {
+		snprintf(why, whylen, "cache_size= takes a size such as 500M or 2G");
+		return -1;
+	}
+	if (o->password_file != NULL && o->password_command != NULL) {
+		snprintf(why, whylen, "password_file= and password_command= exclude each other");
+		return -1;
+	}
+	if (o->url == NULL || o->mountpoint == NULL) {
+		snprintf(why, whylen, "usage: mailfs [-f] [-d] [-o OPTION[,OPTION...]] URL MOUNTPOINT");
+		return -1;
+	}
+	return 0;
+}
+
+void
+options_free(struct options *o)
+{
+	free(o->url);
+	free(o->mountpoint);
+	free(o->password_file);
+	free(o->password_command);
+	free(o->tls_ca_file);
+	free(o->refresh_text);
+	free(o->timeout_text);
+	free(o->cache_size_text);
+	free(o->connections_text);
+	fuse_opt_free_args(&o->args);
+	memset(o, 0, sizeof(*o));
+}
+
+void
+options_usage(const char *progname)
+{
+	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] URL MOUNTPOINT\n"
+	    "\n"
+	    "  URL  imaps://USER@HOST[:PORT]  TLS from the first byte (port 993)\n"
+	    "       imap://USER@HOST[:PORT]   STARTTLS, required (port 143)\n"
+	    "\n"
+	    "mailfs options:\n"
+	    "    -f                        stay in the foreground\n"
+	    "    -d                        debug log with the protocol trace (implies -f)\n"
+	    "    -o password_file=PATH     the password is the file's first line\n"
+	    "    -o password_command=CMD   the password is the first line CMD prints\n"
+	    "    -o tls_ca_file=PATH       trust this CA bundle instead of the system's\n"
+	    "    -o refresh=SECONDS        how often to look for changes (default 5)\n"
+	    "    -o timeout=SECONDS        longest wait for the server (default 30)\n"
+	    "    -o cache_size=SIZE        on-disk message cache limit (default 1G)\n"
+	    "    -o connections=N          IMAP connections to use (default 4)\n"
+	    "    -h, --help                this help\n"
+	    "    -V, --version             the version\n"
+	    "\n"
+	    "libfuse options:\n", progname);
+}

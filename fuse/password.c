@@ -1,0 +1,244 @@
+/*
+ * The password.  It is never taken from the command line.  A password file
+ * must not be readable by group or others; a command runs as /bin/sh -c CMD
+ * with its standard output read through a pipe (no popen(), so that the
+ * wait is bounded); the terminal is asked with echo off.
+ */
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "password.h"
+
+static void *(*const volatile memset_v)(void *, int, size_t) = memset;
+
+void
+secret_bzero(void *p, size_t n)
+{
+	memset_v(p, 0, n);
+}
+
+static int
+secret_alloc(struct secret *s)
+{
+	s->buf = calloc(1, PASSWORD_MAX + 1);
+	if (s->buf == NULL)
+		return -1;
+	/* Best effort: keep it out of swap. */
+	(void)mlock(s->buf, PASSWORD_MAX + 1);
+	s->len = 0;
+	return 0;
+}
+
+void
+secret_wipe(struct secret *s)
+{
+	if (s->buf == NULL)
+		return;
+	secret_bzero(s->buf, PASSWORD_MAX + 1);
+	(void)munlock(s->buf, PASSWORD_MAX + 1);
+	free(s->buf);
+	s->buf = NULL;
+	s->len = 0;
+}
+
+/* Keeps the first line of s->buf[0..s->len); 0, or -1 when it is empty. */
+static int
+first_line(struct secret *s)
+{
+	char *nl = memchr(s->buf, '\n', s->len);
+
+	if (nl != NULL) {
+		secret_bzero(nl, s->len - (size_t)(nl - s->buf));
+		s->len = (size_t)(nl - s->buf);
+	}
+	if (s->len > 0 && s->buf[s->len - 1] == '\r')
+		s->buf[--s->len] = '\0';
+	s->buf[s->len] = '\0';
+	return s->len == 0 || memchr(s->buf, '\0', s->len) != NULL ? -1 : 0;
+}
+
+/* Reads up to PASSWORD_MAX bytes from fd until EOF, a newline or the deadline. */
+static int
+read_fd(int fd, struct secret *s, int timeout_ms)
+{
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	struct timespec start, now;
+	ssize_t n;
+	int left;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (s->len < PASSWORD_MAX) {
+		if (timeout_ms >= 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			left = timeout_ms - (int)((now.tv_sec - start.tv_sec) * 1000 +
+			    (now.tv_nsec - start.tv_nsec) / 1000000);
+			if (left <= 0)
+				return -2;
+			if (poll(&pfd, 1, left) == -1) {
+				if (errno == EINTR)
+					continue;
+				return -1;
+			}
+			if (pfd.revents == 0)
+				continue;
+		}
+		n = read(fd, s->buf + s->len, PASSWORD_MAX - s->len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		s->len += (size_t)n;
+		if (memchr(s->buf, '\n', s->len) != NULL)
+			break;
+	}
+	return 0;
+}
+
+static int
+from_file(const char *path, struct secret *s, char *why, size_t whylen)
+{
+	struct stat st;
+	int fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_NOCTTY)) == -1) {
+		snprintf(why, whylen, "cannot open the password file %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "the password file %s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_mode & (S_IRGRP | S_IROTH)) {
+		snprintf(why, whylen, "the password file %s is readable by group or others; "
+		    "run chmod 600 on it", path);
+		close(fd);
+		return -1;
+	}
+	r = read_fd(fd, s, -1);
+	close(fd);
+	if (r == -1 || first_line(s) == -1) {
+		snprintf(why, whylen, "the password file %s holds no password on its first line",
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+from_command(const char *cmd, int timeout_s, struct secret *s, char *why, size_t whylen)
+{
+	int fds[2], status, r;
+	pid_t pid;
+
+	if (pipe(fds) == -1) {
+		snprintf(why, whylen, "cannot run the password command: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) == -1) {
+		snprintf(why, whylen, "cannot run the password command: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		if (fds[1] != STDOUT_FILENO) {
+			dup2(fds[1], STDOUT_FILENO);
+			close(fds[1]);
+		}
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	r = read_fd(fds[0], s, timeout_s * 1000);
+	close(fds[0]);
+	if (r == -2)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	if (r == -2) {
+		snprintf(why, whylen, "the password command did not answer within %d seconds",
+		    timeout_s);
+		return -1;
+	}
+	if (r == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		snprintf(why, whylen, "the password command failed");
+		return -1;
+	}
+	if (first_line(s) == -1) {
+		snprintf(why, whylen, "the password command printed no password");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+from_terminal(const char *prompt, struct secret *s, char *why, size_t whylen)
+{
+	struct termios old, quiet;
+	int fd, r;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY)) == -1 || !isatty(fd)) {
+		if (fd != -1)
+			close(fd);
+		snprintf(why, whylen, "no terminal to ask for the password on; "
+		    "use -o password_file= or -o password_command=");
+		return -1;
+	}
+	if (tcgetattr(fd, &old) == -1) {
+		snprintf(why, whylen, "cannot turn off echo on the terminal: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	(void)write(fd, prompt, strlen(prompt));
+	tcsetattr(fd, TCSAFLUSH, &quiet);
+	r = read_fd(fd, s, -1);
+	tcsetattr(fd, TCSAFLUSH, &old);
+	(void)write(fd, "\n", 1);
+	close(fd);
+	if (r == -1 || first_line(s) == -1) {
+		snprintf(why, whylen, "no password was given");
+		return -1;
+	}
+	return 0;
+}
+
+int
+password_get(const char *password_file, const char *password_command,
+    const char *prompt, int timeout_s, struct secret *s, char *why, size_t whylen)
+{
+	int r;
+
+	if (secret_alloc(s) == -1) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	if (password_file != NULL)
+		r = from_file(password_file, s, why, whylen);
+	else if (password_command != NULL)
+		r = from_command(password_command, timeout_s, s, why, whylen);
+	else
+		r = from_terminal(prompt, s, why, whylen);
+	if (r == -1)
+		secret_wipe(s);
+	return r;
+}

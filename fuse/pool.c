@@ -1,0 +1,260 @@
+/*
+ * The connection pool (see pool.h).
+ *
+ * RFC 3501 6.3.1 (SELECT), RFC 5161 (ENABLE), RFC 7162 3.2.3 (ENABLE
+ * QRESYNC, which implies CONDSTORE).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mailfs/commands.h>
+
+#include "errmap.h"
+#include "log.h"
+#include "password.h"
+#include "pool.h"
+
+struct pool_conn {
+	struct mailfs_client *client;	/* NULL until first used, and after a break */
+	char *selected;			/* the mailbox selected, or NULL */
+	int busy;
+	unsigned long last_used;
+};
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_cond = PTHREAD_COND_INITIALIZER;
+static struct pool_conn *conns;
+static unsigned nconns;
+static struct mailfs_params pool_params;
+static const char *pool_user;
+static const struct secret *pool_password;
+static unsigned pool_timeout;
+static unsigned pool_caps;
+static unsigned long use_counter;
+
+int
+pool_init(const struct mailfs_params *params, const char *user,
+    const struct secret *password, unsigned nconn, unsigned timeout_s)
+{
+	if ((conns = calloc(nconn, sizeof(*conns))) == NULL)
+		return -1;
+	nconns = nconn;
+	pool_params = *params;
+	pool_user = user;
+	pool_password = password;
+	pool_timeout = timeout_s;
+	return 0;
+}
+
+void
+pool_destroy(void)
+{
+	unsigned i;
+
+	for (i = 0; i < nconns; i++) {
+		if (conns[i].client != NULL &&
+		    mailfs_client_state(conns[i].client) != MAILFS_STATE_DISCONNECTED)
+			(void)mailfs_client_logout(conns[i].client);
+		mailfs_client_free(&conns[i].client);
+		free(conns[i].selected);
+	}
+	free(conns);
+	conns = NULL;
+	nconns = 0;
+}
+
+unsigned
+pool_capabilities(void)
+{
+	unsigned caps;
+
+	pthread_mutex_lock(&pool_lock);
+	caps = pool_caps;
+	pthread_mutex_unlock(&pool_lock);
+	return caps;
+}
+
+static void
+set_error(struct mailfs_error *err, enum mailfs_errkind kind, const char *msg)
+{
+	memset(err, 0, sizeof(*err));
+	err->kind = kind;
+	strncpy(err->msg, msg, sizeof(err->msg) - 1);
+}
+
+static void
+drop_client(struct pool_conn *pc)
+{
+	mailfs_client_free(&pc->client);
+	free(pc->selected);
+	pc->selected = NULL;
+}
+
+/* Connects and logs in; on failure *err_r says why and the client is gone. */
+static int
+open_client(struct pool_conn *pc, struct mailfs_error *err_r)
+{
+	struct mailfs_client *c;
+	unsigned caps;
+
+	if ((c = mailfs_client_new(&pool_params)) == NULL) {
+		set_error(err_r, MAILFS_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	pc->client = c;
+	if (mailfs_client_connect(c) == -1)
+		goto fail;
+	if (mailfs_client_state(c) == MAILFS_STATE_NOT_AUTHENTICATED &&
+	    mailfs_client_login(c, pool_user, pool_password->buf) == -1)
+		goto fail;
+	caps = mailfs_client_capabilities(c);
+	/* Deltas instead of listings: QRESYNC where offered, else CONDSTORE. */
+	if ((caps & MAILFS_CAP_QRESYNC) && (caps & MAILFS_CAP_ENABLE)) {
+		if (mailfs_run(c, mailfs_enable(c, "QRESYNC"), NULL) == -1 &&
+		    mailfs_client_state(c) == MAILFS_STATE_DISCONNECTED)
+			goto fail;
+	} else if ((caps & MAILFS_CAP_CONDSTORE) && (caps & MAILFS_CAP_ENABLE)) {
+		if (mailfs_run(c, mailfs_enable(c, "CONDSTORE"), NULL) == -1 &&
+		    mailfs_client_state(c) == MAILFS_STATE_DISCONNECTED)
+			goto fail;
+	}
+	pthread_mutex_lock(&pool_lock);
+	pool_caps = caps;
+	pthread_mutex_unlock(&pool_lock);
+	return 0;
+fail:
+	*err_r = *mailfs_client_error(c);
+	drop_client(pc);
+	return -1;
+}
+
+static int
+select_mailbox(struct pool_conn *pc, const char *mailbox, struct mailfs_error *err_r)
+{
+	struct mailfs_client *c = pc->client;
+
+	free(pc->selected);
+	pc->selected = NULL;
+	/*
+	 * SELECT, not EXAMINE: flags are stored through this connection too.
+	 * Reading never sets \Seen all the same (BODY.PEEK[]).
+	 */
+	if (mailfs_run(c, mailfs_select(c, mailbox, MAILFS_SELECT_CONDSTORE, NULL, NULL),
+	    NULL) == -1) {
+		*err_r = *mailfs_client_error(c);
+		if (errmap_conn_broken(err_r))
+			drop_client(pc);
+		return -1;
+	}
+	if ((pc->selected = strdup(mailbox)) == NULL) {
+		set_error(err_r, MAILFS_ERR_NOMEM, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static struct pool_conn *
+choose_locked(const char *mailbox)
+{
+	struct pool_conn *best = NULL, *pc;
+	int score, best_score = -1;
+	unsigned i;
+
+	for (i = 0; i < nconns; i++) {
+		pc = &conns[i];
+		if (pc->busy)
+			continue;
+		/*
+		 * Prefer the folder already selected, then a live connection
+		 * (the least recently used, to spread the folders), then a
+		 * new one.
+		 */
+		if (mailbox != NULL && pc->selected != NULL &&
+		    strcmp(pc->selected, mailbox) == 0)
+			score = 3;
+		else if (pc->client != NULL && mailbox == NULL)
+			score = 2;
+		else if (pc->client != NULL)
+			score = 1;
+		else
+			score = 0;
+		if (score > best_score || (score == best_score &&
+		    pc->last_used < best->last_used)) {
+			best = pc;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+struct pool_conn *
+pool_get(const char *mailbox, struct mailfs_error *err_r)
+{
+	struct pool_conn *pc;
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += pool_timeout;
+	pthread_mutex_lock(&pool_lock);
+	while ((pc = choose_locked(mailbox)) == NULL) {
+		if (pthread_cond_timedwait(&pool_cond, &pool_lock, &deadline) == ETIMEDOUT &&
+		    (pc = choose_locked(mailbox)) == NULL) {
+			pthread_mutex_unlock(&pool_lock);
+			set_error(err_r, MAILFS_ERR_TIMEOUT,
+			    "no IMAP connection became free in time");
+			return NULL;
+		}
+	}
+	pc->busy = 1;
+	pc->last_used = ++use_counter;
+	pthread_mutex_unlock(&pool_lock);
+
+	if (pc->client != NULL &&
+	    mailfs_client_state(pc->client) < MAILFS_STATE_AUTHENTICATED) {
+		log_msg(LOG_INFO, "the connection to the server was lost; reconnecting");
+		drop_client(pc);
+	}
+	if (pc->client == NULL && open_client(pc, err_r) == -1)
+		goto fail;
+	if (mailbox != NULL && (pc->selected == NULL || strcmp(pc->selected, mailbox) != 0) &&
+	    select_mailbox(pc, mailbox, err_r) == -1)
+		goto fail;
+	return pc;
+fail:
+	pool_put(pc, 0);
+	return NULL;
+}
+
+struct mailfs_client *
+pool_client(struct pool_conn *pc)
+{
+	return pc->client;
+}
+
+const char *
+pool_selected(const struct pool_conn *pc)
+{
+	return pc->selected;
+}
+
+void
+pool_put(struct pool_conn *pc, int failed)
+{
+	if (failed && pc->client != NULL) {
+		if (errmap_conn_broken(mailfs_client_error(pc->client)) ||
+		    mailfs_client_state(pc->client) == MAILFS_STATE_DISCONNECTED)
+			drop_client(pc);
+		else {
+			/* The folder may be gone: select it afresh next time. */
+			free(pc->selected);
+			pc->selected = NULL;
+		}
+	}
+	pthread_mutex_lock(&pool_lock);
+	pc->busy = 0;
+	pthread_cond_signal(&pool_cond);
+	pthread_mutex_unlock(&pool_lock);
+}

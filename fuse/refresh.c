@@ -1,0 +1,302 @@
+/*
+ * The refresh thread (see refresh.h) and the kernel notifications.
+ *
+ * RFC 3501 6.3.8 (LIST), RFC 5819 (LIST-STATUS), RFC 7162 3.1.2.1
+ * (HIGHESTMODSEQ in STATUS).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <mailfs/commands.h>
+
+#include "errmap.h"
+#include "folder.h"
+#include "log.h"
+#include "pool.h"
+#include "refresh.h"
+
+static pthread_t refresh_thread;
+static int refresh_running;
+static int refresh_stopping;
+static unsigned refresh_interval;
+static pthread_mutex_t refresh_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t refresh_cond = PTHREAD_COND_INITIALIZER;
+static fuse_ino_t *queued;
+static size_t nqueued;
+static size_t capqueued;
+
+int
+inval_add(struct inval_list *l, enum inval_kind kind, fuse_ino_t parent,
+    fuse_ino_t child, const char *name)
+{
+	struct inval *tmp;
+	size_t cap;
+
+	if (l->n == l->cap) {
+		cap = l->cap == 0 ? 32 : l->cap * 2;
+		if ((tmp = realloc(l->v, cap * sizeof(*tmp))) == NULL)
+			return -1;
+		l->v = tmp;
+		l->cap = cap;
+	}
+	l->v[l->n].kind = kind;
+	l->v[l->n].parent = parent;
+	l->v[l->n].child = child;
+	strncpy(l->v[l->n].name, name, sizeof(l->v[l->n].name) - 1);
+	l->v[l->n].name[sizeof(l->v[l->n].name) - 1] = '\0';
+	l->n++;
+	return 0;
+}
+
+void
+inval_clear(struct inval_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+void
+inval_send(struct inval_list *l)
+{
+	struct inval *iv;
+	size_t i;
+	int r;
+
+	if (fs.se == NULL)
+		return;
+	for (i = 0; i < l->n; i++) {
+		iv = &l->v[i];
+		switch (iv->kind) {
+		case INVAL_ENTRY:
+			r = fuse_lowlevel_notify_inval_entry(fs.se, iv->parent, iv->name,
+			    strlen(iv->name));
+			break;
+		case INVAL_DELETE:
+			r = fuse_lowlevel_notify_delete(fs.se, iv->parent, iv->child,
+			    iv->name, strlen(iv->name));
+			if (r != 0 && r != -ENOENT)
+				r = fuse_lowlevel_notify_inval_entry(fs.se, iv->parent,
+				    iv->name, strlen(iv->name));
+			break;
+		default:
+			r = fuse_lowlevel_notify_inval_inode(fs.se, iv->child, 0, 0);
+			break;
+		}
+		/* ENOENT: the kernel did not have it cached, which is fine. */
+		if (r != 0 && r != -ENOENT)
+			log_msg(LOG_DEBUG, "invalidating %s in %llu: %s", iv->name,
+			    (unsigned long long)iv->parent, strerror(-r));
+	}
+}
+
+static void
+on_list(void *ctx, const struct mailfs_list_entry *e)
+{
+	struct list_result *lr = ctx;
+	struct list_item *tmp;
+	size_t cap;
+
+	if (e->name == NULL) {
+		log_msg(LOG_DEBUG, "a folder name is not valid modified UTF-7; left out");
+		return;
+	}
+	if (e->attrs & MAILFS_MBX_NONEXISTENT)
+		return;
+	if (lr->n == lr->cap) {
+		cap = lr->cap == 0 ? 64 : lr->cap * 2;
+		if ((tmp = realloc(lr->v, cap * sizeof(*tmp))) == NULL)
+			return;
+		lr->v = tmp;
+		lr->cap = cap;
+	}
+	memset(&lr->v[lr->n], 0, sizeof(lr->v[lr->n]));
+	if ((lr->v[lr->n].name = strdup(e->name)) == NULL)
+		return;
+	lr->v[lr->n].delim = e->delimiter;
+	lr->v[lr->n].attrs = e->attrs;
+	lr->n++;
+}
+
+static void
+on_status(void *ctx, const struct mailfs_status *s)
+{
+	struct list_result *lr = ctx;
+	struct list_item *it;
+	size_t i;
+
+	if (s->name == NULL)
+		return;
+	/* LIST-STATUS sends STATUS right after its LIST line: look from the end. */
+	for (i = lr->n; i-- > 0;) {
+		it = &lr->v[i];
+		if (strcmp(it->name, s->name) != 0)
+			continue;
+		it->has_status = 1;
+		it->status.present = s->present;
+		it->status.messages = s->messages;
+		it->status.uidnext = s->uidnext;
+		it->status.uidvalidity = s->uidvalidity;
+		it->status.highestmodseq = s->highestmodseq;
+		return;
+	}
+}
+
+int
+refresh_list(struct mailfs_client *c, struct list_result *lr)
+{
+	struct mailfs_handlers h;
+	unsigned items = MAILFS_STATUS_MESSAGES | MAILFS_STATUS_UIDNEXT |
+	    MAILFS_STATUS_UIDVALIDITY;
+
+	if (mailfs_client_capabilities(c) & MAILFS_CAP_CONDSTORE)
+		items |= MAILFS_STATUS_HIGHESTMODSEQ;
+	memset(&h, 0, sizeof(h));
+	h.list = on_list;
+	h.status = on_status;
+	h.ctx = lr;
+	return mailfs_run(c, mailfs_list(c, "", "*", MAILFS_LIST_STATUS, items, &h), NULL);
+}
+
+static struct list_item *
+find_item(const struct list_result *lr, const char *mailbox)
+{
+	size_t i;
+
+	for (i = 0; i < lr->n; i++)
+		if (strcmp(lr->v[i].name, mailbox) == 0)
+			return &lr->v[i];
+	return NULL;
+}
+
+static void
+refresh_once(void)
+{
+	struct list_result lr = { 0 };
+	struct inval_list inv = { 0 };
+	struct mailfs_error err;
+	struct pool_conn *pc;
+	struct node **folders;
+	struct list_item *item;
+	size_t n, i;
+	int loaded;
+	char *mailbox;
+
+	if ((pc = pool_get(NULL, &err)) == NULL) {
+		log_msg(LOG_WARNING, "cannot refresh the folder list: %s", err.msg);
+		return;
+	}
+	if (refresh_list(pool_client(pc), &lr) == -1) {
+		log_msg(LOG_WARNING, "cannot refresh the folder list: %s",
+		    mailfs_client_error(pool_client(pc))->msg);
+		pool_put(pc, 1);
+		list_result_clear(&lr);
+		return;
+	}
+	/*
+	 * A session's STATUS of its own selected mailbox shows that
+	 * session's view, which lags (Dovecot): look at that folder anyway.
+	 */
+	if (pool_selected(pc) != NULL && (item = find_item(&lr, pool_selected(pc))) != NULL)
+		item->has_status = 0;
+	pool_put(pc, 0);
+	tree_apply_list(&lr, &inv);
+
+	n = tree_folders(&folders);
+	for (i = 0; i < n; i++) {
+		pthread_mutex_lock(&folders[i]->folder->lock);
+		loaded = folders[i]->folder->loaded;
+		pthread_mutex_unlock(&folders[i]->folder->lock);
+		if (!loaded)
+			continue;	/* the kernel never looked: nothing to keep current */
+		pthread_rwlock_rdlock(&tree_lock);
+		mailbox = folders[i]->mailbox != NULL ? strdup(folders[i]->mailbox) : NULL;
+		pthread_rwlock_unlock(&tree_lock);
+		if (mailbox == NULL)
+			continue;
+		(void)folder_sync(folders[i], find_item(&lr, mailbox), &inv);
+		free(mailbox);
+	}
+	tree_put_all(folders, n);
+	list_result_clear(&lr);
+
+	pthread_mutex_lock(&refresh_lock);
+	for (i = 0; i < nqueued; i++)
+		inval_add(&inv, INVAL_INODE, 0, queued[i], "");
+	nqueued = 0;
+	pthread_mutex_unlock(&refresh_lock);
+
+	inval_send(&inv);
+	inval_clear(&inv);
+}
+
+static void *
+refresh_main(void *arg)
+{
+	struct timespec until;
+
+	(void)arg;
+	pthread_mutex_lock(&refresh_lock);
+	while (!refresh_stopping) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += refresh_interval;
+		while (!refresh_stopping &&
+		    pthread_cond_timedwait(&refresh_cond, &refresh_lock, &until) != ETIMEDOUT)
+			;
+		if (refresh_stopping)
+			break;
+		pthread_mutex_unlock(&refresh_lock);
+		refresh_once();
+		pthread_mutex_lock(&refresh_lock);
+	}
+	pthread_mutex_unlock(&refresh_lock);
+	return NULL;
+}
+
+int
+refresh_start(unsigned interval_s)
+{
+	refresh_interval = interval_s;
+	if (pthread_create(&refresh_thread, NULL, refresh_main, NULL) != 0)
+		return -1;
+	refresh_running = 1;
+	return 0;
+}
+
+void
+refresh_stop(void)
+{
+	if (!refresh_running)
+		return;
+	pthread_mutex_lock(&refresh_lock);
+	refresh_stopping = 1;
+	pthread_cond_broadcast(&refresh_cond);
+	pthread_mutex_unlock(&refresh_lock);
+	pthread_join(refresh_thread, NULL);
+	refresh_running = 0;
+	free(queued);
+	queued = NULL;
+	nqueued = capqueued = 0;
+}
+
+void
+refresh_queue_inode(fuse_ino_t ino)
+{
+	fuse_ino_t *tmp;
+	size_t cap;
+
+	pthread_mutex_lock(&refresh_lock);
+	if (nqueued == capqueued) {
+		cap = capqueued == 0 ? 16 : capqueued * 2;
+		if ((tmp = realloc(queued, cap * sizeof(*tmp))) == NULL) {
+			pthread_mutex_unlock(&refresh_lock);
+			return;
+		}
+		queued = tmp;
+		capqueued = cap;
+	}
+	queued[nqueued++] = ino;
+	pthread_mutex_unlock(&refresh_lock);
+}

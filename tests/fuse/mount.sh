@@ -1,0 +1,78 @@
+# mount.sh: what the filesystem tests share (sourced after tests/harness/lib.sh).
+#
+#	mount_mailfs DIR [MAILFS OPTIONS...]   mounts the test account on DIR
+#	                                       (imaps, the test CA, refresh=1)
+#	imap_py 'PYTHON'                       runs Python with imaptool's
+#	                                       functions and a connection m
+
+MAILFS=${top_builddir}/fuse/mailfs
+
+mount_mailfs()
+{
+	local dir=$1
+	shift
+	mkdir -p "$dir"
+	register_mount "$dir"
+	XDG_CACHE_HOME=$MAILFS_TEST_TMP/cache run_timeout 30 "$MAILFS" \
+	    -o "password_file=$TEST_PASSWORD_FILE,tls_ca_file=$TEST_CA,refresh=1,timeout=10" \
+	    "$@" "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$dir"
+}
+
+imap_py()
+{
+	timeout -k 5 60 python3 -c "
+import sys
+sys.path.insert(0, '$HARNESS_DIR')
+import imaptool
+m = imaptool.connect()
+$1
+"
+}
+
+# every_message: prints 'FOLDER<TAB>UID' for every message on the server.
+every_message()
+{
+	local f u
+	imaptool list | while IFS= read -r f; do
+		for u in $(imaptool uids "$f" 2>/dev/null); do
+			printf '%s\t%s\n' "$f" "$u"
+		done
+	done
+}
+
+# path_of FOLDER UID: the message's path below the mount (delimiter ".").
+path_of()
+{
+	printf '%s/%010d.eml' "${1//./\/}" "$2"
+}
+
+# dump_server DIR: writes every message the server holds, through one
+# independent connection, as DIR/FOLDER/PATH/UID.eml (the mount's layout),
+# and each message's flags as a line "PATH<TAB>FLAGS" in DIR.flags.
+dump_server()
+{
+	imap_py "
+import os, re
+out = '$1'
+os.makedirs(out, exist_ok=True)
+delim = imaptool.delimiter(m)
+data = imaptool.check(m.list('\"\"', '*'), 'LIST')
+names = [(attrs, imaptool.utf7_decode(raw)) for attrs, _, raw in imaptool.parse_list(data)]
+with open(out + '.flags', 'w') as fl:
+    for attrs, name in sorted(names, key=lambda x: x[1]):
+        path = name.replace(delim, '/')
+        os.makedirs(os.path.join(out, path), exist_ok=True)
+        if any(a.lower() in ('\\\\noselect', '\\\\nonexistent') for a in attrs):
+            continue
+        imaptool.select(m, name, True)
+        for uid in imaptool.uid_search(m):
+            typ, d = m.uid('FETCH', str(uid), '(FLAGS BODY.PEEK[])')
+            head, body = d[0]
+            flags = re.search(rb'FLAGS \(([^)]*)\)', head).group(1).decode().split()
+            flags = ' '.join(f for f in flags if f.lower() != '\\\\recent')
+            rel = '%s/%010d.eml' % (path, uid)
+            with open(os.path.join(out, rel), 'wb') as f:
+                f.write(body)
+            fl.write('%s\t%s\n' % (rel, flags))
+"
+}
