@@ -69,7 +69,7 @@ step_server()
 	    TEST_PASSWORD_FILE DOVECOT_DIR
 	printf '%s\n' "$out" > "$demo/env"
 	say "== filling it with a demo mailbox"
-	python3 "$harness/imaptool.py" seed-demo >/dev/null || die "seed-demo failed"
+	"${PYTHON:-python3}" "$harness/imaptool.py" seed-demo >/dev/null || die "seed-demo failed"
 	URL="imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT"
 }
 

@@ -30,6 +30,10 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 prog=dovecot.sh
+# The system's Python starts much faster than a version manager's shim.
+if [ -z "${PYTHON:-}" ]; then
+	if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+fi
 
 die()
 {
@@ -56,31 +60,59 @@ find_dovecot()
 	die "dovecot not found: install the Debian packages dovecot-imapd dovecot-pop3d"
 }
 
-# A TCP port nobody listens on now.  Another process may take it before
-# Dovecot binds it: start retries with fresh ports when the bind fails.
-free_port()
+# free_ports N: N distinct TCP ports nobody listens on now.  Another
+# process may take one before Dovecot binds it: start retries with fresh
+# ports when the bind fails.
+free_ports()
 {
-	python3 - <<'EOF'
-import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
+	"$PYTHON" - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
 EOF
 }
 
-# 0 when something accepts on 127.0.0.1:$1.
-port_open()
+# wait_ports SECONDS PIDFILE PORT...: 0 once every PORT accepts on
+# 127.0.0.1; 1 after SECONDS, or as soon as the pid in PIDFILE (when the
+# file exists) has died.  One process polls, not one per poll.
+wait_ports()
 {
-	python3 - "$1" <<'EOF'
-import socket, sys
-s = socket.socket()
-s.settimeout(1)
-try:
-    s.connect(("127.0.0.1", int(sys.argv[1])))
-except OSError:
-    sys.exit(1)
-s.close()
+	"$PYTHON" - "$@" <<'EOF'
+import os, socket, sys, time
+deadline = time.monotonic() + float(sys.argv[1])
+pidfile = sys.argv[2]
+ports = [int(p) for p in sys.argv[3:] if p]
+def accepts(port):
+    s = socket.socket()
+    s.settimeout(1)
+    try:
+        s.connect(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+def dead():
+    try:
+        with open(pidfile) as f:
+            os.kill(int(f.read().strip()), 0)
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):
+        return True
+    return False
+while time.monotonic() < deadline:
+    ports = [p for p in ports if not accepts(p)]
+    if not ports:
+        sys.exit(0)
+    if dead():
+        sys.exit(1)
+    time.sleep(0.05)
+sys.exit(1)
 EOF
 }
 
@@ -339,15 +371,16 @@ do_start()
 	tries=0
 	while :; do
 		tries=$((tries + 1))
-		backend_port=$(free_port)
+		ports=$(free_ports 2)
+		backend_port=${ports% *}
 		imaps_port=
-		[ "$starttls" = yes ] && imaps_port=$(free_port)
+		[ "$starttls" = yes ] && imaps_port=${ports#* }
 		write_config "$dir" "$backend_port" "$imaps_port" "$starttls" \
 		    "$quota" "$login_user" "$internal_user"
 		logstart=$(wc -l < "$dir/dovecot.log")
 		if "$dovecot" -c "$dir/dovecot.conf" 2>>"$dir/dovecot.log"; then
-			if wait_ready "$dir" "$backend_port" "$imaps_port" &&
-			    start_relay "$dir" "$backend_port"; then
+			if wait_ports 15 "$dir/run/master.pid" "$backend_port" \
+			    "$imaps_port" && start_relay "$dir" "$backend_port"; then
 				break
 			fi
 		fi
@@ -377,36 +410,16 @@ EOF
 start_relay()
 {
 	rm -f "$1/run/relay.port" "$1/run/relay.pid"
-	python3 "$here/relay.py" "$1/run/relay.port" "$1/run/relay.pid" "$2" \
+	"$PYTHON" "$here/relay.py" "$1/run/relay.port" "$1/run/relay.pid" "$2" \
 	    </dev/null >>"$1/dovecot.log" 2>&1 &
 	i=0
-	while [ $i -lt 100 ]; do
-		if [ -s "$1/run/relay.port" ]; then
-			port_open "$(cat "$1/run/relay.port")" && return 0
-		fi
+	# relay.py writes its port once it listens.
+	while [ $i -lt 150 ]; do
+		[ -s "$1/run/relay.port" ] && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
 	echo "$prog: relay.py did not start" >&2
-	return 1
-}
-
-# Waits up to 10 s for the master to run and both ports to accept.
-wait_ready()
-{
-	i=0
-	while [ $i -lt 100 ]; do
-		mp=$(master_pid "$1")
-		if [ -n "$mp" ] && alive "$mp"; then
-			if port_open "$2" && { [ -z "$3" ] || port_open "$3"; }; then
-				return 0
-			fi
-		elif [ $i -gt 20 ]; then
-			return 1
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
 	return 1
 }
 

@@ -19,6 +19,11 @@ HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${top_srcdir:=$(cd "$HARNESS_DIR/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
 export top_srcdir top_builddir
+# The system's Python starts much faster than a version manager's shim.
+if [ -z "${PYTHON:-}" ]; then
+	if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+fi
+export PYTHON
 
 _tap_count=0
 _tap_failed=0
@@ -134,7 +139,7 @@ wait_for()
 # imaptool ARGS...: the independent IMAP client (see imaptool.py), bounded.
 imaptool()
 {
-	timeout -k 5 120 python3 "$HARNESS_DIR/imaptool.py" "$@"
+	timeout -k 5 120 "$PYTHON" "$HARNESS_DIR/imaptool.py" "$@"
 }
 
 # mktemp_dir: the test's temporary directory, made once, removed at exit.

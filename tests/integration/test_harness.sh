@@ -11,7 +11,7 @@ command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] ||
 # py_check SCRIPT: runs a Python snippet with a 30 s bound.
 py_check()
 {
-	run_timeout 30 python3 -c "$1"
+	run_timeout 30 "$PYTHON" -c "$1"
 }
 
 start_dovecot
