@@ -334,6 +334,15 @@ cmd_add_uidset(struct mailfs_client *c, struct mailfs_cmd *cmd,
 	cmd_add(cmd, " ");
 	if (buf_append_str(&cmd->text, uids) == -1)
 		cmd_fail_build(c, cmd, MAILFS_ERR_USAGE, "UID set too long");
+	/*
+	 * Dovecot answers pipelined FETCHes interleaved, so each answer is
+	 * routed by its UID to the command whose set holds it.
+	 */
+	mailfs_uidset_clear(&cmd->uids);
+	if (!cmd->building_failed && mailfs_uidset_parse(uids, strlen(uids),
+	    UINT32_MAX, &cmd->uids) == -1)
+		cmd_fail_build(c, cmd, errno == ENOMEM ? MAILFS_ERR_NOMEM :
+		    MAILFS_ERR_USAGE, "not a valid UID set");
 }
 
 void
@@ -352,7 +361,7 @@ cmd_free(struct mailfs_cmd *cmd)
 	free(cmd->segs);
 	buf_free(&cmd->text);
 	mailfs_cmd_result_clear(&cmd->result);
-	free(cmd->select_name);
+	mailfs_uidset_clear(&cmd->uids);
 	free(cmd);
 }
 

@@ -89,7 +89,8 @@ struct mailfs_cmd {
 	struct mailfs_handlers handlers;
 	struct mailfs_error err;
 	struct mailfs_cmd_result result;
-	char *select_name;	/* CMD_SELECT: the UTF-8 name for the mailbox state */
+	/* FETCH and STORE: the UIDs asked for, to route pipelined answers. */
+	struct mailfs_uidset uids;
 	int select_read_only;
 };
 

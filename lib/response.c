@@ -180,10 +180,47 @@ find_by_tag(struct mailfs_client *c, const char *tag)
 	return NULL;
 }
 
+/*
+ * The command a FETCH answer belongs to.  Pipelined UID FETCH and STORE
+ * answers may interleave, so a known UID picks the command whose set holds
+ * it; a UID that no command asked for is SELECT's QRESYNC data or news
+ * from elsewhere (NULL: the unilateral handler).  Without a UID, which
+ * QRESYNC forbids, the oldest command takes it.
+ */
 static struct mailfs_cmd *
-fetch_target(struct mailfs_client *c)
+fetch_target(struct mailfs_client *c, uint32_t uid)
 {
-	return oldest_in_flight(c, CMD_FETCH, CMD_STORE, CMD_SELECT);
+	struct mailfs_cmd *cmd, *select = NULL, *oldest = NULL;
+
+	for (cmd = c->queue; cmd != NULL; cmd = cmd->next) {
+		if (cmd->phase != CMD_PHASE_SENT && cmd->phase != CMD_PHASE_SENDING)
+			continue;
+		if (cmd->kind == CMD_SELECT && select == NULL)
+			select = cmd;
+		if (cmd->kind != CMD_FETCH && cmd->kind != CMD_STORE)
+			continue;
+		if (oldest == NULL)
+			oldest = cmd;
+		if (uid != 0 && mailfs_uidset_contains(&cmd->uids, uid))
+			return cmd;
+	}
+	if (uid == 0)
+		return oldest != NULL ? oldest : select;
+	return select;
+}
+
+/* The UID among a FETCH list's items so far, or 0. */
+static uint32_t
+fetch_list_uid(const struct imap_arg *items, size_t count)
+{
+	size_t i;
+	uint32_t uid;
+
+	for (i = 0; i + 1 < count; i += 2)
+		if (imap_arg_atom_is(&items[i], "UID") &&
+		    arg_to_u32(&items[i + 1], &uid) == 0)
+			return uid;
+	return 0;
 }
 
 /* ---- joined strings: flags ---- */
@@ -352,7 +389,7 @@ static int
 parse_fetch(struct mailfs_client *c, uint32_t seq, const struct imap_arg *list,
     struct buf *flags)
 {
-	struct mailfs_cmd *cmd = fetch_target(c);
+	struct mailfs_cmd *cmd;
 	struct mailfs_msg msg;
 	size_t i;
 
@@ -415,6 +452,9 @@ parse_fetch(struct mailfs_client *c, uint32_t seq, const struct imap_arg *list,
 		}
 		/* Items we did not ask for are skipped whatever their form. */
 	}
+	/* The stream hook chose the command before the body; the same one finishes it. */
+	cmd = (msg.present & MAILFS_MSG_BODY_STREAMED) && c->stream_cmd != NULL ?
+	    c->stream_cmd : fetch_target(c, msg.uid);
 	/* A command that did not ask for FETCH data leaves it to the unilateral handler. */
 	if (cmd != NULL && cmd->handlers.fetch != NULL)
 		cmd->handlers.fetch(cmd->handlers.ctx, &msg);
@@ -1032,7 +1072,7 @@ response_stream_hook(void *ctx, const struct imap_response *resp,
 	    strncasecmp(item->str, "BINARY[", 7) == 0 ||
 	    imap_arg_atom_is(item, "RFC822")))
 		return 0;
-	cmd = fetch_target(c);
+	cmd = fetch_target(c, fetch_list_uid(list, count));
 	if (cmd == NULL || cmd->handlers.body == NULL)
 		return 0;
 	c->stream_cmd = cmd;
