@@ -38,7 +38,7 @@
 #define FAKESERVER_SRCDIR "."
 #endif
 
-#define DEFAULT_TIMEOUT_MS	5000
+#define DEFAULT_TIMEOUT_MS	15000
 #define MAX_LINE		65536
 #define NTAGS			10
 #define TAG_MAX			64

@@ -7,9 +7,10 @@
  * connection in a thread of its own, and follows a script built before
  * fakeserver_start().  Every byte the client sends (decrypted, once TLS is
  * on) is recorded, also after the last step, so that a test can check
- * what was never sent.  Every wait has a timeout (5 s unless set), so a
- * wrong client cannot hang a test: the script stops at the first step
- * that does not go as written, the server closes the connection, and
+ * what was never sent.  Every wait has a timeout (15 s unless set: the
+ * first TLS handshake under valgrind takes seconds), so a wrong client
+ * cannot hang a test: the script stops at the first step that does not
+ * go as written, the server closes the connection, and
  * fakeserver_finish() reports the step and what happened.
  *
  * Patterns for fakeserver_expect() match one line from the client, its
@@ -91,7 +92,7 @@ struct fakeserver *fakeserver_new(const char *addr);
 /* The port, as a string for conn_open() and struct mailfs_params. */
 const char *fakeserver_port(const struct fakeserver *fs);
 
-/* The timeout of every later step, and of the accept; default 5000 ms. */
+/* The timeout of every later step, and of the accept; default 15000 ms. */
 void fakeserver_set_timeout(struct fakeserver *fs, int timeout_ms);
 
 /* The certificate and key for fakeserver_tls(); copied. */
