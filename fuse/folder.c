@@ -298,6 +298,8 @@ normalise(struct msg *v, size_t *n)
 {
 	size_t i, o = 0;
 
+	if (*n == 0)
+		return;
 	qsort(v, *n, sizeof(*v), cmp_msg);
 	for (i = 0; i < *n; i++) {
 		if (o > 0 && v[o - 1].uid == v[i].uid) {
