@@ -261,6 +261,11 @@ conn_open(const char *host, const char *port, int timeout_ms,
 	}
 	c->fd = -1;
 
+	/*
+	 * getaddrinfo() takes no timeout: resolution is bounded by the
+	 * resolver's own (resolv.conf's timeout and attempts), and only the
+	 * connects by timeout_ms.
+	 */
 	deadline = deadline_after(timeout_ms);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
