@@ -27,7 +27,7 @@ server(void)
 
 	if ((fs = fakeserver_new(NULL)) == NULL)
 		bail_out("cannot start the fake server");
-	fakeserver_set_timeout(fs, 3000);
+	fakeserver_set_timeout(fs, 10000);
 	fakeserver_set_certs(fs, &certs);
 	return fs;
 }
@@ -45,8 +45,8 @@ client(struct fakeserver *fs, enum mailfs_security sec, struct trace *tr)
 	p.port = fakeserver_port(fs);
 	p.security = sec;
 	p.ca_file = certs.ca;
-	p.connect_timeout_ms = 3000;
-	p.io_timeout_ms = 3000;
+	p.connect_timeout_ms = 10000;
+	p.io_timeout_ms = 10000;
 	p.trace = trace_record;
 	p.trace_ctx = tr;
 	if ((c = mailfs_client_new(&p)) == NULL)
