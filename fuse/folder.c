@@ -341,6 +341,7 @@ static void
 apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t gen,
     struct inval_list *inv)
 {
+	struct msg *fit;
 	size_t i = 0, j = 0;
 
 	while (i < f->n || j < c->n) {
@@ -354,6 +355,12 @@ apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t 
 			i++;
 			j++;
 		}
+	}
+	/* The listing is kept for long: give back the growth slack. */
+	if (c->n > 0 && c->n < c->cap &&
+	    (fit = realloc(c->v, c->n * sizeof(*fit))) != NULL) {
+		c->v = fit;
+		c->cap = c->n;
 	}
 	free(f->msgs);
 	f->msgs = c->v;
