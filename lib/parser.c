@@ -39,6 +39,8 @@
 #define ARENA_FIRST_BLOCK	8192
 #define ARENA_MAX_BLOCK		(1024 * 1024)	/* growth stops doubling here */
 #define KEEP_MAX		(1024 * 1024)	/* larger scratch is freed at reset */
+/* Lists this long are handed to the arena rather than copied. */
+#define LIST_HANDOFF		1024
 /* Literals up to this size take their room in the arena at once. */
 #define LITERAL_PREALLOC	8192
 
@@ -118,6 +120,7 @@ struct block {
 
 /* The arguments so far of one open list (depth 0: the response's). */
 struct level {
+	struct block *vec;	/* the allocation; items are its data */
 	struct imap_arg *items;
 	size_t count;
 	size_t cap;
@@ -219,7 +222,7 @@ imap_parser_free(struct imap_parser **parser)
 	free(p->lit_block);
 	free(p->tok);
 	for (i = 0; i < p->nlevels; i++)
-		free(p->levels[i].items);
+		free(p->levels[i].vec);
 	free(p->levels);
 	free(p);
 	*parser = NULL;
@@ -260,7 +263,8 @@ imap_parser_reset(struct imap_parser *p)
 	p->tok_len = 0;
 	for (i = 0; i < p->nlevels; i++) {
 		if (p->levels[i].cap * sizeof(struct imap_arg) > KEEP_MAX) {
-			free(p->levels[i].items);
+			free(p->levels[i].vec);
+			p->levels[i].vec = NULL;
 			p->levels[i].items = NULL;
 			p->levels[i].cap = 0;
 		}
@@ -347,6 +351,22 @@ arena_alloc(struct imap_parser *p, size_t n, size_t align)
 	return BLOCK_DATA(nb);
 }
 
+/*
+ * Makes a full block allocated elsewhere part of the arena (freed at
+ * reset), behind the block allocation goes on from.
+ */
+static void
+arena_adopt(struct imap_parser *p, struct block *b)
+{
+	if (p->blocks != NULL) {
+		b->next = p->blocks->next;
+		p->blocks->next = b;
+	} else {
+		b->next = NULL;
+		p->blocks = b;
+	}
+}
+
 static char *
 arena_strdup(struct imap_parser *p, const char *s, size_t len)
 {
@@ -427,21 +447,22 @@ static int
 push_arg(struct imap_parser *p, size_t pos, const struct imap_arg *arg)
 {
 	struct level *lv = &p->levels[p->depth];
-	struct imap_arg *items;
+	struct block *vec;
 	size_t cap;
 
 	if (lv->count == lv->cap) {
 		cap = lv->cap == 0 ? 16 : lv->cap * 2;
-		if (cap > SIZE_MAX / sizeof(*items)) {
+		if (cap > (SIZE_MAX - BLOCK_HDR) / sizeof(struct imap_arg)) {
 			fail(p, pos, "out of memory");
 			return -1;
 		}
-		items = realloc(lv->items, cap * sizeof(*items));
-		if (items == NULL) {
+		vec = realloc(lv->vec, BLOCK_HDR + cap * sizeof(struct imap_arg));
+		if (vec == NULL) {
 			fail(p, pos, "out of memory");
 			return -1;
 		}
-		lv->items = items;
+		lv->vec = vec;
+		lv->items = (struct imap_arg *)BLOCK_DATA(vec);
 		lv->cap = cap;
 	}
 	lv->items[lv->count++] = *arg;
@@ -492,6 +513,7 @@ static int
 close_list(struct imap_parser *p, size_t pos)
 {
 	struct level *lv;
+	struct block *vec;
 	struct imap_arg arg;
 
 	if (p->depth == 0) {
@@ -502,7 +524,22 @@ close_list(struct imap_parser *p, size_t pos)
 	memset(&arg, 0, sizeof(arg));
 	arg.type = IMAP_ARG_LIST;
 	arg.len = lv->count;
-	if (lv->count > 0) {
+	if (lv->count >= LIST_HANDOFF) {
+		/*
+		 * A long list: its vector becomes an arena block as it is,
+		 * trimmed, rather than be copied, so that a hostile response
+		 * of many tiny arguments never holds them three times over.
+		 */
+		vec = realloc(lv->vec, BLOCK_HDR + lv->count * sizeof(*arg.list));
+		if (vec == NULL)
+			vec = lv->vec;
+		vec->size = vec->used = lv->count * sizeof(*arg.list);
+		arena_adopt(p, vec);
+		arg.list = (struct imap_arg *)BLOCK_DATA(vec);
+		lv->vec = NULL;
+		lv->items = NULL;
+		lv->cap = 0;
+	} else if (lv->count > 0) {
 		arg.list = arena_alloc(p, lv->count * sizeof(*arg.list), 16);
 		if (arg.list == NULL) {
 			fail(p, pos, "out of memory");
@@ -657,15 +694,8 @@ literal_finish(struct imap_parser *p, size_t pos)
 		return push_str(p, pos, IMAP_ARG_LITERAL_STREAMED, empty_str,
 		    0, p->lit_size);
 	if (p->lit_block != NULL) {
-		/* hand the block to the arena, after its current block */
 		p->lit_block->used = p->lit_block->size;
-		if (p->blocks != NULL) {
-			p->lit_block->next = p->blocks->next;
-			p->blocks->next = p->lit_block;
-		} else {
-			p->lit_block->next = NULL;
-			p->blocks = p->lit_block;
-		}
+		arena_adopt(p, p->lit_block);
 		p->lit_block = NULL;
 	}
 	s = p->lit_buf;

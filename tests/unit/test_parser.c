@@ -739,6 +739,53 @@ test_sequence(void)
 	buf_free(&d);
 }
 
+/* Long lists (their vectors are handed to the arena) and deep reuse. */
+static void
+test_long_lists(void)
+{
+	struct imap_parser *p;
+	const struct imap_response *r;
+	const struct imap_arg *l;
+	struct buf in, d;
+	size_t i, c;
+	int good;
+
+	buf_init(&in, DUMP_MAX);
+	buf_init(&d, DUMP_MAX);
+	buf_append_str(&in, "* 1 FETCH (X (");
+	for (i = 0; i < 3000; i++)
+		buf_printf(&in, "%sa%zu", i > 0 ? " " : "", i);
+	buf_append_str(&in, ") Y (");
+	for (i = 0; i < 2; i++) {
+		buf_append_str(&in, "(");
+		for (c = 0; c < 1500; c++)
+			buf_printf(&in, "%s\"%zu\"", c > 0 ? " " : "", c);
+		buf_append_str(&in, ")");
+	}
+	buf_append_str(&in, "))\r\n");
+	parse_all_ways("long lists", in.data, in.len, NULL, NULL, 0, &d, &c);
+	p = imap_parser_new(NULL);
+	for (i = 0; i < 3; i++) {
+		imap_parser_reset(p);
+		if (imap_parser_feed(p, in.data, in.len, &c) != IMAP_PARSE_DONE)
+			break;
+	}
+	r = imap_parser_response(p);
+	good = r != NULL && r->nargs == 3 && r->args[2].len == 4;
+	if (good) {
+		l = r->args[2].list;
+		good = l[1].len == 3000 && l[3].len == 2 &&
+		    l[3].list[1].len == 1500 &&
+		    strcmp(l[1].list[2999].str, "a2999") == 0 &&
+		    strcmp(l[3].list[1].list[1499].str, "1499") == 0 &&
+		    l[3].list[1].list[1499].type == IMAP_ARG_STRING;
+	}
+	ok(good && c == in.len, "lists of 3000 and 2 x 1500 arguments");
+	imap_parser_free(&p);
+	buf_free(&in);
+	buf_free(&d);
+}
+
 static void
 test_parse_args(void)
 {
@@ -834,6 +881,7 @@ main(void)
 	test_limits();
 	test_hooks();
 	test_sequence();
+	test_long_lists();
 	test_parse_args();
 	test_helpers();
 	return done_testing();
