@@ -137,6 +137,7 @@ cmd_push_segment(struct mailfs_cmd *cmd, char *owned, const char *data,
 	seg->len = len;
 	seg->wait_continuation = wait_continuation;
 	seg->secret = secret;
+	seg->literal = 0;
 	return 0;
 }
 
