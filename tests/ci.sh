@@ -99,8 +99,9 @@ count()
 	echo "   $p passed, $f failed"
 }
 
-# step NAME LOG CMD...: runs CMD with its output in LOG; a failure adds
-# one failure and prints the end of LOG (and of the suite's log).
+# step NAME LOG CMD...: runs CMD with its output in LOG; on failure
+# prints the end of LOG, or with quiet_step set only says so.
+quiet_step=
 step()
 {
 	local name=$1 log=$2
@@ -109,20 +110,26 @@ step()
 	if "$@" >"$log" 2>&1 </dev/null; then
 		return 0
 	fi
-	echo "ci.sh: $name failed; the end of its output:"
-	tail -n 60 "$log" | sed 's/^/   | /'
+	if [ -n "$quiet_step" ]; then
+		echo "ci.sh: $name failed"
+	else
+		echo "ci.sh: $name failed; the end of its output:"
+		tail -n 40 "$log" | sed 's/^/   | /'
+	fi
 	return 1
 }
 
-# show_failures BUILDDIR: the logs of the tests that failed.
+# show_failures LOG: the failed test points in a make check output, and
+# for each failing test the diagnostics in its log.
 show_failures()
 {
-	local f
-	for f in $(find "$1" -name '*.trs' 2>/dev/null); do
-		if grep -qE '^:test-result: (FAIL|XPASS|ERROR)' "$f"; then
-			echo "---- ${f%.trs}.log"
-			tail -n 80 "${f%.trs}.log" | sed 's/^/   | /'
-		fi
+	local log=$1 dir=$2 t
+	grep -E '^(FAIL|XPASS|ERROR): ' "$log" | head -n 100 | sed 's/^/   /'
+	for t in $(grep -E '^(FAIL|XPASS|ERROR): ' "$log" | awk '{ print $2 }' | sort -u); do
+		[ -f "$dir/$t.log" ] || continue
+		echo "   ---- $t.log (failures and diagnostics)"
+		grep -E '^(not ok|Bail out|# )|ERROR|AddressSanitizer|runtime error|definitely lost|Invalid (read|write)' \
+		    "$dir/$t.log" | head -n 30 | sed 's/^/   | /'
 	done
 }
 
@@ -159,11 +166,15 @@ check()
 {
 	local name=$1 dir=$2 rc=0
 	shift 2
+	quiet_step=yes
 	step "$name: make check" "$dir/check.out" \
 	    make -C "$dir" -j"$jobs" check "$@" || rc=1
+	quiet_step=
 	count "$dir/check.out"
 	if [ $rc -ne 0 ]; then
-		show_failures "$dir"
+		show_failures "$dir/check.out" "$dir"
+		grep -qE '^(FAIL|XPASS|ERROR): ' "$dir/check.out" ||
+		    tail -n 40 "$dir/check.out" | sed 's/^/   | /'
 		# make failed without a failing test point: a build error.
 		if ! grep -qE '^(FAIL|XPASS|ERROR): ' "$dir/check.out"; then
 			fail_step
@@ -186,12 +197,21 @@ if build plain "$plain"; then
 	else
 		say "valgrind: no C tests"
 	fi
+	quiet_step=yes
 	if step "distcheck" "$plain/distcheck.out" make -C "$plain" -j"$jobs" distcheck; then
 		count "$plain/distcheck.out"
 	else
 		count "$plain/distcheck.out"
-		grep -qE '^(FAIL|XPASS|ERROR): ' "$plain/distcheck.out" || fail_step
+		if grep -qE '^(FAIL|XPASS|ERROR): ' "$plain/distcheck.out"; then
+			grep -E '^(FAIL|XPASS|ERROR): ' "$plain/distcheck.out" |
+			    head -n 100 | sed 's/^/   /'
+		else
+			# Not a test: the tarball, install or clean checks.
+			tail -n 40 "$plain/distcheck.out" | sed 's/^/   | /'
+			fail_step
+		fi
 	fi
+	quiet_step=
 else
 	fail_step
 fi
