@@ -52,7 +52,6 @@
 #define C_SECT	0x10	/* in a section: printable or 8-bit, SP too, not []" */
 #define C_CODE	0x20	/* code arguments: C_TEXT except []"  */
 
-#define IS_CTL(c)	((c) < 0x20 || (c) == 0x7f)
 #define IS_TEXT(c)	((c) != 0 && (c) != '\r' && (c) != '\n')
 #define IS_ATOM(c)	((c) >= 0x80 || ((c) > 0x20 && (c) < 0x7f && \
 	(c) != '(' && (c) != ')' && (c) != '{' && (c) != '"' && (c) != '['))
@@ -606,6 +605,19 @@ finish_atom(struct imap_parser *p, size_t pos)
 	    IMAP_ARG_ATOM, s, len, 0);
 }
 
+/* The quoted string in the token is complete. */
+static int
+finish_string(struct imap_parser *p, size_t pos)
+{
+	size_t len = p->tok_len;
+	char *s;
+
+	if ((s = tok_finish(p, pos)) == NULL)
+		return -1;
+	p->state = S_AFTER_ARG;
+	return push_str(p, pos, IMAP_ARG_STRING, s, len, 0);
+}
+
 /* "{n}" has been read: decide where the literal goes, within the limits. */
 static int
 literal_begin(struct imap_parser *p, size_t pos)
@@ -977,16 +989,8 @@ imap_parser_feed(struct imap_parser *p, const char *data, size_t len,
 				/* the quotes and escapes are not kept */
 				if (c == '\\')
 					p->state = S_QESC;
-				else {
-					char *s;
-					size_t slen = p->tok_len;
-
-					if ((s = tok_finish(p, pos)) == NULL ||
-					    push_str(p, pos, IMAP_ARG_STRING,
-					    s, slen, 0) == -1)
-						break;
-					p->state = S_AFTER_ARG;
-				}
+				else
+					(void)finish_string(p, pos);
 				break;
 			}
 			/* sections and codes stay raw */
