@@ -1,9 +1,6 @@
 /*
  * Shared pieces of the integration tests; see test_common.h.
  */
-#include <sys/stat.h>
-
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
