@@ -565,8 +565,7 @@ engine_feed(struct mailfs_client *c, size_t n)
 			error_set(&c->err, MAILFS_ERR_PROTOCOL,
 			    "the server sent a malformed response: %s",
 			    imap_parser_error(c->parser));
-			if (strstr(imap_parser_error(c->parser), "limit") != NULL ||
-			    strstr(imap_parser_error(c->parser), "too ") != NULL)
+			if (imap_parser_error_is_limit(c->parser))
 				c->err.kind = MAILFS_ERR_LIMIT;
 			return -1;
 		}

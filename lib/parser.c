@@ -159,6 +159,7 @@ struct imap_parser {
 
 	size_t fail_pos;	/* where in the chunk the error is */
 	char error[160];
+	int over_limit;		/* the error is a budget exceeded, not bad syntax */
 };
 
 static void
@@ -278,6 +279,7 @@ imap_parser_reset(struct imap_parser *p)
 	p->line_used = 0;
 	memset(&p->resp, 0, sizeof(p->resp));
 	p->error[0] = '\0';
+	p->over_limit = 0;
 	p->state = p->args_only ? S_ARG_START : S_START;
 }
 
@@ -314,6 +316,13 @@ fail(struct imap_parser *p, size_t pos, const char *fmt, ...)
 	p->fail_pos = pos;
 	p->state = S_ERROR;
 }
+
+/* Like fail(), for input that is well-formed but larger than the limits allow. */
+#define fail_limit(p, ...) do {						\
+		if ((p)->state != S_ERROR)				\
+			(p)->over_limit = 1;				\
+		fail((p), __VA_ARGS__);					\
+	} while (0)
 
 /* Arena allocation; align is a power of two <= 16.  NULL when out of memory. */
 static void *
@@ -387,7 +396,7 @@ static int
 line_add(struct imap_parser *p, size_t pos, size_t n)
 {
 	if (n > p->limits.max_line - p->line_used) {
-		fail(p, pos + (p->limits.max_line - p->line_used),
+		fail_limit(p, pos + (p->limits.max_line - p->line_used),
 		    "response longer than %zu bytes (literals aside)",
 		    p->limits.max_line);
 		return -1;
@@ -489,7 +498,7 @@ open_list(struct imap_parser *p, size_t pos)
 	struct level *lv;
 
 	if (p->depth >= p->limits.max_depth) {
-		fail(p, pos, "lists nested deeper than %u", p->limits.max_depth);
+		fail_limit(p, pos, "lists nested deeper than %u", p->limits.max_depth);
 		return -1;
 	}
 	if (p->depth + 1 >= p->nlevels) {
@@ -637,7 +646,7 @@ literal_begin(struct imap_parser *p, size_t pos)
 	}
 	if (p->lit_stream) {
 		if (size > p->limits.max_body) {
-			fail(p, pos, "streamed literal of %llu bytes over the "
+			fail_limit(p, pos, "streamed literal of %llu bytes over the "
 			    "limit",
 			    (unsigned long long)size);
 			return -1;
@@ -646,7 +655,7 @@ literal_begin(struct imap_parser *p, size_t pos)
 	}
 	if (size > p->limits.max_literal ||
 	    p->lit_total > p->limits.max_literal - size) {
-		fail(p, pos, "literal of %llu bytes over the in-memory limit",
+		fail_limit(p, pos, "literal of %llu bytes over the in-memory limit",
 		    (unsigned long long)size);
 		return -1;
 	}
@@ -1215,7 +1224,7 @@ imap_parser_feed(struct imap_parser *p, const char *data, size_t len,
 			pos++;
 			if (p->state == S_LIT_SIZE && c >= '0' && c <= '9') {
 				if (p->lit_size > (UINT64_MAX - (c - '0')) / 10) {
-					fail(p, pos - 1, "literal size too "
+					fail_limit(p, pos - 1, "literal size too "
 					    "large");
 					break;
 				}
@@ -1386,4 +1395,10 @@ imap_arg_is_string(const struct imap_arg *arg)
 {
 	return arg != NULL && (arg->type == IMAP_ARG_ATOM ||
 	    arg->type == IMAP_ARG_STRING || arg->type == IMAP_ARG_LITERAL);
+}
+
+int
+imap_parser_error_is_limit(const struct imap_parser *p)
+{
+	return p->state == S_ERROR && p->over_limit;
 }

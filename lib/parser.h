@@ -142,6 +142,9 @@ void imap_parser_reset(struct imap_parser *parser);
 /* A one-line description of the error; "" when none. */
 const char *imap_parser_error(const struct imap_parser *parser);
 
+/* 1 when the error is a limit exceeded (well-formed but too large), else 0. */
+int imap_parser_error_is_limit(const struct imap_parser *parser);
+
 /*
  * Parses text that holds arguments only (no literals, no CRLF), such as
  * the arguments of a response code ("(\Seen \*)" or "3 1:4 7:10").
