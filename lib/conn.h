@@ -17,7 +17,9 @@ struct conn;
 
 /*
  * Resolves host and connects to the first address that accepts within
- * timeout_ms (overall).  Returns NULL with err filled: MAILFS_ERR_RESOLVE,
+ * timeout_ms (overall; each address gets a share of what is left).
+ * Name resolution itself is bounded by the resolver's own settings
+ * (resolv.conf), not by timeout_ms: getaddrinfo has no timeout.  Returns NULL with err filled: MAILFS_ERR_RESOLVE,
  * MAILFS_ERR_CONNECT (naming the last address tried and its errno),
  * MAILFS_ERR_TIMEOUT, MAILFS_ERR_NOMEM.
  */
@@ -45,11 +47,18 @@ int conn_start_tls(struct conn *c, const char *host, const char *ca_file,
 ssize_t conn_read(struct conn *c, void *buf, size_t len, int timeout_ms,
     struct mailfs_error *err);
 
-/* Writes all len bytes within timeout_ms.  0, or -1 with err filled. */
+/*
+ * Writes all len bytes within timeout_ms.  0, or -1 with err filled:
+ * MAILFS_ERR_CLOSED, MAILFS_ERR_TIMEOUT, MAILFS_ERR_TLS, MAILFS_ERR_SYSTEM.
+ */
 int conn_write(struct conn *c, const void *buf, size_t len, int timeout_ms,
     struct mailfs_error *err);
 
-/* 1 when conn_read() would return data at once (TLS-buffered or readable), else 0. */
+/*
+ * 1 when conn_read() should return data at once (TLS-buffered or
+ * readable), else 0.  Under TLS a readable socket may hold only part of a
+ * record, so the next read can still wait.
+ */
 int conn_readable_now(struct conn *c);
 
 int conn_fd(const struct conn *c);
