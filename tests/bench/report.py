@@ -32,6 +32,7 @@ INFO = [
     ("mount", "mount (login, LIST, fork) seconds"),
     ("again_bodies", "backup again: bodies the server sent to mailfs"),
     ("again_bytes", "backup again: bytes the server sent to mailfs"),
+    ("again_local", "backup again: rsync -a local copy onto itself, cold"),
     ("again_peer_bytes", "backup again: bytes the server sent to mbsync"),
     ("backup_bytes", "full backup: bytes the server sent to mailfs"),
     ("backup_peer_bytes", "full backup: bytes the server sent to mbsync"),
@@ -73,6 +74,8 @@ def main():
 
     out = []
     for key, label, peer, unit, t0, t1 in ROWS:
+        if count(key, "mailfs") == 0 and count(key, "peer") == 0:
+            continue        # a scenario that --only left out
         m, pv = med(key, "mailfs"), med(key, "peer")
         target = t1 if args.rtt > 0 else t0
         if key == "rss":
