@@ -662,6 +662,7 @@ mailfs_cmd_result_clear(struct mailfs_cmd_result *result)
 		return;
 	mailfs_uidset_clear(&result->src_uids);
 	mailfs_uidset_clear(&result->dst_uids);
+	mailfs_uidset_clear(&result->modified);
 	memset(result, 0, sizeof(*result));
 }
 

@@ -356,6 +356,15 @@ handle_code(struct mailfs_client *c, const struct imap_response *resp,
 		    (cmd->kind == CMD_COPY || cmd->kind == CMD_MOVE) ?
 		    code_uidplus(c, cmd, args, 1) : 0;
 	}
+	if (strcasecmp(code, "MODIFIED") == 0) {
+		if (cmd == NULL || cmd->kind != CMD_STORE)
+			return 0;
+		mailfs_uidset_clear(&cmd->result.modified);
+		if (mailfs_uidset_parse(args, strlen(args), UINT32_MAX,
+		    &cmd->result.modified) == -1)
+			return protocol_error(c, "MODIFIED");
+		return 0;
+	}
 	/* The rest describe the mailbox being selected. */
 	if (strcasecmp(code, "UIDVALIDITY") == 0) {
 		if (code_number(c, args, UINT32_MAX, &n, "UIDVALIDITY") == -1)

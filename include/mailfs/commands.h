@@ -84,6 +84,12 @@ struct mailfs_cmd_result {
 	struct mailfs_uidset src_uids;
 	/* APPENDUID's or COPYUID's new UIDs.  Owned by the caller: clear it. */
 	struct mailfs_uidset dst_uids;
+	/*
+	 * UID STORE with UNCHANGEDSINCE: the messages that changed meanwhile
+	 * and were therefore not stored ([MODIFIED], RFC 7162 3.1.3).  The
+	 * command still completes with OK.  Owned by the caller: clear it.
+	 */
+	struct mailfs_uidset modified;
 	/* The tagged response's text, "" when none. */
 	char text[256];
 };
@@ -214,8 +220,9 @@ enum mailfs_store_op {
 
 /*
  * UID STORE uids [(UNCHANGEDSINCE n)] op[.SILENT] (flags).
- * unchangedsince 0 omits the modifier.  A non-silent STORE's FETCH
- * answers go to handlers->fetch.
+ * unchangedsince 0 omits the modifier; with it, the UIDs that were not
+ * stored because they changed are in mailfs_run()'s result->modified.
+ * A non-silent STORE's FETCH answers go to handlers->fetch.
  */
 struct mailfs_cmd *mailfs_uid_store(struct mailfs_client *client,
     const char *uids, enum mailfs_store_op op, const char *flags, int silent,

@@ -389,7 +389,9 @@ test_store(void)
 	    "UNCHANGEDSINCE on the wire");
 	ok(trace_find(&tr, 0, MAILFS_TRACE_RECV, "[MODIFIED 2]") != -1,
 	    "the server reports the conflict");
-	diag("the tagged text of the conflicting STORE: \"%s\"", res.text);
+	ok(mailfs_uidset_size(&res.modified) == 1 &&
+	    mailfs_uidset_contains(&res.modified, 2),
+	    "the result names UID 2 as modified");
 	mailfs_cmd_result_clear(&res);
 	modseq_of(2, &flags);
 	ok(flags != NULL && !has_flag(flags, "\\Draft"),
