@@ -18,8 +18,8 @@
 #					CUT_S2C are the bytes it moved
 #	cut_points TOTAL COUNT		COUNT cut points spread over 0..TOTAL-1,
 #					the last byte included
-#	cut_run DIR N CMD...		arms a cut after N bytes in DIR, runs
-#					CMD (its status in CUT_STATUS, stderr in
+#	cut_run DIR N MODE CMD...	arms a cut (MODE close or hang) after
+#					N bytes in DIR, runs CMD (its status in CUT_STATUS, stderr in
 #					CUT_ERR) and disarms; CUT_FIRED says
 #					whether the cut happened
 #
@@ -37,6 +37,9 @@ cut_start()
 	start_dovecot "$@"
 	CUT_LOG=$MAILFS_TEST_TMP/cutproxy.log
 	CUT_DAEMON_LOG=$MAILFS_TEST_TMP/mailfs.log
+	CUT_CENSUS=$MAILFS_TEST_TMP/census
+	CUT_FOLDERS=$MAILFS_TEST_TMP/folders
+	: >"$MAILFS_TEST_TMP/results"
 	"$PYTHON" "$HARNESS_DIR/cutproxy.py" --target "$IMAPS_PORT" \
 	    --port-file "$MAILFS_TEST_TMP/cutproxy.port" --log "$CUT_LOG" \
 	    --lifetime "${MAILFS_TEST_TIMEOUT:-300}" --hang-limit 10 &
@@ -109,8 +112,19 @@ cut_stat()
 
 census()
 {
+	checker census
+}
+
+# folders: mailcheck.py folders, from the checker's connection.
+folders()
+{
+	checker folders
+}
+
+checker()
+{
 	local line status=0
-	printf 'census\n' >&"$CUT_CHECK_IN" || return 1
+	printf '%s\n' "$1" >&"$CUT_CHECK_IN" || return 1
 	while IFS= read -r -t 60 line <&"$CUT_CHECK_OUT"; do
 		case $line in
 		.) return $status ;;
@@ -144,8 +158,10 @@ duplicates()
 cut_measure()
 {
 	cutctl mark >/dev/null
-	"$@"
+	CUT_ERR=$("$@" 2>&1 >/dev/null)
 	CUT_STATUS=$?
+	CUT_FIRED=0
+	cut_settle 4
 	CUT_C2S=$(cut_stat c2s)
 	CUT_S2C=$(cut_stat s2c)
 	return $CUT_STATUS
@@ -179,20 +195,155 @@ cut_fresh()
 
 cut_run()
 {
-	local dir=$1 n=$2
-	shift 2
-	cutctl arm "$dir" "$n" close >/dev/null
+	local dir=$1 n=$2 mode=$3
+	shift 3
+	cutctl arm "$dir" "$n" "$mode" any >/dev/null
 	CUT_ERR=$("$@" 2>&1 >/dev/null)
 	CUT_STATUS=$?
 	CUT_FIRED=$(cut_stat fired)
 	cutctl disarm >/dev/null
 }
 
+# cut_settle [TICKS]: waits until no byte has passed the proxy for TICKS
+# quarter seconds (default CUT_SETTLE, 1), at most 15 s: a write may send
+# after its system call returned.
+CUT_SETTLE=${CUT_SETTLE:-1}
+cut_settle()
+{
+	local ticks=${1:-$CUT_SETTLE} last now t0=$SECONDS stable=0
+	last=$(cutctl stats)
+	while [ $((SECONDS - t0)) -lt 15 ]; do
+		sleep 0.25
+		now=$(cutctl stats)
+		if [ "${now% cuts=*}" = "${last% cuts=*}" ]; then
+			stable=$((stable + 1))
+			[ "$stable" -ge "$ticks" ] && return 0
+		else
+			stable=0
+		fi
+		last=$now
+	done
+	return 1
+}
+
+# cut_sweep LABEL COUNT HANGS: one uncut run of the operation, then COUNT
+# cuts that close the connection and HANGS that stop it, at points spread
+# over the bytes of the uncut run, client to server and then back.  The
+# test defines
+#	cut_op ITEM		the operation on ITEM (a number, new for every
+#				run); its status is the system call's
+#	cut_check_server ITEM	what the server holds (census in the file
+#				CUT_CENSUS, folders in CUT_FOLDERS) agrees with CUT_STATUS (and CUT_ERR)
+#	cut_check_mount ITEM	the mount shows what the server holds
+# which print diag lines and return non-zero on a violation.  CUT_KIND is
+# free for the test to tell its sweeps apart; CUT_EXPECT=1 says that the
+# operation fails even without a cut (an rmdir refused); cut_final sets it again for
+# each point.  Each point is
+# one test line; cut_final checks every point again against the server's
+# final state, with CUT_FINAL=1 while it does.
+CUT_ITEM=0
+cut_sweep()
+{
+	local label=$1 count=$2 hangs=$3 d total n mode what
+	cut_fresh || bail_out "$label: no fresh connection (probe failed)"
+	CUT_ITEM=$((CUT_ITEM + 1))
+	cut_measure cut_op "$CUT_ITEM"
+	cut_point "$label: uncut run ($CUT_C2S bytes to the server, $CUT_S2C back)"
+	if [ "$((CUT_STATUS != 0))" != "${CUT_EXPECT:-0}" ]; then
+		ok 1 "$label: without a cut the operation returns $CUT_STATUS; nothing to sweep"
+		return
+	fi
+	for d in c2s s2c; do
+		total=$CUT_C2S
+		[ $d = s2c ] && total=$CUT_S2C
+		{
+			cut_points "$total" "$count" | sed 's/$/ close/'
+			# Hangs fall between the closes' points.
+			cut_points "$total" $((hangs + 1)) | sed '1d; s/$/ hang/'
+		} >"$MAILFS_TEST_TMP/points"
+		while read -r n mode; do
+			if ! cut_fresh; then
+				ok 1 "$label: cut $d at $n: no fresh connection"
+				cut_diag
+				continue
+			fi
+			CUT_ITEM=$((CUT_ITEM + 1))
+			cut_run "$d" "$n" "$mode" cut_op "$CUT_ITEM"
+			cut_settle
+			what="cut $d after $n of $total bytes ($mode)"
+			[ "$CUT_FIRED" = 1 ] || what="$what, did not fire"
+			cut_point "$label: $what"
+		done <"$MAILFS_TEST_TMP/points"
+	done
+}
+
+# cut_point NAME: checks the current item against the server and the mount.
+cut_point()
+{
+	local bad=0 res
+	census >"$CUT_CENSUS" && folders >"$CUT_FOLDERS" ||
+	    { ok 1 "$*: census failed"; return; }
+	cut_check_server "$CUT_ITEM" || bad=1
+	cut_check_mount "$CUT_ITEM" || bad=1
+	res="returned $CUT_STATUS"
+	[ "$CUT_STATUS" != 0 ] && res="$res (${CUT_ERR##*: })"
+	ok $bad "$*: $res" || cut_diag
+	printf '%s\t%s\t%s\t%s\n' "$CUT_KIND" "$CUT_ITEM" "$CUT_STATUS" "${CUT_ERR//$'\n'/ }" \
+	    >>"$MAILFS_TEST_TMP/results"
+}
+
+# cut_final: every point's result against the server's final state (a cut
+# command the server finished after the census would show only here).
+cut_final()
+{
+	local bad=0 item
+	census >"$CUT_CENSUS" && folders >"$CUT_FOLDERS" ||
+	    { ok 1 "final census failed"; return; }
+	CUT_FINAL=1
+	while IFS=$'\t' read -r CUT_KIND item CUT_STATUS CUT_ERR; do
+		cut_check_server "$item" || { diag "(item $item, final state)"; bad=1; }
+	done <"$MAILFS_TEST_TMP/results"
+	CUT_FINAL=
+	ok $bad "the server's final state agrees with every point"
+	is "$(duplicates "$CUT_CENSUS")" "" "no Message-ID is held twice anywhere"
+}
+
 # cut_diag: the daemon's and the proxy's last lines, for a failing point.
 cut_diag()
 {
-	diag "$(tail -n 4 "$CUT_LOG")"
-	diag "$(tail -n 6 "$CUT_DAEMON_LOG")"
+	diag "proxy: $(tail -n 3 "$CUT_LOG")"
+	diag "mailfs: $(tail -n 4 "$CUT_DAEMON_LOG")"
+}
+
+# held ID FOLDER: the census line's flags, INTERNALDATE and SHA-256 of the
+# message ID in FOLDER (of the first when there are several).
+held()
+{
+	awk -F '\t' -v id="$1" -v f="$2" \
+	    '$1 == id && $2 == f { print $4 "\t" $5 "\t" $6; exit }' "$CUT_CENSUS"
+}
+
+# emls DIR: how many message files the mount lists in DIR.
+emls()
+{
+	ls -A "$1" | grep -c '\.eml$'
+}
+
+# msgid FILE: the Message-ID of a message file (through the mount).
+msgid()
+{
+	sed -n '/^[Mm]essage-[Ii][Dd]:/{s/^[^:]*:[[:space:]]*//; s/\r$//; p; q}' "$1"
+}
+
+# want TEXT CMD...: runs the test CMD; a diag line "TEXT" and status 1 when
+# it fails.
+want()
+{
+	local text=$1
+	shift
+	"$@" && return 0
+	diag "$text"
+	return 1
 }
 
 # cut_seed_probe COUNT: COUNT small messages in the folder Probe, for

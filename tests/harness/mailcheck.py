@@ -10,6 +10,8 @@ modified UTF-7 codec; one connection per run.
                       (FLAGS sorted, space-separated, without \\Recent;
                       INTERNALDATE in seconds since the epoch; a message
                       without a Message-ID shows "-")
+    folders           every folder, one a line: NAME<TAB>selectable or
+                      NAME<TAB>noselect
     snapshot          what must survive a backup and restore: the census
                       without UIDs, sorted, after one line "folder NAME"
                       for every folder (a \\Noselect level included)
@@ -104,6 +106,11 @@ def cmd_census(m):
     return lines
 
 
+def cmd_folders(m):
+    return ["%s\t%s" % (name, "selectable" if sel else "noselect")
+            for name, sel in sorted(folders(m))]
+
+
 def cmd_snapshot(m):
     lines = []
     for name, selectable in folders(m):
@@ -130,7 +137,8 @@ def cmd_wipe(m):
     return []
 
 
-COMMANDS = {"census": cmd_census, "snapshot": cmd_snapshot, "wipe": cmd_wipe}
+COMMANDS = {"census": cmd_census, "folders": cmd_folders, "snapshot": cmd_snapshot,
+            "wipe": cmd_wipe}
 
 
 def shell():
