@@ -19,9 +19,12 @@
 #	cut_points TOTAL COUNT		COUNT cut points spread over 0..TOTAL-1,
 #					the last byte included
 #	cut_run DIR N MODE CMD...	arms a cut (MODE close or hang) after
-#					N bytes in DIR, runs CMD (its status in CUT_STATUS, stderr in
-#					CUT_ERR) and disarms; CUT_FIRED says
-#					whether the cut happened
+#					N bytes in DIR, runs CMD (its status
+#					in CUT_STATUS, stderr in CUT_ERR, its
+#					last line in CUT_ERR1) and
+#					disarms; CUT_FIRED says whether the
+#					cut happened
+#	cut_sweep LABEL COUNT HANGS	the sweep (below)
 #
 # A cut test sweeps N over the bytes that one uncut run of the operation
 # moved, in both directions, and after each cut compares what the system
@@ -160,6 +163,7 @@ cut_measure()
 	cutctl mark >/dev/null
 	CUT_ERR=$("$@" 2>&1 >/dev/null)
 	CUT_STATUS=$?
+	CUT_ERR1=${CUT_ERR##*$'\n'}
 	CUT_FIRED=0
 	cut_settle 4
 	CUT_C2S=$(cut_stat c2s)
@@ -200,6 +204,7 @@ cut_run()
 	cutctl arm "$dir" "$n" "$mode" any >/dev/null
 	CUT_ERR=$("$@" 2>&1 >/dev/null)
 	CUT_STATUS=$?
+	CUT_ERR1=${CUT_ERR##*$'\n'}
 	CUT_FIRED=$(cut_stat fired)
 	cutctl disarm >/dev/null
 }
@@ -233,14 +238,15 @@ cut_settle()
 #	cut_op ITEM		the operation on ITEM (a number, new for every
 #				run); its status is the system call's
 #	cut_check_server ITEM	what the server holds (census in the file
-#				CUT_CENSUS, folders in CUT_FOLDERS) agrees with CUT_STATUS (and CUT_ERR)
+#				CUT_CENSUS, folders in CUT_FOLDERS) agrees
+#				with CUT_STATUS (and CUT_ERR)
 #	cut_check_mount ITEM	the mount shows what the server holds
 # which print diag lines and return non-zero on a violation.  CUT_KIND is
-# free for the test to tell its sweeps apart; CUT_EXPECT=1 says that the
-# operation fails even without a cut (an rmdir refused); cut_final sets it again for
-# each point.  Each point is
-# one test line; cut_final checks every point again against the server's
-# final state, with CUT_FINAL=1 while it does.
+# free for the test to tell its sweeps apart (cut_final sets it again for
+# each point); CUT_EXPECT=1 says that the operation fails even without a
+# cut (an rmdir refused).  Each point is one test line; cut_final checks
+# every point again against the server's final state, with CUT_FINAL=1
+# while it does.
 CUT_ITEM=0
 cut_sweep()
 {
@@ -286,7 +292,7 @@ cut_point()
 	cut_check_server "$CUT_ITEM" || bad=1
 	cut_check_mount "$CUT_ITEM" || bad=1
 	res="returned $CUT_STATUS"
-	[ "$CUT_STATUS" != 0 ] && res="$res (${CUT_ERR##*: })"
+	[ "$CUT_STATUS" != 0 ] && res="$res (${CUT_ERR1##*: })"
 	ok $bad "$*: $res" || cut_diag
 	printf '%s\t%s\t%s\t%s\n' "$CUT_KIND" "$CUT_ITEM" "$CUT_STATUS" "${CUT_ERR//$'\n'/ }" \
 	    >>"$MAILFS_TEST_TMP/results"
@@ -301,6 +307,7 @@ cut_final()
 	    { ok 1 "final census failed"; return; }
 	CUT_FINAL=1
 	while IFS=$'\t' read -r CUT_KIND item CUT_STATUS CUT_ERR; do
+		CUT_ERR1=$CUT_ERR
 		cut_check_server "$item" || { diag "(item $item, final state)"; bad=1; }
 	done <"$MAILFS_TEST_TMP/results"
 	CUT_FINAL=
@@ -335,8 +342,8 @@ msgid()
 	sed -n '/^[Mm]essage-[Ii][Dd]:/{s/^[^:]*:[[:space:]]*//; s/\r$//; p; q}' "$1"
 }
 
-# want TEXT CMD...: runs the test CMD; a diag line "TEXT" and status 1 when
-# it fails.
+# want TEXT CMD...: runs the test CMD (eval '...' for a compound one); a
+# diag line "TEXT" and status 1 when it fails.
 want()
 {
 	local text=$1

@@ -45,12 +45,13 @@ cut_check_server()
 	local i=$1 id="<cp-$1@cut.test>" t a bad=0 want_sha
 	t=$(copies "$id" "$CUT_CENSUS")
 	a=$(copies "$id" "$CUT_CENSUS" A)
-	want "$id: held $t times, $a of them in A" [ "$t" -le 1 ] && [ "$t" = "$a" ] || bad=1
+	want "$id: held $t times, $a of them in A" \
+	    eval '[ "$t" -le 1 ] && [ "$t" = "$a" ]' || bad=1
 	if [ "$CUT_STATUS" = 0 ]; then
 		want "$id: $CUT_KIND succeeded but the server holds $t copies" [ "$t" = 1 ] || bad=1
 	elif [ -z "$CUT_FINAL" ]; then
 		# Later, the staged bytes may be uploaded after all.
-		want "$id: $CUT_KIND failed ($CUT_ERR) but the server holds it" [ "$t" = 0 ] || bad=1
+		want "$id: $CUT_KIND failed ($CUT_ERR1) but the server holds it" [ "$t" = 0 ] || bad=1
 	fi
 	if [ "$t" = 1 ]; then
 		want_sha=$(sha256sum <"$S/new-$i.crlf" | cut -d' ' -f1)

@@ -74,14 +74,17 @@ cut_check_server()
 	d=$(copies "$id" "$CUT_CENSUS" "$dst")
 	t=$(copies "$id" "$CUT_CENSUS")
 	if [ $dst = A ]; then
-		want "$id: $t copies, in A $a (mv returned $CUT_STATUS)" [ "$t" = 1 ] && [ "$a" = 1 ] || bad=1
+		want "$id: $t copies, in A $a (mv returned $CUT_STATUS)" \
+		    eval '[ "$t" = 1 ] && [ "$a" = 1 ]' || bad=1
 	else
 		want "$id: lost or duplicated: A $a, $dst $d, everywhere $t" \
-		    [ "$t" -ge 1 ] && [ "$t" = $((a + d)) ] && [ "$a" -le 1 ] && [ "$d" -le 1 ] || bad=1
+		    eval '[ "$t" -ge 1 ] && [ "$t" = $((a + d)) ] && [ "$a" -le 1 ] && [ "$d" -le 1 ]' ||
+		    bad=1
 		if [ "$CUT_STATUS" = 0 ]; then
-			want "$id: mv succeeded but A holds $a, $dst $d" [ "$a" = 0 ] && [ "$d" = 1 ] || bad=1
+			want "$id: mv succeeded but A holds $a, $dst $d" \
+			    eval '[ "$a" = 0 ] && [ "$d" = 1 ]' || bad=1
 		else
-			want "$id: mv failed ($CUT_ERR) but A holds $a, $dst $d" [ "$a" = 1 ] || bad=1
+			want "$id: mv failed ($CUT_ERR1) but A holds $a, $dst $d" [ "$a" = 1 ] || bad=1
 		fi
 		[ "$d" = 1 ] && { same_as_before "$id" "$dst" || bad=1; }
 	fi
@@ -91,7 +94,7 @@ cut_check_server()
 		if [ "$CUT_STATUS" = 0 ]; then
 			want "$v: mv onto it succeeded but it is still held $t times" [ "$t" = 0 ] || bad=1
 		else
-			want "$v: mv onto it failed ($CUT_ERR) but it is held $t times" [ "$t" = 1 ] || bad=1
+			want "$v: mv onto it failed ($CUT_ERR1) but it is held $t times" [ "$t" = 1 ] || bad=1
 		fi
 		[ "$t" = 0 ] && ! [ "$d" -ge 1 ] &&
 		    { diag "$v: expunged before $id was in $dst"; bad=1; }

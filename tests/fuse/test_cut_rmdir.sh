@@ -45,11 +45,11 @@ has_folder()
 untouched()
 {
 	local bad=0
-	want "Full or its messages are gone" has_folder Full &&
+	want "Full or its messages are gone" eval 'has_folder Full &&
 	    [ "$(copies "<full-1@cut.test>" "$CUT_CENSUS" Full)" = 1 ] &&
-	    [ "$(copies "<full-2@cut.test>" "$CUT_CENSUS" Full)" = 1 ] || bad=1
-	want "Parent, Parent.Child or its message is gone" has_folder Parent &&
-	    [ "$(copies "<child@cut.test>" "$CUT_CENSUS" Parent.Child)" = 1 ] || bad=1
+	    [ "$(copies "<full-2@cut.test>" "$CUT_CENSUS" Full)" = 1 ]' || bad=1
+	want "Parent, Parent.Child or its message is gone" eval 'has_folder Parent &&
+	    [ "$(copies "<child@cut.test>" "$CUT_CENSUS" Parent.Child)" = 1 ]' || bad=1
 	return $bad
 }
 
@@ -60,9 +60,10 @@ cut_check_server()
 	case $CUT_KIND in
 	empty)
 		if [ "$CUT_STATUS" = 0 ]; then
-			want "rmdir Leer-$1-Ä succeeded but the folder is still there" ! has_folder "Leer-$1-Ä" || bad=1
+			want "rmdir Leer-$1-Ä succeeded but the folder is still there" \
+			    eval '! has_folder "Leer-$1-Ä"' || bad=1
 		else
-			want "rmdir Leer-$1-Ä failed ($CUT_ERR) but the folder is gone" has_folder "Leer-$1-Ä" || bad=1
+			want "rmdir Leer-$1-Ä failed ($CUT_ERR1) but the folder is gone" has_folder "Leer-$1-Ä" || bad=1
 		fi
 		;;
 	*)
