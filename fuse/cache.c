@@ -418,6 +418,28 @@ done:
 	return r == 0 ? fd : -r;
 }
 
+int
+cache_folder_file(const char *mailbox, uint32_t uidvalidity, const char *leaf,
+    char *out, size_t size)
+{
+	char dir[4096];
+
+	folder_dir(mailbox, uidvalidity, dir, sizeof(dir));
+	if (mkdirs(dir) == -1)
+		return errno;
+	if ((size_t)snprintf(out, size, "%s/%s", dir, leaf) >= size)
+		return ENAMETOOLONG;
+	return 0;
+}
+
+int
+cache_staging_dir(char *out, size_t size)
+{
+	if ((size_t)snprintf(out, size, "%s/staging", cache_root) >= size)
+		return ENAMETOOLONG;
+	return mkdirs(out) == -1 ? errno : 0;
+}
+
 void
 cache_drop(const char *mailbox, uint32_t uidvalidity)
 {
@@ -435,6 +457,8 @@ cache_drop(const char *mailbox, uint32_t uidvalidity)
 			index_del_locked(e);
 		}
 	pthread_mutex_unlock(&cache_lock);
+	strncat(dir, "aliases", sizeof(dir) - len - 1);
+	(void)unlink(dir);
 	dir[len - 1] = '\0';
 	(void)rmdir(dir);
 }

@@ -23,7 +23,17 @@ void cache_destroy(void);
  */
 int cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t *size_r);
 
-/* Throws away the cached bytes of one generation of a folder. */
+/*
+ * The path of a file kept beside a folder generation's cached bytes
+ * (leaf must not be all digits), its directory made; 0 or an errno.
+ */
+int cache_folder_file(const char *mailbox, uint32_t uidvalidity, const char *leaf,
+    char *out, size_t size);
+
+/* The directory of staged new files (made, mode 0700); 0 or an errno. */
+int cache_staging_dir(char *out, size_t size);
+
+/* Throws away the cached bytes (and alias map) of one generation of a folder. */
 void cache_drop(const char *mailbox, uint32_t uidvalidity);
 
 /* Bytes in the cache, for the log. */

@@ -14,6 +14,7 @@
 
 #include <mailfs/commands.h>
 
+#include "alias.h"
 #include "cache.h"
 #include "errmap.h"
 #include "folder.h"
@@ -66,6 +67,7 @@ folder_free(struct folder *f)
 		HASH_DEL(f->kw_by_text, k);
 		free(k);
 	}
+	alias_clear_locked(f);
 	for (i = 0; i < f->nkw; i++)
 		free(f->kw_texts[i]);
 	free(f->kw_texts);
@@ -500,6 +502,8 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 	if (st != NULL && st->has_status && (st->status.present & MAILFS_STATUS_HIGHESTMODSEQ) &&
 	    st->status.highestmodseq > modseq)
 		modseq = st->status.highestmodseq;
+	/* The names this mount gave messages of this generation (alias.h). */
+	alias_load(f, mailbox, uidvalidity);
 	full = !loaded || uidvalidity != f->uidvalidity || known_modseq == 0 ||
 	    !mailfs_client_condstore_enabled(c) || modseq == 0;
 	do {
@@ -560,6 +564,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 			f->uidvalidity = uidvalidity;
 			f->uidnext = uidnext;
 			f->modseq = modseq;
+			alias_prune_locked(f);
 		}
 		pthread_mutex_unlock(&f->lock);
 		pthread_rwlock_unlock(&tree_lock);
@@ -607,4 +612,75 @@ folder_set_size(struct folder *f, uint32_t uid, uint64_t size)
 	if ((k = folder_find_locked(f, uid)) >= 0)
 		f->msgs[k].size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	pthread_mutex_unlock(&f->lock);
+}
+
+int
+folder_add_local(struct folder *f, uint32_t uidvalidity, uint32_t uid, uint64_t size,
+    int64_t date, const char *flags)
+{
+	struct msg *tmp, m;
+	size_t k, cap;
+
+	pthread_mutex_lock(&f->lock);
+	if (!f->loaded || f->uidvalidity != uidvalidity || uid == 0) {
+		pthread_mutex_unlock(&f->lock);
+		return 0;
+	}
+	if (folder_find_locked(f, uid) >= 0) {
+		pthread_mutex_unlock(&f->lock);
+		return 1;	/* a sync was quicker */
+	}
+	if (f->n == f->cap) {
+		cap = f->cap == 0 ? 16 : f->cap + f->cap / 2;
+		if ((tmp = realloc(f->msgs, cap * sizeof(*tmp))) == NULL) {
+			pthread_mutex_unlock(&f->lock);
+			return 0;
+		}
+		f->msgs = tmp;
+		f->cap = cap;
+	}
+	memset(&m, 0, sizeof(m));
+	m.uid = uid;
+	m.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
+	m.date = date;
+	parse_flags_locked(f, flags != NULL ? flags : "", &m.flags, &m.kw);
+	k = folder_after_locked(f, uid);
+	memmove(&f->msgs[k + 1], &f->msgs[k], (f->n - k) * sizeof(*f->msgs));
+	f->msgs[k] = m;
+	f->n++;
+	if (uid >= f->uidnext)
+		f->uidnext = uid + 1;
+	pthread_mutex_unlock(&f->lock);
+	return 1;
+}
+
+void
+folder_remove_local(struct folder *f, uint32_t uid)
+{
+	long k;
+
+	pthread_mutex_lock(&f->lock);
+	if ((k = folder_find_locked(f, uid)) >= 0) {
+		memmove(&f->msgs[k], &f->msgs[k + 1], (f->n - (size_t)k - 1) * sizeof(*f->msgs));
+		f->n--;
+	}
+	alias_del_locked(f, uid);
+	pthread_mutex_unlock(&f->lock);
+}
+
+int
+folder_get(struct folder *f, uint32_t uid, struct msg *m, char *flags, size_t size)
+{
+	long k;
+
+	pthread_mutex_lock(&f->lock);
+	if ((k = folder_find_locked(f, uid)) < 0) {
+		pthread_mutex_unlock(&f->lock);
+		return ENOENT;
+	}
+	*m = f->msgs[k];
+	if (flags != NULL)
+		folder_flags_text_locked(f, m, flags, size);
+	pthread_mutex_unlock(&f->lock);
+	return 0;
 }

@@ -21,6 +21,7 @@
 
 struct node;
 struct list_item;
+struct alias;
 
 #define FLAG_SEEN	(1u << 0)
 #define FLAG_ANSWERED	(1u << 1)
@@ -56,6 +57,12 @@ struct folder {
 	struct kwset *kw_by_text;
 	char **kw_texts;	/* by index; [0] is "" */
 	uint32_t nkw;
+	/* Names of messages that are not their UIDs' (alias.h). */
+	struct alias *alias_by_name;
+	struct alias *alias_by_uid;
+	uint32_t alias_uidvalidity;	/* the generation they name; 0: not loaded */
+	char *alias_path;		/* their journal in the cache directory */
+	size_t alias_records;		/* records in the journal */
 };
 
 struct folder *folder_new(void);
@@ -86,5 +93,19 @@ void folder_set_flags(struct folder *f, uint32_t uid, const char *flags);
 
 /* Sets the size of a message whose real length differs from RFC822.SIZE. */
 void folder_set_size(struct folder *f, uint32_t uid, uint64_t size);
+
+/*
+ * What this mount did itself, recorded at once rather than at the next
+ * sync: a message that arrived (APPEND, MOVE, COPY) with the given
+ * UIDVALIDITY, and one that left.  A folder not loaded, or of another
+ * UIDVALIDITY, is left alone (the next sync shows the truth).
+ * folder_add_local() returns 1 when it recorded the message, else 0.
+ */
+int folder_add_local(struct folder *f, uint32_t uidvalidity, uint32_t uid,
+    uint64_t size, int64_t date, const char *flags);
+void folder_remove_local(struct folder *f, uint32_t uid);
+
+/* Copies the message uid into *m and its flags text into flags; 0 or ENOENT. */
+int folder_get(struct folder *f, uint32_t uid, struct msg *m, char *flags, size_t size);
 
 #endif

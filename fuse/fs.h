@@ -4,10 +4,11 @@
  * connections, cache.c the bytes, refresh.c the change notifications).
  *
  * Lock order (outermost first); no lock is held while waiting for the
- * kernel, and only folder->sync_lock and a pool connection are held
- * across a round trip to the server:
- *	folder->sync_lock  >  pool connection  >  tree_lock  >  folder->lock
- *	>  cache lock, refresh queue lock
+ * kernel, and only a staged file's upload_lock, folder->sync_lock and a
+ * pool connection are held across a round trip to the server:
+ *	staged->upload_lock  >  folder->sync_lock (of two folders: the one
+ *	at the lower address first)  >  pool connection  >  tree_lock  >
+ *	folder->lock  >  stage_lock, cache lock, refresh queue lock
  */
 #ifndef MAILFS_FUSE_FS_H
 #define MAILFS_FUSE_FS_H
@@ -59,6 +60,12 @@ int inval_add(struct inval_list *l, enum inval_kind kind, fuse_ino_t parent,
     fuse_ino_t child, const char *name);
 void inval_send(struct inval_list *l);
 void inval_clear(struct inval_list *l);
+/*
+ * Hands l's entries to the notifier thread, which sends them soon: for
+ * handlers that must not notify the kernel about a directory it holds
+ * locked for them (mkdir, rename, ...).  l is left empty.
+ */
+void inval_send_later(struct inval_list *l);
 
 /* A message's inode number: its folder generation in the high half, its UID in the low. */
 static inline fuse_ino_t
@@ -71,6 +78,24 @@ static inline uint32_t
 ino_gen(fuse_ino_t ino)
 {
 	return (uint32_t)(ino >> 32);
+}
+
+/*
+ * Staged new files (stage.h) have inode numbers of this reserved
+ * generation, which no folder is given, and a counter in the low half.
+ */
+#define STAGE_GEN	0xffffffffu
+
+static inline int
+ino_is_staged(fuse_ino_t ino)
+{
+	return ino_gen(ino) == STAGE_GEN;
+}
+
+static inline int
+ino_is_msg(fuse_ino_t ino)
+{
+	return ino_gen(ino) != 0 && ino_gen(ino) != STAGE_GEN;
 }
 
 #endif

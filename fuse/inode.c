@@ -6,6 +6,7 @@
  * with tree_lock write-locked, once it is gone from the server and neither
  * the kernel nor an operation holds it.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@ static struct node *root;
 static fuse_ino_t next_ino = FUSE_ROOT_ID + 1;
 static uint32_t next_gen = 1;
 static unsigned cur_epoch;
+static char tree_delim;
 
 static struct node *
 node_new(struct node *parent, const char *name)
@@ -193,8 +195,9 @@ tree_new_gen_locked(struct node *n)
 	if (n->gen != 0)
 		HASH_DELETE(hh_gen, by_gen, n);
 	n->gen = next_gen++;
-	if (next_gen == 0)
-		next_gen = 1;	/* 2^32 generations: a theoretical wrap */
+	/* 2^32 generations: a theoretical wrap; STAGE_GEN is not a folder's. */
+	if (next_gen == 0 || next_gen == STAGE_GEN)
+		next_gen = 1;
 	HASH_ADD(hh_gen, by_gen, gen, sizeof(n->gen), n);
 }
 
@@ -238,6 +241,8 @@ apply_item(const struct list_item *it, struct inval_list *inv)
 	char **comps;
 	size_t ncomps, i;
 
+	if (it->delim != '\0')
+		tree_delim = it->delim;
 	if (names_split(it->name, it->delim, &comps, &ncomps) == -1) {
 		log_msg(LOG_WARNING, "the folder \"%s\" cannot be shown as a directory "
 		    "(an empty or overlong level); left out", it->name);
@@ -309,6 +314,134 @@ tree_apply_list(const struct list_result *lr, struct inval_list *inv)
 		apply_item(&lr->v[i], inv);
 	sweep_locked(root, inv);
 	pthread_rwlock_unlock(&tree_lock);
+}
+
+char
+tree_delimiter_locked(void)
+{
+	return tree_delim;
+}
+
+/* Appends the decoded path of n (below the root) to out at *len. */
+static int
+path_locked(const struct node *n, char *out, size_t size, size_t *len)
+{
+	char level[NAMES_COMPONENT_MAX + 1];
+	size_t l;
+	int r;
+
+	if (n == NULL || n->parent == NULL)
+		return 0;
+	if ((r = path_locked(n->parent, out, size, len)) != 0)
+		return r;
+	if (names_decode(n->name, level, sizeof(level)) == -1)
+		return EINVAL;
+	l = strlen(level);
+	if (*len + l + 2 > size)
+		return ENAMETOOLONG;
+	if (*len > 0)
+		out[(*len)++] = tree_delim;
+	memcpy(out + *len, level, l + 1);
+	*len += l;
+	return 0;
+}
+
+int
+tree_mailbox_name_locked(const struct node *dir, const char *comp, char *out,
+    size_t size)
+{
+	char level[NAMES_COMPONENT_MAX + 1];
+	size_t len = 0, l;
+	int r;
+
+	if (size == 0)
+		return ENAMETOOLONG;
+	out[0] = '\0';
+	if (comp == NULL)
+		return path_locked(dir, out, size, &len);
+	if (dir->parent != NULL && tree_delim == '\0')
+		return EPERM;	/* a flat namespace: folders hold no folders */
+	if (names_decode(comp, level, sizeof(level)) == -1 ||
+	    (tree_delim != '\0' && strchr(level, tree_delim) != NULL))
+		return EINVAL;
+	if ((r = path_locked(dir, out, size, &len)) != 0)
+		return r;
+	l = strlen(level);
+	if (len + l + 2 > size)
+		return ENAMETOOLONG;
+	if (len > 0)
+		out[len++] = tree_delim;
+	memcpy(out + len, level, l + 1);
+	return 0;
+}
+
+void
+tree_add_locked(const struct list_item *it, struct inval_list *inv)
+{
+	apply_item(it, inv);
+}
+
+void
+tree_remove_locked(struct node *n, struct inval_list *inv)
+{
+	if (n->parent != NULL)
+		node_remove_locked(n, inv);
+}
+
+/* Gives n and its descendants the mailbox names their new place implies. */
+static int
+rename_mailboxes_locked(struct node *n)
+{
+	char buf[4096], *dup;
+	struct node *c;
+	int r;
+
+	if (n->mailbox != NULL) {
+		if ((r = tree_mailbox_name_locked(n, NULL, buf, sizeof(buf))) != 0)
+			return r;
+		if ((dup = strdup(buf)) == NULL)
+			return ENOMEM;
+		free(n->mailbox);
+		n->mailbox = dup;
+	}
+	for (c = n->children; c != NULL; c = c->next)
+		if ((r = rename_mailboxes_locked(c)) != 0)
+			return r;
+	return 0;
+}
+
+int
+tree_move_locked(struct node *n, struct node *newparent, const char *newname)
+{
+	struct node **pp;
+	char *name;
+
+	if ((name = strdup(newname)) == NULL)
+		return ENOMEM;
+	for (pp = &n->parent->children; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == n) {
+			*pp = n->next;
+			break;
+		}
+	n->parent->nchildren--;
+	free(n->name);
+	n->name = name;
+	n->parent = newparent;
+	n->next = newparent->children;
+	newparent->children = n;
+	newparent->nchildren++;
+	return rename_mailboxes_locked(n);
+}
+
+struct node *
+tree_trash_locked(void)
+{
+	struct node *n, *tmp;
+
+	HASH_ITER(hh_gen, by_gen, n, tmp)
+		if (n->attrs & MAILFS_MBX_TRASH)
+			return n;
+	return NULL;
 }
 
 size_t

@@ -103,6 +103,34 @@ void tree_apply_list(const struct list_result *lr, struct inval_list *inv);
 /* Gives n's folder a new generation (after a UIDVALIDITY change); needs tree_lock written. */
 void tree_new_gen_locked(struct node *n);
 
+/* The hierarchy delimiter LIST reported (0: none seen, or a flat namespace); needs tree_lock. */
+char tree_delimiter_locked(void);
+
+/*
+ * The server's name of the mailbox that the directory dir stands for
+ * (comp NULL), or of its child named comp, into out.  Returns 0, or
+ * EINVAL (comp is no canonical escaped name, or holds the delimiter),
+ * EPERM (the server has no hierarchy), ENAMETOOLONG; needs tree_lock.
+ */
+int tree_mailbox_name_locked(const struct node *dir, const char *comp, char *out,
+    size_t size);
+
+/* Adds a folder that LIST reported after a CREATE or RENAME; needs tree_lock written. */
+void tree_add_locked(const struct list_item *it, struct inval_list *inv);
+
+/* Takes n and everything below it out of the tree; needs tree_lock written. */
+void tree_remove_locked(struct node *n, struct inval_list *inv);
+
+/*
+ * Moves n to newparent under newname (after a RENAME) and gives it and
+ * everything below it their new mailbox names; needs tree_lock written.
+ * 0 or ENOMEM.
+ */
+int tree_move_locked(struct node *n, struct node *newparent, const char *newname);
+
+/* The \Trash folder (SPECIAL-USE), or NULL; needs tree_lock. */
+struct node *tree_trash_locked(void);
+
 /* Number of selectable folders, and a referenced copy of them (free with tree_put_all()). */
 size_t tree_folders(struct node ***v_r);
 void tree_put_all(struct node **v, size_t n);

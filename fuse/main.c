@@ -17,11 +17,13 @@
 #include "cache.h"
 #include "inode.h"
 #include "log.h"
+#include "mutate.h"
 #include "ops.h"
 #include "options.h"
 #include "password.h"
 #include "pool.h"
 #include "refresh.h"
+#include "stage.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
@@ -197,6 +199,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "mailfs: %s\n", why);
 		goto out_pool;
 	}
+	if (stage_init() == -1)
+		log_msg(LOG_WARNING, "new files cannot be written: no staging directory");
 	if (add_mount_options(&o, &url) == -1) {
 		fprintf(stderr, "mailfs: out of memory\n");
 		goto out_cache;
@@ -230,6 +234,8 @@ main(int argc, char **argv)
 	else
 		r = fuse_session_loop_mt(se, &loop);
 	refresh_stop();
+	/* New files still staged go to the server now (each logged). */
+	stage_finish();
 	if (r == 0 || r == SIGINT || r == SIGTERM || r == SIGHUP)
 		status = 0;
 	else
@@ -243,6 +249,7 @@ out_signals:
 out_session:
 	fuse_session_destroy(se);
 out_cache:
+	mutate_destroy();
 	cache_destroy();
 out_pool:
 	pool_destroy();

@@ -1,7 +1,11 @@
 /*
  * The filesystem operations: folders are directories, messages are
- * read-only files named by UID, flags are the extended attribute
- * user.imap.flags.  Writes (issue 4) answer EROFS for now.
+ * files named by UID (or by the name they came in with, alias.h), flags
+ * are the extended attribute user.imap.flags.  New files are staged
+ * (stage.c); rm, mv, mkdir and rmdir change the server (mutate.c).
+ * Message bytes never change: writing into them is EPERM; chmod, chown
+ * and utimes on them are accepted and change nothing, so that rsync -a
+ * and cp -a run clean.
  *
  * Locks: see fs.h.  A handler takes tree_lock (read) and folder->lock
  * only to copy what it needs, and neither across a round trip.
@@ -22,19 +26,35 @@
 
 #include <mailfs/commands.h>
 
+#include "alias.h"
 #include "cache.h"
 #include "errmap.h"
 #include "folder.h"
 #include "inode.h"
 #include "log.h"
+#include "mutate.h"
 #include "ops.h"
 #include "options.h"
 #include "pool.h"
 #include "refresh.h"
+#include "stage.h"
 
 #define XATTR_FLAGS	"user.imap.flags"
 #define XATTR_UID	"user.imap.uid"
 #define FLAGS_MAX	4096	/* the longest user.imap.flags value */
+
+/* rename(2) flags as FUSE passes them (Linux's values). */
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE	(1 << 0)
+#endif
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE		(1 << 1)
+#endif
+
+/* fi->fh: a descriptor in the low half; FH_WRITE when the handle may write. */
+#define FH_WRITE	(1ULL << 32)
+#define FH_STAGED	(1ULL << 33)	/* a descriptor of staged bytes */
+#define FH_FD(fh)	((int)((fh) & 0xffffffffULL))
 
 struct fs fs;
 
@@ -83,7 +103,7 @@ msg_attr(fuse_ino_t ino, const struct msg *m, struct stat *st)
  * Returns 0 or an errno.
  */
 static int
-msg_get(fuse_ino_t ino, struct msg_info *mi, int want_mailbox)
+msg_get_once(fuse_ino_t ino, struct msg_info *mi, int want_mailbox)
 {
 	struct node *n;
 	struct folder *f;
@@ -113,6 +133,30 @@ msg_get(fuse_ino_t ino, struct msg_info *mi, int want_mailbox)
 	}
 	pthread_rwlock_unlock(&tree_lock);
 	return r;
+}
+
+static int
+msg_get(fuse_ino_t ino, struct msg_info *mi, int want_mailbox)
+{
+	fuse_ino_t to;
+	int r;
+
+	/* A dentry that rename moved still names the message's old inode. */
+	if ((r = msg_get_once(ino, mi, want_mailbox)) == ENOENT &&
+	    (to = mutate_forward(ino)) != 0)
+		r = msg_get_once(to, mi, want_mailbox);
+	return r;
+}
+
+/* The inode an operation is about: an uploaded staged file leads to its message. */
+static fuse_ino_t
+resolve(fuse_ino_t ino)
+{
+	fuse_ino_t msg;
+
+	if (ino_is_staged(ino) && (msg = stage_uploaded(ino)) != 0)
+		return msg;
+	return ino;
 }
 
 static void
@@ -148,13 +192,51 @@ mailfs_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
 }
 
+/*
+ * The message named name in the folder of node p (loaded): 0 with its
+ * UID and generation, or ENOENT.
+ */
+static int
+find_msg(struct node *p, const char *name, uint32_t *uid_r, uint32_t *gen_r)
+{
+	struct folder *f;
+	uint32_t uid = 0;
+	int r;
+
+	if ((r = ensure_messages(p)) != 0)
+		return r;
+	pthread_rwlock_rdlock(&tree_lock);
+	*gen_r = p->gen;
+	if ((f = p->folder) != NULL && p->gen != 0) {
+		pthread_mutex_lock(&f->lock);
+		if ((uid = alias_lookup_locked(f, name)) != 0 && folder_find_locked(f, uid) < 0)
+			uid = 0;
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_rwlock_unlock(&tree_lock);
+	*uid_r = uid;
+	return uid != 0 ? 0 : ENOENT;
+}
+
+static void
+staged_entry(struct fuse_entry_param *e, fuse_ino_t ino, const struct stat *st)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = ino;
+	e->attr = *st;
+	/* Its size changes and its inode turns into a message's: ask every time. */
+	e->attr_timeout = e->entry_timeout = 0;
+}
+
 static void
 mailfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e;
 	struct node *p, *c;
 	struct msg_info mi;
+	struct stat st;
 	uint32_t uid, gen;
+	fuse_ino_t ino;
 	int r;
 
 	memset(&e, 0, sizeof(e));
@@ -173,24 +255,23 @@ mailfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		fuse_reply_entry(req, &e);
 		return;
 	}
-	if (p->folder == NULL || names_msg_uid(name, &uid) == -1) {
+	if (p->folder == NULL) {
 		pthread_rwlock_unlock(&tree_lock);
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	node_ref(p);
 	pthread_rwlock_unlock(&tree_lock);
-	if ((r = ensure_messages(p)) != 0) {
+	if ((ino = stage_lookup(parent, name, &st, 1)) != 0) {
 		node_put(p);
-		fuse_reply_err(req, r);
+		staged_entry(&e, ino, &st);
+		fuse_reply_entry(req, &e);
 		return;
 	}
-	pthread_rwlock_rdlock(&tree_lock);
-	gen = p->gen;
-	pthread_rwlock_unlock(&tree_lock);
+	r = find_msg(p, name, &uid, &gen);
 	node_put(p);
-	if (gen == 0 || (r = msg_get(msg_ino(gen, uid), &mi, 0)) != 0) {
-		fuse_reply_err(req, ENOENT);
+	if (r != 0 || (r = msg_get(msg_ino(gen, uid), &mi, 0)) != 0) {
+		fuse_reply_err(req, r);
 		return;
 	}
 	e.ino = msg_ino(gen, uid);
@@ -205,6 +286,8 @@ mailfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 	/* Messages are not in the table: their inode numbers say all. */
 	if (ino_gen(ino) == 0)
 		node_forget(ino, nlookup);
+	else if (ino_is_staged(ino))
+		stage_forget(ino, nlookup);
 	fuse_reply_none(req);
 }
 
@@ -216,6 +299,8 @@ mailfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forge
 	for (i = 0; i < count; i++)
 		if (ino_gen(forgets[i].ino) == 0)
 			node_forget(forgets[i].ino, forgets[i].nlookup);
+		else if (ino_is_staged(forgets[i].ino))
+			stage_forget(forgets[i].ino, forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
@@ -239,12 +324,19 @@ mailfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 			fuse_reply_attr(req, &st, fs.dir_timeout);
 		return;
 	}
-	if ((r = msg_get(ino, &mi, 0)) != 0) {
+	if (ino_is_staged(resolve(ino))) {
+		if ((r = stage_getattr(ino, &st)) != 0)
+			fuse_reply_err(req, r);
+		else
+			fuse_reply_attr(req, &st, 0);
+		return;
+	}
+	if ((r = msg_get(resolve(ino), &mi, 0)) != 0) {
 		fuse_reply_err(req, r);
 		return;
 	}
 	msg_attr(ino, &mi.m, &st);
-	fuse_reply_attr(req, &st, fs.msg_timeout);
+	fuse_reply_attr(req, &st, ino_is_staged(ino) ? 0 : fs.msg_timeout);
 }
 
 static void
@@ -271,18 +363,20 @@ mailfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 #define OFF_DIRS	3		/* offsets 3.. are subfolders by position */
-#define OFF_MSGS	(1ULL << 32)	/* offsets from here are UIDs */
+#define OFF_STAGED	(1ULL << 31)	/* from here, staged files by id */
+#define OFF_MSGS	(1ULL << 33)	/* from here, messages by UID */
 
 static void
 do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 {
 	struct fuse_entry_param e;
+	struct stage_dirent *sv = NULL;
 	struct node *n, *c;
 	struct folder *f;
-	char *buf, name[NAMES_MSG_LEN + 1];
-	size_t pos = 0, need, i, k;
+	struct stat st;
+	char *buf, name[NAMES_COMPONENT_MAX + 1];
+	size_t pos = 0, need, i, k, ns = 0;
 	uint64_t o = (uint64_t)off;
-	int full = 0;
 
 	if ((n = node_get(ino)) == NULL) {
 		fuse_reply_err(req, ENOENT);
@@ -295,15 +389,15 @@ do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
+	if (o < OFF_MSGS)
+		ns = stage_list(ino, o > OFF_STAGED ? (uint32_t)(o - OFF_STAGED) : 0, &sv);
 #define ADD(nm, ep, next) do {						\
 		need = plus ? fuse_add_direntry_plus(req, buf + pos, size - pos, \
 		    (nm), (ep), (off_t)(next)) :				\
 		    fuse_add_direntry(req, buf + pos, size - pos, (nm),	\
 		    &(ep)->attr, (off_t)(next));				\
-		if (need > size - pos) {				\
-			full = 1;					\
+		if (need > size - pos)					\
 			goto out;					\
-		}							\
 		pos += need;						\
 	} while (0)
 
@@ -322,7 +416,7 @@ do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 		ADD("..", &e, 2);
 		o = 2;
 	}
-	if (o < OFF_MSGS) {
+	if (o < OFF_STAGED) {
 		for (c = n->children, i = 0; c != NULL && i + OFF_DIRS <= o; c = c->next)
 			i++;
 		for (; c != NULL; c = c->next, i++) {
@@ -334,6 +428,16 @@ do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 			if (plus)
 				node_lookup(c);
 		}
+		o = OFF_STAGED;
+	}
+	if (o < OFF_MSGS) {
+		for (i = 0; i < ns; i++) {
+			staged_entry(&e, ((fuse_ino_t)STAGE_GEN << 32) | sv[i].id, &sv[i].st);
+			ADD(sv[i].name, &e, OFF_STAGED + sv[i].id);
+			/* readdirplus counts as a lookup; a file gone meanwhile is not counted */
+			if (plus)
+				(void)stage_lookup(ino, sv[i].name, &st, 1);
+		}
 		o = OFF_MSGS;
 	}
 	if ((f = n->folder) != NULL && n->gen != 0) {
@@ -343,7 +447,7 @@ do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 			e.ino = msg_ino(n->gen, f->msgs[k].uid);
 			msg_attr(e.ino, &f->msgs[k], &e.attr);
 			e.attr_timeout = e.entry_timeout = fs.msg_timeout;
-			names_msg(f->msgs[k].uid, name);
+			alias_msg_name_locked(f, f->msgs[k].uid, name);
 			need = plus ? fuse_add_direntry_plus(req, buf + pos, size - pos,
 			    name, &e, (off_t)(OFF_MSGS + f->msgs[k].uid)) :
 			    fuse_add_direntry(req, buf + pos, size - pos, name, &e.attr,
@@ -355,11 +459,11 @@ do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 		pthread_mutex_unlock(&f->lock);
 	}
 out:
-	(void)full;
 	pthread_rwlock_unlock(&tree_lock);
 #undef ADD
 	fuse_reply_buf(req, buf, pos);
 	free(buf);
+	free(sv);
 	node_put(n);
 }
 
@@ -392,17 +496,32 @@ mailfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct msg_info mi;
 	uint64_t size;
-	int fd, r;
+	int fd, r, writing = (fi->flags & O_ACCMODE) != O_RDONLY;
 
 	if (ino_gen(ino) == 0) {
 		fuse_reply_err(req, EISDIR);
 		return;
 	}
-	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
-		fuse_reply_err(req, EROFS);
+	if (ino_is_staged(resolve(ino))) {
+		if ((r = stage_open(ino, fi->flags, &fd)) == 0) {
+			fi->fh = (uint64_t)fd | FH_STAGED | (writing ? FH_WRITE : 0);
+			fi->keep_cache = 0;
+			if (fuse_reply_open(req, fi) != 0)
+				stage_release(ino, fd);
+			return;
+		}
+		if (r != ESTALE) {
+			fuse_reply_err(req, r);
+			return;
+		}
+		/* Uploaded meanwhile: it is a message now. */
+	}
+	/* A message's bytes are the server's and never change. */
+	if (writing || (fi->flags & O_TRUNC)) {
+		fuse_reply_err(req, EPERM);
 		return;
 	}
-	if ((r = msg_get(ino, &mi, 1)) != 0) {
+	if ((r = msg_get(resolve(ino), &mi, 1)) != 0) {
 		fuse_reply_err(req, r);
 		return;
 	}
@@ -435,16 +554,55 @@ mailfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 	(void)ino;
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
-	buf.buf[0].fd = (int)fi->fh;
+	buf.buf[0].fd = FH_FD(fi->fh);
 	buf.buf[0].pos = off;
 	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
 }
 
 static void
+mailfs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	ssize_t n;
+
+	if (!(fi->fh & FH_STAGED)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	if ((n = stage_write(ino, FH_FD(fi->fh), data, size, off)) < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
+/*
+ * close(): a new file that a handle wrote is uploaded now, so that the
+ * error reaches the writer (release's result reaches nobody).
+ */
+static void
+mailfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	if ((fi->fh & FH_STAGED) && (fi->fh & FH_WRITE))
+		fuse_reply_err(req, stage_sync(ino));
+	else
+		fuse_reply_err(req, 0);
+}
+
+static void
+mailfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	(void)datasync;
+	(void)fi;
+	fuse_reply_err(req, ino_is_staged(ino) ? stage_sync(ino) : 0);
+}
+
+static void
 mailfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino;
-	close((int)fi->fh);
+	if (fi->fh & FH_STAGED)
+		stage_release(ino, FH_FD(fi->fh));
+	else
+		close(FH_FD(fi->fh));
 	fuse_reply_err(req, 0);
 }
 
@@ -463,13 +621,22 @@ static void
 mailfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct msg_info mi;
-	char uidtext[16];
+	char uidtext[16], value[FLAGS_MAX];
+	size_t len = 0;
 	int is_flags, r;
 
 	/* ls asks for ACLs and labels on every file: answer before any lock. */
 	is_flags = strcmp(name, XATTR_FLAGS) == 0;
 	if ((!is_flags && strcmp(name, XATTR_UID) != 0) || ino_gen(ino) == 0) {
 		fuse_reply_err(req, ENODATA);
+		return;
+	}
+	ino = resolve(ino);
+	if (ino_is_staged(ino)) {
+		if ((r = stage_getxattr(ino, name, value, sizeof(value), &len)) != 0)
+			fuse_reply_err(req, r);
+		else
+			reply_xattr_value(req, value, len, size);
 		return;
 	}
 	if ((r = msg_get(ino, &mi, 0)) != 0) {
@@ -491,6 +658,8 @@ mailfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 
 	if (ino_gen(ino) == 0)
 		reply_xattr_value(req, "", 0, size);
+	else if (ino_is_staged(resolve(ino)))
+		reply_xattr_value(req, XATTR_FLAGS, sizeof(XATTR_FLAGS), size);
 	else
 		reply_xattr_value(req, names, sizeof(names), size);
 }
@@ -680,6 +849,18 @@ mailfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *va
 		fuse_reply_err(req, ENOTSUP);
 		return;
 	}
+	ino = resolve(ino);
+	if (ino_is_staged(ino)) {
+		/* Kept for the upload; a UID is the server's to choose: accepted, ignored. */
+		if (strcmp(name, XATTR_UID) == 0)
+			r = stage_setxattr(ino, name, NULL);
+		else if ((r = parse_flags_value(value, size, list, sizeof(list))) == 0)
+			r = stage_setxattr(ino, name, list);
+		if (r == ESTALE)
+			r = EAGAIN;	/* uploaded this very moment: try again */
+		fuse_reply_err(req, r);
+		return;
+	}
 	if (strcmp(name, XATTR_UID) == 0) {
 		/* Read-only, but rsync -X writes back what it read: accept that. */
 		if ((r = msg_get(ino, &mi, 0)) == 0) {
@@ -698,7 +879,10 @@ mailfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *va
 static void
 mailfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
-	if (ino_gen(ino) != 0 && strcmp(name, XATTR_FLAGS) == 0)
+	ino = resolve(ino);
+	if (ino_is_staged(ino))
+		fuse_reply_err(req, stage_removexattr(ino, name));
+	else if (ino_gen(ino) != 0 && strcmp(name, XATTR_FLAGS) == 0)
 		fuse_reply_err(req, store_flags(ino, ""));
 	else if (ino_gen(ino) != 0 && strcmp(name, XATTR_UID) == 0)
 		fuse_reply_err(req, EPERM);
@@ -780,72 +964,273 @@ mailfs_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &st);
 }
 
-/* Changes come with issue 4; until then the mount is read-only but for flags. */
+/* ---- changes ---- */
+
+/* The parent directory of an operation, referenced, or NULL. */
+static struct node *
+parent_get(fuse_ino_t ino)
+{
+	return ino_gen(ino) == 0 ? node_get(ino) : NULL;
+}
+
+/* 1 when the directory holds a subfolder by that name. */
+static int
+has_child(struct node *p, const char *name)
+{
+	int r;
+
+	pthread_rwlock_rdlock(&tree_lock);
+	r = tree_child_locked(p, name) != NULL;
+	pthread_rwlock_unlock(&tree_lock);
+	return r;
+}
+
+static int
+holds_messages(struct node *p)
+{
+	int r;
+
+	pthread_rwlock_rdlock(&tree_lock);
+	r = p->folder != NULL && p->gen != 0 && node_selectable(p);
+	pthread_rwlock_unlock(&tree_lock);
+	return r;
+}
+
 static void
-erofs_entry(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+mailfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+    struct fuse_file_info *fi)
+{
+	struct fuse_entry_param e;
+	struct node *p;
+	struct stat st;
+	uint32_t uid, gen;
+	fuse_ino_t ino;
+	int fd, r;
+
+	(void)mode;
+	if ((p = parent_get(parent)) == NULL) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (!holds_messages(p))
+		r = EPERM;	/* the root and \Noselect levels hold no messages */
+	else if (has_child(p, name) || stage_lookup(parent, name, &st, 0) != 0 ||
+	    find_msg(p, name, &uid, &gen) == 0)
+		r = EEXIST;
+	else
+		r = stage_create(p, name, &st, &ino, &fd);
+	node_put(p);
+	if (r != 0) {
+		fuse_reply_err(req, r);
+		return;
+	}
+	staged_entry(&e, ino, &st);
+	fi->fh = (uint64_t)fd | FH_STAGED | FH_WRITE;
+	fi->keep_cache = 0;
+	if (fuse_reply_create(req, &e, fi) != 0) {
+		stage_release(ino, fd);
+		stage_forget(ino, 1);
+	}
+}
+
+static void
+mailfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
 	(void)parent;
 	(void)name;
 	(void)mode;
-	fuse_reply_err(req, EROFS);
-}
-
-static void
-erofs_name(fuse_req_t req, fuse_ino_t parent, const char *name)
-{
-	(void)parent;
-	(void)name;
-	fuse_reply_err(req, EROFS);
-}
-
-static void
-erofs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
-{
 	(void)rdev;
-	erofs_entry(req, parent, name, mode);
+	/* Only messages and folders: create() makes regular files. */
+	fuse_reply_err(req, EPERM);
 }
 
 static void
-erofs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+mailfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
     struct fuse_file_info *fi)
 {
+	struct msg_info mi;
+	struct node *n;
+	struct stat st;
+	fuse_ino_t target = resolve(ino);
+	int r;
+
 	(void)fi;
-	erofs_entry(req, parent, name, mode);
+	if (ino_gen(ino) == 0) {
+		/* rsync -a and cp -a set a folder's mode and times: accepted, no change. */
+		pthread_rwlock_rdlock(&tree_lock);
+		if ((n = tree_node_locked(ino)) != NULL)
+			dir_attr_locked(n, &st);
+		pthread_rwlock_unlock(&tree_lock);
+		if (n == NULL)
+			fuse_reply_err(req, ENOENT);
+		else
+			fuse_reply_attr(req, &st, fs.dir_timeout);
+		return;
+	}
+	if (ino_is_staged(target)) {
+		if ((r = stage_setattr(ino, attr, to_set, &st)) == 0) {
+			fuse_reply_attr(req, &st, 0);
+			return;
+		}
+		if (r != ESTALE) {
+			fuse_reply_err(req, r);
+			return;
+		}
+		target = resolve(ino);	/* uploaded meanwhile */
+	}
+	if (to_set & FUSE_SET_ATTR_SIZE) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	/* A message's mode, owner and times: accepted, and nothing changes. */
+	if ((r = msg_get(target, &mi, 0)) != 0) {
+		fuse_reply_err(req, r);
+		return;
+	}
+	msg_attr(ino, &mi.m, &st);
+	fuse_reply_attr(req, &st, ino_is_staged(ino) ? 0 : fs.msg_timeout);
 }
 
 static void
-erofs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+mailfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct fuse_entry_param e;
+	struct node *p, *c;
+	fuse_ino_t ino = 0;
+	int r;
+
+	(void)mode;
+	if ((p = parent_get(parent)) == NULL) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	r = mutate_mkdir(p, name, &ino);
+	node_put(p);
+	memset(&e, 0, sizeof(e));
+	pthread_rwlock_rdlock(&tree_lock);
+	if (r == 0 && (c = tree_node_locked(ino)) != NULL) {
+		dir_attr_locked(c, &e.attr);
+		e.ino = ino;
+		e.attr_timeout = e.entry_timeout = fs.dir_timeout;
+	} else if (r == 0)
+		r = ENOENT;
+	pthread_rwlock_unlock(&tree_lock);
+	if (r != 0)
+		fuse_reply_err(req, r);
+	else
+		fuse_reply_entry(req, &e);
+}
+
+static void
+mailfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node *p;
+	uint32_t uid, gen;
+	int r;
+
+	if ((p = parent_get(parent)) == NULL) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (has_child(p, name))
+		r = EISDIR;
+	else if ((r = stage_unlink(parent, name)) == ENOENT &&
+	    (r = find_msg(p, name, &uid, &gen)) == 0)
+		r = mutate_unlink(p, uid);
+	node_put(p);
+	fuse_reply_err(req, r);
+}
+
+static void
+mailfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct node *p;
+	int r;
+
+	if ((p = parent_get(parent)) == NULL) {
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	r = mutate_rmdir(p, name);
+	node_put(p);
+	fuse_reply_err(req, r);
+}
+
+/* rename(2) of a file: a staged file, or a message. */
+static int
+rename_file(struct node *p, const char *name, struct node *np, const char *newname,
+    unsigned int flags)
+{
+	struct stat st;
+	uint32_t uid, target = 0, gen;
+	int r, staged_target;
+
+	if (has_child(np, newname))
+		return EISDIR;
+	if (!holds_messages(np))
+		return EPERM;
+	staged_target = stage_lookup(np->ino, newname, &st, 0) != 0;
+	if (find_msg(np, newname, &target, &gen) != 0)
+		target = 0;
+	if ((flags & RENAME_NOREPLACE) && (staged_target || target != 0))
+		return EEXIST;
+	if ((r = stage_rename(p->ino, name, np, newname, target)) != ENOENT)
+		return r;
+	if ((r = find_msg(p, name, &uid, &gen)) != 0)
+		return r;
+	if (p == np && uid == target)
+		return 0;	/* the same message */
+	if ((r = mutate_rename_msg(p, uid, np, newname, target)) == 0 && staged_target)
+		(void)stage_unlink(np->ino, newname);
+	return r;
+}
+
+static void
+mailfs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
     const char *newname, unsigned int flags)
 {
-	(void)newparent;
-	(void)newname;
-	(void)flags;
-	erofs_name(req, parent, name);
+	struct inval_list inv = { 0 };
+	struct node *p, *np = NULL;
+	int r;
+
+	if (flags & RENAME_EXCHANGE) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if ((p = parent_get(parent)) == NULL || (np = parent_get(newparent)) == NULL) {
+		node_put(p);
+		fuse_reply_err(req, ENOENT);
+		return;
+	}
+	if (has_child(p, name))
+		r = mutate_rename_dir(p, name, np, newname);
+	else if ((r = rename_file(p, name, np, newname, flags)) == 0)
+		inval_add(&inv, INVAL_ENTRY, newparent, 0, newname);
+	node_put(p);
+	node_put(np);
+	fuse_reply_err(req, r);
+	/* The kernel moved its dentry, which may name the old inode: look again. */
+	inval_send_later(&inv);
+	inval_clear(&inv);
 }
 
 static void
-erofs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
-    struct fuse_file_info *fi)
-{
-	(void)ino;
-	(void)attr;
-	(void)to_set;
-	(void)fi;
-	fuse_reply_err(req, EROFS);
-}
-
-static void
-erofs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+mailfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
 	(void)link;
-	erofs_name(req, parent, name);
+	(void)parent;
+	(void)name;
+	fuse_reply_err(req, EPERM);
 }
 
 static void
-erofs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+mailfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
 	(void)ino;
-	erofs_name(req, newparent, newname);
+	(void)newparent;
+	(void)newname;
+	/* One message, one name: a second would be a second message. */
+	fuse_reply_err(req, EPERM);
 }
 
 const struct fuse_lowlevel_ops mailfs_ops = {
@@ -854,17 +1239,20 @@ const struct fuse_lowlevel_ops mailfs_ops = {
 	.forget = mailfs_forget,
 	.forget_multi = mailfs_forget_multi,
 	.getattr = mailfs_getattr,
-	.setattr = erofs_setattr,
-	.mknod = erofs_mknod,
-	.mkdir = erofs_entry,
-	.unlink = erofs_name,
-	.rmdir = erofs_name,
-	.symlink = erofs_symlink,
-	.rename = erofs_rename,
-	.link = erofs_link,
-	.create = erofs_create,
+	.setattr = mailfs_setattr,
+	.mknod = mailfs_mknod,
+	.mkdir = mailfs_mkdir,
+	.unlink = mailfs_unlink,
+	.rmdir = mailfs_rmdir,
+	.symlink = mailfs_symlink,
+	.rename = mailfs_op_rename,
+	.link = mailfs_link,
+	.create = mailfs_op_create,
 	.open = mailfs_open,
 	.read = mailfs_read,
+	.write = mailfs_write,
+	.flush = mailfs_flush,
+	.fsync = mailfs_fsync,
 	.release = mailfs_release,
 	.opendir = mailfs_opendir,
 	.readdir = mailfs_readdir,

@@ -28,6 +28,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("timeout=%s", timeout_text),
 	OPT("cache_size=%s", cache_size_text),
 	OPT("connections=%s", connections_text),
+	OPT("delete=%s", delete_text),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("-s", KEY_SINGLE),
@@ -178,6 +179,14 @@ options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen
 		snprintf(why, whylen, "cache_size= takes a size such as 500M or 2G");
 		return -1;
 	}
+	if (o->delete_text != NULL) {
+		if (strcmp(o->delete_text, "trash") == 0)
+			o->delete_trash = 1;
+		else if (strcmp(o->delete_text, "expunge") != 0) {
+			snprintf(why, whylen, "delete= takes expunge or trash");
+			return -1;
+		}
+	}
 	if (o->password_file != NULL && o->password_command != NULL) {
 		snprintf(why, whylen, "password_file= and password_command= exclude each other");
 		return -1;
@@ -201,6 +210,7 @@ options_free(struct options *o)
 	free(o->timeout_text);
 	free(o->cache_size_text);
 	free(o->connections_text);
+	free(o->delete_text);
 	fuse_opt_free_args(&o->args);
 	memset(o, 0, sizeof(*o));
 }
@@ -223,6 +233,7 @@ options_usage(const char *progname)
 	    "    -o timeout=SECONDS        longest wait for the server (default 30)\n"
 	    "    -o cache_size=SIZE        on-disk message cache limit (default 1G)\n"
 	    "    -o connections=N          IMAP connections to use (default 4)\n"
+	    "    -o delete=expunge|trash   what rm does (default expunge)\n"
 	    "    -h, --help                this help\n"
 	    "    -V, --version             the version\n"
 	    "\n"

@@ -20,10 +20,12 @@ struct options {
 	char *timeout_text;
 	char *cache_size_text;
 	char *connections_text;
+	char *delete_text;
 	unsigned refresh;		/* seconds between refreshes, >= 1 */
 	unsigned timeout;		/* seconds an operation may take, >= 1 */
 	uint64_t cache_size;		/* bytes of the on-disk cache */
 	unsigned connections;		/* IMAP connections in the pool */
+	int delete_trash;		/* rm moves to \Trash instead of expunging */
 	int foreground;
 	int debug;
 	int singlethread;

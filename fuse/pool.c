@@ -258,3 +258,18 @@ pool_put(struct pool_conn *pc, int failed)
 	pthread_cond_signal(&pool_cond);
 	pthread_mutex_unlock(&pool_lock);
 }
+
+void
+pool_unselect_name(const char *mailbox)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&pool_lock);
+	for (i = 0; i < nconns; i++)
+		if (!conns[i].busy && conns[i].selected != NULL &&
+		    strcmp(conns[i].selected, mailbox) == 0) {
+			free(conns[i].selected);
+			conns[i].selected = NULL;
+		}
+	pthread_mutex_unlock(&pool_lock);
+}

@@ -38,6 +38,12 @@ const char *pool_selected(const struct pool_conn *pc);
  */
 void pool_put(struct pool_conn *pc, int failed);
 
+/*
+ * Forgets that idle connections have this mailbox selected (after a
+ * DELETE or RENAME), so that its next user selects afresh.
+ */
+void pool_unselect_name(const char *mailbox);
+
 /* The capabilities of the last connection made (MAILFS_CAP_*). */
 unsigned pool_capabilities(void);
 

@@ -28,6 +28,14 @@ static fuse_ino_t *queued;
 static size_t nqueued;
 static size_t capqueued;
 
+/* The notifier: invalidations that handlers may not send themselves. */
+static pthread_t notify_thread;
+static int notify_running;
+static int notify_stopping;
+static pthread_mutex_t notify_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t notify_cond = PTHREAD_COND_INITIALIZER;
+static struct inval_list notify_queue;
+
 int
 inval_add(struct inval_list *l, enum inval_kind kind, fuse_ino_t parent,
     fuse_ino_t child, const char *name)
@@ -90,6 +98,45 @@ inval_send(struct inval_list *l)
 			log_msg(LOG_DEBUG, "invalidating %s in %llu: %s", iv->name,
 			    (unsigned long long)iv->parent, strerror(-r));
 	}
+}
+
+void
+inval_send_later(struct inval_list *l)
+{
+	size_t i;
+
+	pthread_mutex_lock(&notify_lock);
+	if (notify_running)
+		for (i = 0; i < l->n; i++)
+			inval_add(&notify_queue, l->v[i].kind, l->v[i].parent,
+			    l->v[i].child, l->v[i].name);
+	pthread_cond_signal(&notify_cond);
+	pthread_mutex_unlock(&notify_lock);
+	l->n = 0;
+}
+
+static void *
+notify_main(void *arg)
+{
+	struct inval_list mine = { 0 };
+
+	(void)arg;
+	pthread_mutex_lock(&notify_lock);
+	for (;;) {
+		while (notify_queue.n == 0 && !notify_stopping)
+			pthread_cond_wait(&notify_cond, &notify_lock);
+		if (notify_queue.n == 0)
+			break;
+		mine = notify_queue;
+		memset(&notify_queue, 0, sizeof(notify_queue));
+		pthread_mutex_unlock(&notify_lock);
+		/* Blocks until the handler that queued these has replied. */
+		inval_send(&mine);
+		inval_clear(&mine);
+		pthread_mutex_lock(&notify_lock);
+	}
+	pthread_mutex_unlock(&notify_lock);
+	return NULL;
 }
 
 static void
@@ -157,7 +204,8 @@ refresh_list(struct mailfs_client *c, struct list_result *lr)
 	h.list = on_list;
 	h.status = on_status;
 	h.ctx = lr;
-	return mailfs_run(c, mailfs_list(c, "", "*", MAILFS_LIST_STATUS, items, &h), NULL);
+	return mailfs_run(c, mailfs_list(c, "", "*", MAILFS_LIST_STATUS |
+	    MAILFS_LIST_SPECIAL_USE, items, &h), NULL);
 }
 
 static struct list_item *
@@ -259,8 +307,13 @@ int
 refresh_start(unsigned interval_s)
 {
 	refresh_interval = interval_s;
-	if (pthread_create(&refresh_thread, NULL, refresh_main, NULL) != 0)
+	if (pthread_create(&notify_thread, NULL, notify_main, NULL) != 0)
 		return -1;
+	notify_running = 1;
+	if (pthread_create(&refresh_thread, NULL, refresh_main, NULL) != 0) {
+		refresh_stop();
+		return -1;
+	}
 	refresh_running = 1;
 	return 0;
 }
@@ -268,12 +321,22 @@ refresh_start(unsigned interval_s)
 void
 refresh_stop(void)
 {
-	if (!refresh_running)
-		return;
 	pthread_mutex_lock(&refresh_lock);
 	refresh_stopping = 1;
 	pthread_cond_broadcast(&refresh_cond);
 	pthread_mutex_unlock(&refresh_lock);
+	if (notify_running) {
+		pthread_mutex_lock(&notify_lock);
+		notify_queue.n = 0;	/* the session is over: nobody to tell */
+		notify_stopping = 1;
+		pthread_cond_broadcast(&notify_cond);
+		pthread_mutex_unlock(&notify_lock);
+		pthread_join(notify_thread, NULL);
+		notify_running = 0;
+		inval_clear(&notify_queue);
+	}
+	if (!refresh_running)
+		return;
 	pthread_join(refresh_thread, NULL);
 	refresh_running = 0;
 	free(queued);

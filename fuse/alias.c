@@ -1,0 +1,344 @@
+/*
+ * The alias map of a folder and its journal (see alias.h).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <uthash.h>
+
+#include "alias.h"
+#include "cache.h"
+#include "folder.h"
+#include "log.h"
+
+#define JOURNAL_MAX	(64u << 20)	/* a journal larger than this is not read */
+
+struct alias {
+	uint32_t uid;
+	UT_hash_handle hh_name;
+	UT_hash_handle hh_uid;
+	char name[];
+};
+
+static struct alias *
+by_uid(const struct folder *f, uint32_t uid)
+{
+	struct alias *a;
+
+	HASH_FIND(hh_uid, f->alias_by_uid, &uid, sizeof(uid), a);
+	return a;
+}
+
+static struct alias *
+by_name(const struct folder *f, const char *name)
+{
+	struct alias *a;
+
+	HASH_FIND(hh_name, f->alias_by_name, name, strlen(name), a);
+	return a;
+}
+
+static void
+forget(struct folder *f, struct alias *a)
+{
+	HASH_DELETE(hh_name, f->alias_by_name, a);
+	HASH_DELETE(hh_uid, f->alias_by_uid, a);
+	free(a);
+}
+
+/* Adds to memory only; a previous alias of uid or holder of name must be gone. */
+static int
+remember(struct folder *f, uint32_t uid, const char *name)
+{
+	size_t len = strlen(name);
+	struct alias *a;
+
+	if ((a = malloc(sizeof(*a) + len + 1)) == NULL)
+		return ENOMEM;
+	memset(a, 0, sizeof(*a));
+	a->uid = uid;
+	memcpy(a->name, name, len + 1);
+	HASH_ADD(hh_uid, f->alias_by_uid, uid, sizeof(a->uid), a);
+	HASH_ADD_KEYPTR(hh_name, f->alias_by_name, a->name, len, a);
+	return 0;
+}
+
+/* Appends one record; a failure is logged and costs only the name's persistence. */
+static void
+journal(struct folder *f, const char *rec, size_t len)
+{
+	int fd;
+
+	if (f->alias_path == NULL)
+		return;
+	if ((fd = open(f->alias_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) == -1 ||
+	    write(fd, rec, len) != (ssize_t)len)
+		log_msg(LOG_WARNING, "cannot write %s: %s", f->alias_path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	f->alias_records++;
+}
+
+static void
+journal_set(struct folder *f, uint32_t uid, const char *name)
+{
+	char rec[NAMES_COMPONENT_MAX + 16];
+	int n;
+
+	n = snprintf(rec, sizeof(rec), "+%u %s", (unsigned)uid, name);
+	if (n > 0 && (size_t)n < sizeof(rec))
+		journal(f, rec, (size_t)n + 1);
+}
+
+static void
+journal_del(struct folder *f, uint32_t uid)
+{
+	char rec[16];
+	int n;
+
+	n = snprintf(rec, sizeof(rec), "-%u", (unsigned)uid);
+	journal(f, rec, (size_t)n + 1);
+}
+
+void
+alias_clear_locked(struct folder *f)
+{
+	struct alias *a, *tmp;
+
+	HASH_ITER(hh_uid, f->alias_by_uid, a, tmp)
+		forget(f, a);
+	free(f->alias_path);
+	f->alias_path = NULL;
+	f->alias_uidvalidity = 0;
+	f->alias_records = 0;
+}
+
+/* Parses "123" (no sign, no spaces) up to end; 0 when it is no UID. */
+static uint32_t
+parse_uid(const char *p, const char *end)
+{
+	uint64_t v = 0;
+
+	if (p == end)
+		return 0;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > UINT32_MAX)
+			return 0;
+	}
+	return (uint32_t)v;
+}
+
+/* Replays a journal into f; returns the number of records. */
+static size_t
+replay_locked(struct folder *f, const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *nul, *sp;
+	struct alias *a;
+	size_t records = 0;
+	uint32_t uid;
+
+	while (p < end && (nul = memchr(p, '\0', (size_t)(end - p))) != NULL) {
+		records++;
+		if (*p == '+' && (sp = memchr(p, ' ', (size_t)(nul - p))) != NULL &&
+		    (uid = parse_uid(p + 1, sp)) != 0 && sp + 1 < nul &&
+		    strchr(sp + 1, '/') == NULL && nul - sp - 1 <= NAMES_COMPONENT_MAX) {
+			if ((a = by_uid(f, uid)) != NULL)
+				forget(f, a);
+			if ((a = by_name(f, sp + 1)) != NULL)
+				forget(f, a);
+			(void)remember(f, uid, sp + 1);
+		} else if (*p == '-' && (uid = parse_uid(p + 1, nul)) != 0) {
+			if ((a = by_uid(f, uid)) != NULL)
+				forget(f, a);
+		}
+		p = nul + 1;
+	}
+	return records;
+}
+
+/* Rewrites the journal with only what counts (it grows by every rename). */
+static void
+compact_locked(struct folder *f)
+{
+	char tmp[4200];
+	struct alias *a, *t;
+	FILE *fp;
+	size_t n = 0;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", f->alias_path) >= sizeof(tmp))
+		return;
+	if ((fp = fopen(tmp, "w")) == NULL)
+		return;
+	(void)fchmod(fileno(fp), 0600);
+	HASH_ITER(hh_uid, f->alias_by_uid, a, t) {
+		fprintf(fp, "+%u %s%c", (unsigned)a->uid, a->name, '\0');
+		n++;
+	}
+	if (fclose(fp) != 0 || rename(tmp, f->alias_path) == -1) {
+		(void)unlink(tmp);
+		return;
+	}
+	f->alias_records = n;
+}
+
+void
+alias_load(struct folder *f, const char *mailbox, uint32_t uidvalidity)
+{
+	char path[4200], *buf = NULL;
+	struct stat st;
+	ssize_t got = 0;
+	int fd, r;
+
+	pthread_mutex_lock(&f->lock);
+	r = f->alias_uidvalidity == uidvalidity;
+	pthread_mutex_unlock(&f->lock);
+	if (r || uidvalidity == 0)
+		return;
+	if ((r = cache_folder_file(mailbox, uidvalidity, "aliases", path, sizeof(path))) != 0) {
+		log_msg(LOG_WARNING, "no place for the names of \"%s\": %s", mailbox,
+		    strerror(r));
+		path[0] = '\0';
+	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
+		if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size <= JOURNAL_MAX &&
+		    (buf = malloc((size_t)st.st_size)) != NULL)
+			got = read(fd, buf, (size_t)st.st_size);
+		close(fd);
+	}
+	pthread_mutex_lock(&f->lock);
+	alias_clear_locked(f);
+	f->alias_uidvalidity = uidvalidity;
+	f->alias_path = path[0] != '\0' ? strdup(path) : NULL;
+	if (got > 0)
+		f->alias_records = replay_locked(f, buf, (size_t)got);
+	if (f->alias_path != NULL && f->alias_records > 64 &&
+	    f->alias_records > 2 * HASH_CNT(hh_uid, f->alias_by_uid))
+		compact_locked(f);
+	pthread_mutex_unlock(&f->lock);
+	free(buf);
+}
+
+void
+alias_prune_locked(struct folder *f)
+{
+	char name[NAMES_COMPONENT_MAX + 1];
+	struct alias *a, *tmp;
+	uint32_t n;
+	unsigned k;
+
+	if (!f->loaded || f->alias_by_uid == NULL)
+		return;
+	HASH_ITER(hh_uid, f->alias_by_uid, a, tmp)
+		if (folder_find_locked(f, a->uid) < 0) {
+			journal_del(f, a->uid);
+			forget(f, a);
+		}
+	/*
+	 * A message moved here under the name 0000000009.eml keeps it, and
+	 * the message that later gets UID 9 here needs another name.
+	 */
+	HASH_ITER(hh_uid, f->alias_by_uid, a, tmp) {
+		if (names_msg_uid(a->name, &n) == -1 || n == a->uid ||
+		    folder_find_locked(f, n) < 0 || by_uid(f, n) != NULL)
+			continue;
+		for (k = 2; k < 1000; k++) {
+			snprintf(name, sizeof(name), "%010u-%u.eml", (unsigned)n, k);
+			if (by_name(f, name) == NULL)
+				break;
+		}
+		if (alias_set_locked(f, n, name) == 0)
+			log_msg(LOG_INFO, "message %u is %s: its UID's name belongs to a "
+			    "message moved here", (unsigned)n, name);
+	}
+}
+
+void
+alias_msg_name_locked(const struct folder *f, uint32_t uid,
+    char out[NAMES_COMPONENT_MAX + 1])
+{
+	struct alias *a;
+
+	if ((a = by_uid(f, uid)) != NULL) {
+		strncpy(out, a->name, NAMES_COMPONENT_MAX);
+		out[NAMES_COMPONENT_MAX] = '\0';
+	} else
+		names_msg(uid, out);
+}
+
+uint32_t
+alias_lookup_locked(const struct folder *f, const char *name)
+{
+	struct alias *a;
+	uint32_t uid;
+
+	if ((a = by_name(f, name)) != NULL)
+		return a->uid;
+	if (names_msg_uid(name, &uid) == -1 || by_uid(f, uid) != NULL)
+		return 0;
+	return uid;
+}
+
+int
+alias_set_locked(struct folder *f, uint32_t uid, const char *name)
+{
+	char natural[NAMES_MSG_LEN + 1];
+	struct alias *a;
+
+	if ((a = by_name(f, name)) != NULL && a->uid != uid) {
+		journal_del(f, a->uid);
+		forget(f, a);
+	}
+	if ((a = by_uid(f, uid)) != NULL) {
+		if (strcmp(a->name, name) == 0)
+			return 0;
+		forget(f, a);
+	}
+	names_msg(uid, natural);
+	if (strcmp(name, natural) == 0) {
+		journal_del(f, uid);
+		return 0;
+	}
+	if (remember(f, uid, name) != 0)
+		return ENOMEM;
+	journal_set(f, uid, name);
+	return 0;
+}
+
+void
+alias_del_locked(struct folder *f, uint32_t uid)
+{
+	struct alias *a;
+
+	if ((a = by_uid(f, uid)) != NULL) {
+		journal_del(f, uid);
+		forget(f, a);
+	}
+}
+
+void
+alias_move_locked(struct folder *f, const char *newmailbox)
+{
+	char path[4200], *dup;
+	int r;
+
+	if (f->alias_path == NULL || f->alias_uidvalidity == 0)
+		return;
+	if ((r = cache_folder_file(newmailbox, f->alias_uidvalidity, "aliases", path,
+	    sizeof(path))) != 0 || (rename(f->alias_path, path) == -1 && errno != ENOENT)) {
+		log_msg(LOG_WARNING, "cannot move the names of \"%s\": %s", newmailbox,
+		    strerror(r != 0 ? r : errno));
+		return;
+	}
+	if ((dup = strdup(path)) != NULL) {
+		free(f->alias_path);
+		f->alias_path = dup;
+	}
+}

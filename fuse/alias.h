@@ -1,0 +1,64 @@
+/*
+ * Message names that are not the UID's name.  A message is the file
+ * 0000000042.eml after its UID, unless it came into the folder under
+ * another name through the mount (mv from another folder, an upload of
+ * a new file, a rename): then the folder keeps that name for it, so that
+ * `mv A/x.eml B/ && cat B/x.eml` works although the server gave it a new
+ * UID.
+ *
+ * The map belongs to one generation (UIDVALIDITY) of a folder and is
+ * kept in a journal beside the folder's cached bytes (cache.h), so that
+ * names stay the same across mounts; a new UIDVALIDITY starts it afresh.
+ * Journal records: "+UID NAME" and "-UID", each ended by a NUL byte (a
+ * name holds neither NUL nor "/").
+ *
+ * Everything here needs folder->lock, except alias_load(), which takes it.
+ */
+#ifndef MAILFS_FUSE_ALIAS_H
+#define MAILFS_FUSE_ALIAS_H
+
+#include <stdint.h>
+
+#include "names.h"
+
+struct folder;
+
+/*
+ * Loads the map of this generation unless it is loaded; a map of another
+ * generation goes.  Takes f->lock.
+ */
+void alias_load(struct folder *f, const char *mailbox, uint32_t uidvalidity);
+
+/* Forgets the map in memory (the journal stays). */
+void alias_clear_locked(struct folder *f);
+
+/*
+ * After a listing: drops the names of messages that are gone, and names
+ * a message whose UID name another message holds "0000000042-2.eml".
+ */
+void alias_prune_locked(struct folder *f);
+
+/* The file name of message uid: its alias, or its UID name. */
+void alias_msg_name_locked(const struct folder *f, uint32_t uid,
+    char out[NAMES_COMPONENT_MAX + 1]);
+
+/*
+ * The UID a file name stands for, or 0: an alias, or a UID name whose
+ * message has no alias.  Whether that message exists is the caller's to
+ * check.
+ */
+uint32_t alias_lookup_locked(const struct folder *f, const char *name);
+
+/*
+ * Names message uid name (a name that another message held is taken from
+ * it; the UID name itself means no alias).  0 or ENOMEM.
+ */
+int alias_set_locked(struct folder *f, uint32_t uid, const char *name);
+
+/* Forgets the alias of uid, if it has one. */
+void alias_del_locked(struct folder *f, uint32_t uid);
+
+/* The folder is now called newmailbox (RENAME keeps UIDVALIDITY): the journal moves. */
+void alias_move_locked(struct folder *f, const char *newmailbox);
+
+#endif

@@ -1,0 +1,904 @@
+/*
+ * Changes on the server (see mutate.h).  Order of every multi-step change:
+ * the message is in its new place before it leaves the old one, so that
+ * a dropped connection leaves it in the source, the destination or both,
+ * never neither.  After a dropped connection the operation asks a new
+ * connection what happened, so that the system call fails exactly when
+ * the change was not made.
+ *
+ * RFC 3501 6.3.3-6.3.5 (CREATE, DELETE, RENAME), 6.4.4 (SEARCH), 6.4.6
+ * (STORE), 6.4.7 (COPY); RFC 4315 (UID EXPUNGE, COPYUID); RFC 6851 (MOVE);
+ * RFC 6154 (\Trash).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <uthash.h>
+
+#include <mailfs/commands.h>
+
+#include "alias.h"
+#include "cache.h"
+#include "errmap.h"
+#include "folder.h"
+#include "inode.h"
+#include "log.h"
+#include "mutate.h"
+#include "options.h"
+#include "pool.h"
+#include "stage.h"
+
+#define FORWARD_MAX	65536	/* moved messages remembered for stale dentries */
+#define FIND_MAX	64	/* candidates mutate_find() compares */
+
+struct forward {
+	fuse_ino_t from;
+	fuse_ino_t to;
+	UT_hash_handle hh;
+};
+
+static pthread_mutex_t forward_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct forward *forwards;
+
+static void
+forward_add(fuse_ino_t from, fuse_ino_t to)
+{
+	struct forward *f, *tmp;
+
+	pthread_mutex_lock(&forward_lock);
+	if (HASH_COUNT(forwards) >= FORWARD_MAX)
+		HASH_ITER(hh, forwards, f, tmp) {
+			HASH_DEL(forwards, f);
+			free(f);
+		}
+	HASH_FIND(hh, forwards, &from, sizeof(from), f);
+	if (f == NULL && (f = calloc(1, sizeof(*f))) != NULL) {
+		f->from = from;
+		HASH_ADD(hh, forwards, from, sizeof(f->from), f);
+	}
+	if (f != NULL)
+		f->to = to;
+	pthread_mutex_unlock(&forward_lock);
+}
+
+fuse_ino_t
+mutate_forward(fuse_ino_t ino)
+{
+	struct forward *f;
+	fuse_ino_t to = 0;
+	int hops;
+
+	pthread_mutex_lock(&forward_lock);
+	/* A message moved on and on: follow a few hops. */
+	for (hops = 0; hops < 8; hops++) {
+		HASH_FIND(hh, forwards, &ino, sizeof(ino), f);
+		if (f == NULL)
+			break;
+		ino = to = f->to;
+	}
+	pthread_mutex_unlock(&forward_lock);
+	return to;
+}
+
+void
+mutate_destroy(void)
+{
+	struct forward *f, *tmp;
+
+	pthread_mutex_lock(&forward_lock);
+	HASH_ITER(hh, forwards, f, tmp) {
+		HASH_DEL(forwards, f);
+		free(f);
+	}
+	pthread_mutex_unlock(&forward_lock);
+}
+
+int
+fctx_get(struct node *n, struct fctx *fc)
+{
+	int r = 0;
+
+	memset(fc, 0, sizeof(*fc));
+	pthread_rwlock_rdlock(&tree_lock);
+	if (n->folder == NULL || n->gen == 0 || !node_selectable(n))
+		r = EPERM;
+	else if ((fc->mailbox = strdup(n->mailbox)) == NULL)
+		r = ENOMEM;
+	else {
+		node_ref(n);
+		fc->n = n;
+		fc->f = n->folder;
+	}
+	pthread_rwlock_unlock(&tree_lock);
+	if (r == 0 && (r = folder_ensure(n)) != 0)
+		fctx_clear(fc);
+	if (r == 0) {
+		pthread_mutex_lock(&fc->f->lock);
+		fc->uidvalidity = fc->f->uidvalidity;
+		pthread_mutex_unlock(&fc->f->lock);
+	}
+	return r;
+}
+
+void
+fctx_clear(struct fctx *fc)
+{
+	node_put(fc->n);
+	free(fc->mailbox);
+	memset(fc, 0, sizeof(*fc));
+}
+
+void
+sync_lock2(struct folder *a, struct folder *b)
+{
+	if (b == NULL || b == a)
+		pthread_mutex_lock(&a->sync_lock);
+	else if ((uintptr_t)a < (uintptr_t)b) {
+		pthread_mutex_lock(&a->sync_lock);
+		pthread_mutex_lock(&b->sync_lock);
+	} else {
+		pthread_mutex_lock(&b->sync_lock);
+		pthread_mutex_lock(&a->sync_lock);
+	}
+}
+
+void
+sync_unlock2(struct folder *a, struct folder *b)
+{
+	pthread_mutex_unlock(&a->sync_lock);
+	if (b != NULL && b != a)
+		pthread_mutex_unlock(&b->sync_lock);
+}
+
+/* The failure of an operation on pc, logged with the server's text; the errno. */
+static int
+failed(struct pool_conn *pc, const char *what, const char *mailbox)
+{
+	struct mailfs_error err = *mailfs_client_error(pool_client(pc));
+
+	log_msg(LOG_WARNING, "%s \"%s\": %s", what, mailbox, err.msg);
+	return errmap_errno(&err);
+}
+
+static int
+get_conn(const char *mailbox, struct pool_conn **pc_r)
+{
+	struct mailfs_error err;
+
+	if ((*pc_r = pool_get(mailbox, &err)) == NULL) {
+		log_msg(LOG_WARNING, "cannot reach \"%s\": %s", mailbox != NULL ? mailbox :
+		    "the server", err.msg);
+		return errmap_errno(&err);
+	}
+	return 0;
+}
+
+/* ---- finding what a lost answer made ---- */
+
+struct found {
+	uint32_t from;
+	int64_t date;
+	uint32_t cand[FIND_MAX];
+	size_t n;
+	uint32_t best;
+};
+
+static void
+on_find_search(void *ctx, const struct mailfs_uidset *uids)
+{
+	struct found *fd = ctx;
+	size_t i;
+	uint32_t u;
+
+	/* "n:*" matches the highest UID even below n: keep only >= from. */
+	for (i = uids->count; i-- > 0 && fd->n < FIND_MAX;)
+		for (u = uids->ranges[i].last; u >= uids->ranges[i].first && fd->n < FIND_MAX;
+		    u--) {
+			if (u >= fd->from)
+				fd->cand[fd->n++] = u;
+			if (u == 0)
+				break;
+		}
+}
+
+static void
+on_find_fetch(void *ctx, const struct mailfs_msg *m)
+{
+	struct found *fd = ctx;
+	size_t i;
+
+	if (!(m->present & MAILFS_MSG_UID) || !(m->present & MAILFS_MSG_INTERNALDATE) ||
+	    (int64_t)m->internaldate != fd->date)
+		return;
+	for (i = 0; i < fd->n; i++)
+		if (fd->cand[i] == m->uid && m->uid > fd->best)
+			fd->best = m->uid;
+}
+
+int
+mutate_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t date,
+    const char *msgid, uint32_t *uid_r)
+{
+	struct mailfs_handlers h;
+	struct mailfs_fetch_spec spec;
+	struct found fd;
+	char crit[512], set[FIND_MAX * 11 + 1];
+	size_t i, o = 0;
+	int n;
+
+	memset(&fd, 0, sizeof(fd));
+	fd.from = from != 0 ? from : 1;
+	fd.date = date;
+	n = snprintf(crit, sizeof(crit), "UID %u:* SMALLER %llu", (unsigned)fd.from,
+	    (unsigned long long)size + 1);
+	if (size > 0)
+		n += snprintf(crit + n, sizeof(crit) - (size_t)n, " LARGER %llu",
+		    (unsigned long long)size - 1);
+	if (msgid != NULL)
+		snprintf(crit + n, sizeof(crit) - (size_t)n, " HEADER Message-ID \"%s\"", msgid);
+	memset(&h, 0, sizeof(h));
+	h.search = on_find_search;
+	h.ctx = &fd;
+	if (mailfs_run(c, mailfs_uid_search(c, crit, &h), NULL) == -1)
+		return -1;
+	*uid_r = 0;
+	if (fd.n == 0)
+		return 0;
+	if (date < 0) {
+		*uid_r = fd.cand[0];	/* the highest */
+		return 0;
+	}
+	for (i = 0; i < fd.n; i++)
+		o += (size_t)snprintf(set + o, sizeof(set) - o, "%s%u", i > 0 ? "," : "",
+		    (unsigned)fd.cand[i]);
+	memset(&spec, 0, sizeof(spec));
+	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_INTERNALDATE;
+	h.search = NULL;
+	h.fetch = on_find_fetch;
+	if (mailfs_run(c, mailfs_uid_fetch(c, set, &spec, &h), NULL) == -1)
+		return -1;
+	*uid_r = fd.best;
+	return 0;
+}
+
+/* 1 when the selected mailbox holds uid, 0 when not, -1 on failure. */
+static int
+has_uid(struct mailfs_client *c, uint32_t uid)
+{
+	struct mailfs_handlers h;
+	struct found fd;
+	char crit[32];
+
+	memset(&fd, 0, sizeof(fd));
+	fd.from = uid;
+	memset(&h, 0, sizeof(h));
+	h.search = on_find_search;
+	h.ctx = &fd;
+	snprintf(crit, sizeof(crit), "UID %u", (unsigned)uid);
+	if (mailfs_run(c, mailfs_uid_search(c, crit, &h), NULL) == -1)
+		return -1;
+	return fd.n > 0 && fd.cand[0] == uid;
+}
+
+/* ---- rm ---- */
+
+int
+mutate_expunge(struct pool_conn **pcp, const char *mailbox, uint32_t uid)
+{
+	struct mailfs_client *c;
+	struct mailfs_cmd *store, *expunge;
+	struct mailfs_error err;
+	char uidtext[16];
+	int attempt, r1, r2;
+
+	if (!(pool_capabilities() & MAILFS_CAP_UIDPLUS)) {
+		log_msg(LOG_WARNING, "the server lacks UIDPLUS: removing a message would "
+		    "need EXPUNGE, which also removes what other clients marked \\Deleted; "
+		    "refused");
+		return EPERM;
+	}
+	snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)uid);
+	for (attempt = 0;; attempt++) {
+		c = pool_client(*pcp);
+		/* Pipelined: one round trip.  Both are harmless to repeat. */
+		store = mailfs_uid_store(c, uidtext, MAILFS_STORE_ADD, "\\Deleted", 1, 0, NULL);
+		expunge = store != NULL ? mailfs_uid_expunge(c, uidtext) : NULL;
+		r1 = mailfs_run(c, store, NULL);
+		if (r1 == -1)
+			err = *mailfs_client_error(c);
+		r2 = expunge != NULL ? mailfs_run(c, expunge, NULL) : -1;
+		if (r1 == 0 && r2 == -1)
+			err = *mailfs_client_error(c);
+		if (r1 == 0 && r2 == 0)
+			return 0;
+		log_msg(LOG_WARNING, "cannot remove message %s of \"%s\": %s", uidtext, mailbox,
+		    err.msg);
+		if (attempt > 0 || !errmap_conn_broken(&err))
+			return errmap_errno(&err);
+		pool_put(*pcp, 1);
+		if ((*pcp = pool_get(mailbox, &err)) == NULL)
+			return errmap_errno(&err);
+	}
+}
+
+/* The name uid has in f now; needs nothing held. */
+static void
+msg_name(struct folder *f, uint32_t uid, char name[NAMES_COMPONENT_MAX + 1])
+{
+	pthread_mutex_lock(&f->lock);
+	alias_msg_name_locked(f, uid, name);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* 1 when name stands for a message of f. */
+static int
+name_taken(struct folder *f, const char *name)
+{
+	uint32_t uid;
+	int taken;
+
+	pthread_mutex_lock(&f->lock);
+	taken = (uid = alias_lookup_locked(f, name)) != 0 && folder_find_locked(f, uid) >= 0;
+	pthread_mutex_unlock(&f->lock);
+	return taken;
+}
+
+int
+mutate_unlink(struct node *dir, uint32_t uid)
+{
+	char name[NAMES_COMPONENT_MAX + 1];
+	struct pool_conn *pc;
+	struct node *trash = NULL;
+	struct fctx fc, tc;
+	int r;
+
+	if ((r = fctx_get(dir, &fc)) != 0)
+		return r;
+	if (fs.opts->delete_trash) {
+		pthread_rwlock_rdlock(&tree_lock);
+		if ((trash = tree_trash_locked()) != NULL)
+			node_ref(trash);
+		pthread_rwlock_unlock(&tree_lock);
+		if (trash == NULL) {
+			log_msg(LOG_WARNING, "delete=trash, but the server names no \\Trash "
+			    "folder: message %u of \"%s\" stays", (unsigned)uid, fc.mailbox);
+			fctx_clear(&fc);
+			return EPERM;
+		}
+		if (trash != dir) {
+			/* Into the Trash under its name, unless that is taken there. */
+			msg_name(fc.f, uid, name);
+			if ((r = fctx_get(trash, &tc)) == 0) {
+				if (name_taken(tc.f, name))
+					name[0] = '\0';	/* its UID's name there */
+				fctx_clear(&tc);
+				r = mutate_rename_msg(dir, uid, trash, name, 0);
+			}
+			node_put(trash);
+			fctx_clear(&fc);
+			return r;
+		}
+		node_put(trash);	/* rm inside the Trash expunges */
+	}
+	sync_lock2(fc.f, NULL);
+	if ((r = get_conn(fc.mailbox, &pc)) == 0) {
+		if (mailfs_client_mailbox(pool_client(pc))->uidvalidity != fc.uidvalidity)
+			r = ENOENT;
+		else if ((r = mutate_expunge(&pc, fc.mailbox, uid)) == 0)
+			folder_remove_local(fc.f, uid);
+		if (pc != NULL)
+			pool_put(pc, r != 0 && r != ENOENT);
+	}
+	sync_unlock2(fc.f, NULL);
+	fctx_clear(&fc);
+	return r;
+}
+
+/* ---- mv of a message ---- */
+
+struct status_uidnext {
+	uint32_t uidnext;
+	uint32_t uidvalidity;
+};
+
+static void
+on_status(void *ctx, const struct mailfs_status *s)
+{
+	struct status_uidnext *su = ctx;
+
+	if (s->present & MAILFS_STATUS_UIDNEXT)
+		su->uidnext = s->uidnext;
+	if (s->present & MAILFS_STATUS_UIDVALIDITY)
+		su->uidvalidity = s->uidvalidity;
+}
+
+/*
+ * The message's UID in dst after a MOVE or COPY whose answer was lost or
+ * carried no COPYUID: 0 with *uid_r (0: not there), or an errno.
+ */
+static int
+find_in(const char *mailbox, uint32_t from, const struct msg *m, uint32_t *uid_r,
+    uint32_t *uidvalidity_r)
+{
+	struct pool_conn *pc;
+	int r;
+
+	if ((r = get_conn(mailbox, &pc)) != 0)
+		return r;
+	if (mutate_find(pool_client(pc), from, m->size, m->date, NULL, uid_r) == -1) {
+		r = failed(pc, "cannot search", mailbox);
+		pool_put(pc, 1);
+		return r;
+	}
+	*uidvalidity_r = mailfs_client_mailbox(pool_client(pc))->uidvalidity;
+	pool_put(pc, 0);
+	return 0;
+}
+
+/*
+ * Moves uid from src to dst on the server; 0 with the new UID (0 when the
+ * server would not tell), or an errno when the message did not move.
+ */
+static int
+move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct msg *m,
+    uint32_t *newuid_r, uint32_t *uidvalidity_r)
+{
+	struct status_uidnext su = { 0, 0 };
+	struct mailfs_cmd_result res;
+	struct mailfs_handlers h;
+	struct mailfs_client *c;
+	struct mailfs_error err;
+	struct pool_conn *pc;
+	char uidtext[16];
+	int r, move, present;
+
+	*newuid_r = 0;
+	*uidvalidity_r = 0;
+	if ((r = get_conn(src->mailbox, &pc)) != 0)
+		return r;
+	c = pool_client(pc);
+	if (mailfs_client_mailbox(c)->uidvalidity != src->uidvalidity) {
+		pool_put(pc, 0);
+		return ENOENT;
+	}
+	move = (mailfs_client_capabilities(c) & MAILFS_CAP_MOVE) != 0;
+	snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)uid);
+	memset(&h, 0, sizeof(h));
+	h.status = on_status;
+	h.ctx = &su;
+	/* dst's UIDNEXT first: where to look if the answer is lost. */
+	(void)mailfs_run(c, mailfs_status(c, dst->mailbox,
+	    MAILFS_STATUS_UIDNEXT | MAILFS_STATUS_UIDVALIDITY, &h), NULL);
+	memset(&res, 0, sizeof(res));
+	if (mailfs_run(c, move ? mailfs_uid_move(c, uidtext, dst->mailbox) :
+	    mailfs_uid_copy(c, uidtext, dst->mailbox), &res) == 0) {
+		*newuid_r = mailfs_uidset_nth(&res.dst_uids, 0);
+		*uidvalidity_r = res.uidvalidity;
+		mailfs_cmd_result_clear(&res);
+		if (*newuid_r == 0 && (r = find_in(dst->mailbox, su.uidnext, m, newuid_r,
+		    uidvalidity_r)) != 0)
+			*newuid_r = 0;	/* it moved; only its new name is lost */
+		if (!move && (r = mutate_expunge(&pc, src->mailbox, uid)) != 0) {
+			/* Both copies stay: nothing lost, and the mv failed. */
+			if (pc != NULL)
+				pool_put(pc, 1);
+			return r;
+		}
+		pool_put(pc, 0);
+		return 0;
+	}
+	mailfs_cmd_result_clear(&res);
+	err = *mailfs_client_error(c);
+	log_msg(LOG_WARNING, "cannot move message %s of \"%s\" to \"%s\": %s", uidtext,
+	    src->mailbox, dst->mailbox, err.msg);
+	pool_put(pc, 1);
+	if (!errmap_conn_broken(&err))
+		return errmap_errno(&err);
+	/* The answer was lost: ask what happened. */
+	if (move) {
+		if ((r = get_conn(src->mailbox, &pc)) != 0)
+			return r;
+		present = has_uid(pool_client(pc), uid);
+		if (present == -1)
+			r = failed(pc, "cannot search", src->mailbox);
+		pool_put(pc, present == -1);
+		if (present != 0)
+			return present == 1 ? errmap_errno(&err) : r;
+		(void)find_in(dst->mailbox, su.uidnext, m, newuid_r, uidvalidity_r);
+		log_msg(LOG_NOTICE, "message %s of \"%s\" did move to \"%s\"", uidtext,
+		    src->mailbox, dst->mailbox);
+		return 0;
+	}
+	if ((r = find_in(dst->mailbox, su.uidnext, m, newuid_r, uidvalidity_r)) != 0)
+		return r;
+	if (*newuid_r == 0)
+		return errmap_errno(&err);	/* not copied: nothing changed */
+	if ((r = get_conn(src->mailbox, &pc)) != 0)
+		return r;
+	r = mutate_expunge(&pc, src->mailbox, uid);
+	if (pc != NULL)
+		pool_put(pc, r != 0);
+	return r;
+}
+
+int
+mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst, const char *newname,
+    uint32_t replace_uid)
+{
+	char flags[4096], name[NAMES_COMPONENT_MAX + 1];
+	struct fctx sc, dc;
+	struct pool_conn *pc;
+	struct msg m;
+	uint32_t newuid = 0, uidvalidity = 0, sgen, dgen;
+	int r;
+
+	if ((r = fctx_get(src, &sc)) != 0)
+		return r;
+	if ((r = fctx_get(dst, &dc)) != 0) {
+		fctx_clear(&sc);
+		return r;
+	}
+	sync_lock2(sc.f, dc.f);
+	if ((r = folder_get(sc.f, uid, &m, flags, sizeof(flags))) != 0)
+		goto out;
+	if (sc.f == dc.f) {
+		/* Within a folder only the name changes. */
+		newuid = uid;
+		uidvalidity = sc.uidvalidity;
+	} else if ((r = move_on_server(&sc, &dc, uid, &m, &newuid, &uidvalidity)) != 0)
+		goto out;
+	else {
+		folder_remove_local(sc.f, uid);
+		if (newuid != 0 && !folder_add_local(dc.f, uidvalidity, newuid, m.size,
+		    m.date, flags))
+			newuid = 0;
+	}
+	if (newuid != 0) {
+		pthread_mutex_lock(&dc.f->lock);
+		if (dc.f->alias_uidvalidity == uidvalidity) {
+			if (newname[0] == '\0') {
+				alias_msg_name_locked(dc.f, newuid, name);
+				newname = name;
+			}
+			(void)alias_set_locked(dc.f, newuid, newname);
+		}
+		pthread_mutex_unlock(&dc.f->lock);
+		pthread_rwlock_rdlock(&tree_lock);
+		sgen = src->gen;
+		dgen = dst->gen;
+		pthread_rwlock_unlock(&tree_lock);
+		if (sc.f != dc.f && sgen != 0 && dgen != 0)
+			forward_add(msg_ino(sgen, uid), msg_ino(dgen, newuid));
+	}
+	/* The moved message is in place: now the one it replaces goes. */
+	if (replace_uid != 0 && replace_uid != newuid &&
+	    (r = get_conn(dc.mailbox, &pc)) == 0) {
+		if ((r = mutate_expunge(&pc, dc.mailbox, replace_uid)) == 0)
+			folder_remove_local(dc.f, replace_uid);
+		if (pc != NULL)
+			pool_put(pc, r != 0);
+	}
+out:
+	sync_unlock2(sc.f, dc.f);
+	fctx_clear(&dc);
+	fctx_clear(&sc);
+	return r;
+}
+
+/* ---- folders ---- */
+
+struct list_probe {
+	const char *name;	/* the mailbox asked about */
+	char delim;
+	int exists;
+	int children;
+};
+
+static void
+on_probe_list(void *ctx, const struct mailfs_list_entry *e)
+{
+	struct list_probe *p = ctx;
+	size_t len = strlen(p->name);
+
+	if (e->name == NULL || (e->attrs & MAILFS_MBX_NONEXISTENT))
+		return;
+	if (strcmp(e->name, p->name) == 0)
+		p->exists = 1;
+	else if (p->delim != '\0' && strncmp(e->name, p->name, len) == 0 &&
+	    e->name[len] == p->delim)
+		p->children = 1;
+}
+
+/*
+ * Whether mailbox exists (LIST "" name) and has children (LIST "" name.%).
+ * 0 or -1 (the client's error).
+ */
+static int
+probe(struct mailfs_client *c, const char *mailbox, char delim, struct list_probe *p)
+{
+	struct mailfs_handlers h;
+	struct mailfs_cmd *a, *b = NULL;
+	char pattern[4200];
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->name = mailbox;
+	p->delim = delim;
+	memset(&h, 0, sizeof(h));
+	h.list = on_probe_list;
+	h.ctx = p;
+	a = mailfs_list(c, "", mailbox, 0, 0, &h);
+	if (delim != '\0') {
+		snprintf(pattern, sizeof(pattern), "%s%c%%", mailbox, delim);
+		b = mailfs_list(c, "", pattern, 0, 0, &h);
+	}
+	r = mailfs_run(c, a, NULL);
+	if (b != NULL && mailfs_run(c, b, NULL) == -1)
+		r = -1;
+	return r;
+}
+
+/* Leaves mailbox if pc has it selected (a folder about to go or move). */
+static void
+leave(struct pool_conn *pc, const char *mailbox)
+{
+	struct mailfs_client *c = pool_client(pc);
+	const char *sel = pool_selected(pc);
+
+	if (sel != NULL && strcmp(sel, mailbox) == 0)
+		(void)mailfs_run(c, mailfs_unselect(c), NULL);
+}
+
+/*
+ * Runs cmd (CREATE, DELETE or RENAME); when the connection drops, asks a
+ * new one whether check_name exists now (want_exists) to decide.  0 or an errno.
+ */
+static int
+run_folder_cmd(struct pool_conn **pcp, struct mailfs_cmd *cmd, const char *what,
+    const char *mailbox, const char *check_name, char delim, int want_exists)
+{
+	struct mailfs_error err;
+	struct list_probe p;
+	int r;
+
+	if (mailfs_run(pool_client(*pcp), cmd, NULL) == 0)
+		return 0;
+	err = *mailfs_client_error(pool_client(*pcp));
+	log_msg(LOG_WARNING, "cannot %s \"%s\": %s", what, mailbox, err.msg);
+	if (!errmap_conn_broken(&err))
+		return errmap_errno(&err);
+	pool_put(*pcp, 1);
+	if ((r = get_conn(NULL, pcp)) != 0)
+		return r;
+	if (probe(pool_client(*pcp), check_name, delim, &p) == -1)
+		return failed(*pcp, "cannot list", check_name);
+	if (p.exists == want_exists) {
+		log_msg(LOG_NOTICE, "the %s of \"%s\" was done after all", what, mailbox);
+		return 0;
+	}
+	return errmap_errno(&err);
+}
+
+int
+mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r)
+{
+	struct inval_list inv = { 0 };
+	struct list_item it;
+	struct pool_conn *pc;
+	struct node *c;
+	char mailbox[4096], delim;
+	int r;
+
+	pthread_rwlock_rdlock(&tree_lock);
+	delim = tree_delimiter_locked();
+	if (tree_child_locked(parent, name) != NULL)
+		r = EEXIST;
+	else
+		r = tree_mailbox_name_locked(parent, name, mailbox, sizeof(mailbox));
+	pthread_rwlock_unlock(&tree_lock);
+	if (r != 0)
+		return r;
+	if ((r = get_conn(NULL, &pc)) != 0)
+		return r;
+	r = run_folder_cmd(&pc, mailfs_create(pool_client(pc), mailbox), "create", mailbox,
+	    mailbox, delim, 1);
+	if (pc != NULL)
+		pool_put(pc, r != 0);
+	if (r != 0)
+		return r;
+	memset(&it, 0, sizeof(it));
+	it.name = mailbox;
+	it.delim = delim;
+	pthread_rwlock_wrlock(&tree_lock);
+	tree_add_locked(&it, &inv);
+	if ((c = tree_child_locked(parent, name)) != NULL) {
+		node_lookup(c);
+		*ino_r = c->ino;
+	} else
+		r = EIO;
+	pthread_rwlock_unlock(&tree_lock);
+	inval_send_later(&inv);
+	inval_clear(&inv);
+	return r;
+}
+
+struct status_count {
+	int got;
+	uint32_t messages;
+};
+
+static void
+on_count(void *ctx, const struct mailfs_status *s)
+{
+	struct status_count *sc = ctx;
+
+	if (s->present & MAILFS_STATUS_MESSAGES) {
+		sc->got = 1;
+		sc->messages = s->messages;
+	}
+}
+
+int
+mutate_rmdir(struct node *parent, const char *name)
+{
+	struct inval_list inv = { 0 };
+	struct status_count cnt = { 0, 0 };
+	struct mailfs_handlers h;
+	struct mailfs_client *cl;
+	struct list_probe p;
+	struct pool_conn *pc;
+	struct node *c;
+	char mailbox[4096], delim;
+	uint32_t uidvalidity = 0;
+	int r = 0, selectable = 0;
+
+	pthread_rwlock_rdlock(&tree_lock);
+	delim = tree_delimiter_locked();
+	if ((c = tree_child_locked(parent, name)) == NULL)
+		r = ENOENT;
+	else if (c->children != NULL)
+		r = ENOTEMPTY;
+	else if (c->mailbox != NULL)
+		snprintf(mailbox, sizeof(mailbox), "%s", c->mailbox);
+	else
+		r = tree_mailbox_name_locked(c, NULL, mailbox, sizeof(mailbox));
+	if (r == 0) {
+		node_ref(c);
+		selectable = node_selectable(c);
+	}
+	pthread_rwlock_unlock(&tree_lock);
+	if (r != 0)
+		return r;
+	if (strcasecmp(mailbox, "INBOX") == 0)
+		r = EPERM;
+	else if (stage_any(c->ino))
+		r = ENOTEMPTY;
+	if (r == 0 && c->folder != NULL) {
+		pthread_mutex_lock(&c->folder->lock);
+		uidvalidity = c->folder->uidvalidity;
+		pthread_mutex_unlock(&c->folder->lock);
+	}
+	if (r != 0 || (r = get_conn(NULL, &pc)) != 0) {
+		node_put(c);
+		return r;
+	}
+	cl = pool_client(pc);
+	/* The server's state decides, not what this mount saw last. */
+	memset(&h, 0, sizeof(h));
+	h.status = on_count;
+	h.ctx = &cnt;
+	if (probe(cl, mailbox, delim, &p) == -1 || (selectable &&
+	    mailfs_run(cl, mailfs_status(cl, mailbox, MAILFS_STATUS_MESSAGES, &h), NULL) == -1))
+		r = failed(pc, "cannot look into", mailbox);
+	else if (p.children || cnt.messages > 0)
+		r = ENOTEMPTY;
+	else if (!p.exists)
+		r = 0;		/* a level of the hierarchy with nothing below: it just goes */
+	else {
+		leave(pc, mailbox);
+		r = run_folder_cmd(&pc, mailfs_delete(cl, mailbox), "delete", mailbox,
+		    mailbox, delim, 0);
+	}
+	if (pc != NULL)
+		pool_put(pc, r != 0 && r != ENOTEMPTY);
+	if (r == 0) {
+		pool_unselect_name(mailbox);
+		pthread_rwlock_wrlock(&tree_lock);
+		tree_remove_locked(c, &inv);
+		pthread_rwlock_unlock(&tree_lock);
+		inval_send_later(&inv);
+		inval_clear(&inv);
+		if (uidvalidity != 0)
+			cache_drop(mailbox, uidvalidity);
+	}
+	node_put(c);
+	return r;
+}
+
+/* Old mailbox names of n and below, to let go of their selections after a RENAME. */
+static void
+collect_names_locked(struct node *n, char ***v, size_t *cnt)
+{
+	struct node *c;
+	char **tmp;
+
+	if (n->mailbox != NULL && (tmp = realloc(*v, (*cnt + 1) * sizeof(**v))) != NULL) {
+		*v = tmp;
+		if ((tmp[*cnt] = strdup(n->mailbox)) != NULL)
+			(*cnt)++;
+	}
+	for (c = n->children; c != NULL; c = c->next)
+		collect_names_locked(c, v, cnt);
+}
+
+static void
+move_aliases_locked(struct node *n)
+{
+	struct node *c;
+
+	if (n->folder != NULL && n->mailbox != NULL) {
+		pthread_mutex_lock(&n->folder->lock);
+		alias_move_locked(n->folder, n->mailbox);
+		pthread_mutex_unlock(&n->folder->lock);
+	}
+	for (c = n->children; c != NULL; c = c->next)
+		move_aliases_locked(c);
+}
+
+int
+mutate_rename_dir(struct node *parent, const char *name, struct node *newparent,
+    const char *newname)
+{
+	struct pool_conn *pc;
+	struct node *c, *a;
+	char from[4096], to[4096], delim, **old = NULL;
+	size_t nold = 0, i;
+	int r = 0;
+
+	pthread_rwlock_rdlock(&tree_lock);
+	delim = tree_delimiter_locked();
+	if ((c = tree_child_locked(parent, name)) == NULL)
+		r = ENOENT;
+	else if (tree_child_locked(newparent, newname) != NULL)
+		r = EEXIST;	/* IMAP RENAME never replaces */
+	else if ((r = tree_mailbox_name_locked(c, NULL, from, sizeof(from))) == 0)
+		r = tree_mailbox_name_locked(newparent, newname, to, sizeof(to));
+	for (a = newparent; r == 0 && a != NULL; a = a->parent)
+		if (a == c)
+			r = EINVAL;	/* into itself */
+	if (r == 0 && strcasecmp(from, "INBOX") == 0)
+		r = EPERM;	/* RENAME INBOX moves its messages and leaves it */
+	if (r == 0) {
+		node_ref(c);
+		collect_names_locked(c, &old, &nold);
+	}
+	pthread_rwlock_unlock(&tree_lock);
+	if (r != 0)
+		return r;
+	if ((r = get_conn(NULL, &pc)) == 0) {
+		for (i = 0; i < nold; i++)
+			leave(pc, old[i]);
+		r = run_folder_cmd(&pc, mailfs_rename(pool_client(pc), from, to), "rename",
+		    from, to, delim, 1);
+		if (pc != NULL)
+			pool_put(pc, r != 0);
+	}
+	if (r == 0) {
+		for (i = 0; i < nold; i++)
+			pool_unselect_name(old[i]);
+		/* The kernel moved its dentry: the node (its inode number) moves too. */
+		pthread_rwlock_wrlock(&tree_lock);
+		if (c->parent != NULL && (r = tree_move_locked(c, newparent, newname)) == 0)
+			move_aliases_locked(c);
+		pthread_rwlock_unlock(&tree_lock);
+	}
+	for (i = 0; i < nold; i++)
+		free(old[i]);
+	free(old);
+	node_put(c);
+	return r;
+}

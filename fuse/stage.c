@@ -1,0 +1,927 @@
+/*
+ * Staged new files and their upload (see stage.h).
+ *
+ * An upload is one APPEND.  When its answer is lost (the connection
+ * drops after the literal went out), the message may or may not be on
+ * the server: before anything is sent again, the folder is searched,
+ * from the UIDNEXT seen before the APPEND, for a message of the same
+ * size, INTERNALDATE and Message-ID (mutate_find()), so that a retry
+ * never makes a second copy; that search runs at once on a new
+ * connection, so that close() fails exactly when no message was made.
+ *
+ * RFC 3501 6.3.11 (APPEND), RFC 4315 (APPENDUID), RFC 5322 3.6.4 (Message-ID).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <uthash.h>
+
+#include <mailfs/commands.h>
+
+#include "alias.h"
+#include "cache.h"
+#include "errmap.h"
+#include "folder.h"
+#include "inode.h"
+#include "log.h"
+#include "mutate.h"
+#include "pool.h"
+#include "stage.h"
+
+#define XATTR_FLAGS	"user.imap.flags"
+#define XATTR_UID	"user.imap.uid"
+#define UPLOAD_MAX	((uint64_t)UINT32_MAX / 2)	/* RFC822.SIZE is 32 bits; CRLF may double */
+
+struct staged {
+	fuse_ino_t ino;
+	uint32_t id;
+	uint64_t nlookup;		/* the kernel's lookup count */
+	unsigned opens;			/* open handles */
+	unsigned refs;			/* operations using it */
+	struct node *dir;		/* referenced */
+	char *name;
+	char *key;			/* "DIRINO/NAME" while in by_key */
+	char *path;			/* the staging file */
+	int fd;				/* O_RDWR; -1 once uploaded */
+	char *flags;			/* user.imap.flags; NULL: none set */
+	int unlinked;
+	int uploaded;
+	int keep;			/* leave the staging file (unmount, upload failed) */
+	fuse_ino_t msg;			/* once uploaded: the message */
+	uint32_t check_from;		/* > 0: an APPEND's answer was lost; search from here */
+	pthread_mutex_t upload_lock;
+	UT_hash_handle hh;		/* by ino */
+	UT_hash_handle hh_key;		/* by key, while neither uploaded nor unlinked */
+};
+
+static pthread_mutex_t stage_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct staged *by_ino;
+static struct staged *by_key;
+static uint32_t next_id = 1;
+static char staging_dir[4096];
+
+static char *
+make_key(fuse_ino_t dir, const char *name)
+{
+	char *key;
+
+	if (asprintf(&key, "%llu/%s", (unsigned long long)dir, name) == -1)
+		return NULL;
+	return key;
+}
+
+static int
+is_hidden(const char *name)
+{
+	return name[0] == '.';
+}
+
+static struct staged *
+find_key_locked(fuse_ino_t dir, const char *name)
+{
+	struct staged *s;
+	char *key;
+
+	if ((key = make_key(dir, name)) == NULL)
+		return NULL;
+	HASH_FIND(hh_key, by_key, key, strlen(key), s);
+	free(key);
+	return s;
+}
+
+static struct staged *
+get_locked(fuse_ino_t ino)
+{
+	struct staged *s;
+
+	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
+	if (s != NULL)
+		s->refs++;
+	return s;
+}
+
+static struct staged *
+get(fuse_ino_t ino)
+{
+	struct staged *s;
+
+	pthread_mutex_lock(&stage_lock);
+	s = get_locked(ino);
+	pthread_mutex_unlock(&stage_lock);
+	return s;
+}
+
+static void
+unkey_locked(struct staged *s)
+{
+	if (s->key != NULL) {
+		HASH_DELETE(hh_key, by_key, s);
+		free(s->key);
+		s->key = NULL;
+	}
+}
+
+/* Takes s out of the tables when nobody needs it; the caller destroys it unlocked. */
+static struct staged *
+unhash_if_dead_locked(struct staged *s)
+{
+	if (s->refs > 0 || s->nlookup > 0 || s->opens > 0 || !(s->uploaded || s->unlinked))
+		return NULL;
+	unkey_locked(s);
+	HASH_DELETE(hh, by_ino, s);
+	return s;
+}
+
+static void
+destroy(struct staged *s)
+{
+	if (s == NULL)
+		return;
+	if (s->fd != -1)
+		close(s->fd);
+	if (!s->keep && s->path != NULL)
+		(void)unlink(s->path);
+	node_put(s->dir);
+	pthread_mutex_destroy(&s->upload_lock);
+	free(s->name);
+	free(s->key);
+	free(s->path);
+	free(s->flags);
+	free(s);
+}
+
+static void
+put(struct staged *s)
+{
+	struct staged *dead;
+
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&stage_lock);
+	s->refs--;
+	dead = unhash_if_dead_locked(s);
+	pthread_mutex_unlock(&stage_lock);
+	destroy(dead);
+}
+
+/*
+ * Gives s its place dir/name; needs stage_lock.  0 or ENOMEM.  *old_r is
+ * a reference to the former folder for the caller to put, unlocked.
+ */
+static int
+place_locked(struct staged *s, struct node *dir, const char *name, struct node **old_r)
+{
+	char *key, *nm;
+
+	if ((key = make_key(dir->ino, name)) == NULL || (nm = strdup(name)) == NULL) {
+		free(key);
+		return ENOMEM;
+	}
+	unkey_locked(s);
+	free(s->name);
+	s->name = nm;
+	s->key = key;
+	*old_r = NULL;
+	if (s->dir != dir) {
+		node_ref(dir);
+		*old_r = s->dir;
+		s->dir = dir;
+	}
+	HASH_ADD_KEYPTR(hh_key, by_key, s->key, strlen(s->key), s);
+	return 0;
+}
+
+static void
+fill_stat(const struct staged *s, struct stat *st)
+{
+	struct stat fst;
+
+	memset(st, 0, sizeof(*st));
+	if (s->fd != -1 && fstat(s->fd, &fst) == 0) {
+		st->st_size = fst.st_size;
+		st->st_blocks = fst.st_blocks;
+		st->st_atim = fst.st_atim;
+		st->st_mtim = fst.st_mtim;
+		st->st_ctim = fst.st_ctim;
+	}
+	st->st_ino = s->ino;
+	st->st_mode = S_IFREG | 0600;
+	st->st_nlink = 1;
+	st->st_uid = fs.uid;
+	st->st_gid = fs.gid;
+	st->st_blksize = 4096;
+}
+
+int
+stage_init(void)
+{
+	int r;
+
+	if ((r = cache_staging_dir(staging_dir, sizeof(staging_dir))) != 0)
+		log_msg(LOG_ERR, "cannot make the staging directory %s: %s", staging_dir,
+		    strerror(r));
+	return r == 0 ? 0 : -1;
+}
+
+fuse_ino_t
+stage_lookup(fuse_ino_t dir, const char *name, struct stat *st, int count)
+{
+	struct staged *s;
+	fuse_ino_t ino = 0;
+
+	pthread_mutex_lock(&stage_lock);
+	if ((s = find_key_locked(dir, name)) != NULL) {
+		fill_stat(s, st);
+		if (count)
+			s->nlookup++;
+		ino = s->ino;
+	}
+	pthread_mutex_unlock(&stage_lock);
+	return ino;
+}
+
+int
+stage_any(fuse_ino_t dir)
+{
+	struct staged *s, *tmp;
+	int any = 0;
+
+	pthread_mutex_lock(&stage_lock);
+	HASH_ITER(hh_key, by_key, s, tmp)
+		if (s->dir->ino == dir) {
+			any = 1;
+			break;
+		}
+	pthread_mutex_unlock(&stage_lock);
+	return any;
+}
+
+static int
+cmp_dirent(const void *a, const void *b)
+{
+	const struct stage_dirent *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+size_t
+stage_list(fuse_ino_t dir, uint32_t after, struct stage_dirent **v_r)
+{
+	struct stage_dirent *v = NULL, *tmp;
+	struct staged *s, *t;
+	size_t n = 0, cap = 0;
+
+	pthread_mutex_lock(&stage_lock);
+	HASH_ITER(hh_key, by_key, s, t) {
+		if (s->dir->ino != dir || s->id <= after)
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			if ((tmp = realloc(v, cap * sizeof(*v))) == NULL)
+				break;
+			v = tmp;
+		}
+		v[n].id = s->id;
+		strncpy(v[n].name, s->name, NAMES_COMPONENT_MAX);
+		v[n].name[NAMES_COMPONENT_MAX] = '\0';
+		fill_stat(s, &v[n].st);
+		n++;
+	}
+	pthread_mutex_unlock(&stage_lock);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_dirent);
+	*v_r = v;
+	return n;
+}
+
+int
+stage_create(struct node *dir, const char *name, struct stat *st, fuse_ino_t *ino_r,
+    int *fd_r)
+{
+	struct staged *s;
+	struct node *old;
+	int r = 0;
+
+	if (staging_dir[0] == '\0')
+		return EROFS;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return ENOMEM;
+	s->fd = -1;
+	pthread_mutex_init(&s->upload_lock, NULL);
+	pthread_mutex_lock(&stage_lock);
+	if (find_key_locked(dir->ino, name) != NULL) {
+		pthread_mutex_unlock(&stage_lock);
+		destroy(s);
+		return EEXIST;
+	}
+	s->id = next_id++;
+	if (next_id == 0)
+		next_id = 1;
+	s->ino = ((fuse_ino_t)STAGE_GEN << 32) | s->id;
+	if (asprintf(&s->path, "%s/%ld.%u", staging_dir, (long)getpid(), s->id) == -1) {
+		s->path = NULL;
+		r = ENOMEM;
+	} else if ((s->fd = open(s->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
+		r = errno;
+	else if ((*fd_r = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		r = errno;
+	else
+		r = place_locked(s, dir, name, &old);
+	if (r != 0) {
+		pthread_mutex_unlock(&stage_lock);
+		log_msg(LOG_WARNING, "cannot stage \"%s\": %s", name, strerror(r));
+		destroy(s);
+		return r;
+	}
+	s->nlookup = 1;
+	s->opens = 1;
+	HASH_ADD(hh, by_ino, ino, sizeof(s->ino), s);
+	fill_stat(s, st);
+	*ino_r = s->ino;
+	pthread_mutex_unlock(&stage_lock);
+	return 0;
+}
+
+fuse_ino_t
+stage_uploaded(fuse_ino_t ino)
+{
+	struct staged *s;
+	fuse_ino_t msg = 0;
+
+	pthread_mutex_lock(&stage_lock);
+	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
+	if (s != NULL && s->uploaded)
+		msg = s->msg;
+	pthread_mutex_unlock(&stage_lock);
+	return msg;
+}
+
+int
+stage_open(fuse_ino_t ino, int flags, int *fd_r)
+{
+	struct staged *s;
+	int r = 0;
+
+	if ((s = get(ino)) == NULL)
+		return ENOENT;
+	pthread_mutex_lock(&s->upload_lock);
+	pthread_mutex_lock(&stage_lock);
+	if (s->uploaded || s->fd == -1)
+		r = ESTALE;
+	else if ((flags & O_TRUNC) && ftruncate(s->fd, 0) == -1)
+		r = errno;
+	else if ((*fd_r = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		r = errno;
+	else
+		s->opens++;
+	pthread_mutex_unlock(&stage_lock);
+	pthread_mutex_unlock(&s->upload_lock);
+	put(s);
+	return r;
+}
+
+int
+stage_getattr(fuse_ino_t ino, struct stat *st)
+{
+	struct staged *s;
+	int r = ENOENT;
+
+	pthread_mutex_lock(&stage_lock);
+	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
+	if (s != NULL) {
+		fill_stat(s, st);
+		r = 0;
+	}
+	pthread_mutex_unlock(&stage_lock);
+	return r;
+}
+
+ssize_t
+stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off)
+{
+	struct staged *s;
+	ssize_t n;
+
+	if ((s = get(ino)) == NULL)
+		return -ENOENT;
+	/* Not while an upload reads the bytes: after it, the file is a message. */
+	pthread_mutex_lock(&s->upload_lock);
+	if (s->uploaded)
+		n = -EPERM;
+	else if ((n = pwrite(fd, buf, size, off)) == -1)
+		n = -errno;
+	pthread_mutex_unlock(&s->upload_lock);
+	put(s);
+	return n;
+}
+
+int
+stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct stat *st)
+{
+	struct timespec ts[2];
+	struct staged *s;
+	int r = 0;
+
+	if ((s = get(ino)) == NULL)
+		return ENOENT;
+	pthread_mutex_lock(&s->upload_lock);
+	if (s->uploaded) {
+		r = (to_set & FUSE_SET_ATTR_SIZE) ? EPERM : ESTALE;
+		goto out;
+	}
+	if ((to_set & FUSE_SET_ATTR_SIZE) && ftruncate(s->fd, attr->st_size) == -1) {
+		r = errno;
+		goto out;
+	}
+	if (to_set & (FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_MTIME |
+	    FUSE_SET_ATTR_ATIME_NOW | FUSE_SET_ATTR_MTIME_NOW)) {
+		/* The staging file's own mtime is the INTERNALDATE to be. */
+		ts[0].tv_nsec = ts[1].tv_nsec = UTIME_OMIT;
+		ts[0].tv_sec = ts[1].tv_sec = 0;
+		if (to_set & FUSE_SET_ATTR_ATIME_NOW)
+			ts[0].tv_nsec = UTIME_NOW;
+		else if (to_set & FUSE_SET_ATTR_ATIME)
+			ts[0] = attr->st_atim;
+		if (to_set & FUSE_SET_ATTR_MTIME_NOW)
+			ts[1].tv_nsec = UTIME_NOW;
+		else if (to_set & FUSE_SET_ATTR_MTIME)
+			ts[1] = attr->st_mtim;
+		if (futimens(s->fd, ts) == -1) {
+			r = errno;
+			goto out;
+		}
+	}
+	pthread_mutex_lock(&stage_lock);
+	fill_stat(s, st);
+	pthread_mutex_unlock(&stage_lock);
+out:
+	pthread_mutex_unlock(&s->upload_lock);
+	put(s);
+	return r;
+}
+
+/* The Message-ID of the header, when it can go into a SEARCH as a quoted string. */
+static void
+message_id(const char *buf, size_t len, char *out, size_t size)
+{
+	const char *p = buf, *end = buf + len, *eol, *v;
+	size_t n;
+
+	out[0] = '\0';
+	while (p < end) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		if (eol == p || (eol == p + 1 && p[0] == '\r'))
+			return;		/* the end of the header */
+		if (eol - p > 11 && strncasecmp(p, "Message-ID:", 11) == 0) {
+			for (v = p + 11; v < eol && (*v == ' ' || *v == '\t'); v++)
+				;
+			for (n = 0; v + n < eol && v[n] > ' ' && v[n] < 0x7f &&
+			    v[n] != '"' && v[n] != '\\'; n++)
+				;
+			if (n > 0 && n < size && n < 250) {
+				memcpy(out, v, n);
+				out[n] = '\0';
+			}
+			return;
+		}
+		p = eol + 1;
+	}
+}
+
+/* The staged bytes with every bare LF made CRLF (RFC 3501 2.2: lines end in CRLF). */
+static int
+read_crlf(int fd, uint64_t size, char **buf_r, size_t *len_r)
+{
+	char *in, *out;
+	size_t i, o = 0;
+	ssize_t n;
+	uint64_t got = 0;
+
+	if (size > UPLOAD_MAX)
+		return EFBIG;
+	if ((in = malloc(size + 1)) == NULL)
+		return ENOMEM;
+	while (got < size) {
+		if ((n = pread(fd, in + got, size - got, (off_t)got)) <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			if (n == 0)
+				break;	/* truncated meanwhile */
+			free(in);
+			return errno;
+		}
+		got += (uint64_t)n;
+	}
+	size = got;
+	if ((out = malloc(size * 2 + 1)) == NULL) {
+		free(in);
+		return ENOMEM;
+	}
+	for (i = 0; i < size; i++) {
+		if (in[i] == '\n' && (i == 0 || in[i - 1] != '\r'))
+			out[o++] = '\r';
+		out[o++] = in[i];
+	}
+	free(in);
+	*buf_r = out;
+	*len_r = o;
+	return 0;
+}
+
+static void
+copy_error(struct mailfs_error *err, struct pool_conn *pc)
+{
+	*err = *mailfs_client_error(pool_client(pc));
+}
+
+/*
+ * Uploads s as dir/name; needs s->upload_lock.  replace_uid: a message of
+ * dir expunged once the new one is there.  0 or an errno.
+ */
+static int
+upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_uid)
+{
+	struct mailfs_cmd_result res;
+	struct mailfs_error err;
+	struct mailfs_client *c;
+	struct pool_conn *pc = NULL;
+	struct fctx fc;
+	struct stat st;
+	struct node *old;
+	char *data = NULL, *flags = NULL, msgid[256];
+	const struct mailfs_mailbox_state *mb;
+	uint32_t uid = 0, uidvalidity = 0, from, gen;
+	size_t len = 0;
+	int r, broken;
+
+	if (fstat(s->fd, &st) == -1)
+		return errno;
+	if ((r = fctx_get(dir, &fc)) != 0)
+		return r;
+	if ((r = read_crlf(s->fd, (uint64_t)st.st_size, &data, &len)) != 0) {
+		log_msg(LOG_WARNING, "cannot read the staged file %s: %s", s->path, strerror(r));
+		fctx_clear(&fc);
+		return r;
+	}
+	message_id(data, len, msgid, sizeof(msgid));
+	pthread_mutex_lock(&stage_lock);
+	if (s->flags != NULL && (flags = strdup(s->flags)) == NULL)
+		r = ENOMEM;
+	pthread_mutex_unlock(&stage_lock);
+	if (r != 0)
+		goto out_free;
+
+	sync_lock2(fc.f, NULL);
+	if ((pc = pool_get(fc.mailbox, &err)) == NULL)
+		goto fail;
+	c = pool_client(pc);
+	mb = mailfs_client_mailbox(c);
+	if (s->check_from != 0) {
+		/* The last APPEND's answer was lost: did it land after all? */
+		if (mutate_find(c, s->check_from, len, st.st_mtime, msgid[0] ? msgid : NULL,
+		    &uid) == -1) {
+			copy_error(&err, pc);
+			goto fail;
+		}
+		if (uid != 0) {
+			uidvalidity = mb->uidvalidity;
+			log_msg(LOG_NOTICE, "\"%s\" was in \"%s\" already (UID %u): not sent again",
+			    name, fc.mailbox, (unsigned)uid);
+			goto landed;
+		}
+	}
+	from = mb->uidnext != 0 ? mb->uidnext : 1;
+	if (fc.uidvalidity == mb->uidvalidity && fc.f->uidnext != 0 && fc.f->uidnext < from)
+		from = fc.f->uidnext;
+	memset(&res, 0, sizeof(res));
+	s->check_from = from;
+	if (mailfs_run(c, mailfs_append(c, fc.mailbox, flags, st.st_mtime, data, len),
+	    &res) == 0) {
+		uid = mailfs_uidset_nth(&res.dst_uids, 0);
+		uidvalidity = res.uidvalidity;
+		mailfs_cmd_result_clear(&res);
+		if (uid == 0) {
+			/* No APPENDUID (no UIDPLUS): look for it. */
+			uidvalidity = mb->uidvalidity;
+			if (mutate_find(c, from, len, st.st_mtime, msgid[0] ? msgid : NULL,
+			    &uid) == -1) {
+				copy_error(&err, pc);
+				goto fail;
+			}
+		}
+		goto landed;
+	}
+	mailfs_cmd_result_clear(&res);
+	copy_error(&err, pc);
+	broken = errmap_conn_broken(&err);
+	pool_put(pc, 1);
+	pc = NULL;
+	if (!broken) {
+		s->check_from = 0;	/* the server said no: nothing was made */
+		goto fail;
+	}
+	/* Whether it landed decides what close() says: ask on a new connection. */
+	if ((pc = pool_get(fc.mailbox, &err)) == NULL)
+		goto fail;
+	c = pool_client(pc);
+	if (mutate_find(c, from, len, st.st_mtime, msgid[0] ? msgid : NULL, &uid) == -1) {
+		copy_error(&err, pc);
+		goto fail;
+	}
+	if (uid == 0)
+		goto fail;	/* err: the lost connection */
+	uidvalidity = mailfs_client_mailbox(c)->uidvalidity;
+	log_msg(LOG_NOTICE, "the connection broke after \"%s\" was sent; it is in \"%s\" "
+	    "(UID %u)", name, fc.mailbox, (unsigned)uid);
+landed:
+	s->check_from = 0;
+	r = 0;
+	if (uid != 0 && folder_add_local(fc.f, uidvalidity, uid, len, st.st_mtime,
+	    flags)) {
+		pthread_mutex_lock(&fc.f->lock);
+		if (fc.f->alias_uidvalidity == uidvalidity)
+			(void)alias_set_locked(fc.f, uid, name);
+		pthread_mutex_unlock(&fc.f->lock);
+	}
+	if (replace_uid != 0 && replace_uid != uid)
+		r = mutate_expunge(&pc, fc.mailbox, replace_uid);
+	if (replace_uid != 0 && replace_uid != uid && r == 0)
+		folder_remove_local(fc.f, replace_uid);
+	if (pc != NULL)
+		pool_put(pc, r != 0);
+	pc = NULL;
+	sync_unlock2(fc.f, NULL);
+
+	pthread_rwlock_rdlock(&tree_lock);
+	gen = dir->gen;
+	pthread_rwlock_unlock(&tree_lock);
+	pthread_mutex_lock(&stage_lock);
+	unkey_locked(s);
+	old = NULL;
+	if (s->dir != dir) {
+		node_ref(dir);
+		old = s->dir;
+		s->dir = dir;
+	}
+	s->uploaded = 1;
+	s->msg = uid != 0 && gen != 0 ? msg_ino(gen, uid) : 0;
+	close(s->fd);
+	s->fd = -1;
+	pthread_mutex_unlock(&stage_lock);
+	node_put(old);
+	(void)unlink(s->path);
+	log_msg(LOG_DEBUG, "uploaded \"%s\" to \"%s\" as UID %u", name, fc.mailbox,
+	    (unsigned)uid);
+	goto out_free;
+fail:
+	if (pc != NULL)
+		pool_put(pc, 1);
+	sync_unlock2(fc.f, NULL);
+	r = errmap_errno(&err);
+	log_msg(LOG_WARNING, "cannot upload \"%s\" to \"%s\": %s; its bytes stay staged in %s",
+	    name, fc.mailbox, err.msg, s->path);
+out_free:
+	free(flags);
+	free(data);
+	fctx_clear(&fc);
+	return r;
+}
+
+/* 1 when s is due for an upload as dir/name; needs stage_lock. */
+static int
+due_locked(const struct staged *s, const char *name)
+{
+	struct stat st;
+
+	return !s->uploaded && !s->unlinked && s->fd != -1 && !is_hidden(name) &&
+	    fstat(s->fd, &st) == 0 && st.st_size > 0;
+}
+
+int
+stage_sync(fuse_ino_t ino)
+{
+	struct staged *s;
+	int r = 0, due;
+
+	if ((s = get(ino)) == NULL)
+		return 0;
+	pthread_mutex_lock(&s->upload_lock);
+	pthread_mutex_lock(&stage_lock);
+	due = due_locked(s, s->name);
+	pthread_mutex_unlock(&stage_lock);
+	if (due)
+		r = upload(s, s->dir, s->name, 0);
+	pthread_mutex_unlock(&s->upload_lock);
+	put(s);
+	return r;
+}
+
+void
+stage_release(fuse_ino_t ino, int fd)
+{
+	struct staged *s, *dead = NULL;
+
+	close(fd);
+	pthread_mutex_lock(&stage_lock);
+	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
+	if (s != NULL) {
+		if (s->opens > 0)
+			s->opens--;
+		dead = unhash_if_dead_locked(s);
+	}
+	pthread_mutex_unlock(&stage_lock);
+	destroy(dead);
+}
+
+void
+stage_forget(fuse_ino_t ino, uint64_t nlookup)
+{
+	struct staged *s, *dead = NULL;
+
+	pthread_mutex_lock(&stage_lock);
+	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
+	if (s != NULL) {
+		s->nlookup = s->nlookup > nlookup ? s->nlookup - nlookup : 0;
+		dead = unhash_if_dead_locked(s);
+	}
+	pthread_mutex_unlock(&stage_lock);
+	destroy(dead);
+}
+
+int
+stage_unlink(fuse_ino_t dir, const char *name)
+{
+	struct staged *s, *dead = NULL;
+
+	pthread_mutex_lock(&stage_lock);
+	if ((s = find_key_locked(dir, name)) == NULL) {
+		pthread_mutex_unlock(&stage_lock);
+		return ENOENT;
+	}
+	s->unlinked = 1;
+	unkey_locked(s);
+	dead = unhash_if_dead_locked(s);
+	pthread_mutex_unlock(&stage_lock);
+	destroy(dead);
+	return 0;
+}
+
+int
+stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *newname,
+    uint32_t replace_uid)
+{
+	struct staged *s, *other, *dead = NULL;
+	struct mailfs_error err;
+	struct pool_conn *pc;
+	struct node *old = NULL;
+	struct fctx fc;
+	int r = 0, due;
+
+	pthread_mutex_lock(&stage_lock);
+	if ((s = find_key_locked(dir, name)) != NULL)
+		s->refs++;
+	pthread_mutex_unlock(&stage_lock);
+	if (s == NULL)
+		return ENOENT;
+	pthread_mutex_lock(&s->upload_lock);
+	pthread_mutex_lock(&stage_lock);
+	due = s->key != NULL && due_locked(s, newname);
+	if (s->key == NULL)
+		r = ENOENT;	/* uploaded or removed meanwhile */
+	pthread_mutex_unlock(&stage_lock);
+	if (r == 0 && due)
+		r = upload(s, newdir, newname, replace_uid);
+	else if (r == 0 && replace_uid != 0 && (r = fctx_get(newdir, &fc)) == 0) {
+		/* An empty or hidden file takes the message's place: it goes. */
+		sync_lock2(fc.f, NULL);
+		if ((pc = pool_get(fc.mailbox, &err)) == NULL)
+			r = errmap_errno(&err);
+		else if ((r = mutate_expunge(&pc, fc.mailbox, replace_uid)) == 0)
+			folder_remove_local(fc.f, replace_uid);
+		if (pc != NULL)
+			pool_put(pc, r != 0);
+		sync_unlock2(fc.f, NULL);
+		fctx_clear(&fc);
+	}
+	pthread_mutex_lock(&stage_lock);
+	if (r == 0 && (other = find_key_locked(newdir->ino, newname)) != NULL && other != s) {
+		/* A staged file was there: replaced, as rename(2) replaces. */
+		other->unlinked = 1;
+		unkey_locked(other);
+		dead = unhash_if_dead_locked(other);
+	}
+	if (r == 0 && !s->uploaded)
+		r = place_locked(s, newdir, newname, &old);
+	pthread_mutex_unlock(&stage_lock);
+	pthread_mutex_unlock(&s->upload_lock);
+	node_put(old);
+	destroy(dead);
+	put(s);
+	return r;
+}
+
+int
+stage_getxattr(fuse_ino_t ino, const char *name, char *buf, size_t size, size_t *len_r)
+{
+	struct staged *s;
+	const char *v;
+	int r = 0;
+
+	if (strcmp(name, XATTR_FLAGS) != 0)
+		return ENODATA;		/* no UID before the upload */
+	pthread_mutex_lock(&stage_lock);
+	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
+	if (s == NULL)
+		r = ENOENT;
+	else {
+		v = s->flags != NULL ? s->flags : "";
+		*len_r = strlen(v);
+		if (size > 0 && *len_r <= size)
+			memcpy(buf, v, *len_r);
+	}
+	pthread_mutex_unlock(&stage_lock);
+	return r;
+}
+
+int
+stage_setxattr(fuse_ino_t ino, const char *name, const char *value)
+{
+	struct staged *s;
+	char *dup = NULL;
+	int r = 0;
+
+	/* rsync -X restores user.imap.uid too: the server will choose the UID. */
+	if (strcmp(name, XATTR_UID) == 0)
+		return 0;
+	if (strcmp(name, XATTR_FLAGS) != 0)
+		return ENOTSUP;
+	if (value != NULL && (dup = strdup(value)) == NULL)
+		return ENOMEM;
+	pthread_mutex_lock(&stage_lock);
+	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
+	if (s == NULL)
+		r = ENOENT;
+	else if (s->uploaded)
+		r = ESTALE;
+	else {
+		free(s->flags);
+		s->flags = dup;
+		dup = NULL;
+	}
+	pthread_mutex_unlock(&stage_lock);
+	free(dup);
+	return r;
+}
+
+int
+stage_removexattr(fuse_ino_t ino, const char *name)
+{
+	if (strcmp(name, XATTR_UID) == 0)
+		return ENODATA;
+	return stage_setxattr(ino, name, NULL);
+}
+
+void
+stage_finish(void)
+{
+	struct staged *s, *tmp, **v;
+	size_t n = 0, i;
+	int r;
+
+	pthread_mutex_lock(&stage_lock);
+	v = calloc(HASH_CNT(hh, by_ino) + 1, sizeof(*v));
+	HASH_ITER(hh, by_ino, s, tmp) {
+		HASH_DELETE(hh, by_ino, s);
+		unkey_locked(s);
+		if (v != NULL)
+			v[n++] = s;
+	}
+	pthread_mutex_unlock(&stage_lock);
+	for (i = 0; i < n; i++) {
+		s = v[i];
+		if (!s->uploaded && !s->unlinked && s->fd != -1) {
+			if (due_locked(s, s->name)) {
+				log_msg(LOG_NOTICE, "uploading \"%s\" at unmount", s->name);
+				pthread_mutex_lock(&s->upload_lock);
+				r = upload(s, s->dir, s->name, 0);
+				pthread_mutex_unlock(&s->upload_lock);
+				s->keep = r != 0;
+			} else if (is_hidden(s->name)) {
+				log_msg(LOG_NOTICE, "\"%s\" is hidden and was never uploaded; "
+				    "its bytes stay in %s", s->name, s->path);
+				s->keep = 1;
+			}
+		}
+		destroy(s);
+	}
+	free(v);
+}
