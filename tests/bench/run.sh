@@ -163,6 +163,11 @@ big=$(mget 'm["big"]')
 big_msgs=$(mget 'm["folders"][m["big"]]["messages"]')
 nowhere=$(mget 'm["nowhere"]')
 big_path=${big//./\/}
+# mbsync 1.4 names Maildir folders in modified UTF-7, as IMAP sends them.
+big_mb_path=$(python3 -c 'import sys
+sys.path.insert(0, sys.argv[1])
+import seed
+print("/".join(seed.mutf7(c) for c in sys.argv[2].split(".")))' "$here" "$big")
 # Dovecot builds its indexes on first access: do it now, so that no side
 # pays for it.
 timeout 1200 "$FETCHALL" bodies >> "$log" 2>&1 || die "fetchall bodies failed"
@@ -488,7 +493,8 @@ ls_peer()
 	res=$(timeout 3600 "$FETCHALL" meta "$big" 2>>"$log") ||
 	    { say "fetchall meta failed"; return 1; }
 	meta=$(echo "$res" | sed -n 's/^seconds=\([0-9.]*\) .*/\1/p')
-	ls -l "$local_big" >/dev/null
+	ls -l "$local_big" >/dev/null 2>>"$log" ||
+	    { say "ls -l $local_big failed"; return 1; }
 	t0=$(now)
 	ls -l "$local_big" >/dev/null
 	t1=$(now)
@@ -596,7 +602,7 @@ for r in $(seq "$runs"); do
 			local_big=$dst/$big_path
 		else
 			local_tree=$mb
-			local_big=$mb/$big_path/cur
+			local_big=$mb/$big_mb_path/cur
 		fi
 	fi
 	if wants grep; then
