@@ -631,7 +631,7 @@ folder_add_local(struct folder *f, uint32_t uidvalidity, uint32_t uid, uint64_t 
 		return 1;	/* a sync was quicker */
 	}
 	if (f->n == f->cap) {
-		cap = f->cap == 0 ? 16 : f->cap + f->cap / 2;
+		cap = f->cap < 16 ? 16 : f->cap + f->cap / 2;
 		if ((tmp = realloc(f->msgs, cap * sizeof(*tmp))) == NULL) {
 			pthread_mutex_unlock(&f->lock);
 			return 0;
