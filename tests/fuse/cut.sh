@@ -54,7 +54,8 @@ cut_start()
 	done
 	read -r CUT_PORT CUT_CTL <"$MAILFS_TEST_TMP/cutproxy.port" ||
 	    bail_out "the cut proxy did not start"
-	coproc CHECK { exec "$PYTHON" "$HARNESS_DIR/mailcheck.py" shell; }
+	# Probe's messages are only read: no need to fetch them every time.
+	coproc CHECK { MAILCHECK_SKIP=Probe exec "$PYTHON" "$HARNESS_DIR/mailcheck.py" shell; }
 	CUT_CHECK_PID=$CHECK_PID
 	# Copies, because bash closes a coprocess's own descriptors in
 	# subshells, and census runs in pipelines and $(...).
@@ -342,8 +343,9 @@ msgid()
 	sed -n '/^[Mm]essage-[Ii][Dd]:/{s/^[^:]*:[[:space:]]*//; s/\r$//; p; q}' "$1"
 }
 
-# want TEXT CMD...: runs the test CMD (eval '...' for a compound one); a
-# diag line "TEXT" and status 1 when it fails.
+# want TEXT CMD...: runs the test CMD (eval '...' for a compound one, in
+# which $1 is want's, not the caller's: use the caller's locals); a diag
+# line "TEXT" and status 1 when it fails.
 want()
 {
 	local text=$1

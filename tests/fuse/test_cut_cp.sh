@@ -63,10 +63,10 @@ cut_check_server()
 
 cut_check_mount()
 {
-	local f=$M/A/new-$1.eml
+	local f=$M/A/new-$1.eml src=$S/new-$1
 	want "${f#$M/} is not listed after $CUT_KIND returned $CUT_STATUS" [ -e "$f" ] || return 1
-	want "${f#$M/} does not read back as what was written" \
-	    eval 'cmp -s "$f" "$S/new-$1.eml" || cmp -s "$f" "$S/new-$1.crlf"'
+	want "${f#$M/} does not read back as what was written: $(cmp "$f" "$src.crlf" 2>&1)" \
+	    eval 'cmp -s "$f" "$src.eml" || cmp -s "$f" "$src.crlf"'
 }
 
 CUT_KIND=cp; cut_sweep "cp new.eml A/" "$COUNT" "$HANGS"

@@ -10,8 +10,8 @@
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
 . "$top_srcdir/tests/fuse/cut.sh"
-COUNT=${CUT_COUNT:-8}
-HANGS=${CUT_HANGS:-2}
+COUNT=${CUT_COUNT:-6}
+HANGS=${CUT_HANGS:-1}
 N=$((3 * (1 + 2 * (COUNT + HANGS))))
 cut_start
 CUT_MNT=$MAILFS_TEST_TMP/mnt
@@ -104,7 +104,7 @@ cut_check_server()
 
 cut_check_mount()
 {
-	local i=$1 id="<mv-$1@cut.test>" f bad=0 x y
+	local i=$1 id="<mv-$1@cut.test>" f bad=0 x y got
 	x=$M/A/$(name "$i")
 	case $CUT_KIND in
 	across) y=$M/B/$(name "$i") ;;
@@ -113,9 +113,11 @@ cut_check_mount()
 	esac
 	if [ "$CUT_STATUS" = 0 ]; then
 		want "mv succeeded but ${x#$M/} is still listed" [ ! -e "$x" ] || bad=1
-		want "mv succeeded but ${y#$M/} is not $id" [ "$(msgid "$y")" = "$id" ] || bad=1
+		got=$(msgid "$y" 2>&1)
+		want "mv succeeded but ${y#$M/} is not $id: '$got'" [ "$got" = "$id" ] || bad=1
 	else
-		want "mv failed but ${x#$M/} is not $id" [ "$(msgid "$x")" = "$id" ] || bad=1
+		got=$(msgid "$x" 2>&1)
+		want "mv failed but ${x#$M/} is not $id: '$got'" [ "$got" = "$id" ] || bad=1
 	fi
 	for f in A B C; do
 		want "the mount lists $(emls "$M/$f") messages in $f, the server holds $(awk -F '\t' -v f=$f '$2 == f' "$CUT_CENSUS" | wc -l)" \

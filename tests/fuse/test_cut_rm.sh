@@ -14,7 +14,8 @@ N=$((1 + 2 * (COUNT + HANGS)))
 cut_start
 CUT_MNT=$MAILFS_TEST_TMP/mnt
 cut_seed_probe $((N * 6 + 10))
-# A: message i at UID i; R: the three messages of item i at UIDs 3i-2..3i.
+# A: message i at UID i; R: the three messages of item i at UIDs 3i-2..3i
+# (items count on from one sweep to the next, so R has room for both).
 # Each holds three messages that another client marked \Deleted.
 imap_py "
 for f in ('A', 'R'):
@@ -23,7 +24,7 @@ def msg(mid):
     return b'Message-ID: <%s@cut.test>\r\nSubject: rm\r\n\r\n' % mid.encode() + b'body\r\n' * 100
 for i in range(1, $N + 1):
     imaptool.append(m, 'A', msg('rm-%d' % i))
-for i in range(1, $N + 1):
+for i in range(1, 2 * $N + 1):
     for k in (1, 2, 3):
         imaptool.append(m, 'R', msg('rm3-%d-%d' % (i, k)))
 for f in ('A', 'R'):

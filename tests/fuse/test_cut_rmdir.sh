@@ -55,13 +55,13 @@ untouched()
 
 cut_check_server()
 {
-	local bad=0
+	local bad=0 leer="Leer-$1-Ä"
 	untouched || bad=1
 	case $CUT_KIND in
 	empty)
 		if [ "$CUT_STATUS" = 0 ]; then
 			want "rmdir Leer-$1-Ä succeeded but the folder is still there" \
-			    eval '! has_folder "Leer-$1-Ä"' || bad=1
+			    eval '! has_folder "$leer"' || bad=1
 		else
 			want "rmdir Leer-$1-Ä failed ($CUT_ERR1) but the folder is gone" has_folder "Leer-$1-Ä" || bad=1
 		fi
