@@ -177,6 +177,31 @@ get_conn(const char *mailbox, struct pool_conn **pc_r)
 	return 0;
 }
 
+int
+mutate_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void *ctx)
+{
+	struct mailfs_error err;
+	struct pool_conn *pc;
+	int attempt, r;
+
+	memset(&err, 0, sizeof(err));
+	for (attempt = 0; attempt < 3; attempt++) {
+		if ((r = get_conn(mailbox, &pc)) != 0)
+			return r;
+		if (fn(pool_client(pc), ctx) == 0) {
+			pool_put(pc, 0);
+			return 0;
+		}
+		err = *mailfs_client_error(pool_client(pc));
+		pool_put(pc, 1);
+		if (!errmap_conn_broken(&err))
+			break;
+	}
+	log_msg(LOG_WARNING, "cannot ask \"%s\" what happened: %s", mailbox != NULL ?
+	    mailbox : "the server", err.msg);
+	return errmap_errno(&err);
+}
+
 /* ---- finding what a lost answer made ---- */
 
 struct found {
@@ -265,23 +290,63 @@ mutate_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t date,
 	return 0;
 }
 
-/* 1 when the selected mailbox holds uid, 0 when not, -1 on failure. */
+struct has_uid {
+	uint32_t uid;
+	int present;
+};
+
 static int
-has_uid(struct mailfs_client *c, uint32_t uid)
+ask_has_uid(struct mailfs_client *c, void *ctx)
 {
+	struct has_uid *hu = ctx;
 	struct mailfs_handlers h;
 	struct found fd;
 	char crit[32];
 
 	memset(&fd, 0, sizeof(fd));
-	fd.from = uid;
+	fd.from = hu->uid;
 	memset(&h, 0, sizeof(h));
 	h.search = on_find_search;
 	h.ctx = &fd;
-	snprintf(crit, sizeof(crit), "UID %u", (unsigned)uid);
+	snprintf(crit, sizeof(crit), "UID %u", (unsigned)hu->uid);
 	if (mailfs_run(c, mailfs_uid_search(c, crit, &h), NULL) == -1)
 		return -1;
-	return fd.n > 0 && fd.cand[0] == uid;
+	hu->present = fd.n > 0 && fd.cand[0] == hu->uid;
+	return 0;
+}
+
+struct find_args {
+	uint32_t from;
+	uint64_t size;
+	int64_t date;
+	const char *msgid;
+	uint32_t uid;
+	uint32_t uidvalidity;
+};
+
+static int
+ask_find(struct mailfs_client *c, void *ctx)
+{
+	struct find_args *fa = ctx;
+
+	if (mutate_find(c, fa->from, fa->size, fa->date, fa->msgid, &fa->uid) == -1)
+		return -1;
+	fa->uidvalidity = mailfs_client_mailbox(c)->uidvalidity;
+	return 0;
+}
+
+int
+mutate_find_in(const char *mailbox, uint32_t from, uint64_t size, int64_t date,
+    const char *msgid, uint32_t *uid_r, uint32_t *uidvalidity_r)
+{
+	struct find_args fa = { from, size, date, msgid, 0, 0 };
+	int r;
+
+	if ((r = mutate_ask(mailbox, ask_find, &fa)) == 0) {
+		*uid_r = fa.uid;
+		*uidvalidity_r = fa.uidvalidity;
+	}
+	return r;
 }
 
 /* ---- rm ---- */
@@ -317,7 +382,7 @@ mutate_expunge(struct pool_conn **pcp, const char *mailbox, uint32_t uid)
 			return 0;
 		log_msg(LOG_WARNING, "cannot remove message %s of \"%s\": %s", uidtext, mailbox,
 		    err.msg);
-		if (attempt > 0 || !errmap_conn_broken(&err))
+		if (attempt >= 2 || !errmap_conn_broken(&err))
 			return errmap_errno(&err);
 		pool_put(*pcp, 1);
 		if ((*pcp = pool_get(mailbox, &err)) == NULL)
@@ -416,27 +481,12 @@ on_status(void *ctx, const struct mailfs_status *s)
 		su->uidvalidity = s->uidvalidity;
 }
 
-/*
- * The message's UID in dst after a MOVE or COPY whose answer was lost or
- * carried no COPYUID: 0 with *uid_r (0: not there), or an errno.
- */
+/* The message's UID in dst after a MOVE or COPY whose answer was lost or carried no COPYUID. */
 static int
 find_in(const char *mailbox, uint32_t from, const struct msg *m, uint32_t *uid_r,
     uint32_t *uidvalidity_r)
 {
-	struct pool_conn *pc;
-	int r;
-
-	if ((r = get_conn(mailbox, &pc)) != 0)
-		return r;
-	if (mutate_find(pool_client(pc), from, m->size, m->date, NULL, uid_r) == -1) {
-		r = failed(pc, "cannot search", mailbox);
-		pool_put(pc, 1);
-		return r;
-	}
-	*uidvalidity_r = mailfs_client_mailbox(pool_client(pc))->uidvalidity;
-	pool_put(pc, 0);
-	return 0;
+	return mutate_find_in(mailbox, from, m->size, m->date, NULL, uid_r, uidvalidity_r);
 }
 
 /*
@@ -453,8 +503,9 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 	struct mailfs_client *c;
 	struct mailfs_error err;
 	struct pool_conn *pc;
+	struct has_uid hu;
 	char uidtext[16];
-	int r, move, present;
+	int r, move;
 
 	*newuid_r = 0;
 	*uidvalidity_r = 0;
@@ -500,14 +551,12 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 		return errmap_errno(&err);
 	/* The answer was lost: ask what happened. */
 	if (move) {
-		if ((r = get_conn(src->mailbox, &pc)) != 0)
+		hu.uid = uid;
+		hu.present = 0;
+		if ((r = mutate_ask(src->mailbox, ask_has_uid, &hu)) != 0)
 			return r;
-		present = has_uid(pool_client(pc), uid);
-		if (present == -1)
-			r = failed(pc, "cannot search", src->mailbox);
-		pool_put(pc, present == -1);
-		if (present != 0)
-			return present == 1 ? errmap_errno(&err) : r;
+		if (hu.present)
+			return errmap_errno(&err);	/* it did not move */
 		(void)find_in(dst->mailbox, su.uidnext, m, newuid_r, uidvalidity_r);
 		log_msg(LOG_NOTICE, "message %s of \"%s\" did move to \"%s\"", uidtext,
 		    src->mailbox, dst->mailbox);
@@ -642,6 +691,14 @@ probe(struct mailfs_client *c, const char *mailbox, char delim, struct list_prob
 	return r;
 }
 
+static int
+ask_probe(struct mailfs_client *c, void *ctx)
+{
+	struct list_probe *p = ctx;
+
+	return probe(c, p->name, p->delim, p);
+}
+
 /* Leaves mailbox if pc has it selected (a folder about to go or move). */
 static void
 leave(struct pool_conn *pc, const char *mailbox)
@@ -672,10 +729,12 @@ run_folder_cmd(struct pool_conn **pcp, struct mailfs_cmd *cmd, const char *what,
 	if (!errmap_conn_broken(&err))
 		return errmap_errno(&err);
 	pool_put(*pcp, 1);
-	if ((r = get_conn(NULL, pcp)) != 0)
+	*pcp = NULL;
+	memset(&p, 0, sizeof(p));
+	p.name = check_name;
+	p.delim = delim;
+	if ((r = mutate_ask(NULL, ask_probe, &p)) != 0)
 		return r;
-	if (probe(pool_client(*pcp), check_name, delim, &p) == -1)
-		return failed(*pcp, "cannot list", check_name);
 	if (p.exists == want_exists) {
 		log_msg(LOG_NOTICE, "the %s of \"%s\" was done after all", what, mailbox);
 		return 0;

@@ -47,6 +47,18 @@ int mutate_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t d
     const char *msgid, uint32_t *uid_r);
 
 /*
+ * Runs fn (0, or -1 with the client's error) on a connection to mailbox
+ * (NULL: any), and again on a new one, up to three times, when the one the
+ * pool gave turns out to be dead: how an operation whose answer was lost
+ * asks what happened.  0 or an errno.
+ */
+int mutate_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void *ctx);
+
+/* mutate_find() in mailbox through mutate_ask(); also its UIDVALIDITY.  0 or an errno. */
+int mutate_find_in(const char *mailbox, uint32_t from, uint64_t size, int64_t date,
+    const char *msgid, uint32_t *uid_r, uint32_t *uidvalidity_r);
+
+/*
  * UID STORE uid +FLAGS.SILENT (\Deleted) and UID EXPUNGE uid, pipelined,
  * on *pcp (mailbox selected); on a dropped connection, once more on a
  * new one (both are idempotent).  *pcp may be replaced (or NULL on failure).

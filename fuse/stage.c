@@ -630,16 +630,9 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 		goto fail;
 	}
 	/* Whether it landed decides what close() says: ask on a new connection. */
-	if ((pc = pool_get(fc.mailbox, &err)) == NULL)
-		goto fail;
-	c = pool_client(pc);
-	if (mutate_find(c, from, len, st.st_mtime, msgid[0] ? msgid : NULL, &uid) == -1) {
-		copy_error(&err, pc);
-		goto fail;
-	}
-	if (uid == 0)
+	if (mutate_find_in(fc.mailbox, from, len, st.st_mtime, msgid[0] ? msgid : NULL,
+	    &uid, &uidvalidity) != 0 || uid == 0)
 		goto fail;	/* err: the lost connection */
-	uidvalidity = mailfs_client_mailbox(c)->uidvalidity;
 	log_msg(LOG_NOTICE, "the connection broke after \"%s\" was sent; it is in \"%s\" "
 	    "(UID %u)", name, fc.mailbox, (unsigned)uid);
 landed:
@@ -652,8 +645,12 @@ landed:
 			(void)alias_set_locked(fc.f, uid, name);
 		pthread_mutex_unlock(&fc.f->lock);
 	}
-	if (replace_uid != 0 && replace_uid != uid)
-		r = mutate_expunge(&pc, fc.mailbox, replace_uid);
+	if (replace_uid != 0 && replace_uid != uid) {
+		if (pc == NULL && (pc = pool_get(fc.mailbox, &err)) == NULL)
+			r = errmap_errno(&err);
+		else
+			r = mutate_expunge(&pc, fc.mailbox, replace_uid);
+	}
 	if (replace_uid != 0 && replace_uid != uid && r == 0)
 		folder_remove_local(fc.f, replace_uid);
 	if (pc != NULL)
