@@ -29,6 +29,7 @@
 #include "errmap.h"
 #include "log.h"
 #include "pool.h"
+#include "prefetch.h"
 
 struct centry {
 	char *path;
@@ -39,13 +40,19 @@ struct centry {
 
 struct inflight {
 	char *path;
-	struct inflight *next;
+	UT_hash_handle hh;
+};
+
+struct made_dir {
+	char *path;
+	UT_hash_handle hh;
 };
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cache_cond = PTHREAD_COND_INITIALIZER;
 static struct centry *index_by_path;
-static struct inflight *inflight;
+static struct inflight *inflight;	/* by path */
+static struct made_dir *made_dirs;	/* folder directories known to exist */
 static char *cache_root;		/* .../mailfs/ACCOUNT */
 static uint64_t cache_limit;
 static uint64_t cache_total;
@@ -88,6 +95,27 @@ mkdirs(const char *path)
 	if (mkdir(buf, 0700) == -1 && errno != EEXIST)
 		return -1;
 	return 0;
+}
+
+static struct made_dir *
+made_dirs_find_locked(const char *dir)
+{
+	struct made_dir *d;
+
+	HASH_FIND_STR(made_dirs, dir, d);
+	return d;
+}
+
+static void
+made_dirs_forget_locked(const char *dir)
+{
+	struct made_dir *d;
+
+	if ((d = made_dirs_find_locked(dir)) == NULL)
+		return;
+	HASH_DEL(made_dirs, d);
+	free(d->path);
+	free(d);
 }
 
 static void
@@ -218,10 +246,14 @@ void
 cache_destroy(void)
 {
 	struct centry *e, *tmp;
+	struct made_dir *d, *dtmp;
 
+	prefetch_stop();
 	pthread_mutex_lock(&cache_lock);
 	HASH_ITER(hh, index_by_path, e, tmp)
 		index_del_locked(e);
+	HASH_ITER(hh, made_dirs, d, dtmp)
+		made_dirs_forget_locked(d->path);
 	pthread_mutex_unlock(&cache_lock);
 	free(cache_root);
 	cache_root = NULL;
@@ -267,154 +299,437 @@ open_cached(const char *path, uint64_t *size_r)
 	return fd;
 }
 
-struct body_sink {
+/*
+ * A batch: messages of one folder generation claimed in the in-flight
+ * table, fetched by one UID FETCH set BODY.PEEK[] and each written to a
+ * temporary file and renamed into place as soon as its FETCH response
+ * is complete, so that a reader waits for its own message only.
+ */
+struct cache_batch {
+	char *mailbox;
+	uint32_t uidvalidity;
+	char dir[4096];
+	uint32_t *uids;		/* claimed, ascending */
+	unsigned char *adjacent;	/* no message between uids[i - 1] and uids[i] */
+	unsigned char *done;	/* in place, no longer claimed */
+	size_t n;
+	size_t cap;
+	uint64_t bytes;		/* committed */
+	/* the body being streamed */
 	int fd;
-	uint32_t uid;
+	uint32_t seq;
 	uint64_t written;
+	uint64_t total;
 	int werr;
-	int got;
+	char tmp[4300];
 };
 
+/* The path of a message's bytes in the batch's folder directory. */
 static void
-sink_body(void *ctx, uint32_t seq, uint64_t offset, uint64_t total, const char *data,
+batch_path(const struct cache_batch *b, uint32_t uid, char *out, size_t size)
+{
+	snprintf(out, size, "%s/%u", b->dir, (unsigned)uid);
+}
+
+/*
+ * Makes a folder generation's directory, once: the set of directories
+ * made is remembered (cache_drop() forgets one), so that a message costs
+ * no mkdir.  0 or -1 with errno.
+ */
+static int
+ensure_dir(const char *dir)
+{
+	struct made_dir *d;
+	int known;
+
+	pthread_mutex_lock(&cache_lock);
+	known = made_dirs_find_locked(dir) != NULL;
+	pthread_mutex_unlock(&cache_lock);
+	if (known)
+		return 0;
+	if (mkdirs(dir) == -1)
+		return -1;
+	if ((d = calloc(1, sizeof(*d))) == NULL || (d->path = strdup(dir)) == NULL) {
+		free(d);
+		return 0;	/* made all the same; asked again next time */
+	}
+	pthread_mutex_lock(&cache_lock);
+	if (made_dirs_find_locked(dir) == NULL)
+		HASH_ADD_KEYPTR(hh, made_dirs, d->path, strlen(d->path), d);
+	else {
+		free(d->path);
+		free(d);
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return 0;
+}
+
+struct cache_batch *
+cache_batch_new(const char *mailbox, uint32_t uidvalidity)
+{
+	struct cache_batch *b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	if ((b->mailbox = strdup(mailbox)) == NULL) {
+		free(b);
+		return NULL;
+	}
+	b->uidvalidity = uidvalidity;
+	b->fd = -1;
+	folder_dir(mailbox, uidvalidity, b->dir, sizeof(b->dir));
+	return b;
+}
+
+static struct inflight *
+inflight_find_locked(const char *path)
+{
+	struct inflight *i;
+
+	HASH_FIND_STR(inflight, path, i);
+	return i;
+}
+
+/* 1 when path is cached or being fetched; else claims it (0) or fails (-1). */
+static int
+claim_locked(const char *path)
+{
+	struct centry *e;
+	struct inflight *i;
+
+	HASH_FIND_STR(index_by_path, path, e);
+	if (e != NULL || inflight_find_locked(path) != NULL)
+		return 1;
+	if ((i = calloc(1, sizeof(*i))) == NULL || (i->path = strdup(path)) == NULL) {
+		free(i);
+		return -1;
+	}
+	HASH_ADD_KEYPTR(hh, inflight, i->path, strlen(i->path), i);
+	return 0;
+}
+
+static void
+unclaim_locked(const char *path)
+{
+	struct inflight *i;
+
+	if ((i = inflight_find_locked(path)) == NULL)
+		return;
+	HASH_DEL(inflight, i);
+	free(i->path);
+	free(i);
+}
+
+/* Adds a claimed uid (ascending) to the batch; 0 or -1 (no memory). */
+static int
+batch_add(struct cache_batch *b, uint32_t uid, int adjacent)
+{
+	uint32_t *u;
+	unsigned char *a, *d;
+	size_t cap;
+
+	if (b->n == b->cap) {
+		cap = b->cap == 0 ? 16 : b->cap * 2;
+		if ((u = realloc(b->uids, cap * sizeof(*u))) == NULL)
+			return -1;
+		b->uids = u;
+		if ((a = realloc(b->adjacent, cap)) == NULL)
+			return -1;
+		b->adjacent = a;
+		if ((d = realloc(b->done, cap)) == NULL)
+			return -1;
+		b->done = d;
+		b->cap = cap;
+	}
+	b->uids[b->n] = uid;
+	b->adjacent[b->n] = adjacent && b->n > 0;
+	b->done[b->n] = 0;
+	b->n++;
+	return 0;
+}
+
+int
+cache_batch_claim(struct cache_batch *b, uint32_t uid, int adjacent)
+{
+	char path[4200];
+	int r;
+
+	if (b->n > 0 && uid <= b->uids[b->n - 1])
+		return 0;
+	batch_path(b, uid, path, sizeof(path));
+	pthread_mutex_lock(&cache_lock);
+	if ((r = claim_locked(path)) == 0 && batch_add(b, uid, adjacent) == -1) {
+		unclaim_locked(path);
+		r = -1;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return r == 0 ? 1 : r == 1 ? 0 : -1;
+}
+
+size_t
+cache_batch_count(const struct cache_batch *b)
+{
+	return b->n;
+}
+
+static long
+batch_index(const struct cache_batch *b, uint32_t uid)
+{
+	size_t lo = 0, hi = b->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (b->uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < b->n && b->uids[lo] == uid ? (long)lo : -1;
+}
+
+/* Gives up the temporary file of the body being streamed. */
+static void
+batch_discard_body(struct cache_batch *b)
+{
+	if (b->fd == -1)
+		return;
+	close(b->fd);
+	unlink(b->tmp);
+	b->fd = -1;
+}
+
+static void
+batch_body(void *ctx, uint32_t seq, uint64_t offset, uint64_t total, const char *data,
     size_t len)
 {
-	struct body_sink *s = ctx;
+	struct cache_batch *b = ctx;
 	ssize_t n;
 
-	(void)seq;
-	(void)total;
-	if (s->werr != 0)
+	if (offset == 0) {
+		/* A new message: its UID comes with its FETCH response. */
+		batch_discard_body(b);
+		b->seq = seq;
+		b->written = 0;
+		b->total = total;
+		b->werr = 0;
+		pthread_mutex_lock(&cache_lock);
+		snprintf(b->tmp, sizeof(b->tmp), "%s/.tmp.%ld.%lu", b->dir, (long)getpid(),
+		    ++tmp_counter);
+		pthread_mutex_unlock(&cache_lock);
+		if ((b->fd = open(b->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1)
+			b->werr = errno;
+	}
+	if (b->werr != 0 || b->fd == -1)
 		return;
-	if (offset != s->written) {
-		s->werr = EIO;
+	if (seq != b->seq || offset != b->written) {
+		b->werr = EIO;
 		return;
 	}
 	while (len > 0) {
-		if ((n = pwrite(s->fd, data, len, (off_t)offset)) == -1) {
+		if ((n = pwrite(b->fd, data, len, (off_t)offset)) == -1) {
 			if (errno == EINTR)
 				continue;
-			s->werr = errno;
+			b->werr = errno;
 			return;
 		}
 		data += n;
 		len -= (size_t)n;
 		offset += (uint64_t)n;
-		s->written += (uint64_t)n;
+		b->written += (uint64_t)n;
 	}
 }
 
+/* A message's FETCH response is complete: put its bytes in place. */
 static void
-sink_fetch(void *ctx, const struct mailfs_msg *m)
+batch_fetch(void *ctx, const struct mailfs_msg *m)
 {
-	struct body_sink *s = ctx;
+	struct cache_batch *b = ctx;
+	char path[4200];
+	long k;
+	int ok;
 
-	if ((m->present & MAILFS_MSG_UID) && m->uid == s->uid &&
-	    (m->present & (MAILFS_MSG_BODY_STREAMED | MAILFS_MSG_BODY)))
-		s->got = 1;
+	if (!(m->present & MAILFS_MSG_BODY_STREAMED) || b->fd == -1)
+		return;
+	ok = (m->present & MAILFS_MSG_UID) && m->seq == b->seq && b->werr == 0 &&
+	    b->written == b->total && (k = batch_index(b, m->uid)) >= 0 && !b->done[k];
+	if (!ok) {
+		if (b->werr != 0)
+			log_msg(LOG_WARNING, "cannot write to the cache: %s", strerror(b->werr));
+		batch_discard_body(b);
+		return;
+	}
+	batch_path(b, m->uid, path, sizeof(path));
+	close(b->fd);
+	b->fd = -1;
+	if (rename(b->tmp, path) == -1) {
+		log_msg(LOG_WARNING, "cannot rename %s: %s", b->tmp, strerror(errno));
+		unlink(b->tmp);
+		return;
+	}
+	b->done[k] = 1;
+	b->bytes += b->written;
+	pthread_mutex_lock(&cache_lock);
+	index_add_locked(path, b->written, ++cache_clock);
+	unclaim_locked(path);
+	pthread_cond_broadcast(&cache_cond);
+	pthread_mutex_unlock(&cache_lock);
 }
 
-/* Fetches the message into tmp; 0 or an errno. */
-static int
-fetch(const char *mailbox, uint32_t uidvalidity, uint32_t uid, int fd)
+/* The batch's UIDs as a set: runs with nothing between them as a:b. */
+static char *
+batch_set(const struct cache_batch *b)
 {
-	struct body_sink sink = { fd, uid, 0, 0, 0 };
+	size_t i, j, o = 0, size = b->n * 24 + 1;
+	char *s;
+
+	if ((s = malloc(size)) == NULL)
+		return NULL;
+	for (i = 0; i < b->n; i = j) {
+		for (j = i + 1; j < b->n && b->adjacent[j]; j++)
+			;
+		o += (size_t)snprintf(s + o, size - o, "%s%u", o > 0 ? "," : "",
+		    (unsigned)b->uids[i]);
+		if (j - 1 > i)
+			o += (size_t)snprintf(s + o, size - o, ":%u", (unsigned)b->uids[j - 1]);
+	}
+	s[o] = '\0';
+	return s;
+}
+
+int
+cache_batch_fetch(struct cache_batch *b, struct mailfs_client *c)
+{
 	struct mailfs_handlers h;
 	struct mailfs_fetch_spec spec;
-	struct mailfs_error err;
-	struct mailfs_client *c;
-	struct pool_conn *pc;
-	char uidtext[16];
+	char *set;
+	int r = 0;
 
-	if ((pc = pool_get(mailbox, &err)) == NULL) {
-		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", mailbox, err.msg);
-		return errmap_errno(&err);
+	if (b->n == 0)
+		return 0;
+	if (mailfs_client_mailbox(c)->uidvalidity != b->uidvalidity)
+		return ESTALE;	/* a new generation: these UIDs may be other messages now */
+	if (ensure_dir(b->dir) == -1) {
+		r = errno;
+		log_msg(LOG_WARNING, "cannot write to the cache %s: %s", b->dir, strerror(r));
+		return r;
 	}
-	c = pool_client(pc);
-	if (mailfs_client_mailbox(c)->uidvalidity != uidvalidity) {
-		/* A new generation: this UID may be another message now. */
-		pool_put(pc, 0);
-		return ESTALE;
-	}
+	if ((set = batch_set(b)) == NULL)
+		return ENOMEM;
 	memset(&h, 0, sizeof(h));
-	h.fetch = sink_fetch;
-	h.body = sink_body;
-	h.ctx = &sink;
+	h.fetch = batch_fetch;
+	h.body = batch_body;
+	h.ctx = b;
 	memset(&spec, 0, sizeof(spec));
 	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_BODY;
-	snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)uid);
-	if (mailfs_run(c, mailfs_uid_fetch(c, uidtext, &spec, &h), NULL) == -1) {
-		err = *mailfs_client_error(c);
-		log_msg(LOG_WARNING, "cannot fetch message %u of \"%s\": %s", (unsigned)uid,
-		    mailbox, err.msg);
+	if (mailfs_run(c, mailfs_uid_fetch(c, set, &spec, &h), NULL) == -1) {
+		log_msg(LOG_WARNING, "cannot fetch messages %s of \"%s\": %s", set,
+		    b->mailbox, mailfs_client_error(c)->msg);
+		r = -1;
+	}
+	batch_discard_body(b);
+	free(set);
+	return r;
+}
+
+int
+cache_batch_done(const struct cache_batch *b, uint32_t uid)
+{
+	long k = batch_index(b, uid);
+
+	return k >= 0 && b->done[k];
+}
+
+uint64_t
+cache_batch_bytes(const struct cache_batch *b)
+{
+	return b->bytes;
+}
+
+void
+cache_batch_free(struct cache_batch **bp)
+{
+	struct cache_batch *b = *bp;
+	char path[4200];
+	size_t i;
+
+	if (b == NULL)
+		return;
+	batch_discard_body(b);
+	pthread_mutex_lock(&cache_lock);
+	for (i = 0; i < b->n; i++)
+		if (!b->done[i]) {
+			batch_path(b, b->uids[i], path, sizeof(path));
+			unclaim_locked(path);
+		}
+	evict_locked();
+	pthread_cond_broadcast(&cache_cond);
+	pthread_mutex_unlock(&cache_lock);
+	free(b->uids);
+	free(b->adjacent);
+	free(b->done);
+	free(b->mailbox);
+	free(b);
+	*bp = NULL;
+}
+
+/* Fetches one message with a batch of one on a pool connection; 0 or an errno. */
+static int
+fetch_one(struct cache_batch *b, uint32_t uid)
+{
+	struct mailfs_error err;
+	struct pool_conn *pc;
+	int r;
+
+	if ((pc = pool_get(b->mailbox, &err)) == NULL) {
+		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", b->mailbox, err.msg);
+		return errmap_errno(&err);
+	}
+	if ((r = cache_batch_fetch(b, pool_client(pc))) == -1) {
+		err = *mailfs_client_error(pool_client(pc));
 		pool_put(pc, 1);
 		return errmap_errno(&err);
 	}
 	pool_put(pc, 0);
-	if (sink.werr != 0) {
-		log_msg(LOG_WARNING, "cannot write to the cache: %s", strerror(sink.werr));
-		return sink.werr;
-	}
-	if (!sink.got)
-		return ENOENT;	/* expunged meanwhile */
-	return 0;
+	if (r == 0 && !cache_batch_done(b, uid))
+		r = ENOENT;	/* expunged meanwhile, or not written (logged) */
+	return r;
 }
 
 int
 cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t *size_r)
 {
-	char dir[4096], path[4200], tmp[4300];
-	struct inflight me, **pp, *i;
-	int fd, wfd, r;
+	struct cache_batch *b;
+	struct centry *e;
+	char dir[4096], path[4200];
+	int fd, r;
 
 	folder_dir(mailbox, uidvalidity, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/%u", dir, (unsigned)uid);
+	if ((b = cache_batch_new(mailbox, uidvalidity)) == NULL)
+		return -ENOMEM;
 	for (;;) {
-		if ((fd = open_cached(path, size_r)) != -1)
+		if ((fd = open_cached(path, size_r)) != -1) {
+			cache_batch_free(&b);
 			return fd;
+		}
 		pthread_mutex_lock(&cache_lock);
-		for (i = inflight; i != NULL; i = i->next)
-			if (strcmp(i->path, path) == 0)
-				break;
-		if (i == NULL)
+		if (inflight_find_locked(path) == NULL)
 			break;
-		/* Another thread is fetching it: wait, then look again. */
+		/* Another thread (or the prefetch) is fetching it: wait, then look again. */
 		pthread_cond_wait(&cache_cond, &cache_lock);
 		pthread_mutex_unlock(&cache_lock);
 	}
-	me.path = path;
-	me.next = inflight;
-	inflight = &me;
-	snprintf(tmp, sizeof(tmp), "%s/.tmp.%ld.%lu", dir, (long)getpid(), ++tmp_counter);
-	pthread_mutex_unlock(&cache_lock);
-
-	fd = -1;
-	if (mkdirs(dir) == -1 ||
-	    (wfd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1) {
-		r = errno;
-		log_msg(LOG_WARNING, "cannot write to the cache %s: %s", dir, strerror(r));
-		goto done;
-	}
-	if ((r = fetch(mailbox, uidvalidity, uid, wfd)) == 0 && rename(tmp, path) == -1) {
-		r = errno;
-		log_msg(LOG_WARNING, "cannot rename %s: %s", tmp, strerror(r));
-	}
-	close(wfd);
+	/* Not there: an index entry is stale (removed by hand). */
+	HASH_FIND_STR(index_by_path, path, e);
+	if (e != NULL)
+		index_del_locked(e);
+	r = claim_locked(path) == -1 || batch_add(b, uid, 0) == -1 ? ENOMEM : 0;
 	if (r != 0)
-		unlink(tmp);
-	else if ((fd = open_cached(path, size_r)) == -1)
-		r = errno;
-done:
-	pthread_mutex_lock(&cache_lock);
-	for (pp = &inflight; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == &me) {
-			*pp = me.next;
-			break;
-		}
-	if (r == 0)
-		evict_locked();
-	pthread_cond_broadcast(&cache_cond);
+		unclaim_locked(path);
 	pthread_mutex_unlock(&cache_lock);
+	if (r == 0 && (r = fetch_one(b, uid)) == 0 && (fd = open_cached(path, size_r)) == -1)
+		r = errno;
+	cache_batch_free(&b);
 	return r == 0 ? fd : -r;
 }
 
@@ -425,7 +740,7 @@ cache_folder_file(const char *mailbox, uint32_t uidvalidity, const char *leaf,
 	char dir[4096];
 
 	folder_dir(mailbox, uidvalidity, dir, sizeof(dir));
-	if (mkdirs(dir) == -1)
+	if (ensure_dir(dir) == -1)
 		return errno;
 	if ((size_t)snprintf(out, size, "%s/%s", dir, leaf) >= size)
 		return ENAMETOOLONG;
@@ -456,6 +771,9 @@ cache_drop(const char *mailbox, uint32_t uidvalidity)
 			unlink(e->path);
 			index_del_locked(e);
 		}
+	dir[len - 1] = '\0';
+	made_dirs_forget_locked(dir);
+	dir[len - 1] = '/';
 	pthread_mutex_unlock(&cache_lock);
 	strncat(dir, "aliases", sizeof(dir) - len - 1);
 	(void)unlink(dir);

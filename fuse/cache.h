@@ -4,7 +4,12 @@
  * whole with BODY.PEEK[], written to a temporary file and renamed into
  * place when complete, bounded in total size by evicting the least
  * recently used.  An open file keeps its descriptor, so eviction never
- * disturbs a reader.
+ * disturbs a reader.  A folder generation's directory is made once.
+ *
+ * A message is fetched by one thread at a time: whoever fetches it
+ * claims it first, and a reader of a claimed message waits until it is
+ * in place (or given up).  Batches (the prefetch, prefetch.h) claim many
+ * and fetch them with one UID FETCH, each put in place as it arrives.
  */
 #ifndef MAILFS_FUSE_CACHE_H
 #define MAILFS_FUSE_CACHE_H
@@ -22,6 +27,37 @@ void cache_destroy(void);
  * Returns the descriptor and *size_r (its real length), or -errno.
  */
 int cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t *size_r);
+
+struct cache_batch;
+struct mailfs_client;
+
+/* An empty batch of messages of one folder generation, or NULL. */
+struct cache_batch *cache_batch_new(const char *mailbox, uint32_t uidvalidity);
+
+/*
+ * Claims uid (greater than every UID claimed before) for the batch
+ * unless it is cached or being fetched.  adjacent: no message of the
+ * folder lies between the UID claimed before and this one, so that the
+ * two can be asked for as a range.  1 claimed, 0 not, -1 out of memory.
+ */
+int cache_batch_claim(struct cache_batch *b, uint32_t uid, int adjacent);
+size_t cache_batch_count(const struct cache_batch *b);
+
+/*
+ * Fetches the claimed messages over c, which has the batch's mailbox
+ * selected; each goes in place as its response completes.  0, ESTALE
+ * when c's UIDVALIDITY is another, another errno, or -1 when the command
+ * failed (c's error says why).
+ */
+int cache_batch_fetch(struct cache_batch *b, struct mailfs_client *c);
+
+/* 1 when the batch put uid in place. */
+int cache_batch_done(const struct cache_batch *b, uint32_t uid);
+/* The bytes the batch put in place. */
+uint64_t cache_batch_bytes(const struct cache_batch *b);
+
+/* Gives up the messages still claimed (waking their readers) and frees *bp. */
+void cache_batch_free(struct cache_batch **bp);
 
 /*
  * The path of a file kept beside a folder generation's cached bytes

@@ -36,6 +36,7 @@
 #include "ops.h"
 #include "options.h"
 #include "pool.h"
+#include "prefetch.h"
 #include "refresh.h"
 #include "stage.h"
 
@@ -525,6 +526,8 @@ mailfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, r);
 		return;
 	}
+	/* Before blocking on this one: a walk through the folder reads ahead. */
+	prefetch_hint(mi.dir, mi.mailbox, mi.uidvalidity, mi.m.uid);
 	fd = cache_open(mi.mailbox, mi.uidvalidity, mi.m.uid, &size);
 	if (fd < 0) {
 		msg_info_clear(&mi);
