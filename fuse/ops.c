@@ -628,7 +628,15 @@ mailfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	size_t len = 0;
 	int is_flags, r;
 
-	/* ls asks for ACLs and labels on every file: answer before any lock. */
+	/*
+	 * ls -l asks for ACLs and SELinux labels on every file: answer
+	 * before any lock, and say ENOTSUP outside user.*, which ls then
+	 * remembers for the whole filesystem instead of asking per file.
+	 */
+	if (strncmp(name, "user.", 5) != 0) {
+		fuse_reply_err(req, ENOTSUP);
+		return;
+	}
 	is_flags = strcmp(name, XATTR_FLAGS) == 0;
 	if ((!is_flags && strcmp(name, XATTR_UID) != 0) || ino_gen(ino) == 0) {
 		fuse_reply_err(req, ENODATA);
