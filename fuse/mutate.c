@@ -164,18 +164,33 @@ failed(struct pool_conn *pc, const char *what, const char *mailbox)
 	return errmap_errno(&err);
 }
 
-static int
-get_conn(const char *mailbox, struct pool_conn **pc_r)
+int
+mutate_lost(struct mailfs_client *c, const struct mailfs_error *err)
+{
+	/* A command queued after the connection died fails as a usage error. */
+	return errmap_conn_broken(err) ||
+	    mailfs_client_state(c) < MAILFS_STATE_AUTHENTICATED;
+}
+
+int
+mutate_conn(const char *mailbox, struct pool_conn **pc_r)
 {
 	struct mailfs_error err;
+	int attempt;
 
-	if ((*pc_r = pool_get(mailbox, &err)) == NULL) {
-		log_msg(LOG_WARNING, "cannot reach \"%s\": %s", mailbox != NULL ? mailbox :
-		    "the server", err.msg);
-		return errmap_errno(&err);
+	/* An idle connection the server dropped fails once, then reconnects. */
+	for (attempt = 0; attempt < 3; attempt++) {
+		if ((*pc_r = pool_get(mailbox, &err)) != NULL)
+			return 0;
+		if (!errmap_conn_broken(&err))
+			break;
 	}
-	return 0;
+	log_msg(LOG_WARNING, "cannot reach \"%s\": %s", mailbox != NULL ? mailbox :
+	    "the server", err.msg);
+	return errmap_errno(&err);
 }
+
+#define get_conn mutate_conn
 
 int
 mutate_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void *ctx)
@@ -193,8 +208,9 @@ mutate_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void 
 			return 0;
 		}
 		err = *mailfs_client_error(pool_client(pc));
+		r = mutate_lost(pool_client(pc), &err);
 		pool_put(pc, 1);
-		if (!errmap_conn_broken(&err))
+		if (!r)
 			break;
 	}
 	log_msg(LOG_WARNING, "cannot ask \"%s\" what happened: %s", mailbox != NULL ?
@@ -382,10 +398,11 @@ mutate_expunge(struct pool_conn **pcp, const char *mailbox, uint32_t uid)
 			return 0;
 		log_msg(LOG_WARNING, "cannot remove message %s of \"%s\": %s", uidtext, mailbox,
 		    err.msg);
-		if (attempt >= 2 || !errmap_conn_broken(&err))
+		if (attempt >= 2 || !mutate_lost(c, &err))
 			return errmap_errno(&err);
 		pool_put(*pcp, 1);
-		if ((*pcp = pool_get(mailbox, &err)) == NULL)
+		*pcp = NULL;
+		if (mutate_conn(mailbox, pcp) != 0)
 			return errmap_errno(&err);
 	}
 }
@@ -505,7 +522,7 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 	struct pool_conn *pc;
 	struct has_uid hu;
 	char uidtext[16];
-	int r, move;
+	int r, move, lost;
 
 	*newuid_r = 0;
 	*uidvalidity_r = 0;
@@ -546,8 +563,9 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 	err = *mailfs_client_error(c);
 	log_msg(LOG_WARNING, "cannot move message %s of \"%s\" to \"%s\": %s", uidtext,
 	    src->mailbox, dst->mailbox, err.msg);
+	lost = mutate_lost(c, &err);
 	pool_put(pc, 1);
-	if (!errmap_conn_broken(&err))
+	if (!lost)
 		return errmap_errno(&err);
 	/* The answer was lost: ask what happened. */
 	if (move) {
@@ -726,7 +744,7 @@ run_folder_cmd(struct pool_conn **pcp, struct mailfs_cmd *cmd, const char *what,
 		return 0;
 	err = *mailfs_client_error(pool_client(*pcp));
 	log_msg(LOG_WARNING, "cannot %s \"%s\": %s", what, mailbox, err.msg);
-	if (!errmap_conn_broken(&err))
+	if (!mutate_lost(pool_client(*pcp), &err))
 		return errmap_errno(&err);
 	pool_put(*pcp, 1);
 	*pcp = NULL;

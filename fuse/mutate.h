@@ -47,6 +47,16 @@ int mutate_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t d
     const char *msgid, uint32_t *uid_r);
 
 /*
+ * A connection to mailbox (NULL: any) from the pool, trying again when
+ * the one it gave was dropped by the server meanwhile.  0 or an errno
+ * (logged).
+ */
+int mutate_conn(const char *mailbox, struct pool_conn **pc_r);
+
+/* 1 when a failure on c means the connection is gone (the answer may be lost). */
+int mutate_lost(struct mailfs_client *c, const struct mailfs_error *err);
+
+/*
  * Runs fn (0, or -1 with the client's error) on a connection to mailbox
  * (NULL: any), and again on a new one, up to three times, when the one the
  * pool gave turns out to be dead: how an operation whose answer was lost

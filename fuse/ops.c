@@ -586,7 +586,7 @@ static void
 mailfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	if ((fi->fh & FH_STAGED) && (fi->fh & FH_WRITE))
-		fuse_reply_err(req, stage_sync(ino));
+		fuse_reply_err(req, stage_sync(ino, FH_FD(fi->fh), 0));
 	else
 		fuse_reply_err(req, 0);
 }
@@ -595,8 +595,7 @@ static void
 mailfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
 	(void)datasync;
-	(void)fi;
-	fuse_reply_err(req, ino_is_staged(ino) ? stage_sync(ino) : 0);
+	fuse_reply_err(req, (fi->fh & FH_STAGED) ? stage_sync(ino, FH_FD(fi->fh), 1) : 0);
 }
 
 static void

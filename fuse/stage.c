@@ -57,6 +57,8 @@ struct staged {
 	int keep;			/* leave the staging file (unmount, upload failed) */
 	fuse_ino_t msg;			/* once uploaded: the message */
 	uint32_t check_from;		/* > 0: an APPEND's answer was lost; search from here */
+	int failed_fd;			/* the handle whose upload failed, or -1 */
+	int failed_err;			/* and how */
 	pthread_mutex_t upload_lock;
 	UT_hash_handle hh;		/* by ino */
 	UT_hash_handle hh_key;		/* by key, while neither uploaded nor unlinked */
@@ -315,6 +317,7 @@ stage_create(struct node *dir, const char *name, struct stat *st, fuse_ino_t *in
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return ENOMEM;
 	s->fd = -1;
+	s->failed_fd = -1;
 	pthread_mutex_init(&s->upload_lock, NULL);
 	pthread_mutex_lock(&stage_lock);
 	if (find_key_locked(dir->ino, name) != NULL) {
@@ -581,8 +584,10 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 		goto out_free;
 
 	sync_lock2(fc.f, NULL);
-	if ((pc = pool_get(fc.mailbox, &err)) == NULL)
-		goto fail;
+	if ((r = mutate_conn(fc.mailbox, &pc)) != 0) {
+		sync_unlock2(fc.f, NULL);
+		goto out_free;
+	}
 	c = pool_client(pc);
 	mb = mailfs_client_mailbox(c);
 	if (s->check_from != 0) {
@@ -622,7 +627,7 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 	}
 	mailfs_cmd_result_clear(&res);
 	copy_error(&err, pc);
-	broken = errmap_conn_broken(&err);
+	broken = mutate_lost(c, &err);
 	pool_put(pc, 1);
 	pc = NULL;
 	if (!broken) {
@@ -646,9 +651,7 @@ landed:
 		pthread_mutex_unlock(&fc.f->lock);
 	}
 	if (replace_uid != 0 && replace_uid != uid) {
-		if (pc == NULL && (pc = pool_get(fc.mailbox, &err)) == NULL)
-			r = errmap_errno(&err);
-		else
+		if (pc != NULL || (r = mutate_conn(fc.mailbox, &pc)) == 0)
 			r = mutate_expunge(&pc, fc.mailbox, replace_uid);
 	}
 	if (replace_uid != 0 && replace_uid != uid && r == 0)
@@ -704,7 +707,7 @@ due_locked(const struct staged *s, const char *name)
 }
 
 int
-stage_sync(fuse_ino_t ino)
+stage_sync(fuse_ino_t ino, int fd, int explicit)
 {
 	struct staged *s;
 	int r = 0, due;
@@ -714,9 +717,20 @@ stage_sync(fuse_ino_t ino)
 	pthread_mutex_lock(&s->upload_lock);
 	pthread_mutex_lock(&stage_lock);
 	due = due_locked(s, s->name);
+	/*
+	 * The close() after a failed fsync() on the same handle says so again
+	 * rather than try once more: the writer was told it failed (and may
+	 * write it again), so it must not appear behind its back now.
+	 */
+	if (due && !explicit && fd == s->failed_fd) {
+		due = 0;
+		r = s->failed_err;
+	}
 	pthread_mutex_unlock(&stage_lock);
-	if (due)
-		r = upload(s, s->dir, s->name, 0);
+	if (due && (r = upload(s, s->dir, s->name, 0)) != 0) {
+		s->failed_fd = fd;
+		s->failed_err = r;
+	}
 	pthread_mutex_unlock(&s->upload_lock);
 	put(s);
 	return r;
@@ -733,6 +747,8 @@ stage_release(fuse_ino_t ino, int fd)
 	if (s != NULL) {
 		if (s->opens > 0)
 			s->opens--;
+		if (s->failed_fd == fd)
+			s->failed_fd = -1;
 		dead = unhash_if_dead_locked(s);
 	}
 	pthread_mutex_unlock(&stage_lock);
@@ -777,7 +793,6 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
     uint32_t replace_uid)
 {
 	struct staged *s, *other, *dead = NULL;
-	struct mailfs_error err;
 	struct pool_conn *pc;
 	struct node *old = NULL;
 	struct fctx fc;
@@ -800,9 +815,8 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
 	else if (r == 0 && replace_uid != 0 && (r = fctx_get(newdir, &fc)) == 0) {
 		/* An empty or hidden file takes the message's place: it goes. */
 		sync_lock2(fc.f, NULL);
-		if ((pc = pool_get(fc.mailbox, &err)) == NULL)
-			r = errmap_errno(&err);
-		else if ((r = mutate_expunge(&pc, fc.mailbox, replace_uid)) == 0)
+		if ((r = mutate_conn(fc.mailbox, &pc)) == 0 &&
+		    (r = mutate_expunge(&pc, fc.mailbox, replace_uid)) == 0)
 			folder_remove_local(fc.f, replace_uid);
 		if (pc != NULL)
 			pool_put(pc, r != 0);

@@ -52,8 +52,13 @@ int stage_getattr(fuse_ino_t ino, struct stat *st);
 ssize_t stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off);
 /* setattr: size, times (kept for the INTERNALDATE); mode and owner are accepted. */
 int stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct stat *st);
-/* flush of a handle that may write, and fsync: uploads when due. */
-int stage_sync(fuse_ino_t ino);
+/*
+ * flush of a handle (fd) that may write, and fsync (explicit): uploads
+ * when due.  A flush of the handle whose last upload failed returns that
+ * failure again instead of trying anew; fsync, another handle and the
+ * unmount try again.
+ */
+int stage_sync(fuse_ino_t ino, int fd, int explicit);
 void stage_release(fuse_ino_t ino, int fd);
 void stage_forget(fuse_ino_t ino, uint64_t nlookup);
 
