@@ -25,6 +25,7 @@ static fuse_ino_t next_ino = FUSE_ROOT_ID + 1;
 static uint32_t next_gen = 1;
 static unsigned cur_epoch;
 static char tree_delim;
+static unsigned tree_changes;
 
 static struct node *
 node_new(struct node *parent, const char *name)
@@ -303,17 +304,55 @@ sweep_locked(struct node *dir, struct inval_list *inv)
 	}
 }
 
-void
-tree_apply_list(const struct list_result *lr, struct inval_list *inv)
+static void
+apply_list_locked(const struct list_result *lr, struct inval_list *inv)
 {
 	size_t i;
 
-	pthread_rwlock_wrlock(&tree_lock);
 	cur_epoch = (cur_epoch + 1) & 0x7fffffffu;
 	for (i = 0; i < lr->n; i++)
 		apply_item(&lr->v[i], inv);
 	sweep_locked(root, inv);
+}
+
+void
+tree_apply_list(const struct list_result *lr, struct inval_list *inv)
+{
+	pthread_rwlock_wrlock(&tree_lock);
+	apply_list_locked(lr, inv);
 	pthread_rwlock_unlock(&tree_lock);
+}
+
+unsigned
+tree_stamp(void)
+{
+	unsigned s;
+
+	pthread_rwlock_rdlock(&tree_lock);
+	s = tree_changes;
+	pthread_rwlock_unlock(&tree_lock);
+	return s;
+}
+
+void
+tree_touch_locked(void)
+{
+	tree_changes++;
+}
+
+int
+tree_apply_list_since(const struct list_result *lr, struct inval_list *inv,
+    unsigned stamp)
+{
+	int r = -1;
+
+	pthread_rwlock_wrlock(&tree_lock);
+	if (tree_changes == stamp) {
+		apply_list_locked(lr, inv);
+		r = 0;
+	}
+	pthread_rwlock_unlock(&tree_lock);
+	return r;
 }
 
 char

@@ -115,6 +115,18 @@ char tree_delimiter_locked(void);
 int tree_mailbox_name_locked(const struct node *dir, const char *comp, char *out,
     size_t size);
 
+/*
+ * A stamp that changes whenever this mount changes the folders itself
+ * (CREATE, DELETE, RENAME): a LIST begun before such a change is stale,
+ * and tree_apply_list_since() leaves the tree alone then.  The stamp
+ * changes with tree_touch_locked() (tree_lock written).
+ */
+unsigned tree_stamp(void);
+void tree_touch_locked(void);
+/* tree_apply_list() unless the stamp moved since stamp; 0, or -1 when it did. */
+int tree_apply_list_since(const struct list_result *lr, struct inval_list *inv,
+    unsigned stamp);
+
 /* Adds a folder that LIST reported after a CREATE or RENAME; needs tree_lock written. */
 void tree_add_locked(const struct list_item *it, struct inval_list *inv);
 

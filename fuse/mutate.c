@@ -791,6 +791,7 @@ mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r)
 	it.name = mailbox;
 	it.delim = delim;
 	pthread_rwlock_wrlock(&tree_lock);
+	tree_touch_locked();
 	tree_add_locked(&it, &inv);
 	if ((c = tree_child_locked(parent, name)) != NULL) {
 		node_lookup(c);
@@ -885,6 +886,7 @@ mutate_rmdir(struct node *parent, const char *name)
 	if (r == 0) {
 		pool_unselect_name(mailbox);
 		pthread_rwlock_wrlock(&tree_lock);
+		tree_touch_locked();
 		tree_remove_locked(c, &inv);
 		pthread_rwlock_unlock(&tree_lock);
 		inval_send_later(&inv);
@@ -969,6 +971,7 @@ mutate_rename_dir(struct node *parent, const char *name, struct node *newparent,
 			pool_unselect_name(old[i]);
 		/* The kernel moved its dentry: the node (its inode number) moves too. */
 		pthread_rwlock_wrlock(&tree_lock);
+		tree_touch_locked();
 		if (c->parent != NULL && (r = tree_move_locked(c, newparent, newname)) == 0)
 			move_aliases_locked(c);
 		pthread_rwlock_unlock(&tree_lock);

@@ -229,9 +229,11 @@ refresh_once(void)
 	struct node **folders;
 	struct list_item *item;
 	size_t n, i;
+	unsigned stamp;
 	int loaded;
 	char *mailbox;
 
+	stamp = tree_stamp();
 	if ((pc = pool_get(NULL, &err)) == NULL) {
 		log_msg(LOG_WARNING, "cannot refresh the folder list: %s", err.msg);
 		return;
@@ -250,7 +252,9 @@ refresh_once(void)
 	if (pool_selected(pc) != NULL && (item = find_item(&lr, pool_selected(pc))) != NULL)
 		item->has_status = 0;
 	pool_put(pc, 0);
-	tree_apply_list(&lr, &inv);
+	/* A folder this mount made or removed meanwhile: that LIST is stale. */
+	if (tree_apply_list_since(&lr, &inv, stamp) == -1)
+		log_msg(LOG_DEBUG, "the folder list changed during LIST; applied next time");
 
 	n = tree_folders(&folders);
 	for (i = 0; i < n; i++) {
