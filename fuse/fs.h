@@ -8,7 +8,8 @@
  * pool connection are held across a round trip to the server:
  *	staged->upload_lock  >  folder->sync_lock (of two folders: the one
  *	at the lower address first)  >  pool connection  >  tree_lock  >
- *	folder->lock  >  stage_lock, cache lock, refresh queue lock
+ *	folder->lock  >  stage_lock, cache lock, prefetch_lock, refresh
+ *	queue lock (these last are leaves: nothing is taken under them)
  */
 #ifndef MAILFS_FUSE_FS_H
 #define MAILFS_FUSE_FS_H

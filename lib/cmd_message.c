@@ -17,6 +17,12 @@
 static int
 require_selected(struct mailfs_client *c, const char *what)
 {
+	/* A lost connection is the reason, not a missing SELECT. */
+	if (c->conn == NULL) {
+		error_set(&c->err, MAILFS_ERR_CLOSED,
+		    "%s: not connected to the server", what);
+		return -1;
+	}
 	if (c->selected || c->mailbox.name != NULL)
 		return 0;
 	error_set(&c->err, MAILFS_ERR_USAGE, "%s: no mailbox is selected", what);
