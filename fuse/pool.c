@@ -195,6 +195,7 @@ pool_get(const char *mailbox, struct mailfs_error *err_r)
 {
 	struct pool_conn *pc;
 	struct timespec deadline;
+	int attempt;
 
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += pool_timeout;
@@ -212,17 +213,30 @@ pool_get(const char *mailbox, struct mailfs_error *err_r)
 	pc->last_used = ++use_counter;
 	pthread_mutex_unlock(&pool_lock);
 
-	if (pc->client != NULL &&
-	    mailfs_client_state(pc->client) < MAILFS_STATE_AUTHENTICATED) {
-		log_msg(LOG_INFO, "the connection to the server was lost; reconnecting");
-		drop_client(pc);
+	/*
+	 * An idle connection may have been closed by the server (a timeout,
+	 * a restart, a cut): poll reads what came meanwhile, EOF included,
+	 * so that a dead connection is reopened instead of failing its user.
+	 * A connection that dies during SELECT is reopened once more: SELECT
+	 * changes nothing on the server, so repeating it is safe.
+	 */
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (pc->client != NULL &&
+		    (mailfs_client_state(pc->client) < MAILFS_STATE_AUTHENTICATED ||
+		    mailfs_client_poll(pc->client) == -1)) {
+			log_msg(LOG_INFO, "the connection to the server was lost; reconnecting");
+			drop_client(pc);
+		}
+		if (pc->client == NULL && open_client(pc, err_r) == -1)
+			goto fail;
+		if (mailbox == NULL || (pc->selected != NULL &&
+		    strcmp(pc->selected, mailbox) == 0))
+			return pc;
+		if (select_mailbox(pc, mailbox, err_r) == 0)
+			return pc;
+		if (pc->client != NULL)
+			break;
 	}
-	if (pc->client == NULL && open_client(pc, err_r) == -1)
-		goto fail;
-	if (mailbox != NULL && (pc->selected == NULL || strcmp(pc->selected, mailbox) != 0) &&
-	    select_mailbox(pc, mailbox, err_r) == -1)
-		goto fail;
-	return pc;
 fail:
 	pool_put(pc, 0);
 	return NULL;

@@ -332,6 +332,19 @@ mailfs_client_logout(struct mailfs_client *c)
 	return rc;
 }
 
+int
+mailfs_client_poll(struct mailfs_client *c)
+{
+	if (c->conn == NULL) {
+		error_set(&c->err, MAILFS_ERR_CLOSED, "not connected to the server");
+		return -1;
+	}
+	while (c->conn != NULL && conn_readable_now(c->conn))
+		if (engine_step(c, 0, 1) == -1)
+			return -1;
+	return c->conn != NULL ? 0 : -1;
+}
+
 enum mailfs_client_state
 mailfs_client_state(const struct mailfs_client *c)
 {

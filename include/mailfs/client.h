@@ -185,6 +185,16 @@ int mailfs_client_login(struct mailfs_client *client, const char *user,
 /* Sends LOGOUT, waits for the answer (bounded by the I/O timeout), closes. */
 int mailfs_client_logout(struct mailfs_client *client);
 
+/*
+ * Reads and dispatches whatever the server sent while the client was idle
+ * (unilateral data, a BYE, the end of the connection), without waiting.
+ * Returns 0 when the connection is still usable, -1 when it is gone (the
+ * state is then MAILFS_STATE_DISCONNECTED and the error says why).  A
+ * pool of connections calls it before handing one out, so that a
+ * connection the server closed meanwhile is reopened, not used.
+ */
+int mailfs_client_poll(struct mailfs_client *client);
+
 /* Closes the connection at once; commands in flight complete with MAILFS_ERR_CLOSED. */
 void mailfs_client_disconnect(struct mailfs_client *client);
 

@@ -369,11 +369,14 @@ for i in range($1):
 	CUT_PROBE_MAX=$1
 }
 
-# cut_probe: reads the next unread message of Probe through the mount.
+# cut_probe: sets a new keyword on a message of Probe through the mount.
+# A read would not do: read-ahead may already have cached the next
+# message, and then nothing reaches the server.  A UID STORE always does.
 cut_probe()
 {
 	[ "$CUT_PROBE_N" -lt "$CUT_PROBE_MAX" ] || return 1
 	CUT_PROBE_N=$((CUT_PROBE_N + 1))
-	cat "$CUT_MNT/Probe/$(printf '%010d' "$CUT_PROBE_N").eml" >/dev/null
+	setfattr -n user.imap.flags -v "probe$CUT_PROBE_N" \
+	    "$CUT_MNT/Probe/0000000001.eml"
 }
 CUT_PROBE=cut_probe
