@@ -203,7 +203,7 @@ mailfs_url_parse(const char *text, struct mailfs_url *url_r, const char **why_r)
 	const char *why, *def_port, *auth, *at, *port;
 	size_t len, i, skip, auth_len, host_off, host_len, port_len;
 	uint32_t portnum;
-	char portbuf[8];
+	char portbuf[16];
 
 	len = strlen(text);
 	for (i = 0; i < len; i++) {
