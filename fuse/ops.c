@@ -305,24 +305,33 @@ mailfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forge
 	fuse_reply_none(req);
 }
 
+/* Answers a getattr (or an accepted setattr) of a folder's directory. */
+static void
+reply_dir_attr(fuse_req_t req, fuse_ino_t ino)
+{
+	struct node *n;
+	struct stat st;
+
+	pthread_rwlock_rdlock(&tree_lock);
+	if ((n = tree_node_locked(ino)) != NULL)
+		dir_attr_locked(n, &st);
+	pthread_rwlock_unlock(&tree_lock);
+	if (n == NULL)
+		fuse_reply_err(req, ENOENT);
+	else
+		fuse_reply_attr(req, &st, fs.dir_timeout);
+}
+
 static void
 mailfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct msg_info mi;
-	struct node *n;
 	struct stat st;
 	int r;
 
 	(void)fi;
 	if (ino_gen(ino) == 0) {
-		pthread_rwlock_rdlock(&tree_lock);
-		if ((n = tree_node_locked(ino)) != NULL)
-			dir_attr_locked(n, &st);
-		pthread_rwlock_unlock(&tree_lock);
-		if (n == NULL)
-			fuse_reply_err(req, ENOENT);
-		else
-			fuse_reply_attr(req, &st, fs.dir_timeout);
+		reply_dir_attr(req, ino);
 		return;
 	}
 	if (ino_is_staged(resolve(ino))) {
@@ -1061,7 +1070,6 @@ mailfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
     struct fuse_file_info *fi)
 {
 	struct msg_info mi;
-	struct node *n;
 	struct stat st;
 	fuse_ino_t target = resolve(ino);
 	int r;
@@ -1069,14 +1077,7 @@ mailfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	(void)fi;
 	if (ino_gen(ino) == 0) {
 		/* rsync -a and cp -a set a folder's mode and times: accepted, no change. */
-		pthread_rwlock_rdlock(&tree_lock);
-		if ((n = tree_node_locked(ino)) != NULL)
-			dir_attr_locked(n, &st);
-		pthread_rwlock_unlock(&tree_lock);
-		if (n == NULL)
-			fuse_reply_err(req, ENOENT);
-		else
-			fuse_reply_attr(req, &st, fs.dir_timeout);
+		reply_dir_attr(req, ino);
 		return;
 	}
 	if (ino_is_staged(target)) {

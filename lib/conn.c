@@ -122,6 +122,28 @@ wait_fd(int fd, short events, int64_t deadline)
 	}
 }
 
+/*
+ * Waits for fd as wait_fd() does, turning a timeout or a failure into the
+ * error that conn_read() and conn_write() report.  0 when ready, else -1.
+ * what says what the server failed to do in time ("answer").
+ */
+static int
+wait_or_fail(struct conn *c, short events, int64_t deadline,
+    const char *what, int timeout_ms, struct mailfs_error *err)
+{
+	int r;
+
+	if ((r = wait_fd(c->fd, events, deadline)) == -1) {
+		error_set_sys(err, errno, "waiting for the server");
+		return -1;
+	}
+	if (r == 0) {
+		set_timeout_error(err, what, timeout_ms);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- sockets that never raise SIGPIPE ---- */
 
 /*
@@ -664,7 +686,7 @@ conn_read(struct conn *c, void *buf, size_t len, int timeout_ms,
 	int64_t deadline;
 	size_t got;
 	ssize_t n;
-	int sslerr, saved, r, want;
+	int sslerr, saved, want;
 
 	if (len == 0) {
 		error_set(err, MAILFS_ERR_USAGE, "read of zero bytes");
@@ -700,14 +722,8 @@ conn_read(struct conn *c, void *buf, size_t len, int timeout_ms,
 				return -1;
 			}
 		}
-		if ((r = wait_fd(c->fd, want, deadline)) == -1) {
-			error_set_sys(err, errno, "waiting for the server");
+		if (wait_or_fail(c, want, deadline, "answer", timeout_ms, err) == -1)
 			return -1;
-		}
-		if (r == 0) {
-			set_timeout_error(err, "answer", timeout_ms);
-			return -1;
-		}
 	}
 }
 
@@ -719,7 +735,7 @@ conn_write(struct conn *c, const void *buf, size_t len, int timeout_ms,
 	int64_t deadline;
 	size_t done;
 	ssize_t n;
-	int sslerr, saved, r, want;
+	int sslerr, saved, want;
 
 	deadline = deadline_after(timeout_ms);
 	while (len > 0) {
@@ -752,14 +768,9 @@ conn_write(struct conn *c, const void *buf, size_t len, int timeout_ms,
 				return -1;
 			}
 		}
-		if ((r = wait_fd(c->fd, want, deadline)) == -1) {
-			error_set_sys(err, errno, "waiting for the server");
+		if (wait_or_fail(c, want, deadline, "take what we sent", timeout_ms,
+		    err) == -1)
 			return -1;
-		}
-		if (r == 0) {
-			set_timeout_error(err, "take what we sent", timeout_ms);
-			return -1;
-		}
 	}
 	return 0;
 }
