@@ -433,20 +433,22 @@ COMMANDS = {
 }
 
 
-def main(argv):
-    if len(argv) < 2 or argv[1] in ("-h", "--help") or argv[1] not in COMMANDS:
-        sys.stderr.write(__doc__)
-        return 2
+def run(tool, what, work):
+    """Connects, calls work(m), logs out; errors become one line on stderr.
+
+    Returns the exit status: 0, or 1 after an error.  Shared with the other
+    test tools (mailcheck.py) so that every one reports alike.
+    """
     socket.setdefaulttimeout(TIMEOUT)
     m = None
     try:
         m = connect()
-        COMMANDS[argv[1]](m, argv[2:])
+        work(m)
     except ToolError as e:
-        sys.stderr.write("imaptool: %s\n" % e)
+        sys.stderr.write("%s: %s\n" % (tool, e))
         return 1
     except (OSError, imaplib.IMAP4.error, ValueError) as e:
-        sys.stderr.write("imaptool: %s: %s\n" % (argv[1], e))
+        sys.stderr.write("%s: %s: %s\n" % (tool, what, e))
         return 1
     finally:
         if m is not None:
@@ -455,6 +457,13 @@ def main(argv):
             except Exception:
                 pass
     return 0
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] in ("-h", "--help") or argv[1] not in COMMANDS:
+        sys.stderr.write(__doc__)
+        return 2
+    return run("imaptool", argv[1], lambda m: COMMANDS[argv[1]](m, argv[2:]))
 
 
 if __name__ == "__main__":

@@ -182,27 +182,15 @@ def main(argv):
     if len(argv) != 2 or argv[1] not in COMMANDS and argv[1] != "shell":
         sys.stderr.write(__doc__)
         return 2
-    socket.setdefaulttimeout(imaptool.TIMEOUT)
     if argv[1] == "shell":
+        socket.setdefaulttimeout(imaptool.TIMEOUT)
         return shell()
-    m = None
-    try:
-        m = imaptool.connect()
+
+    def report(m):
         for out in COMMANDS[argv[1]](m):
             print(out)
-    except imaptool.ToolError as e:
-        sys.stderr.write("mailcheck: %s\n" % e)
-        return 1
-    except (OSError, imaplib.IMAP4.error, ValueError) as e:
-        sys.stderr.write("mailcheck: %s: %s\n" % (argv[1], e))
-        return 1
-    finally:
-        if m is not None:
-            try:
-                m.logout()
-            except Exception:
-                pass
-    return 0
+
+    return imaptool.run("mailcheck", argv[1], report)
 
 
 if __name__ == "__main__":
