@@ -39,9 +39,11 @@
 #include "prefetch.h"
 #include "refresh.h"
 #include "stage.h"
+#include "stats.h"
 
 #define XATTR_FLAGS	"user.imap.flags"
 #define XATTR_UID	"user.imap.uid"
+#define XATTR_REQUESTS	"user.mailfs.requests"	/* the root's, read-only, unlisted */
 #define FLAGS_MAX	4096	/* the longest user.imap.flags value */
 
 /* rename(2) flags as FUSE passes them (Linux's values). */
@@ -240,6 +242,7 @@ mailfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_ino_t ino;
 	int r;
 
+	stats_count(STAT_LOOKUP);
 	memset(&e, 0, sizeof(e));
 	pthread_rwlock_rdlock(&tree_lock);
 	if ((p = tree_node_locked(parent)) == NULL) {
@@ -284,6 +287,7 @@ mailfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void
 mailfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
+	stats_count(STAT_FORGET);
 	/* Messages are not in the table: their inode numbers say all. */
 	if (ino_gen(ino) == 0)
 		node_forget(ino, nlookup);
@@ -297,6 +301,7 @@ mailfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forge
 {
 	size_t i;
 
+	stats_count(STAT_FORGET_MULTI);
 	for (i = 0; i < count; i++)
 		if (ino_gen(forgets[i].ino) == 0)
 			node_forget(forgets[i].ino, forgets[i].nlookup);
@@ -329,6 +334,7 @@ mailfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct stat st;
 	int r;
 
+	stats_count(STAT_GETATTR);
 	(void)fi;
 	if (ino_gen(ino) == 0) {
 		reply_dir_attr(req, ino);
@@ -355,6 +361,7 @@ mailfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct node *n;
 	int r = 0;
 
+	stats_count(STAT_OPENDIR);
 	if (ino_gen(ino) != 0) {
 		fuse_reply_err(req, ENOTDIR);
 		return;
@@ -481,6 +488,7 @@ static void
 mailfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
+	stats_count(STAT_READDIR);
 	(void)fi;
 	do_readdir(req, ino, size, off, 0);
 }
@@ -489,6 +497,7 @@ static void
 mailfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
+	stats_count(STAT_READDIRPLUS);
 	(void)fi;
 	do_readdir(req, ino, size, off, 1);
 }
@@ -496,6 +505,7 @@ mailfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void
 mailfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	stats_count(STAT_RELEASEDIR);
 	(void)ino;
 	(void)fi;
 	fuse_reply_err(req, 0);
@@ -508,6 +518,7 @@ mailfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	uint64_t size;
 	int fd, r, writing = (fi->flags & O_ACCMODE) != O_RDONLY;
 
+	stats_count(STAT_OPEN);
 	if (ino_gen(ino) == 0) {
 		fuse_reply_err(req, EISDIR);
 		return;
@@ -566,6 +577,7 @@ mailfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 {
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
 
+	stats_count(STAT_READ);
 	(void)ino;
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	buf.buf[0].fd = FH_FD(fi->fh);
@@ -579,6 +591,7 @@ mailfs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_
 {
 	ssize_t n;
 
+	stats_count(STAT_WRITE);
 	if (!(fi->fh & FH_STAGED)) {
 		fuse_reply_err(req, EPERM);
 		return;
@@ -596,6 +609,7 @@ mailfs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_
 static void
 mailfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	stats_count(STAT_FLUSH);
 	if ((fi->fh & FH_STAGED) && (fi->fh & FH_WRITE))
 		fuse_reply_err(req, stage_sync(ino, FH_FD(fi->fh), 0));
 	else
@@ -605,6 +619,7 @@ mailfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void
 mailfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
+	stats_count(STAT_FSYNC);
 	(void)datasync;
 	fuse_reply_err(req, (fi->fh & FH_STAGED) ? stage_sync(ino, FH_FD(fi->fh), 1) : 0);
 }
@@ -612,6 +627,7 @@ mailfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info
 static void
 mailfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	stats_count(STAT_RELEASE);
 	if (fi->fh & FH_STAGED)
 		stage_release(ino, FH_FD(fi->fh));
 	else
@@ -630,6 +646,13 @@ reply_xattr_value(fuse_req_t req, const char *value, size_t len, size_t size)
 		fuse_reply_buf(req, value, len);
 }
 
+/* 1 for the request counts (stats.h): the root's only attribute. */
+static int
+is_requests_attr(fuse_ino_t ino, const char *name)
+{
+	return ino == FUSE_ROOT_ID && strcmp(name, XATTR_REQUESTS) == 0;
+}
+
 static void
 mailfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
@@ -638,6 +661,7 @@ mailfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	size_t len = 0;
 	int is_flags, r;
 
+	stats_count(STAT_GETXATTR);
 	/*
 	 * ls -l asks for ACLs and SELinux labels on every file: answer
 	 * before any lock, and say ENOTSUP outside user.*, which ls then
@@ -645,6 +669,14 @@ mailfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	 */
 	if (strncmp(name, "user.", 5) != 0) {
 		fuse_reply_err(req, ENOTSUP);
+		return;
+	}
+	if (is_requests_attr(ino, name)) {
+		/* The counts grow between a size probe and the read: room for any. */
+		if (size == 0)
+			fuse_reply_xattr(req, STATS_LINE_MAX);
+		else
+			reply_xattr_value(req, value, stats_format(value, sizeof(value)), size);
 		return;
 	}
 	is_flags = strcmp(name, XATTR_FLAGS) == 0;
@@ -677,6 +709,7 @@ mailfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	static const char names[] = XATTR_FLAGS "\0" XATTR_UID;
 
+	stats_count(STAT_LISTXATTR);
 	if (ino_gen(ino) == 0)
 		reply_xattr_value(req, "", 0, size);
 	else if (ino_is_staged(resolve(ino)))
@@ -864,7 +897,12 @@ mailfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *va
 	struct msg_info mi;
 	int r;
 
+	stats_count(STAT_SETXATTR);
 	(void)flags;
+	if (is_requests_attr(ino, name)) {
+		fuse_reply_err(req, EPERM);	/* read-only, as user.imap.uid */
+		return;
+	}
 	if (ino_gen(ino) == 0 ||
 	    (strcmp(name, XATTR_FLAGS) != 0 && strcmp(name, XATTR_UID) != 0)) {
 		fuse_reply_err(req, ENOTSUP);
@@ -900,12 +938,14 @@ mailfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *va
 static void
 mailfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
+	stats_count(STAT_REMOVEXATTR);
 	ino = resolve(ino);
 	if (ino_is_staged(ino))
 		fuse_reply_err(req, stage_removexattr(ino, name));
 	else if (ino_gen(ino) != 0 && strcmp(name, XATTR_FLAGS) == 0)
 		fuse_reply_err(req, store_flags(ino, ""));
-	else if (ino_gen(ino) != 0 && strcmp(name, XATTR_UID) == 0)
+	else if ((ino_gen(ino) != 0 && strcmp(name, XATTR_UID) == 0) ||
+	    is_requests_attr(ino, name))
 		fuse_reply_err(req, EPERM);
 	else
 		fuse_reply_err(req, ENODATA);
@@ -945,6 +985,7 @@ mailfs_statfs(fuse_req_t req, fuse_ino_t ino)
 	struct statvfs st;
 	time_t now = time(NULL);
 
+	stats_count(STAT_STATFS);
 	(void)ino;
 	pthread_mutex_lock(&statfs_lock);
 	if (statfs_at != 0 && now - statfs_at < (time_t)fs.dir_timeout) {
@@ -1028,6 +1069,7 @@ mailfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mod
 	fuse_ino_t ino;
 	int fd, r;
 
+	stats_count(STAT_CREATE);
 	(void)mode;
 	if ((p = parent_get(parent)) == NULL) {
 		fuse_reply_err(req, ENOENT);
@@ -1057,6 +1099,7 @@ mailfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mod
 static void
 mailfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
+	stats_count(STAT_MKNOD);
 	(void)parent;
 	(void)name;
 	(void)mode;
@@ -1074,6 +1117,7 @@ mailfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	fuse_ino_t target = resolve(ino);
 	int r;
 
+	stats_count(STAT_SETATTR);
 	(void)fi;
 	if (ino_gen(ino) == 0) {
 		/* rsync -a and cp -a set a folder's mode and times: accepted, no change. */
@@ -1112,6 +1156,7 @@ mailfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	fuse_ino_t ino = 0;
 	int r;
 
+	stats_count(STAT_MKDIR);
 	(void)mode;
 	if ((p = parent_get(parent)) == NULL) {
 		fuse_reply_err(req, ENOENT);
@@ -1141,6 +1186,7 @@ mailfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	uint32_t uid, gen;
 	int r;
 
+	stats_count(STAT_UNLINK);
 	if ((p = parent_get(parent)) == NULL) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -1160,6 +1206,7 @@ mailfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	struct node *p;
 	int r;
 
+	stats_count(STAT_RMDIR);
 	if ((p = parent_get(parent)) == NULL) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -1206,6 +1253,7 @@ mailfs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t
 	struct node *p, *np = NULL;
 	int r;
 
+	stats_count(STAT_RENAME);
 	if (flags & RENAME_EXCHANGE) {
 		fuse_reply_err(req, EINVAL);
 		return;
@@ -1230,6 +1278,7 @@ mailfs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t
 static void
 mailfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
+	stats_count(STAT_SYMLINK);
 	(void)link;
 	(void)parent;
 	(void)name;
@@ -1239,6 +1288,7 @@ mailfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *
 static void
 mailfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
+	stats_count(STAT_LINK);
 	(void)ino;
 	(void)newparent;
 	(void)newname;
