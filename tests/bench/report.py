@@ -37,9 +37,10 @@ INFO = [
     ("backup_bytes", "full backup: bytes the server sent to mailfs"),
     ("backup_peer_bytes", "full backup: bytes the server sent to mbsync"),
     ("grep_bytes", "grep -r cold: bytes the server sent to mailfs"),
-    ("ls_warm_req", "ls -l warm: daemon FUSE reads a file"),
-    ("grep_warm_req", "grep -r warm: daemon FUSE reads a file"),
-    ("ls_cold_req", "ls -l cold: daemon FUSE reads a file"),
+    ("ls_warm_req", "ls -l warm: daemon FUSE requests a file"),
+    ("grep_warm_req", "grep -r warm: daemon FUSE requests a file"),
+    ("ls_cold_req", "ls -l cold: daemon FUSE requests a file"),
+    ("grep_cold_req", "grep -r cold: daemon FUSE requests a file"),
 ]
 
 
@@ -49,6 +50,18 @@ def fmt(v, unit):
     if unit == "B":
         return "%.0f" % v
     return "%.3f" % v
+
+
+def breakdown(vals, key):
+    """ " (open 1, read 1, ...)": the median of each operation's requests
+    a file (rows KEY.OP), in the order the daemon lists them."""
+    ops = [k[len(key) + 1:] for k, side in vals
+           if side == "info" and k.startswith(key + ".")]
+    if not ops:
+        return ""
+    return " (%s)" % ", ".join(
+        "%s %.3g" % (op, statistics.median(vals[(key + "." + op, "info")]))
+        for op in ops)
 
 
 def main():
@@ -115,8 +128,9 @@ def main():
     for key, label in INFO:
         m = med(key, "info")
         if m is not None:
-            print("%-52s %s" % (label, fmt(m, "B" if "bytes" in key or
-                                             "bodies" in key else "s")))
+            print("%-52s %s%s" % (label, fmt(m, "B" if "bytes" in key or
+                                               "bodies" in key else "s"),
+                                  breakdown(vals, key)))
     for n in args.note:
         print("note: " + n)
     with open(args.summary, "w", newline="") as f:

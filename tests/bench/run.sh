@@ -307,16 +307,52 @@ rss_kib()
 	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$daemon/status"
 }
 
-# fuse_reads: the daemon's read system calls so far (all threads): one a
-# FUSE request, plus socket and cache reads, which warm runs do not make.
-fuse_reads()
+# requests: the daemon's own count of the FUSE requests it served,
+# "total=N op=N ..." (user.mailfs.requests on the root), read with one
+# getxattr(2) with room for the whole line, which that line counts.
+requests()
 {
-	sed -n 's/^syscr: //p' "/proc/$daemon/io" 2>/dev/null || echo 0
+	python3 -c 'import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+buf = ctypes.create_string_buffer(4096)
+n = libc.getxattr(os.fsencode(sys.argv[1]), b"user.mailfs.requests", buf,
+    ctypes.c_size_t(len(buf)))
+if n < 0:
+    sys.exit("user.mailfs.requests: " + os.strerror(ctypes.get_errno()))
+print(buf.raw[:n].decode())' "$mnt" 2>>"$log"
 }
 
-per_file()
+# record_requests SCENARIO RUN WHAT BEFORE AFTER FILES: the requests the
+# command between the two readings made (less the getxattr of the second
+# reading), per file: SCENARIO the total, SCENARIO.OP each operation's.
+# The counts themselves go to the log.
+record_requests()
 {
-	awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { printf "%.3f", (b - a) / n }'
+	local key=$1 r=$2 what=$3 d item k
+	[ -n "$4" ] && [ -n "$5" ] || return 0
+	d=$(awk -v a="$4" -v b="$5" 'BEGIN {
+		n = split(a, x, " ")
+		for (i = 1; i <= n; i++) {
+			split(x[i], kv, "=")
+			was[kv[1]] = kv[2]
+		}
+		n = split(b, x, " ")
+		for (i = 1; i <= n; i++) {
+			split(x[i], kv, "=")
+			d = kv[2] - was[kv[1]]
+			if (kv[1] == "total" || kv[1] == "getxattr")
+				d--
+			if (d != 0 || kv[1] == "total")
+				out = out (out == "" ? "" : " ") kv[1] "=" d
+		}
+		print out
+	}')
+	say "run $r: $what: requests over $6 files: $d"
+	for item in $d; do
+		case $item in total=*) k=$key ;; *) k=$key.${item%%=*} ;; esac
+		record "$k" info "$r" "$(awk -v c="${item#*=}" -v n="$6" \
+		    'BEGIN { printf "%.4f", c / n }')"
+	done
 }
 
 if [ ! -x "$MAILFS" ]; then
@@ -443,19 +479,22 @@ grep_mailfs()
 	cold
 	m=$(log_mark)
 	mount_fs || { say "mailfs: mount failed"; return 1; }
+	s0=$(requests)
 	t0=$(now)
 	timeout 3600 grep -r -- "$nowhere" "$mnt" >/dev/null 2>>"$log"
 	st=$?
 	t1=$(now)
+	s1=$(requests)
 	[ $st = 1 ] || say "mailfs: grep -r cold ended with status $st, not 1"
 	record grep_cold mailfs "$r" "$(elapsed "$t0" "$t1")"
-	s0=$(fuse_reads)
+	record_requests grep_cold_req "$r" "grep -r cold" "$s0" "$s1" "$total_msgs"
+	s0=$(requests)
 	t0=$(now)
 	timeout 3600 grep -r -- "$nowhere" "$mnt" >/dev/null 2>>"$log"
 	t1=$(now)
-	s1=$(fuse_reads)
+	s1=$(requests)
 	record grep_warm mailfs "$r" "$(elapsed "$t0" "$t1")"
-	record grep_warm_req info "$r" "$(per_file "$s0" "$s1" "$total_msgs")"
+	record_requests grep_warm_req "$r" "grep -r warm" "$s0" "$s1" "$total_msgs"
 	umount_fs
 	record grep_bytes info "$r" "$(served "$m" out)"
 }
@@ -483,25 +522,25 @@ ls_mailfs()
 	empty_cache
 	cold
 	mount_fs || { say "mailfs: mount failed"; return 1; }
+	s0=$(requests)
 	rss0=$(rss_kib)
-	s0=$(fuse_reads)
 	t0=$(now)
 	timeout 3600 ls -l "$mnt/$big_path" >/dev/null 2>>"$log" ||
 	    say "mailfs: ls -l cold failed"
 	t1=$(now)
-	s1=$(fuse_reads)
 	rss1=$(rss_kib)
+	s1=$(requests)
 	record ls_cold mailfs "$r" "$(elapsed "$t0" "$t1")"
-	record ls_cold_req info "$r" "$(per_file "$s0" "$s1" "$big_msgs")"
+	record_requests ls_cold_req "$r" "ls -l cold" "$s0" "$s1" "$big_msgs"
 	record rss mailfs "$r" "$(awk -v a="$rss0" -v b="$rss1" -v n="$big_msgs" \
 	    'BEGIN { printf "%.1f", (b - a) * 1024 / n }')"
-	s0=$(fuse_reads)
+	s0=$(requests)
 	t0=$(now)
 	timeout 3600 ls -l "$mnt/$big_path" >/dev/null 2>>"$log"
 	t1=$(now)
-	s1=$(fuse_reads)
+	s1=$(requests)
 	record ls_warm mailfs "$r" "$(elapsed "$t0" "$t1")"
-	record ls_warm_req info "$r" "$(per_file "$s0" "$s1" "$big_msgs")"
+	record_requests ls_warm_req "$r" "ls -l warm" "$s0" "$s1" "$big_msgs"
 	umount_fs
 }
 
@@ -643,7 +682,7 @@ say "all runs took $(elapsed "$tstart" "$(now)") s"
     notes+=("echo 3 > /proc/sys/vm/drop_caches was not allowed: cold runs had the page cache warm")
 notes+=("profile $profile: $total_msgs messages, $total_bytes bytes; big folder $big_msgs messages; $runs runs")
 notes+=("grep -r cold and ls -l cold time the command on a finished mount; fetchall times from the end of its login")
-notes+=("FUSE reads a file: the daemon's read(2) calls (/proc/PID/io syscr) over the files involved")
+notes+=("FUSE requests a file: the daemon's own count (user.mailfs.requests) before and after the command, less the getxattr that read it, over the files involved; by operation in parentheses")
 
 args=()
 for n in "${notes[@]}"; do
