@@ -5,9 +5,12 @@
  * (CHANGEDSINCE m) and a count check under CONDSTORE alone.
  *
  * RFC 3501 6.4.8 and 7.4.2 (UID FETCH), RFC 7162 3.1.4 (CHANGEDSINCE),
- * 3.2.6 (VANISHED), RFC 4549 4.3 (resynchronisation by UID).
+ * 3.2.6 (VANISHED), RFC 4549 4.3 (resynchronisation by UID).  A
+ * listing saved by an earlier mount (listcache.h) stands in for the full
+ * listing when it is of the same UIDVALIDITY.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,7 +22,9 @@
 #include "errmap.h"
 #include "folder.h"
 #include "inode.h"
+#include "listcache.h"
 #include "log.h"
+#include "options.h"
 #include "pool.h"
 
 /* spare bits of a struct msg while it is collected */
@@ -443,9 +448,97 @@ status_unchanged(const struct folder *f, const struct list_item *st)
 	    MAILFS_STATUS_MESSAGES | MAILFS_STATUS_HIGHESTMODSEQ;
 
 	/* Without HIGHESTMODSEQ a flag change would not show: look every time. */
-	return f->loaded && st->has_status && (s->present & need) == need &&
+	return (f->loaded || (f->restored && !f->touched)) && st->has_status && (s->present & need) == need &&
 	    s->uidvalidity == f->uidvalidity && s->uidnext == f->uidnext &&
 	    s->messages == f->n && s->highestmodseq == f->modseq && f->modseq != 0;
+}
+
+/* A copy of n's mailbox name (free it), or NULL. */
+static char *
+mailbox_of(struct node *n)
+{
+	char *mailbox;
+
+	pthread_rwlock_rdlock(&tree_lock);
+	mailbox = n->mailbox != NULL ? strdup(n->mailbox) : NULL;
+	pthread_rwlock_unlock(&tree_lock);
+	return mailbox;
+}
+
+/*
+ * Puts the listing an earlier mount saved into a folder not loaded yet,
+ * when st names the same UIDVALIDITY; needs f->sync_lock.  It is checked
+ * against st, or brought up to date with a delta, before anyone sees it.
+ */
+static void
+restore_saved(struct node *n, const struct list_item *st)
+{
+	struct folder *f = n->folder;
+	struct listcache lc;
+	char *mailbox, path[PATH_MAX];
+	uint32_t *map = NULL, i;
+	unsigned need = MAILFS_STATUS_UIDVALIDITY | MAILFS_STATUS_HIGHESTMODSEQ;
+	size_t k;
+	int tried;
+
+	if (st == NULL || !st->has_status || (st->status.present & need) != need)
+		return;
+	pthread_mutex_lock(&f->lock);
+	tried = f->loaded || f->restore_tried;
+	f->restore_tried = 1;
+	pthread_mutex_unlock(&f->lock);
+	if (tried || (mailbox = mailbox_of(n)) == NULL)
+		return;
+	if (cache_folder_file(mailbox, st->status.uidvalidity, "listing", path,
+	    sizeof(path)) != 0 || listcache_read(path, &lc) != 0) {
+		free(mailbox);
+		return;
+	}
+	if (lc.uidvalidity != st->status.uidvalidity || lc.modseq == 0 ||
+	    (map = calloc(lc.nkw, sizeof(*map))) == NULL)
+		goto out;
+	pthread_mutex_lock(&f->lock);
+	if (!f->loaded && f->n == 0) {
+		for (i = 0; i < lc.nkw; i++)
+			map[i] = intern_locked(f, lc.kw[i]);
+		for (k = 0; k < lc.n; k++) {
+			lc.msgs[k].kw = map[lc.msgs[k].kw];
+			lc.msgs[k].spare = 0;
+		}
+		free(f->msgs);
+		f->msgs = lc.msgs;
+		f->n = f->cap = lc.n;
+		lc.msgs = NULL;
+		f->uidvalidity = lc.uidvalidity;
+		f->uidnext = lc.uidnext;
+		f->modseq = lc.modseq;
+		f->restored = 1;
+		log_msg(LOG_DEBUG, "the folder \"%s\": %zu messages from the saved "
+		    "listing (HIGHESTMODSEQ %llu)", mailbox, f->n,
+		    (unsigned long long)f->modseq);
+	}
+	pthread_mutex_unlock(&f->lock);
+out:
+	free(map);
+	listcache_clear(&lc);
+	free(mailbox);
+}
+
+/* The restored listing proved current: the folder is loaded without a round trip. */
+static void
+accept_restored(struct node *n)
+{
+	struct folder *f = n->folder;
+	char *mailbox;
+
+	if ((mailbox = mailbox_of(n)) != NULL)
+		alias_load(f, mailbox, f->uidvalidity);
+	pthread_mutex_lock(&f->lock);
+	f->loaded = 1;
+	f->restored = 0;
+	alias_prune_locked(f);
+	pthread_mutex_unlock(&f->lock);
+	free(mailbox);
 }
 
 int
@@ -463,29 +556,30 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 	uint32_t uidvalidity, uidnext, exists, old_uidvalidity = 0, gen;
 	uint64_t modseq, known_modseq;
 	char *mailbox;
-	int full, loaded, r = 0, again;
+	int full, loaded, restored, r = 0, again;
 
 	if (f == NULL)
 		return ENOENT;
 	if (inv == NULL)
 		inv = &dummy;
 	pthread_mutex_lock(&f->sync_lock);
+	restore_saved(n, st);
 	pthread_mutex_lock(&f->lock);
 	loaded = f->loaded;
+	restored = !loaded && f->restored;
 	known_modseq = f->modseq;
 	if (st != NULL && status_unchanged(f, st)) {
 		log_msg(LOG_DEBUG, "folder %llu unchanged (HIGHESTMODSEQ %llu)",
 		    (unsigned long long)n->ino, (unsigned long long)f->modseq);
 		pthread_mutex_unlock(&f->lock);
+		if (restored)
+			accept_restored(n);
 		pthread_mutex_unlock(&f->sync_lock);
 		return 0;
 	}
 	pthread_mutex_unlock(&f->lock);
 
-	pthread_rwlock_rdlock(&tree_lock);
-	mailbox = n->mailbox != NULL ? strdup(n->mailbox) : NULL;
-	pthread_rwlock_unlock(&tree_lock);
-	if (mailbox == NULL) {
+	if ((mailbox = mailbox_of(n)) == NULL) {
 		pthread_mutex_unlock(&f->sync_lock);
 		return ENOENT;
 	}
@@ -504,7 +598,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 		modseq = st->status.highestmodseq;
 	/* The names this mount gave messages of this generation (alias.h). */
 	alias_load(f, mailbox, uidvalidity);
-	full = !loaded || uidvalidity != f->uidvalidity || known_modseq == 0 ||
+	full = !(loaded || restored) || uidvalidity != f->uidvalidity || known_modseq == 0 ||
 	    !mailfs_client_condstore_enabled(c) || modseq == 0;
 	do {
 		again = 0;
@@ -561,6 +655,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 		}
 		if (!again) {
 			f->loaded = 1;
+			f->restored = 0;
 			f->uidvalidity = uidvalidity;
 			f->uidnext = uidnext;
 			f->modseq = modseq;
@@ -582,6 +677,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 int
 folder_ensure(struct node *n)
 {
+	struct list_item st;
 	int loaded;
 
 	if (n->folder == NULL)
@@ -589,7 +685,55 @@ folder_ensure(struct node *n)
 	pthread_mutex_lock(&n->folder->lock);
 	loaded = n->folder->loaded;
 	pthread_mutex_unlock(&n->folder->lock);
-	return loaded ? 0 : folder_sync(n, NULL, NULL);
+	if (loaded)
+		return 0;
+	/* As fresh as a loaded folder between two refreshes may be. */
+	return folder_sync(n, node_recent_status(n, (time_t)fs.opts->refresh, &st) ?
+	    &st : NULL, NULL);
+}
+
+/* Saves n's listing when it is loaded and current with a HIGHESTMODSEQ. */
+static void
+save_one(struct node *n)
+{
+	struct folder *f = n->folder;
+	struct listcache lc;
+	char *mailbox, path[PATH_MAX];
+	int r = 0;
+
+	if ((mailbox = mailbox_of(n)) == NULL)
+		return;
+	pthread_mutex_lock(&f->lock);
+	if (f->loaded && f->modseq != 0) {
+		memset(&lc, 0, sizeof(lc));
+		lc.uidvalidity = f->uidvalidity;
+		lc.uidnext = f->uidnext;
+		lc.modseq = f->modseq;
+		lc.msgs = f->msgs;
+		lc.n = f->n;
+		lc.kw = f->kw_texts;
+		lc.nkw = f->nkw;
+		if ((r = cache_folder_file(mailbox, f->uidvalidity, "listing", path,
+		    sizeof(path))) == 0)
+			r = listcache_write(path, &lc);
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (r != 0)
+		log_msg(LOG_WARNING, "cannot save the listing of \"%s\": %s", mailbox,
+		    strerror(r));
+	free(mailbox);
+}
+
+void
+folder_save_all(void)
+{
+	struct node **v;
+	size_t n, i;
+
+	n = tree_folders(&v);
+	for (i = 0; i < n; i++)
+		save_one(v[i]);
+	tree_put_all(v, n);
 }
 
 void
@@ -598,6 +742,7 @@ folder_set_flags(struct folder *f, uint32_t uid, const char *flags)
 	long k;
 
 	pthread_mutex_lock(&f->lock);
+	f->touched = 1;
 	if ((k = folder_find_locked(f, uid)) >= 0)
 		parse_flags_locked(f, flags, &f->msgs[k].flags, &f->msgs[k].kw);
 	pthread_mutex_unlock(&f->lock);
@@ -622,6 +767,7 @@ folder_add_local(struct folder *f, uint32_t uidvalidity, uint32_t uid, uint64_t 
 	size_t k, cap;
 
 	pthread_mutex_lock(&f->lock);
+	f->touched = 1;
 	if (!f->loaded || f->uidvalidity != uidvalidity || uid == 0) {
 		pthread_mutex_unlock(&f->lock);
 		return 0;
@@ -660,6 +806,7 @@ folder_remove_local(struct folder *f, uint32_t uid)
 	long k;
 
 	pthread_mutex_lock(&f->lock);
+	f->touched = 1;
 	if ((k = folder_find_locked(f, uid)) >= 0) {
 		memmove(&f->msgs[k], &f->msgs[k + 1], (f->n - (size_t)k - 1) * sizeof(*f->msgs));
 		f->n--;

@@ -63,6 +63,11 @@ struct folder {
 	uint32_t alias_uidvalidity;	/* the generation they name; 0: not loaded */
 	char *alias_path;		/* their journal in the cache directory */
 	size_t alias_records;		/* records in the journal */
+	/* The saved listing (listcache.h) is in msgs, not yet checked. */
+	int restored;
+	int restore_tried;
+	/* This mount changed the folder: a status from before may be stale. */
+	int touched;
 };
 
 struct folder *folder_new(void);
@@ -85,8 +90,16 @@ size_t folder_flags_text_locked(const struct folder *f, const struct msg *m,
  */
 int folder_sync(struct node *n, const struct list_item *status, struct inval_list *inv);
 
-/* Makes sure the folder was loaded once; 0 or an errno. */
+/*
+ * Makes sure the folder was loaded once; 0 or an errno.  A folder first
+ * looked at within the refresh interval of the last folder list starts
+ * from the listing an earlier mount saved, and sends nothing when the
+ * list's STATUS shows it unchanged.
+ */
 int folder_ensure(struct node *n);
+
+/* Saves every loaded folder's listing for later mounts (listcache.h). */
+void folder_save_all(void);
 
 /* Updates one message's flags from a FETCH (after a STORE). */
 void folder_set_flags(struct folder *f, uint32_t uid, const char *flags);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <mailfs/types.h>
 
@@ -26,6 +27,15 @@ static uint32_t next_gen = 1;
 static unsigned cur_epoch;
 static char tree_delim;
 static unsigned tree_changes;
+
+static time_t
+monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
 
 static struct node *
 node_new(struct node *parent, const char *name)
@@ -269,6 +279,9 @@ apply_item(const struct list_item *it, struct inval_list *inv)
 			c->mailbox = strdup(it->name);
 		}
 		c->attrs = it->attrs;
+		c->has_status = it->has_status;
+		c->status = it->status;
+		c->status_at = monotonic_seconds();
 		if (node_selectable(c) && c->folder == NULL)
 			c->folder = folder_new();
 		if (node_selectable(c) && c->folder != NULL && c->gen == 0)
@@ -520,4 +533,20 @@ list_result_clear(struct list_result *lr)
 		free(lr->v[i].name);
 	free(lr->v);
 	memset(lr, 0, sizeof(*lr));
+}
+
+int
+node_recent_status(const struct node *n, time_t max_age, struct list_item *it)
+{
+	int r = 0;
+
+	memset(it, 0, sizeof(*it));
+	pthread_rwlock_rdlock(&tree_lock);
+	if (n->has_status && monotonic_seconds() - n->status_at < max_age) {
+		it->has_status = 1;
+		it->status = n->status;
+		r = 1;
+	}
+	pthread_rwlock_unlock(&tree_lock);
+	return r;
 }

@@ -25,6 +25,15 @@
 
 struct folder;
 
+/* What LIST-STATUS said of a folder (MAILFS_STATUS_* in present). */
+struct mailfs_status_copy {
+	unsigned present;
+	uint32_t messages;
+	uint32_t uidnext;
+	uint32_t uidvalidity;
+	uint64_t highestmodseq;
+};
+
 struct node {
 	fuse_ino_t ino;			/* < 2^32 */
 	uint64_t nlookup;		/* the kernel's lookup count (atomic) */
@@ -40,6 +49,10 @@ struct node {
 	unsigned epoch;			/* the LIST pass that last saw it */
 	uint32_t gen;			/* the folder generation; 0 when not selectable */
 	time_t ctime;
+	/* The last LIST-STATUS's word on the folder, and when (CLOCK_MONOTONIC s). */
+	int has_status;
+	struct mailfs_status_copy status;
+	time_t status_at;
 	struct folder *folder;		/* set once selectable; never freed before the node */
 	UT_hash_handle hh;		/* by ino */
 	UT_hash_handle hh_gen;		/* by gen */
@@ -51,13 +64,7 @@ struct list_item {
 	char delim;
 	unsigned attrs;
 	int has_status;
-	struct mailfs_status_copy {
-		unsigned present;
-		uint32_t messages;
-		uint32_t uidnext;
-		uint32_t uidvalidity;
-		uint64_t highestmodseq;
-	} status;
+	struct mailfs_status_copy status;
 };
 
 struct list_result {
@@ -142,6 +149,12 @@ int tree_move_locked(struct node *n, struct node *newparent, const char *newname
 
 /* The \Trash folder (SPECIAL-USE), or NULL; needs tree_lock. */
 struct node *tree_trash_locked(void);
+
+/*
+ * What the last folder list said of n's folder, into *it (name left
+ * NULL) when it said it within max_age seconds; 1 then, else 0.
+ */
+int node_recent_status(const struct node *n, time_t max_age, struct list_item *it);
 
 /* Number of selectable folders, and a referenced copy of them (free with tree_put_all()). */
 size_t tree_folders(struct node ***v_r);

@@ -15,6 +15,7 @@
 #include <mailfs/mailfs.h>
 
 #include "cache.h"
+#include "folder.h"
 #include "inode.h"
 #include "log.h"
 #include "mutate.h"
@@ -236,6 +237,8 @@ main(int argc, char **argv)
 	refresh_stop();
 	/* New files still staged go to the server now (each logged). */
 	stage_finish();
+	/* What the next mount need not fetch again. */
+	folder_save_all();
 	if (r == 0 || r == SIGINT || r == SIGTERM || r == SIGHUP)
 		status = 0;
 	else

@@ -2,6 +2,11 @@
 #
 #	mount_mailfs DIR [MAILFS OPTIONS...]   mounts the test account on DIR
 #	                                       (imaps, the test CA, refresh=1)
+#	mount_traced DIR LOG [-o OPTIONS]      the same in the foreground with
+#	                                       -d, the protocol trace in LOG;
+#	                                       sets mailfs_pid
+#	unmount_traced DIR                     unmounts it and waits for the
+#	                                       daemon to end
 #	imap_py 'PYTHON'                       runs Python with imaptool's
 #	                                       functions and a connection m
 
@@ -16,6 +21,26 @@ mount_mailfs()
 	XDG_CACHE_HOME=$MAILFS_TEST_TMP/cache run_timeout 30 "$MAILFS" \
 	    -o "password_file=$TEST_PASSWORD_FILE,tls_ca_file=$TEST_CA,refresh=1,timeout=10" \
 	    "$@" "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$dir"
+}
+
+mount_traced()
+{
+	local dir=$1 log=$2
+	shift 2
+	mkdir -p "$dir"
+	register_mount "$dir"
+	XDG_CACHE_HOME=$MAILFS_TEST_TMP/cache "$MAILFS" -d \
+	    -o "password_file=$TEST_PASSWORD_FILE,tls_ca_file=$TEST_CA,refresh=60,timeout=10" \
+	    "$@" "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$dir" 2>"$log" &
+	mailfs_pid=$!
+	at_exit "kill $mailfs_pid 2>/dev/null"
+	wait_for 30 mountpoint -q "$dir"
+}
+
+unmount_traced()
+{
+	fusermount3 -u "$1" || return 1
+	wait_for 30 sh -c "! kill -0 $mailfs_pid 2>/dev/null"
 }
 
 imap_py()

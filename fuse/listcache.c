@@ -1,0 +1,216 @@
+/*
+ * The saved listing of a folder (see listcache.h).  The file: a header,
+ * the keyword sets 1..nkw-1 each ended by a NUL, then the struct msg
+ * array as it is in memory.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "folder.h"
+#include "listcache.h"
+
+#define LISTCACHE_MAGIC		"MFSLIST1"
+/* Bounds on what a file may claim, far above any real folder. */
+#define LISTCACHE_MAX_MSGS	(1ul << 26)
+#define LISTCACHE_MAX_KWBYTES	(16ul << 20)
+#define LISTCACHE_MAX_KWLEN	1023
+
+struct listcache_header {
+	char magic[8];
+	uint32_t msg_size;	/* sizeof(struct msg) of the build that wrote it */
+	uint32_t nkw;
+	uint64_t n;
+	uint64_t kw_bytes;
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint64_t modseq;
+};
+
+static int
+write_all(int fd, const void *p, size_t len)
+{
+	const char *b = p;
+	ssize_t w;
+
+	while (len > 0) {
+		if ((w = write(fd, b, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		b += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+read_all(int fd, void *p, size_t len)
+{
+	char *b = p;
+	ssize_t r;
+
+	while (len > 0) {
+		if ((r = read(fd, b, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		b += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+int
+listcache_write(const char *path, const struct listcache *lc)
+{
+	struct listcache_header h;
+	char tmp[PATH_MAX];
+	uint32_t i;
+	int fd, e;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
+		return ENAMETOOLONG;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, LISTCACHE_MAGIC, sizeof(h.magic));
+	h.msg_size = sizeof(struct msg);
+	h.nkw = lc->nkw;
+	h.n = lc->n;
+	for (i = 1; i < lc->nkw; i++)
+		h.kw_bytes += strlen(lc->kw[i]) + 1;
+	h.uidvalidity = lc->uidvalidity;
+	h.uidnext = lc->uidnext;
+	h.modseq = lc->modseq;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
+		return errno;
+	if (write_all(fd, &h, sizeof(h)) == -1)
+		goto fail;
+	for (i = 1; i < lc->nkw; i++)
+		if (write_all(fd, lc->kw[i], strlen(lc->kw[i]) + 1) == -1)
+			goto fail;
+	if (write_all(fd, lc->msgs, lc->n * sizeof(*lc->msgs)) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	if (rename(tmp, path) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	e = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	return e;
+}
+
+/* Splits the keyword block into lc->kw; 0 or -1 when it is malformed. */
+static int
+split_keywords(struct listcache *lc, char *block, size_t len)
+{
+	size_t off = 0, l;
+	uint32_t i;
+
+	if ((lc->kw = calloc(lc->nkw, sizeof(*lc->kw))) == NULL)
+		return -1;
+	if ((lc->kw[0] = strdup("")) == NULL)
+		return -1;
+	for (i = 1; i < lc->nkw; i++) {
+		l = strnlen(block + off, len - off);
+		if (l == 0 || l == len - off || l > LISTCACHE_MAX_KWLEN)
+			return -1;
+		if ((lc->kw[i] = strdup(block + off)) == NULL)
+			return -1;
+		off += l + 1;
+	}
+	return off == len ? 0 : -1;
+}
+
+/* 1 when the messages are what a listing of this folder can hold. */
+static int
+msgs_consistent(const struct listcache *lc)
+{
+	size_t i;
+
+	for (i = 0; i < lc->n; i++) {
+		if (lc->msgs[i].uid == 0 || lc->msgs[i].kw >= lc->nkw ||
+		    (lc->msgs[i].flags & ~(uint16_t)(FLAG_SEEN | FLAG_ANSWERED |
+		    FLAG_FLAGGED | FLAG_DELETED | FLAG_DRAFT)) != 0)
+			return 0;
+		if (i > 0 && lc->msgs[i].uid <= lc->msgs[i - 1].uid)
+			return 0;
+		if (lc->uidnext != 0 && lc->msgs[i].uid >= lc->uidnext)
+			return 0;
+	}
+	return 1;
+}
+
+int
+listcache_read(const char *path, struct listcache *lc)
+{
+	struct listcache_header h;
+	struct stat st;
+	char *block = NULL;
+	int fd, e = EINVAL;
+
+	memset(lc, 0, sizeof(*lc));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno;
+	if (fstat(fd, &st) == -1 || read_all(fd, &h, sizeof(h)) == -1)
+		goto out;
+	if (memcmp(h.magic, LISTCACHE_MAGIC, sizeof(h.magic)) != 0 ||
+	    h.msg_size != sizeof(struct msg) || h.nkw == 0 ||
+	    h.n > LISTCACHE_MAX_MSGS || h.kw_bytes > LISTCACHE_MAX_KWBYTES ||
+	    (uint64_t)st.st_size != sizeof(h) + h.kw_bytes + h.n * sizeof(struct msg))
+		goto out;
+	lc->uidvalidity = h.uidvalidity;
+	lc->uidnext = h.uidnext;
+	lc->modseq = h.modseq;
+	lc->nkw = h.nkw;
+	lc->n = (size_t)h.n;
+	e = ENOMEM;
+	if ((block = malloc(h.kw_bytes + 1)) == NULL ||
+	    (lc->msgs = malloc(lc->n > 0 ? lc->n * sizeof(*lc->msgs) : 1)) == NULL)
+		goto out;
+	e = EINVAL;
+	if (read_all(fd, block, (size_t)h.kw_bytes) == -1 ||
+	    read_all(fd, lc->msgs, lc->n * sizeof(*lc->msgs)) == -1 ||
+	    split_keywords(lc, block, (size_t)h.kw_bytes) == -1 ||
+	    !msgs_consistent(lc))
+		goto out;
+	e = 0;
+out:
+	free(block);
+	close(fd);
+	if (e != 0)
+		listcache_clear(lc);
+	return e;
+}
+
+void
+listcache_clear(struct listcache *lc)
+{
+	uint32_t i;
+
+	if (lc->kw != NULL)
+		for (i = 0; i < lc->nkw; i++)
+			free(lc->kw[i]);
+	free(lc->kw);
+	free(lc->msgs);
+	memset(lc, 0, sizeof(*lc));
+}
