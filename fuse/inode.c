@@ -37,6 +37,24 @@ monotonic_seconds(void)
 	return ts.tv_sec;
 }
 
+/*
+ * Links n among parent's children, which are kept in byte order of their
+ * names: readdir then lists folders in the order rsync sorts them and
+ * walks them, and tree_walk_next_locked() predicts a walk.
+ */
+static void
+link_child(struct node *parent, struct node *n)
+{
+	struct node **pp;
+
+	for (pp = &parent->children; *pp != NULL && strcmp((*pp)->name, n->name) < 0;
+	    pp = &(*pp)->next)
+		;
+	n->next = *pp;
+	*pp = n;
+	parent->nchildren++;
+}
+
 static struct node *
 node_new(struct node *parent, const char *name)
 {
@@ -51,11 +69,8 @@ node_new(struct node *parent, const char *name)
 	n->ino = parent == NULL ? FUSE_ROOT_ID : next_ino++;
 	n->ctime = time(NULL);
 	n->parent = parent;
-	if (parent != NULL) {
-		n->next = parent->children;
-		parent->children = n;
-		parent->nchildren++;
-	}
+	if (parent != NULL)
+		link_child(parent, n);
 	HASH_ADD(hh, by_ino, ino, sizeof(n->ino), n);
 	return n;
 }
@@ -479,9 +494,7 @@ tree_move_locked(struct node *n, struct node *newparent, const char *newname)
 	free(n->name);
 	n->name = name;
 	n->parent = newparent;
-	n->next = newparent->children;
-	newparent->children = n;
-	newparent->nchildren++;
+	link_child(newparent, n);
 	return rename_mailboxes_locked(n);
 }
 
@@ -549,4 +562,15 @@ node_recent_status(const struct node *n, time_t max_age, struct list_item *it)
 	}
 	pthread_rwlock_unlock(&tree_lock);
 	return r;
+}
+
+struct node *
+tree_walk_next_locked(const struct node *n)
+{
+	if (n->children != NULL)
+		return n->children;
+	for (; n != NULL; n = n->parent)
+		if (n->next != NULL)
+			return n->next;
+	return NULL;
 }

@@ -156,6 +156,13 @@ struct node *tree_trash_locked(void);
  */
 int node_recent_status(const struct node *n, time_t max_age, struct list_item *it);
 
+/*
+ * The directory after n in a walk of the tree (depth first, names in
+ * byte order, as rsync and a readdir-ordered walk go), or NULL at the
+ * end; needs tree_lock.
+ */
+struct node *tree_walk_next_locked(const struct node *n);
+
 /* Number of selectable folders, and a referenced copy of them (free with tree_put_all()). */
 size_t tree_folders(struct node ***v_r);
 void tree_put_all(struct node **v, size_t n);

@@ -370,6 +370,7 @@ mailfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
+	prefetch_opendir(n);
 	/* Load the messages now, so that a failure shows at opendir(). */
 	r = ensure_messages(n);
 	node_put(n);

@@ -10,6 +10,13 @@
  * only by the thread, once it holds a connection, so that no reader ever
  * waits for a message whose fetch has not started.
  *
+ * A walk goes on from folder to folder (rsync, grep -r, find): when
+ * directories are opened in walk order (tree_walk_next_locked()), the
+ * next folders are listed ahead, and when the read-ahead reaches the end
+ * of a folder it goes on into the next listed one with the window it
+ * had, so that the reader finds the next folder's first messages on
+ * their way.
+ *
  * RFC 3501 6.4.8 (UID FETCH with a UID set), 6.4.5 (BODY.PEEK[]).
  */
 #include <pthread.h>
@@ -22,15 +29,23 @@
 #include "folder.h"
 #include "inode.h"
 #include "log.h"
+#include "options.h"
 #include "pool.h"
 #include "prefetch.h"
 
 #define NSTREAMS	8
 #define WINDOW_MIN	(512u * 1024)		/* the first window: doubled per forward open */
 #define WINDOW_MAX	(16u * 1024 * 1024)
-#define JOB_MAX_MSGS	256
-#define QUEUE_MAX	2			/* jobs waiting besides the one fetched */
+#define JOB_MAX_MSGS	1024
+#define QUEUE_MAX	2			/* jobs waiting besides those fetched */
+/*
+ * Fetching threads, each on a connection of its own: while one waits for
+ * the first bytes of its window the other's are flowing, so a reader
+ * never waits a round trip between two windows.
+ */
+#define NTHREADS	2
 #define STRIDE_MAX	8			/* "forward" skips at most this many messages */
+#define LIST_AHEAD	2			/* folders listed ahead of a walk */
 
 struct stream {
 	uint32_t gen;		/* the folder generation; 0: unused */
@@ -39,10 +54,12 @@ struct stream {
 	size_t last_k;		/* its index in the folder then */
 	unsigned run;		/* forward opens in a row */
 	uint32_t ahead_uid;	/* the highest UID handed to the thread */
+	int continued;		/* the read-ahead went on into the next folder */
 	unsigned long used;
 };
 
 struct job {
+	struct node *list;	/* a folder to list (referenced); NULL: bodies */
 	char *mailbox;
 	uint32_t uidvalidity;
 	uint32_t uids[JOB_MAX_MSGS];
@@ -56,15 +73,20 @@ static pthread_cond_t prefetch_cond = PTHREAD_COND_INITIALIZER;
 static struct stream streams[NSTREAMS];
 static unsigned long stream_clock;
 static struct job *queue_head, **queue_tail = &queue_head;
-static unsigned queued;
-static int started, stopping;
-static pthread_t thread;
+static unsigned queued;			/* body jobs */
+static unsigned queued_lists;		/* listing jobs */
+static fuse_ino_t walk_last;		/* the directory opened last */
+static unsigned started;
+static int stopping;
+static pthread_t threads[NTHREADS];
 
 static void
 job_free(struct job *j)
 {
 	if (j == NULL)
 		return;
+	if (j->list != NULL)
+		node_put(j->list);
 	free(j->mailbox);
 	free(j);
 }
@@ -89,11 +111,16 @@ prefetch_main(void *arg)
 		j = queue_head;
 		if ((queue_head = j->next) == NULL)
 			queue_tail = &queue_head;
-		queued--;
+		if (j->list != NULL)
+			queued_lists--;
+		else
+			queued--;
 		pthread_mutex_unlock(&prefetch_lock);
 
 		b = NULL;
-		if ((pc = pool_get(j->mailbox, &err)) == NULL)
+		if (j->list != NULL)
+			(void)folder_ensure(j->list);	/* a failure shows to the reader */
+		else if ((pc = pool_get(j->mailbox, &err)) == NULL)
 			log_msg(LOG_DEBUG, "prefetch in \"%s\": %s", j->mailbox, err.msg);
 		else if ((b = cache_batch_new(j->mailbox, j->uidvalidity)) == NULL)
 			pool_put(pc, 0);
@@ -138,36 +165,23 @@ stream_get_locked(uint32_t gen, uint32_t uidvalidity)
 	return lru;
 }
 
+static uint64_t
+window_of(const struct stream *s)
+{
+	return s->run >= 6 ? WINDOW_MAX : (uint64_t)WINDOW_MIN << (s->run - 1);
+}
+
 /*
- * Decides, under the folder's lock, whether to prefetch after message k,
- * and copies the job's UIDs out; returns the job or NULL.
+ * A job of the messages from index i on, up to window bytes beyond the
+ * ahead bytes already on their way; NULL when there are none.
  */
 static struct job *
-plan_locked(struct folder *f, struct stream *s, size_t k)
+fill_locked(struct folder *f, struct stream *s, size_t i, uint64_t ahead, uint64_t window)
 {
 	struct job *j;
-	uint64_t window, ahead = 0, bytes = 0;
-	size_t i;
+	uint64_t bytes = 0;
 
-	if (s->last_uid != 0 && k > s->last_k && k - s->last_k <= STRIDE_MAX)
-		s->run++;
-	else
-		s->run = k == 0 ? 1 : 0;	/* from the first message on: a walk, likely */
-	s->last_uid = f->msgs[k].uid;
-	s->last_k = k;
-	if (s->run == 0 || stopping || queued >= QUEUE_MAX)
-		return NULL;
-	window = s->run >= 6 ? WINDOW_MAX : (uint64_t)WINDOW_MIN << (s->run - 1);
-	if (window > WINDOW_MAX)
-		window = WINDOW_MAX;
-	if (s->ahead_uid < s->last_uid)
-		s->ahead_uid = s->last_uid;
-	for (i = k + 1; i < f->n && f->msgs[i].uid <= s->ahead_uid; i++)
-		ahead += f->msgs[i].size;
-	/* Enough on its way: wait until the reader has used half of it. */
-	if (ahead > window / 2 || i >= f->n)
-		return NULL;
-	if ((j = calloc(1, sizeof(*j))) == NULL)
+	if (i >= f->n || (j = calloc(1, sizeof(*j))) == NULL)
 		return NULL;
 	for (; i < f->n && j->n < JOB_MAX_MSGS && ahead + bytes < window; i++) {
 		j->uids[j->n] = f->msgs[i].uid;
@@ -179,13 +193,121 @@ plan_locked(struct folder *f, struct stream *s, size_t k)
 	return j;
 }
 
+/*
+ * Decides, under the folder's lock, whether to prefetch after message k,
+ * and copies the job's UIDs out; returns the job or NULL.  *at_end: a
+ * walk has the rest of this folder on its way.
+ */
+static struct job *
+plan_locked(struct folder *f, struct stream *s, size_t k, int *at_end)
+{
+	uint64_t ahead = 0;
+	size_t i;
+
+	*at_end = 0;
+	if (s->last_uid != 0 && k > s->last_k && k - s->last_k <= STRIDE_MAX)
+		s->run++;
+	else if (!(k == 0 && s->last_uid == 0 && s->run > 0))
+		s->run = k == 0 ? 1 : 0;	/* from the first message on: a walk, likely */
+	/* else a walk came on from the folder before, with its window */
+	s->last_uid = f->msgs[k].uid;
+	s->last_k = k;
+	if (s->run == 0 || stopping)
+		return NULL;
+	if (s->ahead_uid < s->last_uid)
+		s->ahead_uid = s->last_uid;
+	for (i = k + 1; i < f->n && f->msgs[i].uid <= s->ahead_uid; i++)
+		ahead += f->msgs[i].size;
+	if (i >= f->n) {
+		*at_end = !s->continued;
+		return NULL;
+	}
+	/* Enough on its way: wait until the reader has used half of it. */
+	if (ahead > window_of(s) / 2 || queued >= QUEUE_MAX)
+		return NULL;
+	return fill_locked(f, s, i, ahead, window_of(s));
+}
+
+/*
+ * The first window of the folder after dir in the walk, when it is
+ * listed and nothing of it is on its way yet; needs tree_lock.  Marks
+ * from's stream continued when a job results.
+ */
+static struct job *
+plan_next_folder_locked(struct node *dir, struct stream *from)
+{
+	struct node *c;
+	struct folder *f;
+	struct stream *s;
+	struct job *j = NULL;
+	int empty;
+
+	/* The next folder with messages; an empty one is passed over. */
+	for (c = tree_walk_next_locked(dir); c != NULL; c = tree_walk_next_locked(c)) {
+		if (c->folder == NULL || c->gen == 0 || !node_selectable(c) ||
+		    c->mailbox == NULL)
+			continue;
+		f = c->folder;
+		pthread_mutex_lock(&f->lock);
+		pthread_mutex_lock(&prefetch_lock);
+		empty = f->loaded && f->n == 0;
+		if (f->loaded && !empty && !stopping && queued < QUEUE_MAX) {
+			s = stream_get_locked(c->gen, f->uidvalidity);
+			if (s->last_uid == 0 && s->ahead_uid == 0) {
+				s->run = from->run;
+				if ((j = fill_locked(f, s, 0, 0, window_of(s))) != NULL) {
+					j->uidvalidity = f->uidvalidity;
+					from->continued = 1;
+				}
+			}
+		}
+		pthread_mutex_unlock(&prefetch_lock);
+		pthread_mutex_unlock(&f->lock);
+		if (!empty)
+			break;
+	}
+	if (j != NULL && (j->mailbox = strdup(c->mailbox)) == NULL) {
+		job_free(j);
+		j = NULL;
+	}
+	return j;
+}
+
+/* Hands j to the threads (started as needed), or frees it. */
+static void
+enqueue(struct job *j)
+{
+	pthread_mutex_lock(&prefetch_lock);
+	/* A thread more for each job waiting, up to NTHREADS. */
+	if (!stopping && started < NTHREADS && queued + queued_lists >= started) {
+		if (pthread_create(&threads[started], NULL, prefetch_main, NULL) == 0)
+			started++;
+		else if (started == 0)
+			stopping = 1;	/* no thread: no prefetch; reads fetch alone */
+	}
+	if (stopping) {
+		pthread_mutex_unlock(&prefetch_lock);
+		job_free(j);
+		return;
+	}
+	*queue_tail = j;
+	queue_tail = &j->next;
+	if (j->list != NULL)
+		queued_lists++;
+	else
+		queued++;
+	pthread_cond_signal(&prefetch_cond);
+	pthread_mutex_unlock(&prefetch_lock);
+}
+
 void
 prefetch_hint(struct node *dir, const char *mailbox, uint32_t uidvalidity, uint32_t uid)
 {
 	struct folder *f;
-	struct stream *s;
-	struct job *j = NULL;
+	struct stream *s = NULL;
+	struct job *j = NULL, *next = NULL;
 	long k;
+	int at_end = 0;
 
 	pthread_rwlock_rdlock(&tree_lock);
 	if ((f = dir->folder) == NULL || dir->gen == 0) {
@@ -196,42 +318,67 @@ prefetch_hint(struct node *dir, const char *mailbox, uint32_t uidvalidity, uint3
 	if (f->uidvalidity == uidvalidity && (k = folder_find_locked(f, uid)) >= 0) {
 		pthread_mutex_lock(&prefetch_lock);
 		s = stream_get_locked(dir->gen, uidvalidity);
-		j = plan_locked(f, s, (size_t)k);
+		j = plan_locked(f, s, (size_t)k, &at_end);
 		pthread_mutex_unlock(&prefetch_lock);
 	}
 	pthread_mutex_unlock(&f->lock);
+	if (at_end)
+		next = plan_next_folder_locked(dir, s);
 	pthread_rwlock_unlock(&tree_lock);
-	if (j == NULL)
-		return;
-	j->uidvalidity = uidvalidity;
-	if ((j->mailbox = strdup(mailbox)) == NULL) {
-		job_free(j);
-		return;
-	}
-	pthread_mutex_lock(&prefetch_lock);
-	if (!started && !stopping) {
-		if (pthread_create(&thread, NULL, prefetch_main, NULL) != 0)
-			stopping = 1;	/* no thread: no prefetch; reads fetch alone */
+	if (j != NULL) {
+		j->uidvalidity = uidvalidity;
+		if ((j->mailbox = strdup(mailbox)) == NULL)
+			job_free(j);
 		else
-			started = 1;
+			enqueue(j);
 	}
-	if (stopping) {
-		pthread_mutex_unlock(&prefetch_lock);
-		job_free(j);
+	if (next != NULL)
+		enqueue(next);
+}
+
+void
+prefetch_opendir(struct node *dir)
+{
+	struct node *c, *last, *ahead[LIST_AHEAD];
+	struct job *j;
+	size_t n = 0, i;
+	int walking, loaded;
+
+	/* On the only connection a listing ahead would hold up the reader. */
+	if (fs.opts->connections < 2)
 		return;
-	}
-	*queue_tail = j;
-	queue_tail = &j->next;
-	queued++;
-	pthread_cond_signal(&prefetch_cond);
+	pthread_rwlock_rdlock(&tree_lock);
+	pthread_mutex_lock(&prefetch_lock);
+	last = walk_last != 0 ? tree_node_locked(walk_last) : NULL;
+	walking = last != NULL && tree_walk_next_locked(last) == dir && !stopping &&
+	    queued_lists == 0;
+	walk_last = dir->ino;
 	pthread_mutex_unlock(&prefetch_lock);
+	for (c = walking ? tree_walk_next_locked(dir) : NULL; c != NULL && n < LIST_AHEAD;
+	    c = tree_walk_next_locked(c))
+		if (c->folder != NULL && c->gen != 0 && node_selectable(c)) {
+			node_ref(c);
+			ahead[n++] = c;
+		}
+	pthread_rwlock_unlock(&tree_lock);
+	for (i = 0; i < n; i++) {
+		pthread_mutex_lock(&ahead[i]->folder->lock);
+		loaded = ahead[i]->folder->loaded;
+		pthread_mutex_unlock(&ahead[i]->folder->lock);
+		if (loaded || (j = calloc(1, sizeof(*j))) == NULL) {
+			node_put(ahead[i]);
+			continue;
+		}
+		j->list = ahead[i];
+		enqueue(j);
+	}
 }
 
 void
 prefetch_stop(void)
 {
 	struct job *j;
-	int join;
+	unsigned join, i;
 
 	pthread_mutex_lock(&prefetch_lock);
 	stopping = 1;
@@ -239,14 +386,15 @@ prefetch_stop(void)
 	started = 0;
 	pthread_cond_broadcast(&prefetch_cond);
 	pthread_mutex_unlock(&prefetch_lock);
-	if (join)
-		pthread_join(thread, NULL);
+	for (i = 0; i < join; i++)
+		pthread_join(threads[i], NULL);
 	pthread_mutex_lock(&prefetch_lock);
 	while ((j = queue_head) != NULL) {
 		queue_head = j->next;
 		job_free(j);
 	}
 	queue_tail = &queue_head;
-	queued = 0;
+	queued = queued_lists = 0;
+	walk_last = 0;
 	pthread_mutex_unlock(&prefetch_lock);
 }

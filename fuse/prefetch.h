@@ -25,7 +25,14 @@ struct node;
 void prefetch_hint(struct node *dir, const char *mailbox, uint32_t uidvalidity,
     uint32_t uid);
 
-/* Stops the prefetch thread (after the batch it is fetching) and drops the queue. */
+/*
+ * The directory dir (referenced by the caller) is being opened.  When it
+ * is the next directory of a walk, the next folders are listed ahead.
+ * Never blocks on the server.
+ */
+void prefetch_opendir(struct node *dir);
+
+/* Stops the prefetch threads (after the batches they are fetching) and drops the queue. */
 void prefetch_stop(void);
 
 #endif
