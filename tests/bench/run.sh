@@ -688,5 +688,6 @@ args=()
 for n in "${notes[@]}"; do
 	args+=(--note "$n")
 done
-python3 "$here/report.py" "$raw" "$out/summary.csv" --rtt "$rtt" "${args[@]}" |
+python3 "$here/report.py" "$raw" "$out/summary.csv" --rtt "$rtt" \
+    --profile "$profile" "${args[@]}" |
     tee "$out/summary.txt"
