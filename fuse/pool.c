@@ -111,16 +111,17 @@ open_client(struct pool_conn *pc, struct mailfs_error *err_r)
 	    mailfs_client_login(c, pool_user, pool_password->buf) == -1)
 		goto fail;
 	caps = mailfs_client_capabilities(c);
-	/* Deltas instead of listings: QRESYNC where offered, else CONDSTORE. */
-	if ((caps & MAILFS_CAP_QRESYNC) && (caps & MAILFS_CAP_ENABLE)) {
-		if (mailfs_run(c, mailfs_enable(c, "QRESYNC"), NULL) == -1 &&
-		    mailfs_client_state(c) == MAILFS_STATE_DISCONNECTED)
-			goto fail;
-	} else if ((caps & MAILFS_CAP_CONDSTORE) && (caps & MAILFS_CAP_ENABLE)) {
-		if (mailfs_run(c, mailfs_enable(c, "CONDSTORE"), NULL) == -1 &&
-		    mailfs_client_state(c) == MAILFS_STATE_DISCONNECTED)
-			goto fail;
-	}
+	/*
+	 * Deltas instead of listings: QRESYNC where offered, else CONDSTORE.
+	 * Nobody waits for the answer: ENABLE goes out with the connection's
+	 * first command (a round trip less), the server answers it first, and
+	 * what it enabled is known before that command completes.  A refusal
+	 * leaves full listings, as before.
+	 */
+	if ((caps & MAILFS_CAP_QRESYNC) && (caps & MAILFS_CAP_ENABLE))
+		mailfs_cmd_detach(c, mailfs_enable(c, "QRESYNC"));
+	else if ((caps & MAILFS_CAP_CONDSTORE) && (caps & MAILFS_CAP_ENABLE))
+		mailfs_cmd_detach(c, mailfs_enable(c, "CONDSTORE"));
 	pthread_mutex_lock(&pool_lock);
 	pool_caps = caps;
 	pthread_mutex_unlock(&pool_lock);
