@@ -229,16 +229,18 @@ plan_locked(struct folder *f, struct stream *s, size_t k, int *at_end)
 }
 
 /*
- * The first window of the folder after dir in the walk, when it is
- * listed and nothing of it is on its way yet; needs tree_lock.  Marks
- * from's stream continued when a job results.
+ * The first window of the folder after dir (of that UIDVALIDITY) in the
+ * walk, when it is listed and nothing of it is on its way yet; needs
+ * tree_lock.  Marks dir's stream continued when a job results.  The
+ * stream is looked up again: between two holds of prefetch_lock its slot
+ * may have gone to another folder.
  */
 static struct job *
-plan_next_folder_locked(struct node *dir, struct stream *from)
+plan_next_folder_locked(struct node *dir, uint32_t uidvalidity)
 {
 	struct node *c;
 	struct folder *f;
-	struct stream *s;
+	struct stream *s, *from;
 	struct job *j = NULL;
 	int empty;
 
@@ -251,7 +253,9 @@ plan_next_folder_locked(struct node *dir, struct stream *from)
 		pthread_mutex_lock(&f->lock);
 		pthread_mutex_lock(&prefetch_lock);
 		empty = f->loaded && f->n == 0;
-		if (f->loaded && !empty && !stopping && queued < QUEUE_MAX) {
+		from = stream_get_locked(dir->gen, uidvalidity);
+		if (f->loaded && !empty && !stopping && queued < QUEUE_MAX &&
+		    from->run > 0 && !from->continued) {
 			s = stream_get_locked(c->gen, f->uidvalidity);
 			if (s->last_uid == 0 && s->ahead_uid == 0) {
 				s->run = from->run;
@@ -304,7 +308,7 @@ void
 prefetch_hint(struct node *dir, const char *mailbox, uint32_t uidvalidity, uint32_t uid)
 {
 	struct folder *f;
-	struct stream *s = NULL;
+	struct stream *s;
 	struct job *j = NULL, *next = NULL;
 	long k;
 	int at_end = 0;
@@ -323,7 +327,7 @@ prefetch_hint(struct node *dir, const char *mailbox, uint32_t uidvalidity, uint3
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (at_end)
-		next = plan_next_folder_locked(dir, s);
+		next = plan_next_folder_locked(dir, uidvalidity);
 	pthread_rwlock_unlock(&tree_lock);
 	if (j != NULL) {
 		j->uidvalidity = uidvalidity;
