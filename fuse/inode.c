@@ -574,3 +574,23 @@ tree_walk_next_locked(const struct node *n)
 			return n->next;
 	return NULL;
 }
+
+void
+status_copy(struct mailfs_status_copy *to, const struct mailfs_status *s)
+{
+	to->present |= s->present;
+	if (s->present & MAILFS_STATUS_MESSAGES)
+		to->messages = s->messages;
+	if (s->present & MAILFS_STATUS_UIDNEXT)
+		to->uidnext = s->uidnext;
+	if (s->present & MAILFS_STATUS_UIDVALIDITY)
+		to->uidvalidity = s->uidvalidity;
+	if (s->present & MAILFS_STATUS_HIGHESTMODSEQ)
+		to->highestmodseq = s->highestmodseq;
+}
+
+void
+status_copy_handler(void *ctx, const struct mailfs_status *s)
+{
+	status_copy(ctx, s);
+}

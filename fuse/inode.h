@@ -21,6 +21,8 @@
 
 #include <uthash.h>
 
+#include <mailfs/types.h>
+
 #include "fs.h"
 
 struct folder;
@@ -33,6 +35,13 @@ struct mailfs_status_copy {
 	uint32_t uidvalidity;
 	uint64_t highestmodseq;
 };
+
+/*
+ * Adds the items a STATUS response carries to *to.  As a handler
+ * (struct mailfs_handlers.status), ctx is the struct mailfs_status_copy.
+ */
+void status_copy(struct mailfs_status_copy *to, const struct mailfs_status *s);
+void status_copy_handler(void *ctx, const struct mailfs_status *s);
 
 struct node {
 	fuse_ino_t ino;			/* < 2^32 */

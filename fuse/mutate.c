@@ -482,22 +482,6 @@ mutate_unlink(struct node *dir, uint32_t uid)
 
 /* ---- mv of a message ---- */
 
-struct status_uidnext {
-	uint32_t uidnext;
-	uint32_t uidvalidity;
-};
-
-static void
-on_status(void *ctx, const struct mailfs_status *s)
-{
-	struct status_uidnext *su = ctx;
-
-	if (s->present & MAILFS_STATUS_UIDNEXT)
-		su->uidnext = s->uidnext;
-	if (s->present & MAILFS_STATUS_UIDVALIDITY)
-		su->uidvalidity = s->uidvalidity;
-}
-
 /* The message's UID in dst after a MOVE or COPY whose answer was lost or carried no COPYUID. */
 static int
 find_in(const char *mailbox, uint32_t from, const struct msg *m, uint32_t *uid_r,
@@ -514,7 +498,7 @@ static int
 move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct msg *m,
     uint32_t *newuid_r, uint32_t *uidvalidity_r)
 {
-	struct status_uidnext su = { 0, 0 };
+	struct mailfs_status_copy su = { 0 };
 	struct mailfs_cmd_result res;
 	struct mailfs_handlers h;
 	struct mailfs_client *c;
@@ -536,7 +520,7 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 	move = (mailfs_client_capabilities(c) & MAILFS_CAP_MOVE) != 0;
 	snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)uid);
 	memset(&h, 0, sizeof(h));
-	h.status = on_status;
+	h.status = status_copy_handler;
 	h.ctx = &su;
 	/* dst's UIDNEXT first: where to look if the answer is lost. */
 	(void)mailfs_run(c, mailfs_status(c, dst->mailbox,
@@ -804,27 +788,11 @@ mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r)
 	return r;
 }
 
-struct status_count {
-	int got;
-	uint32_t messages;
-};
-
-static void
-on_count(void *ctx, const struct mailfs_status *s)
-{
-	struct status_count *sc = ctx;
-
-	if (s->present & MAILFS_STATUS_MESSAGES) {
-		sc->got = 1;
-		sc->messages = s->messages;
-	}
-}
-
 int
 mutate_rmdir(struct node *parent, const char *name)
 {
 	struct inval_list inv = { 0 };
-	struct status_count cnt = { 0, 0 };
+	struct mailfs_status_copy cnt = { 0 };
 	struct mailfs_handlers h;
 	struct mailfs_client *cl;
 	struct list_probe p;
@@ -867,7 +835,7 @@ mutate_rmdir(struct node *parent, const char *name)
 	cl = pool_client(pc);
 	/* The server's state decides, not what this mount saw last. */
 	memset(&h, 0, sizeof(h));
-	h.status = on_count;
+	h.status = status_copy_handler;
 	h.ctx = &cnt;
 	if (probe(cl, mailbox, delim, &p) == -1 || (selectable &&
 	    mailfs_run(cl, mailfs_status(cl, mailbox, MAILFS_STATUS_MESSAGES, &h), NULL) == -1))

@@ -182,11 +182,7 @@ on_status(void *ctx, const struct mailfs_status *s)
 		if (strcmp(it->name, s->name) != 0)
 			continue;
 		it->has_status = 1;
-		it->status.present = s->present;
-		it->status.messages = s->messages;
-		it->status.uidnext = s->uidnext;
-		it->status.uidvalidity = s->uidvalidity;
-		it->status.highestmodseq = s->highestmodseq;
+		status_copy(&it->status, s);
 		return;
 	}
 }
