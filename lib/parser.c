@@ -823,7 +823,12 @@ imap_parser_feed(struct imap_parser *p, const char *data, size_t len,
 			break;
 
 		case S_CONT:
-			/* continue-req = "+" SP (resp-text / base64); "+" CRLF too */
+		case S_AFTER_CODE:
+			/*
+			 * continue-req = "+" SP (resp-text / base64), and "]" of a
+			 * resp-text-code before its text: a space and text, or
+			 * (leniently) the end of the line.
+			 */
 			if (line_add(p, pos, 1) == -1)
 				break;
 			if (c == ' ')
@@ -831,7 +836,8 @@ imap_parser_feed(struct imap_parser *p, const char *data, size_t len,
 			else if (c == '\r')
 				p->state = S_LF;
 			else
-				fail(p, pos, "expected space after '+'");
+				fail(p, pos, p->state == S_CONT ? "expected space after '+'" :
+				    "expected space after ']'");
 			pos++;
 			break;
 
@@ -1030,17 +1036,6 @@ imap_parser_feed(struct imap_parser *p, const char *data, size_t len,
 			    S_SECT_QUOTED;
 			break;
 
-		case S_AFTER_CODE:
-			if (line_add(p, pos, 1) == -1)
-				break;
-			if (c == ' ')
-				p->state = S_TEXT;
-			else if (c == '\r')
-				p->state = S_LF;
-			else
-				fail(p, pos, "expected space after ']'");
-			pos++;
-			break;
 
 		case S_TEXT:
 			end = span(d, pos, len, C_TEXT);
