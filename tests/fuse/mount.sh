@@ -65,10 +65,18 @@ every_message()
 	done
 }
 
+# msg_name FOLDER UID: the message's file name in a mount (asks the
+# server for the folder's UIDVALIDITY).  Tests name message files only
+# through this, path_of or imaptool.msg_name.
+msg_name()
+{
+	imaptool name "$1" "$2"
+}
+
 # path_of FOLDER UID: the message's path below the mount (delimiter ".").
 path_of()
 {
-	printf '%s/%010d.eml' "${1//./\/}" "$2"
+	printf '%s/%s' "${1//./\/}" "$(msg_name "$1" "$2")"
 }
 
 # dump_server DIR: writes every message the server holds, through one
@@ -90,12 +98,13 @@ with open(out + '.flags', 'w') as fl:
         if any(a.lower() in ('\\\\noselect', '\\\\nonexistent') for a in attrs):
             continue
         imaptool.select(m, name, True)
+        uidvalidity = imaptool.status_item(m, name, 'UIDVALIDITY')
         for uid in imaptool.uid_search(m):
             typ, d = m.uid('FETCH', str(uid), '(FLAGS BODY.PEEK[])')
             head, body = d[0]
             flags = re.search(rb'FLAGS \(([^)]*)\)', head).group(1).decode().split()
             flags = ' '.join(f for f in flags if f.lower() != '\\\\recent')
-            rel = '%s/%010d.eml' % (path, uid)
+            rel = '%s/%s' % (path, imaptool.msg_name(uidvalidity, uid))
             with open(os.path.join(out, rel), 'wb') as f:
                 f.write(body)
             fl.write('%s\t%s\n' % (rel, flags))

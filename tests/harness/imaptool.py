@@ -15,6 +15,8 @@ TEST_CA; the connection comes from the environment that dovecot.sh prints
     flags FOLDER UID              its flags, space-separated, without \Recent
     store FOLDER UID 'FLAGS'      replaces its flags
     count FOLDER                  STATUS MESSAGES
+    uidvalidity FOLDER            STATUS UIDVALIDITY
+    name FOLDER UID               the message's file name in a mount
     capability                    the capabilities after login, one a line
     seed-demo                     a small realistic mailbox
 
@@ -294,6 +296,29 @@ def cmd_count(m, args):
     print(int(mo.group(1)))
 
 
+def status_item(m, folder, item):
+    data = check(m.status(mailbox_arg(folder), "(%s)" % item), "STATUS %s" % folder)
+    mo = re.search(item.encode() + rb" (\d+)", b" ".join(d for d in data if isinstance(d, bytes)))
+    if not mo:
+        raise ToolError("STATUS %s: no %s" % (folder, item))
+    return int(mo.group(1))
+
+
+def msg_name(uidvalidity, uid):
+    """The file name mailfs gives a message (fuse/names.c names_msg())."""
+    return "%010d.eml" % uid
+
+
+def cmd_uidvalidity(m, args):
+    need(args, 1, "uidvalidity FOLDER")
+    print(status_item(m, args[0], "UIDVALIDITY"))
+
+
+def cmd_name(m, args):
+    need(args, 2, "name FOLDER UID")
+    print(msg_name(status_item(m, args[0], "UIDVALIDITY"), int(args[1])))
+
+
 def cmd_capability(m, args):
     need(args, 0, "capability")
     data = check(m.capability(), "CAPABILITY")
@@ -428,6 +453,8 @@ COMMANDS = {
     "flags": cmd_flags,
     "store": cmd_store,
     "count": cmd_count,
+    "uidvalidity": cmd_uidvalidity,
+    "name": cmd_name,
     "capability": cmd_capability,
     "seed-demo": cmd_seed_demo,
 }
