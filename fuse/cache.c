@@ -6,6 +6,13 @@
  * being fetched waits on cache_cond for the first.
  *
  * RFC 3501 6.4.5 (BODY.PEEK[] does not set \Seen).
+ *
+ * A cached file's mtime is the message's INTERNALDATE, and its
+ * nanoseconds the RFC822.SIZE the server reported with the bytes (when
+ * below 10^9): a file is served only while the listing shows that date
+ * and either the file's length or that size, so that bytes of a message
+ * that a server restored from a backup gave another's UID are fetched
+ * again, and a server that always reports a wrong size costs no fetch.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -279,9 +286,45 @@ folder_dir(const char *mailbox, uint32_t uidvalidity, char *out, size_t size)
 	snprintf(out, size, "%s/%s/%u", cache_root, hash, (unsigned)uidvalidity);
 }
 
-/* Opens a cached file and marks it used; -1 when it is not there. */
+#define REPORTED_MAX	999999999u	/* the largest size that fits in tv_nsec */
+
+/* 1 when st is of the message the listing describes with size and date. */
 static int
-open_cached(const char *path, uint64_t *size_r)
+file_matches(const struct stat *st, uint64_t size, int64_t date)
+{
+	if ((int64_t)st->st_mtim.tv_sec != date)
+		return 0;
+	return (uint64_t)st->st_size == size ||
+	    (size <= REPORTED_MAX && (uint64_t)st->st_mtim.tv_nsec == size);
+}
+
+/*
+ * Removes path unless it is no longer the file st describes (another
+ * thread fetched it again meanwhile).
+ */
+static void
+remove_stale(const char *path, const struct stat *st)
+{
+	struct stat now;
+	struct centry *e;
+
+	pthread_mutex_lock(&cache_lock);
+	if (stat(path, &now) == 0 && now.st_ino == st->st_ino && now.st_dev == st->st_dev) {
+		(void)unlink(path);
+		HASH_FIND_STR(index_by_path, path, e);
+		if (e != NULL)
+			index_del_locked(e);
+	}
+	pthread_mutex_unlock(&cache_lock);
+}
+
+/*
+ * Opens a cached file and marks it used; -1 when it is not there, or
+ * when check is set and it is not the message of that size and date
+ * (then it is removed).
+ */
+static int
+open_cached(const char *path, int check, uint64_t size, int64_t date, uint64_t *size_r)
 {
 	struct stat st;
 	int fd;
@@ -290,6 +333,13 @@ open_cached(const char *path, uint64_t *size_r)
 		return -1;
 	if (fstat(fd, &st) == -1) {
 		close(fd);
+		return -1;
+	}
+	if (check && !file_matches(&st, size, date)) {
+		log_msg(LOG_INFO, "%s is not the message of %llu bytes dated %lld: "
+		    "fetched again", path, (unsigned long long)size, (long long)date);
+		close(fd);
+		remove_stale(path, &st);
 		return -1;
 	}
 	*size_r = (uint64_t)st.st_size;
@@ -539,6 +589,27 @@ batch_body(void *ctx, uint32_t seq, uint64_t offset, uint64_t total, const char 
 	}
 }
 
+/*
+ * Marks a fetched file with the INTERNALDATE and RFC822.SIZE the server
+ * reported with its bytes (see the top).  Without them the file matches
+ * no listing and is fetched again when next opened.
+ */
+static void
+stamp(int fd, const struct mailfs_msg *m)
+{
+	struct timespec ts[2];
+
+	if (!(m->present & MAILFS_MSG_INTERNALDATE) || !(m->present & MAILFS_MSG_SIZE))
+		return;
+	ts[0].tv_sec = 0;
+	ts[0].tv_nsec = UTIME_NOW;
+	ts[1].tv_sec = m->internaldate;
+	ts[1].tv_nsec = m->size <= REPORTED_MAX ? (long)m->size : 0;
+	if (futimens(fd, ts) == -1)
+		log_msg(LOG_WARNING, "cannot set the time of a cached message: %s",
+		    strerror(errno));
+}
+
 /* A message's FETCH response is complete: put its bytes in place. */
 static void
 batch_fetch(void *ctx, const struct mailfs_msg *m)
@@ -559,6 +630,7 @@ batch_fetch(void *ctx, const struct mailfs_msg *m)
 		return;
 	}
 	batch_path(b, m->uid, path, sizeof(path));
+	stamp(b->fd, m);
 	close(b->fd);
 	b->fd = -1;
 	if (rename(b->tmp, path) == -1) {
@@ -620,7 +692,8 @@ cache_batch_fetch(struct cache_batch *b, struct mailfs_client *c)
 	h.body = batch_body;
 	h.ctx = b;
 	memset(&spec, 0, sizeof(spec));
-	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_BODY;
+	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_BODY | MAILFS_FETCH_SIZE |
+	    MAILFS_FETCH_INTERNALDATE;
 	if (mailfs_run(c, mailfs_uid_fetch(c, set, &spec, &h), NULL) == -1) {
 		log_msg(LOG_WARNING, "cannot fetch messages %s of \"%s\": %s", set,
 		    b->mailbox, mailfs_client_error(c)->msg);
@@ -696,7 +769,8 @@ fetch_one(struct cache_batch *b, uint32_t uid)
 }
 
 int
-cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t *size_r)
+cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t size,
+    int64_t date, uint64_t *size_r)
 {
 	struct cache_batch *b;
 	struct centry *e;
@@ -708,7 +782,7 @@ cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t *si
 	if ((b = cache_batch_new(mailbox, uidvalidity)) == NULL)
 		return -ENOMEM;
 	for (;;) {
-		if ((fd = open_cached(path, size_r)) != -1) {
+		if ((fd = open_cached(path, 1, size, date, size_r)) != -1) {
 			cache_batch_free(&b);
 			return fd;
 		}
@@ -727,7 +801,9 @@ cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t *si
 	if (r != 0)
 		unclaim_locked(path);
 	pthread_mutex_unlock(&cache_lock);
-	if (r == 0 && (r = fetch_one(b, uid)) == 0 && (fd = open_cached(path, size_r)) == -1)
+	/* What was just fetched is the server's: trusted whatever the listing says. */
+	if (r == 0 && (r = fetch_one(b, uid)) == 0 &&
+	    (fd = open_cached(path, 0, 0, 0, size_r)) == -1)
 		r = errno;
 	cache_batch_free(&b);
 	return r == 0 ? fd : -r;
@@ -776,6 +852,9 @@ cache_drop(const char *mailbox, uint32_t uidvalidity)
 	dir[len - 1] = '/';
 	pthread_mutex_unlock(&cache_lock);
 	strncat(dir, "aliases", sizeof(dir) - len - 1);
+	(void)unlink(dir);
+	dir[len] = '\0';
+	strncat(dir, "listing", sizeof(dir) - len - 1);
 	(void)unlink(dir);
 	dir[len - 1] = '\0';
 	(void)rmdir(dir);

@@ -22,11 +22,15 @@ int cache_init(const char *account, uint64_t limit, char *why, size_t whylen);
 void cache_destroy(void);
 
 /*
- * A read-only descriptor of the message's bytes, fetched when not cached.
+ * A read-only descriptor of the message's bytes, fetched when not cached
+ * or when the cached bytes are not of the listing's size (RFC822.SIZE,
+ * or the length fetched before) and date (INTERNALDATE): a server
+ * restored from a backup may have given the UID to another message.
  * Nothing is served unless the folder still has this UIDVALIDITY.
  * Returns the descriptor and *size_r (its real length), or -errno.
  */
-int cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t *size_r);
+int cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t size,
+    int64_t date, uint64_t *size_r);
 
 struct cache_batch;
 struct mailfs_client;
@@ -69,7 +73,10 @@ int cache_folder_file(const char *mailbox, uint32_t uidvalidity, const char *lea
 /* The directory of staged new files (made, mode 0700); 0 or an errno. */
 int cache_staging_dir(char *out, size_t size);
 
-/* Throws away the cached bytes (and alias map) of one generation of a folder. */
+/*
+ * Throws away the cached bytes, the alias map and the saved listing of
+ * one generation of a folder.
+ */
 void cache_drop(const char *mailbox, uint32_t uidvalidity);
 
 /* Bytes in the cache, for the log. */

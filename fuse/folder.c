@@ -232,6 +232,8 @@ struct collect {
 	size_t cap;
 	struct mailfs_uidset vanished;
 	size_t vcap;
+	uint32_t maxuid;	/* the highest UID listed */
+	uint64_t maxmodseq;	/* the highest MODSEQ listed */
 	int nomem;
 };
 
@@ -244,6 +246,10 @@ collect_fetch(void *ctx, const struct mailfs_msg *m)
 
 	if (!(m->present & MAILFS_MSG_UID) || m->uid == 0)
 		return;
+	if (m->uid > c->maxuid)
+		c->maxuid = m->uid;
+	if ((m->present & MAILFS_MSG_MODSEQ) && m->modseq > c->maxmodseq)
+		c->maxmodseq = m->modseq;
 	if (c->n == c->cap) {
 		cap = c->cap == 0 ? 1024 : c->cap * 2;
 		if ((tmp = realloc(c->v, cap * sizeof(*tmp))) == NULL) {
@@ -289,6 +295,38 @@ collect_vanished(void *ctx, const struct mailfs_uidset *uids, int earlier)
 		}
 		c->vanished.ranges[c->vanished.count++] = uids->ranges[i];
 	}
+}
+
+static int
+cmp_range(const void *a, const void *b)
+{
+	const struct mailfs_uidrange *x = a, *y = b;
+
+	return x->first < y->first ? -1 : x->first > y->first;
+}
+
+/*
+ * Sorts and merges the ranges of s, as mailfs_uidset_contains() needs:
+ * VANISHED responses come in any order, and several may overlap.
+ */
+static void
+uidset_normalise(struct mailfs_uidset *s)
+{
+	size_t i, o = 0;
+
+	if (s->count == 0)
+		return;
+	qsort(s->ranges, s->count, sizeof(*s->ranges), cmp_range);
+	for (i = 1; i < s->count; i++) {
+		if (s->ranges[o].last == UINT32_MAX ||
+		    s->ranges[i].first <= s->ranges[o].last + 1) {
+			if (s->ranges[i].last > s->ranges[o].last)
+				s->ranges[o].last = s->ranges[i].last;
+			continue;
+		}
+		s->ranges[++o] = s->ranges[i];
+	}
+	s->count = o + 1;
 }
 
 static int
@@ -440,6 +478,189 @@ collect_clear(struct collect *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/*
+ * 1 when a server that shows uidnext and modseq (0: not shown) shows
+ * less than the marks: it went back in time (RFC 3501 2.3.1.1 and RFC
+ * 7162 3.1.1 let neither go down within one UIDVALIDITY).
+ */
+static int
+went_back(uint32_t uidnext, uint64_t modseq, uint32_t seen_uidnext, uint64_t seen_modseq)
+{
+	return (uidnext != 0 && uidnext < seen_uidnext) ||
+	    (modseq != 0 && modseq < seen_modseq);
+}
+
+/* Raises the marks of generation uidvalidity, when they are the ones kept; needs f->lock. */
+static void
+marks_raise_locked(struct folder *f, uint32_t uidvalidity, uint32_t uidnext, uint64_t modseq)
+{
+	if (uidvalidity == 0 || f->seen_uidvalidity != uidvalidity)
+		return;
+	if (uidnext > f->seen_uidnext)
+		f->seen_uidnext = uidnext;
+	if (modseq > f->seen_modseq)
+		f->seen_modseq = modseq;
+}
+
+/* Raises the marks with what st shows, when it is of generation uidvalidity; needs f->lock. */
+static void
+marks_raise_status_locked(struct folder *f, uint32_t uidvalidity, const struct list_item *st)
+{
+	const struct mailfs_status_copy *s;
+
+	if (st == NULL || !st->has_status)
+		return;
+	s = &st->status;
+	if (!(s->present & MAILFS_STATUS_UIDVALIDITY) || s->uidvalidity != uidvalidity)
+		return;
+	marks_raise_locked(f, uidvalidity,
+	    (s->present & MAILFS_STATUS_UIDNEXT) ? s->uidnext : 0,
+	    (s->present & MAILFS_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0);
+}
+
+/* 1 when st, of generation uidvalidity, shows less than the marks; needs f->lock. */
+static int
+status_went_back_locked(const struct folder *f, uint32_t uidvalidity,
+    const struct list_item *st)
+{
+	const struct mailfs_status_copy *s;
+
+	if (st == NULL || !st->has_status || f->seen_uidvalidity != uidvalidity)
+		return 0;
+	s = &st->status;
+	if (!(s->present & MAILFS_STATUS_UIDVALIDITY) || s->uidvalidity != uidvalidity)
+		return 0;
+	return went_back((s->present & MAILFS_STATUS_UIDNEXT) ? s->uidnext : 0,
+	    (s->present & MAILFS_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0,
+	    f->seen_uidnext, f->seen_modseq);
+}
+
+/*
+ * Makes the marks those of generation uidvalidity: the saved listing's,
+ * or none (a generation never saved).
+ */
+static void
+marks_load(struct folder *f, const char *mailbox, uint32_t uidvalidity)
+{
+	struct listcache lc;
+	char path[PATH_MAX];
+	int known;
+
+	pthread_mutex_lock(&f->lock);
+	known = f->seen_uidvalidity == uidvalidity;
+	pthread_mutex_unlock(&f->lock);
+	if (known || uidvalidity == 0)
+		return;
+	if (cache_folder_file(mailbox, uidvalidity, "listing", path, sizeof(path)) != 0 ||
+	    listcache_read_marks(path, &lc) != 0 || lc.uidvalidity != uidvalidity)
+		memset(&lc, 0, sizeof(lc));
+	pthread_mutex_lock(&f->lock);
+	if (f->seen_uidvalidity != uidvalidity) {
+		f->seen_uidvalidity = uidvalidity;
+		f->seen_uidnext = lc.seen_uidnext;
+		f->seen_modseq = lc.seen_modseq;
+	}
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* Notes that the kernel must forget message uid under every name it may know; needs f->lock. */
+static void
+note_gone_locked(const struct folder *f, struct inval_list *inv, fuse_ino_t dir,
+    uint32_t gen, uint32_t uid)
+{
+	char name[NAMES_COMPONENT_MAX + 1], uidname[NAMES_MSG_LEN + 1];
+
+	if (inv == NULL)
+		return;
+	note_msg(inv, INVAL_DELETE, dir, gen, uid);
+	alias_msg_name_locked(f, uid, name);
+	names_msg(uid, uidname);
+	if (strcmp(name, uidname) != 0)
+		inval_add(inv, INVAL_DELETE, dir, msg_ino(gen, uid), name);
+}
+
+/*
+ * The server of n's folder went back in time to (uidnext, modseq) of
+ * generation uidvalidity: known UIDs may be other messages now.  Forgets
+ * the listing, the names and the cached bytes of the generation, in
+ * memory and on disk, and gives the folder's messages new inode numbers;
+ * what the kernel must forget goes to inv.  Needs f->sync_lock.
+ */
+static void
+forget_generation(struct node *n, const char *mailbox, uint32_t uidvalidity,
+    uint32_t uidnext, uint64_t modseq, struct inval_list *inv)
+{
+	struct folder *f = n->folder;
+	size_t i;
+
+	log_msg(LOG_NOTICE, "the folder \"%s\" went back in time (UIDNEXT %u, "
+	    "HIGHESTMODSEQ %llu, after %u and %llu): its saved listing, names and "
+	    "cached messages are dropped", mailbox, (unsigned)uidnext,
+	    (unsigned long long)modseq, (unsigned)f->seen_uidnext,
+	    (unsigned long long)f->seen_modseq);
+	pthread_rwlock_wrlock(&tree_lock);
+	pthread_mutex_lock(&f->lock);
+	if (f->loaded) {
+		for (i = 0; i < f->n; i++)
+			note_gone_locked(f, inv, n->ino, n->gen, f->msgs[i].uid);
+		tree_new_gen_locked(n);
+	}
+	free(f->msgs);
+	f->msgs = NULL;
+	f->n = f->cap = 0;
+	f->restored = 0;
+	f->uidnext = 0;
+	f->modseq = 0;
+	alias_clear_locked(f);
+	f->seen_uidvalidity = uidvalidity;
+	f->seen_uidnext = uidnext;
+	f->seen_modseq = modseq;
+	pthread_mutex_unlock(&f->lock);
+	pthread_rwlock_unlock(&tree_lock);
+	cache_drop(mailbox, uidvalidity);
+}
+
+/* A STATUS answer of the folder being synced. */
+struct fresh_status {
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint64_t modseq;
+	int got;
+};
+
+static void
+on_fresh_status(void *ctx, const struct mailfs_status *s)
+{
+	struct fresh_status *fst = ctx;
+
+	if ((s->present & MAILFS_STATUS_UIDVALIDITY) && (s->present & MAILFS_STATUS_UIDNEXT)) {
+		fst->uidvalidity = s->uidvalidity;
+		fst->uidnext = s->uidnext;
+		fst->modseq = (s->present & MAILFS_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0;
+		fst->got = 1;
+	}
+}
+
+/*
+ * Asks the server, on c (the folder selected), for its UIDNEXT and
+ * HIGHESTMODSEQ now: what a pooled connection's SELECT or a folder list
+ * showed may be older than what this mount did since.  0 or -1.
+ */
+static int
+fresh_status(struct mailfs_client *c, const char *mailbox, struct fresh_status *fst)
+{
+	struct mailfs_handlers h;
+
+	memset(fst, 0, sizeof(*fst));
+	memset(&h, 0, sizeof(h));
+	h.status = on_fresh_status;
+	h.ctx = fst;
+	if (mailfs_run(c, mailfs_status(c, mailbox, MAILFS_STATUS_UIDVALIDITY |
+	    MAILFS_STATUS_UIDNEXT | MAILFS_STATUS_HIGHESTMODSEQ, &h), NULL) == -1 || !fst->got)
+		return -1;
+	return 0;
+}
+
 static int
 status_unchanged(const struct folder *f, const struct list_item *st)
 {
@@ -448,7 +669,7 @@ status_unchanged(const struct folder *f, const struct list_item *st)
 	    MAILFS_STATUS_MESSAGES | MAILFS_STATUS_HIGHESTMODSEQ;
 
 	/* Without HIGHESTMODSEQ a flag change would not show: look every time. */
-	return (f->loaded || (f->restored && !f->touched)) && st->has_status && (s->present & need) == need &&
+	return !status_went_back_locked(f, f->uidvalidity, st) && (f->loaded || (f->restored && !f->touched)) && st->has_status && (s->present & need) == need &&
 	    s->uidvalidity == f->uidvalidity && s->uidnext == f->uidnext &&
 	    s->messages == f->n && s->highestmodseq == f->modseq && f->modseq != 0;
 }
@@ -469,9 +690,12 @@ mailbox_of(struct node *n)
  * Puts the listing an earlier mount saved into a folder not loaded yet,
  * when st names the same UIDVALIDITY; needs f->sync_lock.  It is checked
  * against st, or brought up to date with a delta, before anyone sees it.
+ * When st shows less than the listing's marks (st is this mount's, the
+ * listing an earlier one's), the server went back in time: the
+ * generation's listing, names and bytes go instead.
  */
 static void
-restore_saved(struct node *n, const struct list_item *st)
+restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv)
 {
 	struct folder *f = n->folder;
 	struct listcache lc;
@@ -494,8 +718,21 @@ restore_saved(struct node *n, const struct list_item *st)
 		free(mailbox);
 		return;
 	}
-	if (lc.uidvalidity != st->status.uidvalidity || lc.modseq == 0 ||
-	    (map = calloc(lc.nkw, sizeof(*map))) == NULL)
+	if (lc.uidvalidity != st->status.uidvalidity)
+		goto out;
+	if (went_back((st->status.present & MAILFS_STATUS_UIDNEXT) ? st->status.uidnext : 0,
+	    st->status.highestmodseq, lc.seen_uidnext, lc.seen_modseq)) {
+		pthread_mutex_lock(&f->lock);
+		f->seen_uidvalidity = lc.uidvalidity;
+		f->seen_uidnext = lc.seen_uidnext;
+		f->seen_modseq = lc.seen_modseq;
+		pthread_mutex_unlock(&f->lock);
+		forget_generation(n, mailbox, lc.uidvalidity,
+		    (st->status.present & MAILFS_STATUS_UIDNEXT) ? st->status.uidnext : 0,
+		    st->status.highestmodseq, inv);
+		goto out;
+	}
+	if (lc.modseq == 0 || (map = calloc(lc.nkw, sizeof(*map))) == NULL)
 		goto out;
 	pthread_mutex_lock(&f->lock);
 	if (!f->loaded && f->n == 0) {
@@ -513,6 +750,10 @@ restore_saved(struct node *n, const struct list_item *st)
 		f->uidnext = lc.uidnext;
 		f->modseq = lc.modseq;
 		f->restored = 1;
+		f->seen_uidvalidity = lc.uidvalidity;
+		f->seen_uidnext = lc.seen_uidnext;
+		f->seen_modseq = lc.seen_modseq;
+		marks_raise_status_locked(f, lc.uidvalidity, st);
 		log_msg(LOG_DEBUG, "the folder \"%s\": %zu messages from the saved "
 		    "listing (HIGHESTMODSEQ %llu)", mailbox, f->n,
 		    (unsigned long long)f->modseq);
@@ -522,6 +763,46 @@ out:
 	free(map);
 	listcache_clear(&lc);
 	free(mailbox);
+}
+
+/*
+ * Looks whether the server of n's folder (selected on c, of generation
+ * uidvalidity) went back in time, and forgets the generation if so;
+ * needs f->sync_lock.  What st or c's SELECT showed only raises the
+ * suspicion, as either may be older than a mark this mount set since:
+ * a STATUS sent after the marks were read decides.  1 when forgotten.
+ */
+static int
+check_went_back(struct node *n, struct mailfs_client *c, const char *mailbox,
+    uint32_t uidvalidity, const struct list_item *st, struct inval_list *inv)
+{
+	const struct mailfs_mailbox_state *mb = mailfs_client_mailbox(c);
+	const unsigned need = MAILFS_STATUS_UIDVALIDITY | MAILFS_STATUS_UIDNEXT |
+	    MAILFS_STATUS_HIGHESTMODSEQ;
+	struct folder *f = n->folder;
+	struct fresh_status fst;
+	uint32_t seen_uidnext;
+	uint64_t seen_modseq;
+	int suspect;
+
+	marks_load(f, mailbox, uidvalidity);
+	pthread_mutex_lock(&f->lock);
+	seen_uidnext = f->seen_uidnext;
+	seen_modseq = f->seen_modseq;
+	/* A folder list's STATUS is fresher than a pooled connection's SELECT. */
+	if (st != NULL && st->has_status && (st->status.present & need) == need &&
+	    st->status.uidvalidity == uidvalidity)
+		suspect = status_went_back_locked(f, uidvalidity, st);
+	else
+		suspect = went_back(mb->uidnext, mb->highestmodseq, seen_uidnext, seen_modseq);
+	pthread_mutex_unlock(&f->lock);
+	if (!suspect)
+		return 0;
+	if (fresh_status(c, mailbox, &fst) == -1 || fst.uidvalidity != uidvalidity ||
+	    !went_back(fst.uidnext, fst.modseq, seen_uidnext, seen_modseq))
+		return 0;
+	forget_generation(n, mailbox, uidvalidity, fst.uidnext, fst.modseq, inv);
+	return 1;
 }
 
 /* The restored listing proved current: the folder is loaded without a round trip. */
@@ -563,7 +844,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 	if (inv == NULL)
 		inv = &dummy;
 	pthread_mutex_lock(&f->sync_lock);
-	restore_saved(n, st);
+	restore_saved(n, st, inv);
 	pthread_mutex_lock(&f->lock);
 	loaded = f->loaded;
 	restored = !loaded && f->restored;
@@ -596,6 +877,8 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 	if (st != NULL && st->has_status && (st->status.present & MAILFS_STATUS_HIGHESTMODSEQ) &&
 	    st->status.highestmodseq > modseq)
 		modseq = st->status.highestmodseq;
+	if (check_went_back(n, c, mailbox, uidvalidity, st, inv))
+		known_modseq = 0;
 	/* The names this mount gave messages of this generation (alias.h). */
 	alias_load(f, mailbox, uidvalidity);
 	full = !(loaded || restored) || uidvalidity != f->uidvalidity || known_modseq == 0 ||
@@ -633,6 +916,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 			break;
 		}
 		normalise(col.v, &col.n);
+		uidset_normalise(&col.vanished);
 
 		pthread_rwlock_wrlock(&tree_lock);
 		pthread_mutex_lock(&f->lock);
@@ -659,6 +943,10 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 			f->uidvalidity = uidvalidity;
 			f->uidnext = uidnext;
 			f->modseq = modseq;
+			marks_raise_locked(f, uidvalidity, uidnext, mb->highestmodseq);
+			marks_raise_locked(f, uidvalidity,
+			    col.maxuid < UINT32_MAX ? col.maxuid + 1 : col.maxuid, col.maxmodseq);
+			marks_raise_status_locked(f, uidvalidity, st);
 			alias_prune_locked(f);
 		}
 		pthread_mutex_unlock(&f->lock);
@@ -709,6 +997,10 @@ save_one(struct node *n)
 		lc.uidvalidity = f->uidvalidity;
 		lc.uidnext = f->uidnext;
 		lc.modseq = f->modseq;
+		if (f->seen_uidvalidity == f->uidvalidity) {
+			lc.seen_uidnext = f->seen_uidnext;
+			lc.seen_modseq = f->seen_modseq;
+		}
 		lc.msgs = f->msgs;
 		lc.n = f->n;
 		lc.kw = f->kw_texts;
@@ -749,6 +1041,14 @@ folder_set_flags(struct folder *f, uint32_t uid, const char *flags)
 }
 
 void
+folder_note_modseq(struct folder *f, uint32_t uidvalidity, uint64_t modseq)
+{
+	pthread_mutex_lock(&f->lock);
+	marks_raise_locked(f, uidvalidity, 0, modseq);
+	pthread_mutex_unlock(&f->lock);
+}
+
+void
 folder_set_size(struct folder *f, uint32_t uid, uint64_t size)
 {
 	long k;
@@ -768,6 +1068,8 @@ folder_add_local(struct folder *f, uint32_t uidvalidity, uint32_t uid, uint64_t 
 
 	pthread_mutex_lock(&f->lock);
 	f->touched = 1;
+	if (uid != 0 && uid < UINT32_MAX)
+		marks_raise_locked(f, uidvalidity, uid + 1, 0);
 	if (!f->loaded || f->uidvalidity != uidvalidity || uid == 0) {
 		pthread_mutex_unlock(&f->lock);
 		return 0;

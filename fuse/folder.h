@@ -68,6 +68,15 @@ struct folder {
 	int restore_tried;
 	/* This mount changed the folder: a status from before may be stale. */
 	int touched;
+	/*
+	 * The highest UIDNEXT and HIGHESTMODSEQ the server has shown for the
+	 * generation seen_uidvalidity (0: not known yet), kept in the saved
+	 * listing: a server that shows less was restored from a backup and
+	 * may have given known UIDs to other messages.
+	 */
+	uint32_t seen_uidvalidity;
+	uint32_t seen_uidnext;
+	uint64_t seen_modseq;
 };
 
 struct folder *folder_new(void);
@@ -103,6 +112,12 @@ void folder_save_all(void);
 
 /* Updates one message's flags from a FETCH (after a STORE). */
 void folder_set_flags(struct folder *f, uint32_t uid, const char *flags);
+
+/*
+ * The MODSEQ a FETCH of this mount's own STORE reported (0: none): a
+ * server that later shows a lower HIGHESTMODSEQ went back in time.
+ */
+void folder_note_modseq(struct folder *f, uint32_t uidvalidity, uint64_t modseq);
 
 /* Sets the size of a message whose real length differs from RFC822.SIZE. */
 void folder_set_size(struct folder *f, uint32_t uid, uint64_t size);

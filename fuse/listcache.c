@@ -16,7 +16,8 @@
 #include "folder.h"
 #include "listcache.h"
 
-#define LISTCACHE_MAGIC		"MFSLIST1"
+/* MFSLIST1 had no seen_* marks: refused, so that no listing goes unchecked. */
+#define LISTCACHE_MAGIC		"MFSLIST2"
 /* Bounds on what a file may claim, far above any real folder. */
 #define LISTCACHE_MAX_MSGS	(1ul << 26)
 #define LISTCACHE_MAX_KWBYTES	(16ul << 20)
@@ -31,6 +32,9 @@ struct listcache_header {
 	uint32_t uidvalidity;
 	uint32_t uidnext;
 	uint64_t modseq;
+	uint32_t seen_uidnext;
+	uint32_t pad;
+	uint64_t seen_modseq;
 };
 
 static int
@@ -93,6 +97,8 @@ listcache_write(const char *path, const struct listcache *lc)
 	h.uidvalidity = lc->uidvalidity;
 	h.uidnext = lc->uidnext;
 	h.modseq = lc->modseq;
+	h.seen_uidnext = lc->seen_uidnext;
+	h.seen_modseq = lc->seen_modseq;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
 		return errno;
 	if (write_all(fd, &h, sizeof(h)) == -1)
@@ -160,27 +166,60 @@ msgs_consistent(const struct listcache *lc)
 	return 1;
 }
 
+/*
+ * Opens path and reads a header that fits the file into *h and the
+ * generation's fields of *lc (zeroed first); the descriptor, or -1 with
+ * the errno in *e.
+ */
+static int
+open_listing(const char *path, struct listcache_header *h, struct listcache *lc, int *e)
+{
+	struct stat st;
+	int fd;
+
+	memset(lc, 0, sizeof(*lc));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		*e = errno;
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || read_all(fd, h, sizeof(*h)) == -1 ||
+	    memcmp(h->magic, LISTCACHE_MAGIC, sizeof(h->magic)) != 0 ||
+	    h->msg_size != sizeof(struct msg) || h->nkw == 0 ||
+	    h->n > LISTCACHE_MAX_MSGS || h->kw_bytes > LISTCACHE_MAX_KWBYTES ||
+	    (uint64_t)st.st_size != sizeof(*h) + h->kw_bytes + h->n * sizeof(struct msg)) {
+		close(fd);
+		*e = EINVAL;
+		return -1;
+	}
+	lc->uidvalidity = h->uidvalidity;
+	lc->uidnext = h->uidnext;
+	lc->modseq = h->modseq;
+	lc->seen_uidnext = h->seen_uidnext;
+	lc->seen_modseq = h->seen_modseq;
+	return fd;
+}
+
+int
+listcache_read_marks(const char *path, struct listcache *lc)
+{
+	struct listcache_header h;
+	int fd, e;
+
+	if ((fd = open_listing(path, &h, lc, &e)) == -1)
+		return e;
+	close(fd);
+	return 0;
+}
+
 int
 listcache_read(const char *path, struct listcache *lc)
 {
 	struct listcache_header h;
-	struct stat st;
 	char *block = NULL;
 	int fd, e = EINVAL;
 
-	memset(lc, 0, sizeof(*lc));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return errno;
-	if (fstat(fd, &st) == -1 || read_all(fd, &h, sizeof(h)) == -1)
-		goto out;
-	if (memcmp(h.magic, LISTCACHE_MAGIC, sizeof(h.magic)) != 0 ||
-	    h.msg_size != sizeof(struct msg) || h.nkw == 0 ||
-	    h.n > LISTCACHE_MAX_MSGS || h.kw_bytes > LISTCACHE_MAX_KWBYTES ||
-	    (uint64_t)st.st_size != sizeof(h) + h.kw_bytes + h.n * sizeof(struct msg))
-		goto out;
-	lc->uidvalidity = h.uidvalidity;
-	lc->uidnext = h.uidnext;
-	lc->modseq = h.modseq;
+	if ((fd = open_listing(path, &h, lc, &e)) == -1)
+		return e;
 	lc->nkw = h.nkw;
 	lc->n = (size_t)h.n;
 	e = ENOMEM;

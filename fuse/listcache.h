@@ -24,6 +24,12 @@ struct listcache {
 	uint32_t uidvalidity;
 	uint32_t uidnext;
 	uint64_t modseq;	/* HIGHESTMODSEQ the messages are current with */
+	/*
+	 * The highest UIDNEXT and HIGHESTMODSEQ the server ever showed for
+	 * this generation: a server that shows less went back in time.
+	 */
+	uint32_t seen_uidnext;
+	uint64_t seen_modseq;
 	struct msg *msgs;	/* sorted by UID, each msg.kw an index into kw */
 	size_t n;
 	char **kw;		/* keyword sets; kw[0] is "" */
@@ -42,6 +48,13 @@ int listcache_write(const char *path, const struct listcache *lc);
  * build wrote (or another errno).
  */
 int listcache_read(const char *path, struct listcache *lc);
+
+/*
+ * Reads only what path says of its generation: uidvalidity,
+ * seen_uidnext and seen_modseq of *lc (nothing to free); 0 or an errno
+ * as listcache_read().
+ */
+int listcache_read_marks(const char *path, struct listcache *lc);
 
 void listcache_clear(struct listcache *lc);
 

@@ -549,19 +549,27 @@ mailfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	/* Before blocking on this one: a walk through the folder reads ahead. */
 	prefetch_hint(mi.dir, mi.mailbox, mi.uidvalidity, mi.m.uid);
-	fd = cache_open(mi.mailbox, mi.uidvalidity, mi.m.uid, &size);
+	fd = cache_open(mi.mailbox, mi.uidvalidity, mi.m.uid, mi.m.size, mi.m.date, &size);
 	if (fd < 0) {
 		msg_info_clear(&mi);
 		fuse_reply_err(req, -fd == ESTALE ? ENOENT : -fd);
 		return;
 	}
 	if (size != mi.m.size) {
-		/* st_size must be what read() returns: the bytes win. */
+		/*
+		 * st_size must be what read() returns, and the kernel reads no
+		 * further than the size it was given: before open replies, the
+		 * size becomes the bytes' and the kernel's copy of the
+		 * attributes goes (attributes only, which is safe inside an
+		 * open: fuse_lowlevel.h names no open among the requests that
+		 * deadlock), so that fstat() and a read past the old end ask
+		 * again.
+		 */
 		log_msg(LOG_NOTICE, "message %u of \"%s\" has %llu bytes, not the %u of "
 		    "its RFC822.SIZE", (unsigned)mi.m.uid, mi.mailbox,
 		    (unsigned long long)size, (unsigned)mi.m.size);
 		folder_set_size(mi.dir->folder, mi.m.uid, size);
-		refresh_queue_inode(ino);
+		(void)fuse_lowlevel_notify_inval_inode(fs.se, ino, -1, 0);
 	}
 	msg_info_clear(&mi);
 	fi->fh = (uint64_t)fd;
@@ -819,6 +827,7 @@ refused_flag(const char *list, const char *permanent, size_t *len_r)
 struct store_result {
 	uint32_t uid;
 	int got;
+	uint64_t modseq;	/* 0: not reported */
 	char flags[FLAGS_MAX];
 };
 
@@ -832,6 +841,9 @@ on_store_fetch(void *ctx, const struct mailfs_msg *m)
 		strncpy(sr->flags, m->flags, sizeof(sr->flags) - 1);
 		sr->got = 1;
 	}
+	if ((m->present & MAILFS_MSG_UID) && (m->present & MAILFS_MSG_MODSEQ) &&
+	    m->uid == sr->uid)
+		sr->modseq = m->modseq;
 }
 
 /* Replaces the message's flags on the server; 0 or an errno. */
@@ -884,6 +896,7 @@ store_flags(fuse_ino_t ino, const char *list)
 		return errmap_errno(&err);
 	}
 	folder_set_flags(mi.dir->folder, mi.m.uid, sr.got ? sr.flags : list);
+	folder_note_modseq(mi.dir->folder, mi.uidvalidity, sr.modseq);
 out:
 	pool_put(pc, 0);
 	msg_info_clear(&mi);
