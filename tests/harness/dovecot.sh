@@ -3,6 +3,8 @@
 #
 #	dovecot.sh start DIR [--no-starttls] [--quota=BYTES]
 #	dovecot.sh stop DIR
+#	dovecot.sh pause DIR
+#	dovecot.sh resume DIR
 #
 # start makes DIR (configuration, certificates from mkcert.sh, a
 # passwd-file user, a Maildir), starts Dovecot listening on 127.0.0.1 only,
@@ -26,6 +28,10 @@
 #
 # stop kills the master and waits until every process of the instance has
 # gone; it is harmless when nothing runs.
+#
+# pause stops Dovecot as stop does but leaves the relay, the configuration
+# and the ports; resume starts the same server again on the same ports
+# (for a server restored from a backup while it was down).
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -45,6 +51,7 @@ usage()
 {
 	echo "usage: $prog start DIR [--no-starttls] [--quota=BYTES]" >&2
 	echo "       $prog stop DIR" >&2
+	echo "       $prog pause DIR | resume DIR" >&2
 	exit 2
 }
 
@@ -152,6 +159,13 @@ do_stop()
 		[ -n "$rp" ] && kill -TERM "$rp" 2>/dev/null || true
 		rm -f "$dir/run/relay.pid" "$dir/run/relay.port"
 	fi
+	stop_master "$dir"
+}
+
+# stop_master DIR: stops Dovecot's processes, not the relay.
+stop_master()
+{
+	dir=$1
 	mp=$(master_pid "$dir")
 	[ -n "$mp" ] || return 0
 	alive "$mp" || { rm -f "$dir/run/master.pid"; return 0; }
@@ -406,6 +420,24 @@ DOVECOT_DIR=$dir
 EOF
 }
 
+# config_port DIR LISTENER: the port of inet_listener LISTENER in DIR's configuration.
+config_port()
+{
+	awk -v l="$2" '$1 == "inet_listener" && $2 == l { f = 1 }
+	    f && $1 == "port" { print $3; exit }' "$1/dovecot.conf"
+}
+
+do_resume()
+{
+	dir=$1
+	[ -f "$dir/dovecot.conf" ] || die "no server was started in $dir"
+	backend_port=$(config_port "$dir" imap)
+	imaps_port=$(config_port "$dir" imaps)
+	"$(find_dovecot)" -c "$dir/dovecot.conf" 2>>"$dir/dovecot.log" &&
+	    wait_ports 15 "$dir/run/master.pid" "$backend_port" $imaps_port ||
+	    die "Dovecot did not start again"
+}
+
 # Starts relay.py in front of Dovecot's plaintext port and waits for its port.
 start_relay()
 {
@@ -430,5 +462,7 @@ shift 2
 case $cmd in
 start) do_start "$dir" "$@" ;;
 stop) [ $# -eq 0 ] || usage; do_stop "$dir" ;;
+pause) [ $# -eq 0 ] || usage; stop_master "$dir" ;;
+resume) [ $# -eq 0 ] || usage; do_resume "$dir" ;;
 *) usage ;;
 esac
