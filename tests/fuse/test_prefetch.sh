@@ -61,7 +61,7 @@ ok $bad "every file read in order equals the server's bytes"
 is "$(ls "$M/Walk" | wc -l)" "$((N - 1))" "the folder shows every message but the expunged one"
 
 # The protocol trace: UID FETCH with a range (a:b) of BODY.PEEK[].
-ranges=$(grep -cE 'UID FETCH [0-9]+:[0-9]+[0-9:,]* \(UID BODY\.PEEK\[\]\)' "$LOG")
+ranges=$(grep -cE 'UID FETCH [0-9]+:[0-9]+[0-9:,]* \(UID RFC822\.SIZE INTERNALDATE BODY\.PEEK\[\]\)' "$LOG")
 [ "$ranges" -ge 1 ]
 ok $? "the daemon fetched bodies by range ($ranges range fetches)" ||
     diag "$(grep -m5 'BODY.PEEK' "$LOG")"

@@ -46,7 +46,7 @@ ok $? "the copy holds the server's bytes" || diag "$(diff -rq "$T/server" "$T/co
 # reader had to wait for alone.  Without the walk ahead each folder's
 # first message is one of them (four at least); with it, the first of
 # the first folder only, and a second under heavy load.
-alone=$(grep -cE ' C: [^ ]+ UID FETCH [0-9]+ \(UID BODY' "$T/log")
+alone=$(grep -cE ' C: [^ ]+ UID FETCH [0-9]+ \(UID RFC822\.SIZE INTERNALDATE BODY' "$T/log")
 [ "$alone" -le 2 ]
 ok $? "the next folders' first messages came with the read-ahead ($alone fetched alone)" ||
     diag "$(grep -E ' C: [^ ]+ (SELECT|UID FETCH)' "$T/log" | head -30)"
