@@ -668,8 +668,13 @@ status_unchanged(const struct folder *f, const struct list_item *st)
 	unsigned need = MAILFS_STATUS_UIDVALIDITY | MAILFS_STATUS_UIDNEXT |
 	    MAILFS_STATUS_MESSAGES | MAILFS_STATUS_HIGHESTMODSEQ;
 
-	/* Without HIGHESTMODSEQ a flag change would not show: look every time. */
-	return !status_went_back_locked(f, f->uidvalidity, st) && (f->loaded || (f->restored && !f->touched)) && st->has_status && (s->present & need) == need &&
+	/*
+	 * Without HIGHESTMODSEQ a flag change would not show: look every
+	 * time.  A server that went back in time is never unchanged.
+	 */
+	return !status_went_back_locked(f, f->uidvalidity, st) &&
+	    (f->loaded || (f->restored && !f->touched)) && st->has_status &&
+	    (s->present & need) == need &&
 	    s->uidvalidity == f->uidvalidity && s->uidnext == f->uidnext &&
 	    s->messages == f->n && s->highestmodseq == f->modseq && f->modseq != 0;
 }
