@@ -217,6 +217,17 @@ set_error(struct mailfs_error *err, enum mailfs_errkind kind, const char *msg)
 	strncpy(err->msg, msg, sizeof(err->msg) - 1);
 }
 
+/*
+ * Not MAILFS_ERR_TIMEOUT: no connection failed, and none must be reopened
+ * or asked what happened (pool_busy_error()).
+ */
+static void
+set_busy_error(struct mailfs_error *err, const char *msg)
+{
+	set_error(err, MAILFS_ERR_SYSTEM, msg);
+	err->sys_errno = ETIMEDOUT;
+}
+
 static void
 drop_client(struct pool_conn *pc)
 {
@@ -339,6 +350,11 @@ pool_get(const char *mailbox, struct mailfs_error *err_r)
 	struct timespec deadline;
 	int attempt;
 
+	if (pool_op_left_ms() == 0) {
+		/* Nothing sent: no connection is to be given up for it. */
+		set_busy_error(err_r, "the operation ran out of time");
+		return NULL;
+	}
 	deadline_on(CLOCK_MONOTONIC, &deadline);
 	pthread_mutex_lock(&pool_lock);
 	while ((pc = choose_locked(mailbox)) == NULL) {
@@ -350,13 +366,7 @@ pool_get(const char *mailbox, struct mailfs_error *err_r)
 		if (pthread_cond_timedwait(&pool_cond, &pool_lock, &deadline) == ETIMEDOUT &&
 		    (pc = choose_locked(mailbox)) == NULL) {
 			pthread_mutex_unlock(&pool_lock);
-			/*
-			 * Not MAILFS_ERR_TIMEOUT: no connection failed, and
-			 * none must be reopened or asked what happened.
-			 */
-			set_error(err_r, MAILFS_ERR_SYSTEM,
-			    "no IMAP connection became free in time");
-			err_r->sys_errno = ETIMEDOUT;
+			set_busy_error(err_r, "no IMAP connection became free in time");
 			return NULL;
 		}
 	}

@@ -77,9 +77,10 @@ int pool_op_wait(pthread_cond_t *cond, pthread_mutex_t *m);
 /*
  * A free connection, connected and logged in; with mailbox set, that
  * mailbox is selected.  Returns NULL with *err_r filled on failure.
- * When no connection became free before the deadline, *err_r is
- * MAILFS_ERR_SYSTEM with sys_errno ETIMEDOUT (pool_busy_error()): a busy
- * pool, not a broken connection, so nothing is to be reopened or asked.
+ * When no connection became free before the deadline, or the deadline
+ * had passed already, *err_r is MAILFS_ERR_SYSTEM with sys_errno
+ * ETIMEDOUT (pool_busy_error()): a busy pool, not a broken connection,
+ * so nothing is to be reopened or asked.
  */
 struct pool_conn *pool_get(const char *mailbox, struct mailfs_error *err_r);
 

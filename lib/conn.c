@@ -106,8 +106,7 @@ set_timeout_error(struct mailfs_error *err, const char *what, int timeout_ms,
 {
 	if (bounded(deadline, b) != deadline)
 		error_set(err, MAILFS_ERR_TIMEOUT,
-		    "the server did not %s in the time the operation had left",
-		    what);
+		    "the server did not %s " CONN_DEADLINE_MSG, what);
 	else if (timeout_ms % 1000 == 0)
 		error_set(err, MAILFS_ERR_TIMEOUT,
 		    "the server did not %s within %d seconds", what,

@@ -28,6 +28,9 @@ struct conn_bounds {
 	int	cancel_fd;
 };
 
+/* Ends the message of a timeout that the owner's deadline caused. */
+#define CONN_DEADLINE_MSG	"in the time the operation had left"
+
 /*
  * Resolves host and connects to the first address that accepts within
  * timeout_ms (overall; each address gets a share of what is left), within
