@@ -789,8 +789,15 @@ cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t siz
 		pthread_mutex_lock(&cache_lock);
 		if (inflight_find_locked(path) == NULL)
 			break;
-		/* Another thread (or the prefetch) is fetching it: wait, then look again. */
-		pthread_cond_wait(&cache_cond, &cache_lock);
+		/*
+		 * Another thread (or the prefetch) is fetching it: wait, then
+		 * look again; not past this request's deadline.
+		 */
+		if (pool_op_wait(&cache_cond, &cache_lock) == ETIMEDOUT) {
+			pthread_mutex_unlock(&cache_lock);
+			cache_batch_free(&b);
+			return -ETIMEDOUT;
+		}
 		pthread_mutex_unlock(&cache_lock);
 	}
 	/* Not there: an index entry is stale (removed by hand). */

@@ -848,7 +848,9 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 		return ENOENT;
 	if (inv == NULL)
 		inv = &dummy;
-	pthread_mutex_lock(&f->sync_lock);
+	/* Held by a sync or a change that waits on the server: not past our deadline. */
+	if (pool_op_lock(&f->sync_lock) != 0)
+		return ETIMEDOUT;
 	restore_saved(n, st, inv);
 	pthread_mutex_lock(&f->lock);
 	loaded = f->loaded;

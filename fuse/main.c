@@ -23,6 +23,7 @@
 #include "options.h"
 #include "password.h"
 #include "pool.h"
+#include "prefetch.h"
 #include "refresh.h"
 #include "stage.h"
 
@@ -234,7 +235,15 @@ main(int argc, char **argv)
 		r = fuse_session_loop(se);
 	else
 		r = fuse_session_loop_mt(se, &loop);
+	/*
+	 * The background threads may wait on a server that stopped
+	 * answering: end their waits at once, join them, then let the
+	 * staged files go out on fresh connections.
+	 */
+	pool_cancel(1);
 	refresh_stop();
+	prefetch_stop();
+	pool_cancel(0);
 	/* New files still staged go to the server now (each logged). */
 	stage_finish();
 	/* What the next mount need not fetch again. */

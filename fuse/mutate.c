@@ -132,18 +132,36 @@ fctx_clear(struct fctx *fc)
 	memset(fc, 0, sizeof(*fc));
 }
 
+/* Takes a's and b's sync_lock in address order with lock(); 0 or its error. */
+static int
+lock_pair(struct folder *a, struct folder *b, int (*lock)(pthread_mutex_t *))
+{
+	struct folder *first = a, *second = b;
+	int r;
+
+	if (b == NULL || b == a)
+		return lock(&a->sync_lock);
+	if ((uintptr_t)b < (uintptr_t)a) {
+		first = b;
+		second = a;
+	}
+	if ((r = lock(&first->sync_lock)) != 0)
+		return r;
+	if ((r = lock(&second->sync_lock)) != 0)
+		pthread_mutex_unlock(&first->sync_lock);
+	return r;
+}
+
 void
 sync_lock2(struct folder *a, struct folder *b)
 {
-	if (b == NULL || b == a)
-		pthread_mutex_lock(&a->sync_lock);
-	else if ((uintptr_t)a < (uintptr_t)b) {
-		pthread_mutex_lock(&a->sync_lock);
-		pthread_mutex_lock(&b->sync_lock);
-	} else {
-		pthread_mutex_lock(&b->sync_lock);
-		pthread_mutex_lock(&a->sync_lock);
-	}
+	(void)lock_pair(a, b, pthread_mutex_lock);
+}
+
+int
+sync_lock2_op(struct folder *a, struct folder *b)
+{
+	return lock_pair(a, b, pool_op_lock);
 }
 
 void
@@ -178,11 +196,16 @@ mutate_conn(const char *mailbox, struct pool_conn **pc_r)
 	struct mailfs_error err;
 	int attempt;
 
-	/* An idle connection the server dropped fails once, then reconnects. */
+	/*
+	 * An idle connection the server dropped fails once, then
+	 * reconnects, while the operation has time left.  A busy pool is no
+	 * broken connection: waiting again would only overrun the deadline.
+	 */
 	for (attempt = 0; attempt < 3; attempt++) {
 		if ((*pc_r = pool_get(mailbox, &err)) != NULL)
 			return 0;
-		if (!errmap_conn_broken(&err))
+		if (!errmap_conn_broken(&err) || pool_busy_error(&err) ||
+		    pool_op_left_ms() == 0)
 			break;
 	}
 	log_msg(LOG_WARNING, "cannot reach \"%s\": %s", mailbox != NULL ? mailbox :
@@ -199,6 +222,8 @@ mutate_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void 
 	struct pool_conn *pc;
 	int attempt, r;
 
+	/* Asking is what a lost answer leaves: it may take the grace. */
+	pool_op_grace();
 	memset(&err, 0, sizeof(err));
 	for (attempt = 0; attempt < 3; attempt++) {
 		if ((r = get_conn(mailbox, &pc)) != 0)
@@ -210,7 +235,7 @@ mutate_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void 
 		err = *mailfs_client_error(pool_client(pc));
 		r = mutate_lost(pool_client(pc), &err);
 		pool_put(pc, 1);
-		if (!r)
+		if (!r || pool_op_left_ms() == 0)
 			break;
 	}
 	log_msg(LOG_WARNING, "cannot ask \"%s\" what happened: %s", mailbox != NULL ?
@@ -402,7 +427,8 @@ mutate_expunge(struct pool_conn **pcp, const char *mailbox, uint32_t uid)
 			return errmap_errno(&err);
 		pool_put(*pcp, 1);
 		*pcp = NULL;
-		if (mutate_conn(mailbox, pcp) != 0)
+		pool_op_grace();
+		if (pool_op_left_ms() == 0 || mutate_conn(mailbox, pcp) != 0)
 			return errmap_errno(&err);
 	}
 }
@@ -466,7 +492,10 @@ mutate_unlink(struct node *dir, uint32_t uid)
 		}
 		node_put(trash);	/* rm inside the Trash expunges */
 	}
-	sync_lock2(fc.f, NULL);
+	if ((r = sync_lock2_op(fc.f, NULL)) != 0) {
+		fctx_clear(&fc);
+		return r;
+	}
 	if ((r = get_conn(fc.mailbox, &pc)) == 0) {
 		if (mailfs_client_mailbox(pool_client(pc))->uidvalidity != fc.uidvalidity)
 			r = ENOENT;
@@ -531,16 +560,22 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 		*newuid_r = mailfs_uidset_nth(&res.dst_uids, 0);
 		*uidvalidity_r = res.uidvalidity;
 		mailfs_cmd_result_clear(&res);
-		if (*newuid_r == 0 && (r = find_in(dst->mailbox, su.uidnext, m, newuid_r,
-		    uidvalidity_r)) != 0)
-			*newuid_r = 0;	/* it moved; only its new name is lost */
 		if (!move && (r = mutate_expunge(&pc, src->mailbox, uid)) != 0) {
 			/* Both copies stay: nothing lost, and the mv failed. */
 			if (pc != NULL)
 				pool_put(pc, 1);
 			return r;
 		}
+		/*
+		 * Given back before the search, which takes a connection of
+		 * its own: holding this one, it would wait for a second
+		 * (forever with -o connections=1, and with a pool emptied by
+		 * as many mv's at once).
+		 */
 		pool_put(pc, 0);
+		if (*newuid_r == 0 && find_in(dst->mailbox, su.uidnext, m, newuid_r,
+		    uidvalidity_r) != 0)
+			*newuid_r = 0;	/* it moved; only its new name is lost */
 		return 0;
 	}
 	mailfs_cmd_result_clear(&res);
@@ -593,7 +628,11 @@ mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst, const char *
 		fctx_clear(&sc);
 		return r;
 	}
-	sync_lock2(sc.f, dc.f);
+	if ((r = sync_lock2_op(sc.f, dc.f)) != 0) {
+		fctx_clear(&dc);
+		fctx_clear(&sc);
+		return r;
+	}
 	if ((r = folder_get(sc.f, uid, &m, flags, sizeof(flags))) != 0)
 		goto out;
 	if (sc.f == dc.f) {

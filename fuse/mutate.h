@@ -34,6 +34,12 @@ void fctx_clear(struct fctx *fc);
 
 /* Locks the folders' sync_locks in the order fs.h says; b may be a or NULL. */
 void sync_lock2(struct folder *a, struct folder *b);
+/*
+ * The same, waiting at most until the operation's deadline (a refresh or
+ * another change may hold a lock while the server does not answer): 0,
+ * or ETIMEDOUT with neither held.
+ */
+int sync_lock2_op(struct folder *a, struct folder *b);
 void sync_unlock2(struct folder *a, struct folder *b);
 
 /*

@@ -5,10 +5,12 @@
  * QRESYNC, which implies CONDSTORE).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <mailfs/commands.h>
 
@@ -24,8 +26,14 @@ struct pool_conn {
 	unsigned long last_used;
 };
 
+/* What a recovery after a lost answer may take beyond the timeout. */
+#define GRACE_MS	700
+
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t pool_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t pool_cond;	/* on CLOCK_MONOTONIC, as deadlines are */
+/* Readable once pool_cancel() ran: every client's waits end (client.h). */
+static int cancel_pipe[2] = { -1, -1 };
+static int cancelled;		/* pool_cancel(1) and not yet (0) */
 static struct pool_conn *conns;
 static unsigned nconns;
 static struct mailfs_params pool_params;
@@ -35,10 +43,110 @@ static unsigned pool_timeout;
 static unsigned pool_caps;
 static unsigned long use_counter;
 
+/* The deadline of the operation this thread runs (pool_op_begin()). */
+static __thread struct timespec op_deadline;
+static __thread int op_active, op_graced;
+
+static void
+add_ms(struct timespec *ts, long ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+void
+pool_op_begin(void)
+{
+	clock_gettime(CLOCK_MONOTONIC, &op_deadline);
+	op_deadline.tv_sec += pool_timeout;
+	op_active = 1;
+	op_graced = 0;
+}
+
+void
+pool_op_end(void)
+{
+	op_active = 0;
+}
+
+void
+pool_op_grace(void)
+{
+	if (op_active && !op_graced) {
+		add_ms(&op_deadline, GRACE_MS);
+		op_graced = 1;
+	}
+}
+
+long
+pool_op_left_ms(void)
+{
+	struct timespec now;
+	long left;
+
+	if (!op_active)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = (long)(op_deadline.tv_sec - now.tv_sec) * 1000 +
+	    (op_deadline.tv_nsec - now.tv_nsec) / 1000000;
+	return left > 0 ? left : 0;
+}
+
+/*
+ * The operation's deadline on clock (at least a timeout from now when no
+ * operation runs): the same instant, converted.
+ */
+static void
+deadline_on(clockid_t clock, struct timespec *ts)
+{
+	long left = pool_op_left_ms();
+
+	clock_gettime(clock, ts);
+	add_ms(ts, left >= 0 ? left : (long)pool_timeout * 1000);
+}
+
+int
+pool_op_lock(pthread_mutex_t *m)
+{
+	struct timespec until;
+
+	if (pthread_mutex_trylock(m) == 0)
+		return 0;
+	deadline_on(CLOCK_MONOTONIC, &until);
+	return pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &until) == 0 ? 0 : ETIMEDOUT;
+}
+
+int
+pool_op_wait(pthread_cond_t *cond, pthread_mutex_t *m)
+{
+	struct timespec until;
+
+	deadline_on(CLOCK_REALTIME, &until);
+	return pthread_cond_timedwait(cond, m, &until) == ETIMEDOUT ? ETIMEDOUT : 0;
+}
+
+int
+pool_busy_error(const struct mailfs_error *err)
+{
+	return err->kind == MAILFS_ERR_SYSTEM && err->sys_errno == ETIMEDOUT;
+}
+
 int
 pool_init(const struct mailfs_params *params, const char *user,
     const struct secret *password, unsigned nconn, unsigned timeout_s)
 {
+	pthread_condattr_t ca;
+
+	if (pipe2(cancel_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
+		return -1;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&pool_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	if ((conns = calloc(nconn, sizeof(*conns))) == NULL)
 		return -1;
 	nconns = nconn;
@@ -50,20 +158,44 @@ pool_init(const struct mailfs_params *params, const char *user,
 }
 
 void
+pool_cancel(int on)
+{
+	char byte = 0;
+
+	pthread_mutex_lock(&pool_lock);
+	cancelled = on;
+	pthread_cond_broadcast(&pool_cond);
+	pthread_mutex_unlock(&pool_lock);
+	if (on)
+		(void)write(cancel_pipe[1], &byte, 1);
+	else
+		while (read(cancel_pipe[0], &byte, 1) == 1)
+			;
+}
+
+void
 pool_destroy(void)
 {
 	unsigned i;
 
+	/*
+	 * No LOGOUT: its answer would be waited for, and a server that
+	 * stopped answering would hold the exit.  Closing is enough for
+	 * IMAP (RFC 3501 3: the server ends the session).
+	 */
 	for (i = 0; i < nconns; i++) {
-		if (conns[i].client != NULL &&
-		    mailfs_client_state(conns[i].client) != MAILFS_STATE_DISCONNECTED)
-			(void)mailfs_client_logout(conns[i].client);
 		mailfs_client_free(&conns[i].client);
 		free(conns[i].selected);
 	}
 	free(conns);
 	conns = NULL;
 	nconns = 0;
+	if (cancel_pipe[0] != -1) {
+		close(cancel_pipe[0]);
+		close(cancel_pipe[1]);
+		cancel_pipe[0] = cancel_pipe[1] = -1;
+		pthread_cond_destroy(&pool_cond);
+	}
 }
 
 unsigned
@@ -85,12 +217,30 @@ set_error(struct mailfs_error *err, enum mailfs_errkind kind, const char *msg)
 	strncpy(err->msg, msg, sizeof(err->msg) - 1);
 }
 
+/*
+ * Not MAILFS_ERR_TIMEOUT: no connection failed, and none must be reopened
+ * or asked what happened (pool_busy_error()).
+ */
+static void
+set_busy_error(struct mailfs_error *err, const char *msg)
+{
+	set_error(err, MAILFS_ERR_SYSTEM, msg);
+	err->sys_errno = ETIMEDOUT;
+}
+
 static void
 drop_client(struct pool_conn *pc)
 {
 	mailfs_client_free(&pc->client);
 	free(pc->selected);
 	pc->selected = NULL;
+}
+
+/* Bounds c's waits by this thread's operation, if one runs. */
+static void
+set_deadline(struct mailfs_client *c)
+{
+	mailfs_client_set_deadline(c, op_active ? &op_deadline : NULL);
 }
 
 /* Connects and logs in; on failure *err_r says why and the client is gone. */
@@ -105,6 +255,8 @@ open_client(struct pool_conn *pc, struct mailfs_error *err_r)
 		return -1;
 	}
 	pc->client = c;
+	mailfs_client_set_cancel_fd(c, cancel_pipe[0]);
+	set_deadline(c);
 	if (mailfs_client_connect(c) == -1)
 		goto fail;
 	if (mailfs_client_state(c) == MAILFS_STATE_NOT_AUTHENTICATED &&
@@ -198,15 +350,23 @@ pool_get(const char *mailbox, struct mailfs_error *err_r)
 	struct timespec deadline;
 	int attempt;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += pool_timeout;
+	if (pool_op_left_ms() == 0) {
+		/* Nothing sent: no connection is to be given up for it. */
+		set_busy_error(err_r, "the operation ran out of time");
+		return NULL;
+	}
+	deadline_on(CLOCK_MONOTONIC, &deadline);
 	pthread_mutex_lock(&pool_lock);
 	while ((pc = choose_locked(mailbox)) == NULL) {
+		if (cancelled) {
+			pthread_mutex_unlock(&pool_lock);
+			set_error(err_r, MAILFS_ERR_CLOSED, "mailfs is stopping");
+			return NULL;
+		}
 		if (pthread_cond_timedwait(&pool_cond, &pool_lock, &deadline) == ETIMEDOUT &&
 		    (pc = choose_locked(mailbox)) == NULL) {
 			pthread_mutex_unlock(&pool_lock);
-			set_error(err_r, MAILFS_ERR_TIMEOUT,
-			    "no IMAP connection became free in time");
+			set_busy_error(err_r, "no IMAP connection became free in time");
 			return NULL;
 		}
 	}
@@ -221,6 +381,8 @@ pool_get(const char *mailbox, struct mailfs_error *err_r)
 	 * A connection that dies during SELECT is reopened once more: SELECT
 	 * changes nothing on the server, so repeating it is safe.
 	 */
+	if (pc->client != NULL)
+		set_deadline(pc->client);
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (pc->client != NULL &&
 		    (mailfs_client_state(pc->client) < MAILFS_STATE_AUTHENTICATED ||

@@ -2,11 +2,19 @@
  * A small pool of IMAP connections.  Each is used by one thread at a time
  * and keeps the mailbox it last selected, so that an operation on a folder
  * prefers a connection that has it selected already.  A connection that
- * broke is opened and logged in again on its next use.  Waiting for a
- * free connection is bounded by -o timeout, as is every command.
+ * broke is opened and logged in again on its next use.
+ *
+ * Time: a filesystem operation has -o timeout in all, however many
+ * connections, commands and retries it uses.  pool_op_begin() takes its
+ * deadline (per thread); pool_get() waits for a free connection until
+ * then, and bounds every wait of the connection it hands out (reconnect,
+ * TLS, SELECT, each command) by it.  A thread that began no operation
+ * gets the timeout for each wait, as before.
  */
 #ifndef MAILFS_FUSE_POOL_H
 #define MAILFS_FUSE_POOL_H
+
+#include <pthread.h>
 
 #include <mailfs/client.h>
 #include <mailfs/error.h>
@@ -20,13 +28,64 @@ struct secret;
  */
 int pool_init(const struct mailfs_params *params, const char *user,
     const struct secret *password, unsigned nconn, unsigned timeout_s);
+/*
+ * Frees every connection without LOGOUT (no waiting for a server that
+ * may not answer); no other thread may use the pool any more.
+ */
 void pool_destroy(void);
+
+/*
+ * on: every wait of every connection, those in progress in other threads
+ * included, ends at once (MAILFS_ERR_CLOSED), and so does every later
+ * one, until pool_cancel(0).  For the exit: threads stuck on a server
+ * that stopped answering return at once and can be joined.
+ */
+void pool_cancel(int on);
+
+/*
+ * Starts an operation on this thread: its deadline is -o timeout from
+ * now.  Every FUSE request starts one (stats_count()), the refresh and
+ * the prefetch one per folder or job.
+ */
+void pool_op_begin(void);
+
+/* Ends it: the thread's waits get the plain timeout again. */
+void pool_op_end(void);
+
+/*
+ * The operation lost an answer and must ask the server what happened:
+ * its deadline moves once by a grace (under a second, so that the call
+ * still ends within -o timeout + 1 s).
+ */
+void pool_op_grace(void);
+
+/* Milliseconds left to the operation (0 when past), -1 when none runs. */
+long pool_op_left_ms(void);
+
+/*
+ * Locks m, waiting at most until the operation's deadline: 0, or
+ * ETIMEDOUT without the lock.
+ */
+int pool_op_lock(pthread_mutex_t *m);
+
+/*
+ * pthread_cond_wait() on a CLOCK_REALTIME condition, at most until the
+ * operation's deadline: 0 (woken, or spuriously), or ETIMEDOUT.
+ */
+int pool_op_wait(pthread_cond_t *cond, pthread_mutex_t *m);
 
 /*
  * A free connection, connected and logged in; with mailbox set, that
  * mailbox is selected.  Returns NULL with *err_r filled on failure.
+ * When no connection became free before the deadline, or the deadline
+ * had passed already, *err_r is MAILFS_ERR_SYSTEM with sys_errno
+ * ETIMEDOUT (pool_busy_error()): a busy pool, not a broken connection,
+ * so nothing is to be reopened or asked.
  */
 struct pool_conn *pool_get(const char *mailbox, struct mailfs_error *err_r);
+
+/* 1 when err is pool_get()'s "no connection became free in time". */
+int pool_busy_error(const struct mailfs_error *err);
 struct mailfs_client *pool_client(struct pool_conn *pc);
 
 /* The mailbox the connection has selected, or NULL; valid until pool_put(). */

@@ -215,6 +215,17 @@ find_item(const struct list_result *lr, const char *mailbox)
 	return NULL;
 }
 
+static int
+stopping(void)
+{
+	int r;
+
+	pthread_mutex_lock(&refresh_lock);
+	r = refresh_stopping;
+	pthread_mutex_unlock(&refresh_lock);
+	return r;
+}
+
 static void
 refresh_once(void)
 {
@@ -230,7 +241,13 @@ refresh_once(void)
 	char *mailbox;
 
 	stamp = tree_stamp();
+	/*
+	 * Each step has -o timeout, as a request has: a refresh holds a
+	 * folder's sync_lock, which rm and mv wait for.
+	 */
+	pool_op_begin();
 	if ((pc = pool_get(NULL, &err)) == NULL) {
+		pool_op_end();
 		log_msg(LOG_WARNING, "cannot refresh the folder list: %s", err.msg);
 		return;
 	}
@@ -238,6 +255,7 @@ refresh_once(void)
 		log_msg(LOG_WARNING, "cannot refresh the folder list: %s",
 		    mailfs_client_error(pool_client(pc))->msg);
 		pool_put(pc, 1);
+		pool_op_end();
 		list_result_clear(&lr);
 		return;
 	}
@@ -253,7 +271,7 @@ refresh_once(void)
 		log_msg(LOG_DEBUG, "the folder list changed during LIST; applied next time");
 
 	n = tree_folders(&folders);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !stopping(); i++) {
 		pthread_mutex_lock(&folders[i]->folder->lock);
 		loaded = folders[i]->folder->loaded;
 		pthread_mutex_unlock(&folders[i]->folder->lock);
@@ -264,9 +282,11 @@ refresh_once(void)
 		pthread_rwlock_unlock(&tree_lock);
 		if (mailbox == NULL)
 			continue;
+		pool_op_begin();
 		(void)folder_sync(folders[i], find_item(&lr, mailbox), &inv);
 		free(mailbox);
 	}
+	pool_op_end();
 	tree_put_all(folders, n);
 	list_result_clear(&lr);
 

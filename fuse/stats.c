@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "pool.h"
 #include "stats.h"
 
 static uint64_t counts[STAT_NOPS];
@@ -44,6 +45,8 @@ static const char *const names[STAT_NOPS] = {
 void
 stats_count(enum stats_op op)
 {
+	/* Every handler calls this first: where its time starts too. */
+	pool_op_begin();
 	if ((unsigned)op < STAT_NOPS)
 		(void)__atomic_add_fetch(&counts[op], 1, __ATOMIC_RELAXED);
 }

@@ -49,7 +49,10 @@ enum stats_op {
  */
 #define STATS_LINE_MAX	1024
 
-/* Counts one request of the operation. */
+/*
+ * Counts one request of the operation.  Every handler calls it first, so
+ * it also starts the request's deadline (pool_op_begin()).
+ */
 void stats_count(enum stats_op op);
 
 /*

@@ -79,6 +79,8 @@ mailfs_client_new(const struct mailfs_params *params)
 	if (params->unilateral != NULL)
 		c->unilateral = *params->unilateral;
 	c->state = MAILFS_STATE_DISCONNECTED;
+	c->bounds.deadline_ms = -1;
+	c->bounds.cancel_fd = -1;
 	return c;
 }
 
@@ -191,7 +193,7 @@ mailfs_client_connect(struct mailfs_client *c)
 		return -1;
 	error_clear(&c->err);
 	if ((c->conn = conn_open(c->host, c->port, c->connect_timeout_ms,
-	    &c->err)) == NULL)
+	    &c->bounds, &c->err)) == NULL)
 		return -1;
 	engine_trace(c, MAILFS_TRACE_INFO, "connected to %s port %s",
 	    c->host, c->port);
@@ -330,6 +332,19 @@ mailfs_client_logout(struct mailfs_client *c)
 	if (rc == 0)
 		error_clear(&c->err);
 	return rc;
+}
+
+void
+mailfs_client_set_deadline(struct mailfs_client *c, const struct timespec *deadline)
+{
+	c->bounds.deadline_ms = deadline == NULL ? -1 :
+	    (int64_t)deadline->tv_sec * 1000 + deadline->tv_nsec / 1000000;
+}
+
+void
+mailfs_client_set_cancel_fd(struct mailfs_client *c, int fd)
+{
+	c->bounds.cancel_fd = fd;
 }
 
 int

@@ -44,6 +44,7 @@
 
 struct conn {
 	int		 fd;
+	const struct conn_bounds *bounds; /* the owner's; NULL: none */
 	SSL_CTX		*ctx;
 	SSL		*ssl;
 	int		 handshake_done;
@@ -84,10 +85,29 @@ remaining_ms(int64_t deadline)
 	return left > INT32_MAX ? INT32_MAX : (int)left;
 }
 
-static void
-set_timeout_error(struct mailfs_error *err, const char *what, int timeout_ms)
+/* The earlier of deadline and the owner's deadline in b (-1: none). */
+static int64_t
+bounded(int64_t deadline, const struct conn_bounds *b)
 {
-	if (timeout_ms % 1000 == 0)
+	if (b == NULL || b->deadline_ms < 0)
+		return deadline;
+	if (deadline < 0 || b->deadline_ms < deadline)
+		return b->deadline_ms;
+	return deadline;
+}
+
+/*
+ * The timeout error: what the server failed to do, and within which
+ * limit: timeout_ms, or the owner's deadline when that came first.
+ */
+static void
+set_timeout_error(struct mailfs_error *err, const char *what, int timeout_ms,
+    int64_t deadline, const struct conn_bounds *b)
+{
+	if (bounded(deadline, b) != deadline)
+		error_set(err, MAILFS_ERR_TIMEOUT,
+		    "the server did not %s " CONN_DEADLINE_MSG, what);
+	else if (timeout_ms % 1000 == 0)
 		error_set(err, MAILFS_ERR_TIMEOUT,
 		    "the server did not %s within %d seconds", what,
 		    timeout_ms / 1000);
@@ -98,21 +118,34 @@ set_timeout_error(struct mailfs_error *err, const char *what, int timeout_ms)
 }
 
 /*
- * Waits until fd is ready for events or the deadline passes.  1 when
- * ready (or in error or hung up: the next call will tell), 0 on timeout,
- * -1 with errno on failure.
+ * Waits until fd is ready for events or the deadline (or the owner's, in
+ * b) passes, or b's cancel descriptor becomes readable.  1 when ready (or
+ * in error or hung up: the next call will tell), 0 on timeout, -1 with
+ * errno on failure (ECANCELED when cancelled).
  */
 static int
-wait_fd(int fd, short events, int64_t deadline)
+wait_fd(int fd, short events, int64_t deadline, const struct conn_bounds *b)
 {
-	struct pollfd pfd;
+	struct pollfd pfd[2];
+	nfds_t nfds = 1;
 	int n;
 
+	deadline = bounded(deadline, b);
 	for (;;) {
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		n = poll(&pfd, 1, remaining_ms(deadline));
+		pfd[0].fd = fd;
+		pfd[0].events = events;
+		pfd[0].revents = 0;
+		if (b != NULL && b->cancel_fd >= 0) {
+			pfd[1].fd = b->cancel_fd;
+			pfd[1].events = POLLIN;
+			pfd[1].revents = 0;
+			nfds = 2;
+		}
+		n = poll(pfd, nfds, remaining_ms(deadline));
+		if (n > 0 && nfds == 2 && pfd[1].revents != 0) {
+			errno = ECANCELED;
+			return -1;
+		}
 		if (n > 0)
 			return 1;
 		if (n == 0)
@@ -120,6 +153,17 @@ wait_fd(int fd, short events, int64_t deadline)
 		if (errno != EINTR)
 			return -1;
 	}
+}
+
+/* The error for a wait that failed with errno e. */
+static void
+set_wait_error(struct mailfs_error *err, int e)
+{
+	if (e == ECANCELED)
+		error_set(err, MAILFS_ERR_CLOSED,
+		    "the wait for the server was cancelled by the client");
+	else
+		error_set_sys(err, e, "waiting for the server");
 }
 
 /*
@@ -133,12 +177,12 @@ wait_or_fail(struct conn *c, short events, int64_t deadline,
 {
 	int r;
 
-	if ((r = wait_fd(c->fd, events, deadline)) == -1) {
-		error_set_sys(err, errno, "waiting for the server");
+	if ((r = wait_fd(c->fd, events, deadline, c->bounds)) == -1) {
+		set_wait_error(err, errno);
 		return -1;
 	}
 	if (r == 0) {
-		set_timeout_error(err, what, timeout_ms);
+		set_timeout_error(err, what, timeout_ms, deadline, c->bounds);
 		return -1;
 	}
 	return 0;
@@ -227,7 +271,8 @@ fail:
  * the deadline passed).
  */
 static int
-socket_connect(int fd, const struct addrinfo *ai, int64_t deadline)
+socket_connect(int fd, const struct addrinfo *ai, int64_t deadline,
+    const struct conn_bounds *b)
 {
 	socklen_t len;
 	int soerr, r;
@@ -236,7 +281,7 @@ socket_connect(int fd, const struct addrinfo *ai, int64_t deadline)
 		return 0;
 	if (errno != EINPROGRESS && errno != EINTR)
 		return -1;
-	if ((r = wait_fd(fd, POLLOUT, deadline)) == -1)
+	if ((r = wait_fd(fd, POLLOUT, deadline, b)) == -1)
 		return -1;
 	if (r == 0) {
 		errno = ETIMEDOUT;
@@ -265,7 +310,7 @@ numeric_name(const struct addrinfo *ai, char *addr, size_t addrlen,
 
 struct conn *
 conn_open(const char *host, const char *port, int timeout_ms,
-    struct mailfs_error *err)
+    const struct conn_bounds *b, struct mailfs_error *err)
 {
 	struct addrinfo hints, *res, *ai;
 	struct conn *c;
@@ -282,13 +327,14 @@ conn_open(const char *host, const char *port, int timeout_ms,
 		return NULL;
 	}
 	c->fd = -1;
+	c->bounds = b;
 
 	/*
 	 * getaddrinfo() takes no timeout: resolution is bounded by the
 	 * resolver's own (resolv.conf's timeout and attempts), and only the
 	 * connects by timeout_ms.
 	 */
-	deadline = deadline_after(timeout_ms);
+	deadline = bounded(deadline_after(timeout_ms), b);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -324,21 +370,25 @@ conn_open(const char *host, const char *port, int timeout_ms,
 			last_errno = errno;
 			continue;
 		}
-		if (socket_connect(fd, ai, share_deadline) == 0)
+		if (socket_connect(fd, ai, share_deadline, b) == 0)
 			break;
 		last_errno = errno;
 		close(fd);
 		fd = -1;
+		if (last_errno == ECANCELED)
+			break;
 		if (deadline >= 0 && remaining_ms(deadline) == 0)
 			break;
 	}
 	freeaddrinfo(res);
 
 	if (fd == -1) {
-		if (last_errno == ETIMEDOUT && timeout_ms >= 0)
+		if (last_errno == ECANCELED)
+			set_wait_error(err, last_errno);
+		else if (last_errno == ETIMEDOUT && deadline >= 0)
 			error_set(err, MAILFS_ERR_TIMEOUT,
-			    "could not connect to %s port %s within %d ms",
-			    addr, serv, timeout_ms);
+			    "could not connect to %s port %s in time",
+			    addr, serv);
 		else if (last_errno == ENOMEM)
 			error_set_sys(err, ENOMEM, "connecting to %s", addr);
 		else
@@ -597,9 +647,9 @@ tls_wait(struct conn *c, int sslerr, int64_t deadline,
 	int r;
 
 	r = wait_fd(c->fd, sslerr == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN,
-	    deadline);
+	    deadline, c->bounds);
 	if (r == -1)
-		error_set_sys(err, errno, "waiting for the server");
+		set_wait_error(err, errno);
 	return r;
 }
 
@@ -639,7 +689,7 @@ conn_start_tls(struct conn *c, const char *host, const char *ca_file,
 			goto fail;
 		if (r == 0) {
 			set_timeout_error(err, "complete the TLS handshake",
-			    timeout_ms);
+			    timeout_ms, deadline, c->bounds);
 			goto fail;
 		}
 	}
@@ -780,7 +830,7 @@ conn_readable_now(struct conn *c)
 {
 	if (c->ssl != NULL && SSL_pending(c->ssl) > 0)
 		return 1;
-	return wait_fd(c->fd, POLLIN, now_ms()) == 1;
+	return wait_fd(c->fd, POLLIN, now_ms(), NULL) == 1;
 }
 
 int

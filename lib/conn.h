@@ -9,6 +9,7 @@
 #define MAILFS_CONN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <mailfs/error.h>
@@ -16,15 +17,31 @@
 struct conn;
 
 /*
+ * Limits of the connection's owner (the client) on top of each call's
+ * timeout, read at every wait: deadline_ms, a point on the monotonic
+ * clock in milliseconds (-1: none), ends every wait that would last
+ * longer as a timeout; cancel_fd (-1: none), once readable, ends every
+ * wait at once (MAILFS_ERR_CLOSED).  The struct must outlive the conn.
+ */
+struct conn_bounds {
+	int64_t	deadline_ms;
+	int	cancel_fd;
+};
+
+/* Ends the message of a timeout that the owner's deadline caused. */
+#define CONN_DEADLINE_MSG	"in the time the operation had left"
+
+/*
  * Resolves host and connects to the first address that accepts within
- * timeout_ms (overall; each address gets a share of what is left).
+ * timeout_ms (overall; each address gets a share of what is left), within
+ * bounds (NULL: none), which the conn keeps for all its waits.
  * Name resolution itself is bounded by the resolver's own settings
  * (resolv.conf), not by timeout_ms: getaddrinfo has no timeout.  Returns NULL with err filled: MAILFS_ERR_RESOLVE,
  * MAILFS_ERR_CONNECT (naming the last address tried and its errno),
  * MAILFS_ERR_TIMEOUT, MAILFS_ERR_NOMEM.
  */
 struct conn *conn_open(const char *host, const char *port, int timeout_ms,
-    struct mailfs_error *err);
+    const struct conn_bounds *bounds, struct mailfs_error *err);
 
 /*
  * Runs a TLS client handshake over the connection (TLS 1.2 or later), with

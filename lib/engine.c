@@ -608,7 +608,9 @@ engine_step(struct mailfs_client *c, int timeout_ms, int timeout_ok)
 	if (n < 0) {
 		if (err.kind == MAILFS_ERR_TIMEOUT && timeout_ok)
 			return 0;
-		if (err.kind == MAILFS_ERR_TIMEOUT)
+		/* Unless the client's deadline came first: conn.c said so. */
+		if (err.kind == MAILFS_ERR_TIMEOUT &&
+		    strstr(err.msg, CONN_DEADLINE_MSG) == NULL)
 			snprintf(err.msg, sizeof(err.msg),
 			    "the server did not answer within %d seconds",
 			    (timeout_ms + 999) / 1000);

@@ -25,6 +25,7 @@
 #include <mailfs/commands.h>
 
 #include "buf.h"
+#include "conn.h"
 #include "parser.h"
 
 struct conn;
@@ -115,6 +116,8 @@ struct mailfs_client {
 	void *trace_ctx;
 	struct mailfs_unilateral unilateral;
 
+	/* The owner's deadline and cancel descriptor, for every wait of conn. */
+	struct conn_bounds bounds;
 	struct conn *conn;
 	struct imap_parser *parser;
 	enum mailfs_client_state state;

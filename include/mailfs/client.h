@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <mailfs/error.h>
 
@@ -194,6 +195,31 @@ int mailfs_client_logout(struct mailfs_client *client);
  * connection the server closed meanwhile is reopened, not used.
  */
 int mailfs_client_poll(struct mailfs_client *client);
+
+/*
+ * Bounds every wait of the client from now on, the connect, the TLS
+ * handshake and each command's included, by deadline: a point on
+ * CLOCK_MONOTONIC.  A wait that would end later ends at the deadline as a
+ * timeout (MAILFS_ERR_TIMEOUT, the connection then unusable, as after any
+ * timeout); one past it fails at once.  The per-call limits of
+ * mailfs_params still apply when they end sooner.  NULL removes the
+ * deadline.  For an operation made of several commands, or of several
+ * connections, that must end in a given time: set it on each client it
+ * uses, before each use.
+ */
+void mailfs_client_set_deadline(struct mailfs_client *client,
+    const struct timespec *deadline);
+
+/*
+ * fd, when it becomes readable, ends every wait of the client at once
+ * (the one in progress in another thread included): the call fails with
+ * MAILFS_ERR_CLOSED and the connection is closed.  For stopping a program
+ * whose threads wait on a server that does not answer: write a byte to a
+ * pipe shared by all its clients.  The client never reads, writes or
+ * closes fd; it must stay open while the client lives.  -1 (the default)
+ * removes it.  Set it before the client is used by another thread.
+ */
+void mailfs_client_set_cancel_fd(struct mailfs_client *client, int fd);
 
 /* Closes the connection at once; commands in flight complete with MAILFS_ERR_CLOSED. */
 void mailfs_client_disconnect(struct mailfs_client *client);

@@ -2,14 +2,18 @@
  * The command engine against a hostile or broken server (the scripted fake
  * server): huge and malformed literals and numbers, response codes that
  * belong to no command in flight (isync's CVE-2021-3578), unknown tags,
- * silence, a connection lost in the middle of a literal, BYE, and [ALERT].
+ * silence (and a deadline or a cancel that ends the wait for it sooner),
+ * a connection lost in the middle of a literal, BYE, and [ALERT].
  * Each must end in an error of the right kind, never a crash, a hang or
  * data given to the wrong command.
  *
  * RFC 3501 2.2.2, 5.5, 7.1.5, 9; RFC 4315 (APPENDUID).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../tap.h"
 #include "../integration/test_common.h"
@@ -316,6 +320,98 @@ test_silence(void)
 	finish(&fs, &c, &tr, "silence");
 }
 
+/*
+ * mailfs_client_set_deadline(): the deadline, not the longer I/O timeout,
+ * ends the wait; a deadline already past fails the next command at once.
+ */
+static void
+test_deadline(void)
+{
+	struct fakeserver *fs = server();
+	struct trace tr = { 0 };
+	struct mailfs_client *c;
+	struct timespec dl;
+	uint64_t t0, elapsed;
+	int rv;
+
+	fakeserver_expect(fs, "$TAG NOOP");
+	fakeserver_expect_close(fs);
+	c = client(fs, &tr, 0, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_nsec += 300 * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	mailfs_client_set_deadline(c, &dl);
+	t0 = now_usec();
+	rv = mailfs_run(c, mailfs_noop(c), NULL);
+	elapsed = (now_usec() - t0) / 1000;
+	ok(rv == -1 && mailfs_client_error(c)->kind == MAILFS_ERR_TIMEOUT,
+	    "deadline: timeout (%s: %s)",
+	    mailfs_errkind_name(mailfs_client_error(c)->kind),
+	    mailfs_client_error(c)->msg);
+	ok(elapsed >= 200 && elapsed < 900,
+	    "deadline: after 300 ms, not the I/O timeout (%llu ms)",
+	    (unsigned long long)elapsed);
+	finish(&fs, &c, &tr, "deadline");
+}
+
+struct canceller {
+	int fd;
+	int delay_ms;
+};
+
+static void *
+cancel_later(void *arg)
+{
+	struct canceller *k = arg;
+	struct timespec ts = { 0, (long)k->delay_ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+	if (write(k->fd, "x", 1) != 1)
+		return NULL;
+	return NULL;
+}
+
+/* mailfs_client_set_cancel_fd(): a byte on the pipe ends another thread's wait. */
+static void
+test_cancel(void)
+{
+	struct fakeserver *fs = server();
+	struct trace tr = { 0 };
+	struct mailfs_client *c;
+	struct canceller k;
+	pthread_t th;
+	uint64_t t0, elapsed;
+	int rv, p[2];
+
+	if (pipe(p) == -1)
+		bail_out("pipe");
+	fakeserver_expect(fs, "$TAG NOOP");
+	fakeserver_expect_close(fs);
+	c = client(fs, &tr, 0, NULL);
+	mailfs_client_set_cancel_fd(c, p[0]);
+	k.fd = p[1];
+	k.delay_ms = 200;
+	if (pthread_create(&th, NULL, cancel_later, &k) != 0)
+		bail_out("pthread_create");
+	t0 = now_usec();
+	rv = mailfs_run(c, mailfs_noop(c), NULL);
+	elapsed = (now_usec() - t0) / 1000;
+	pthread_join(th, NULL);
+	ok(rv == -1 && mailfs_client_error(c)->kind == MAILFS_ERR_CLOSED,
+	    "cancel: the wait ends as closed (%s)",
+	    mailfs_errkind_name(mailfs_client_error(c)->kind));
+	ok(elapsed >= 100 && elapsed < 900, "cancel: at once (%llu ms)",
+	    (unsigned long long)elapsed);
+	ok(mailfs_client_state(c) == MAILFS_STATE_DISCONNECTED,
+	    "cancel: the connection is closed");
+	finish(&fs, &c, &tr, "cancel");
+	close(p[0]);
+	close(p[1]);
+}
+
 static void
 test_dropped_mid_literal(void)
 {
@@ -472,6 +568,8 @@ main(void)
 	test_appenduid_misplaced();
 	test_unknown_tag();
 	test_silence();
+	test_deadline();
+	test_cancel();
 	test_dropped_mid_literal();
 	test_free_with_pending();
 	test_bye();

@@ -123,7 +123,7 @@ test_refused(void)
 	snprintf(port, sizeof(port), "%u", ntohs(sin.sin_port));
 	close(fd);
 
-	c = conn_open("127.0.0.1", port, T, &err);
+	c = conn_open("127.0.0.1", port, T, NULL, &err);
 	ok(c == NULL && err.kind == MAILFS_ERR_CONNECT,
 	    "refused: MAILFS_ERR_CONNECT (%s)", err.msg);
 	snprintf(want, sizeof(want), "127.0.0.1 port %s", port);
@@ -165,7 +165,7 @@ test_connect_timeout(void)
 	}
 	poll(NULL, 0, 100);
 	t0 = now_ms();
-	c = conn_open("127.0.0.1", port, 500, &err);
+	c = conn_open("127.0.0.1", port, 500, NULL, &err);
 	took = now_ms() - t0;
 	if (c != NULL) {
 		skip("connect timeout", "a full backlog does not drop SYNs here");
@@ -201,7 +201,7 @@ test_resolve(void)
 		bail_out("pipe or fork");
 	if (pid == 0) {
 		close(p[0]);
-		c = conn_open("no-such-host.mailfs.invalid", "143", T, &err);
+		c = conn_open("no-such-host.mailfs.invalid", "143", T, NULL, &err);
 		if (c != NULL) {
 			err.kind = MAILFS_ERR_NONE;
 			conn_close(&c);
@@ -242,7 +242,7 @@ test_read_timeout(void)
 	fs = server(NULL);
 	fakeserver_expect_close(fs);
 	fakeserver_start(fs);
-	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, &err)) == NULL)
+	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, NULL, &err)) == NULL)
 		bail_out(err.msg);
 	t0 = now_ms();
 	n = conn_read(c, buf, sizeof(buf), 500, &err);
@@ -274,7 +274,7 @@ test_plain(void)
 	fakeserver_expect_close(fs);
 	fakeserver_start(fs);
 
-	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, &err)) == NULL)
+	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, NULL, &err)) == NULL)
 		bail_out(err.msg);
 	ok(!conn_is_tls(c), "plain: not TLS");
 	ok(fcntl(conn_fd(c), F_GETFD) & FD_CLOEXEC, "plain: FD_CLOEXEC");
@@ -311,7 +311,7 @@ test_tls(void)
 	fakeserver_expect_close(fs);
 	fakeserver_start(fs);
 
-	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, &err)) == NULL)
+	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, NULL, &err)) == NULL)
 		bail_out(err.msg);
 	ok(conn_start_tls(c, "127.0.0.1", certs.ca, T, &err) == 0,
 	    "TLS with the CA: handshake (%s)", err.msg);
@@ -342,7 +342,7 @@ test_tls_fails(const char *name, const char *host, const char *ca,
 	fs = server(NULL);
 	fakeserver_tls(fs);
 	fakeserver_start(fs);
-	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, &err)) == NULL)
+	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, NULL, &err)) == NULL)
 		bail_out(err.msg);
 	ok(conn_start_tls(c, host, ca, T, &err) == -1 && err.kind == want,
 	    "%s: %s (%s)", name, mailfs_errkind_name(want), err.msg);
@@ -374,7 +374,7 @@ test_starttls(void)
 	fakeserver_expect_close(fs);
 	fakeserver_start(fs);
 
-	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, &err)) == NULL)
+	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, NULL, &err)) == NULL)
 		bail_out(err.msg);
 	ok(read_until(c, "\r\n", buf, sizeof(buf), &err) == 0 &&
 	    send_str(c, "s1 STARTTLS\r\n", &err) == 0 &&
@@ -412,7 +412,7 @@ test_recording(void)
 	fakeserver_send(fs, "$TAG2 OK $TAG1 was first\r\n");
 	fakeserver_start(fs);
 
-	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, &err)) == NULL)
+	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, NULL, &err)) == NULL)
 		bail_out(err.msg);
 	read_until(c, "\r\n", buf, sizeof(buf), &err);
 	send_str(c, "x7 STARTTLS\r\n", &err);
@@ -444,7 +444,7 @@ test_recording(void)
 	fakeserver_expect(fs, "$TAG CAPABILITY");
 	fakeserver_send(fs, "never sent\r\n");
 	fakeserver_start(fs);
-	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, &err)) == NULL)
+	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, NULL, &err)) == NULL)
 		bail_out(err.msg);
 	send_str(c, "a LOGIN me\r\n", &err);
 	ok(conn_read(c, buf, sizeof(buf), T, &err) == -1 &&
@@ -481,7 +481,7 @@ test_closed(int tls, int read_eof)
 	fakeserver_send(fs, "* OK bye soon\r\n");
 	fakeserver_close(fs);
 	fakeserver_start(fs);
-	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, &err)) == NULL)
+	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, NULL, &err)) == NULL)
 		bail_out(err.msg);
 	if (tls && conn_start_tls(c, "127.0.0.1", certs.ca, T, &err) == -1)
 		bail_out(err.msg);
@@ -517,7 +517,7 @@ test_write_timeout(void)
 	fakeserver_sleep(fs, 1000);	/* reads nothing meanwhile */
 	fakeserver_close(fs);
 	fakeserver_start(fs);
-	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, &err)) == NULL)
+	if ((c = conn_open("127.0.0.1", fakeserver_port(fs), T, NULL, &err)) == NULL)
 		bail_out(err.msg);
 	t0 = now_ms();
 	ok(conn_write(c, big, size, 300, &err) == -1 &&
@@ -546,7 +546,7 @@ test_ipv6(void)
 	fakeserver_send(fs, "* OK over IPv6\r\n");
 	fakeserver_tls(fs);
 	fakeserver_start(fs);
-	if ((c = conn_open("::1", fakeserver_port(fs), T, &err)) == NULL)
+	if ((c = conn_open("::1", fakeserver_port(fs), T, NULL, &err)) == NULL)
 		bail_out(err.msg);
 	ok(read_until(c, "\r\n", buf, sizeof(buf), &err) == 0 &&
 	    strcmp(buf, "* OK over IPv6\r\n") == 0, "IPv6: greeting");
@@ -572,7 +572,7 @@ thread_main(void *arg)
 	char buf[256];
 	int i;
 
-	if ((c = conn_open("127.0.0.1", port, T, &err)) == NULL ||
+	if ((c = conn_open("127.0.0.1", port, T, NULL, &err)) == NULL ||
 	    conn_start_tls(c, "127.0.0.1", certs.ca, T, &err) == -1)
 		goto fail;
 	for (i = 0; i < 20; i++)
@@ -630,7 +630,7 @@ test_dovecot(void)
 		skip("Dovecot", "the harness could not start Dovecot");
 		return;
 	}
-	if ((c = conn_open(env.host, env.imaps_port, T, &err)) == NULL)
+	if ((c = conn_open(env.host, env.imaps_port, T, NULL, &err)) == NULL)
 		bail_out(err.msg);
 	ok(conn_start_tls(c, env.host, env.ca, T, &err) == 0,
 	    "Dovecot IMAPS: verified with TEST_CA (%s)", err.msg);
@@ -638,7 +638,7 @@ test_dovecot(void)
 	    strncmp(buf, "* OK", 4) == 0, "Dovecot IMAPS: greeting");
 	conn_close(&c);
 
-	if ((c = conn_open(env.host, env.imap_port, T, &err)) == NULL)
+	if ((c = conn_open(env.host, env.imap_port, T, NULL, &err)) == NULL)
 		bail_out(err.msg);
 	ok(read_until(c, "\r\n", buf, sizeof(buf), &err) == 0 &&
 	    send_str(c, "a STARTTLS\r\n", &err) == 0 &&
@@ -650,7 +650,7 @@ test_dovecot(void)
 	    "Dovecot STARTTLS: LOGOUT under TLS (%s)", err.msg);
 	conn_close(&c);
 
-	if ((c = conn_open(env.host, env.imaps_port, T, &err)) == NULL)
+	if ((c = conn_open(env.host, env.imaps_port, T, NULL, &err)) == NULL)
 		bail_out(err.msg);
 	ok(conn_start_tls(c, env.host, NULL, T, &err) == -1 &&
 	    err.kind == MAILFS_ERR_CERT,

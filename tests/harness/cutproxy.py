@@ -36,6 +36,13 @@ reply line for each ("ok ..." or "error ...").
                             A cut fires once; later traffic and later
                             connections pass untouched.
     disarm                  forget an armed cut that has not fired
+    hang                    black-hole the server: every open connection
+                            and every connection accepted from now on
+                            hangs as MODE hang does (new ones are
+                            accepted, and hang from their first byte:
+                            no greeting, no TLS handshake), until unhang
+    unhang                  new connections pass again (those hung stay
+                            hung until a peer closes or --hang-limit)
     drop                    close every open connection now (a client
                             then starts its next command from a fresh
                             connection, so cut points line up run after run)
@@ -100,6 +107,7 @@ class Proxy:
         self.cuts = 0
         self.armed = None
         self.fired = 0
+        self.hang_all = False
         self.stop = threading.Event()
 
     def log(self, text):
@@ -130,7 +138,10 @@ class Proxy:
             a = self.armed
             if a is not None and a.scope == "new" and a.conn is None:
                 a.conn = conn
+            hang = self.hang_all
         self.log("conn %d: accepted" % conn.num)
+        if hang:
+            self.hang(conn)
         for src, dst, d in ((client, server, "c2s"), (server, client, "s2c")):
             threading.Thread(target=self.pump, args=(conn, src, dst, d),
                              daemon=True).start()
@@ -185,13 +196,21 @@ class Proxy:
                 if cut.mode == "close":
                     why = "cut"
                     break
-                with self.lock:
-                    if conn.state == "open":
-                        conn.state = "hung"
-                threading.Timer(self.hang_limit, self.close,
-                                args=(conn, "hang limit reached")).start()
+                self.hang(conn)
         finally:
             self.close(conn, why)
+
+    def hang(self, conn):
+        """Forwards nothing more on conn until a peer closes or the hang limit."""
+        with self.lock:
+            if conn.state != "open":
+                return
+            conn.state = "hung"
+        self.log("conn %d: hung" % conn.num)
+        t = threading.Timer(self.hang_limit, self.close,
+                            args=(conn, "hang limit reached"))
+        t.daemon = True
+        t.start()
 
     def close(self, conn, why):
         with self.lock:
@@ -234,6 +253,16 @@ class Proxy:
             if cmd == "disarm" and not args:
                 self.armed = None
                 return "ok"
+            if cmd in ("hang", "unhang") and not args:
+                self.hang_all = cmd == "hang"
+                conns = list(self.conns.values()) if self.hang_all else []
+                self.lock.release()
+                try:
+                    for c in conns:
+                        self.hang(c)
+                finally:
+                    self.lock.acquire()
+                return "ok %d" % len(conns)
             if cmd == "drop" and not args:
                 conns = list(self.conns.values())
                 self.lock.release()
