@@ -372,6 +372,7 @@ struct cache_batch {
 	uint64_t total;
 	int werr;
 	char tmp[4300];
+	struct mailfs_client *client;	/* while cache_batch_fetch() runs */
 };
 
 /* The path of a message's bytes in the batch's folder directory. */
@@ -571,6 +572,7 @@ batch_body(void *ctx, uint32_t seq, uint64_t offset, uint64_t total, const char 
 	}
 	if (b->werr != 0 || b->fd == -1)
 		return;
+	pool_op_progress(b->client);
 	if (seq != b->seq || offset != b->written) {
 		b->werr = EIO;
 		return;
@@ -691,6 +693,7 @@ cache_batch_fetch(struct cache_batch *b, struct mailfs_client *c)
 	h.fetch = batch_fetch;
 	h.body = batch_body;
 	h.ctx = b;
+	b->client = c;
 	memset(&spec, 0, sizeof(spec));
 	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_BODY | MAILFS_FETCH_SIZE |
 	    MAILFS_FETCH_INTERNALDATE;
@@ -699,6 +702,7 @@ cache_batch_fetch(struct cache_batch *b, struct mailfs_client *c)
 		    b->mailbox, mailfs_client_error(c)->msg);
 		r = -1;
 	}
+	b->client = NULL;
 	batch_discard_body(b);
 	free(set);
 	return r;

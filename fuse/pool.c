@@ -82,6 +82,22 @@ pool_op_grace(void)
 	}
 }
 
+void
+pool_op_progress(struct mailfs_client *c)
+{
+	struct timespec now;
+
+	if (!op_active)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now.tv_sec += pool_timeout;
+	if (now.tv_sec > op_deadline.tv_sec ||
+	    (now.tv_sec == op_deadline.tv_sec && now.tv_nsec > op_deadline.tv_nsec)) {
+		op_deadline = now;
+		mailfs_client_set_deadline(c, &op_deadline);
+	}
+}
+
 long
 pool_op_left_ms(void)
 {

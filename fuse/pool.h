@@ -59,6 +59,14 @@ void pool_op_end(void);
  */
 void pool_op_grace(void);
 
+/*
+ * The server is sending c what the operation asked for (a message's
+ * bytes): the deadline moves to a timeout after now, so that a large
+ * message on a slow link is not cut off while it arrives; a server that
+ * stops sending still ends the call a timeout after its last byte.
+ */
+void pool_op_progress(struct mailfs_client *c);
+
 /* Milliseconds left to the operation (0 when past), -1 when none runs. */
 long pool_op_left_ms(void);
 
