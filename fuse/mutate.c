@@ -385,12 +385,16 @@ mutate_expunge(struct pool_conn **pcp, const char *mailbox, uint32_t uid)
 	snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)uid);
 	for (attempt = 0;; attempt++) {
 		c = pool_client(*pcp);
-		/* Pipelined: one round trip.  Both are harmless to repeat. */
+		/*
+		 * One after the other, not pipelined: Dovecot may run a UID
+		 * EXPUNGE beside a UID STORE still waiting on the mailbox, and
+		 * then expunges nothing and says OK.  Both are harmless to repeat.
+		 */
 		store = mailfs_uid_store(c, uidtext, MAILFS_STORE_ADD, "\\Deleted", 1, 0, NULL);
-		expunge = store != NULL ? mailfs_uid_expunge(c, uidtext) : NULL;
 		r1 = mailfs_run(c, store, NULL);
 		if (r1 == -1)
 			err = *mailfs_client_error(c);
+		expunge = r1 == 0 ? mailfs_uid_expunge(c, uidtext) : NULL;
 		r2 = expunge != NULL ? mailfs_run(c, expunge, NULL) : -1;
 		if (r1 == 0 && r2 == -1)
 			err = *mailfs_client_error(c);
