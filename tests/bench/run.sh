@@ -583,7 +583,7 @@ picks = list(picks)
 rng.shuffle(picks)
 # The mount names a message after its folder's UIDVALIDITY and its UID.
 conn = imaptool.connect()
-uidvalidity = {f: imaptool.status_item(conn, f, "UIDVALIDITY") for f, _ in picks}
+uidvalidity = {f: imaptool.status_item(conn, f, "UIDVALIDITY") for f in {f for f, _ in picks}}
 conn.logout()
 with open(sys.argv[2], "w") as t, open(sys.argv[3], "w") as p:
     for f, uid in picks:
