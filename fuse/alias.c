@@ -226,6 +226,21 @@ alias_load(struct folder *f, const char *mailbox, uint32_t uidvalidity)
 	free(buf);
 }
 
+/*
+ * The UID of this folder that name, a name of names_msg()'s form, stands
+ * for: 0, or -1 when it is no such name or one of another UIDVALIDITY
+ * (a message moved here from another folder, or nothing).
+ */
+static int
+own_uid(const struct folder *f, const char *name, uint32_t *uid_r)
+{
+	uint32_t v;
+
+	if (names_msg_uid(name, &v, uid_r) == -1 || v != f->uidvalidity)
+		return -1;
+	return 0;
+}
+
 void
 alias_prune_locked(struct folder *f)
 {
@@ -242,21 +257,24 @@ alias_prune_locked(struct folder *f)
 			forget(f, a);
 		}
 	/*
-	 * A message moved here under the name 0000000009.eml keeps it, and
-	 * the message that later gets UID 9 here needs another name.
+	 * A name of this folder's form that a message was given here (a
+	 * rename, or an editor's save over it) keeps it, and the message that
+	 * later gets that UID here needs another name.
 	 */
 	HASH_ITER(hh_uid, f->alias_by_uid, a, tmp) {
-		if (names_msg_uid(a->name, &n) == -1 || n == a->uid ||
+		if (own_uid(f, a->name, &n) == -1 || n == a->uid ||
 		    folder_find_locked(f, n) < 0 || by_uid(f, n) != NULL)
 			continue;
+		names_msg(f->uidvalidity, n, name);
 		for (k = 2; k < 1000; k++) {
-			snprintf(name, sizeof(name), "%010u-%u.eml", (unsigned)n, k);
+			snprintf(name + NAMES_MSG_LEN - 4, sizeof(name) - (NAMES_MSG_LEN - 4),
+			    "-%u.eml", k);
 			if (by_name(f, name) == NULL)
 				break;
 		}
 		if (alias_set_locked(f, n, name) == 0)
-			log_msg(LOG_INFO, "message %u is %s: its UID's name belongs to a "
-			    "message moved here", (unsigned)n, name);
+			log_msg(LOG_INFO, "message %u is %s: its UID's name belongs to "
+			    "another message", (unsigned)n, name);
 	}
 }
 
@@ -270,7 +288,7 @@ alias_msg_name_locked(const struct folder *f, uint32_t uid,
 		strncpy(out, a->name, NAMES_COMPONENT_MAX);
 		out[NAMES_COMPONENT_MAX] = '\0';
 	} else
-		names_msg(uid, out);
+		names_msg(f->uidvalidity, uid, out);
 }
 
 uint32_t
@@ -281,7 +299,7 @@ alias_lookup_locked(const struct folder *f, const char *name)
 
 	if ((a = by_name(f, name)) != NULL)
 		return a->uid;
-	if (names_msg_uid(name, &uid) == -1 || by_uid(f, uid) != NULL)
+	if (own_uid(f, name, &uid) == -1 || by_uid(f, uid) != NULL)
 		return 0;
 	return uid;
 }
@@ -301,7 +319,7 @@ alias_set_locked(struct folder *f, uint32_t uid, const char *name)
 			return 0;
 		forget(f, a);
 	}
-	names_msg(uid, natural);
+	names_msg(f->uidvalidity, uid, natural);
 	if (strcmp(name, natural) == 0) {
 		journal_del(f, uid);
 		return 0;

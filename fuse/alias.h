@@ -1,10 +1,13 @@
 /*
  * Message names that are not the UID's name.  A message is the file
- * 0000000042.eml after its UID, unless it came into the folder under
- * another name through the mount (mv from another folder, an upload of
- * a new file, a rename): then the folder keeps that name for it, so that
+ * 1732780000-0000000042.eml after its folder's UIDVALIDITY and its UID
+ * (names_msg()), unless it came into the folder under another name
+ * through the mount (mv from another folder, an upload of a new file, a
+ * rename): then the folder keeps that name for it, so that
  * `mv A/x.eml B/ && cat B/x.eml` works although the server gave it a new
- * UID.
+ * UID.  A name of names_msg()'s form stands for a UID of the folder only
+ * when its UIDVALIDITY is the folder's: one that came from another folder
+ * is an alias like any other name.
  *
  * The map belongs to one generation (UIDVALIDITY) of a folder and is
  * kept in a journal beside the folder's cached bytes (cache.h), so that
@@ -34,7 +37,8 @@ void alias_clear_locked(struct folder *f);
 
 /*
  * After a listing: drops the names of messages that are gone, and names
- * a message whose UID name another message holds "0000000042-2.eml".
+ * a message whose UID name another message holds
+ * "1732780000-0000000042-2.eml".
  */
 void alias_prune_locked(struct folder *f);
 
@@ -43,8 +47,8 @@ void alias_msg_name_locked(const struct folder *f, uint32_t uid,
     char out[NAMES_COMPONENT_MAX + 1]);
 
 /*
- * The UID a file name stands for, or 0: an alias, or a UID name whose
- * message has no alias.  Whether that message exists is the caller's to
+ * The UID a file name stands for, or 0: an alias, or a UID name of this
+ * folder's UIDVALIDITY whose message has no alias.  Whether that message exists is the caller's to
  * check.
  */
 uint32_t alias_lookup_locked(const struct folder *f, const char *name);

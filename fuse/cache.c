@@ -761,7 +761,16 @@ fetch_one(struct cache_batch *b, uint32_t uid)
 		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", b->mailbox, err.msg);
 		return errmap_errno(&err);
 	}
-	if ((r = cache_batch_fetch(b, pool_client(pc))) == -1) {
+	r = cache_batch_fetch(b, pool_client(pc));
+	/*
+	 * A message that came in since this connection last looked (mv into
+	 * the folder through another connection, then cat at once) is not in
+	 * its view yet, and UID FETCH gives nothing: NOOP, and ask again.
+	 */
+	if (r == 0 && !cache_batch_done(b, uid) &&
+	    mailfs_run(pool_client(pc), mailfs_noop(pool_client(pc)), NULL) == 0)
+		r = cache_batch_fetch(b, pool_client(pc));
+	if (r == -1) {
 		err = *mailfs_client_error(pool_client(pc));
 		pool_put(pc, 1);
 		return errmap_errno(&err);

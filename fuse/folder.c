@@ -365,15 +365,16 @@ normalise(struct msg *v, size_t *n)
 	*n = o;
 }
 
+/* Notes the name message uid of f has (needs f->lock). */
 static void
 note_msg(struct inval_list *inv, enum inval_kind kind, fuse_ino_t dir, uint32_t gen,
-    uint32_t uid)
+    const struct folder *f, uint32_t uid)
 {
-	char name[NAMES_MSG_LEN + 1];
+	char name[NAMES_COMPONENT_MAX + 1];
 
 	if (inv == NULL)
 		return;
-	names_msg(uid, name);
+	alias_msg_name_locked(f, uid, name);
 	inval_add(inv, kind, dir, kind == INVAL_DELETE ? msg_ino(gen, uid) : 0, name);
 }
 
@@ -391,10 +392,10 @@ apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t 
 
 	while (i < f->n || j < c->n) {
 		if (j == c->n || (i < f->n && f->msgs[i].uid < c->v[j].uid))
-			note_msg(inv, INVAL_DELETE, dir, gen, f->msgs[i++].uid);
+			note_msg(inv, INVAL_DELETE, dir, gen, f, f->msgs[i++].uid);
 		else if (i == f->n || c->v[j].uid < f->msgs[i].uid) {
 			if (f->loaded)
-				note_msg(inv, INVAL_ENTRY, dir, gen, c->v[j].uid);
+				note_msg(inv, INVAL_ENTRY, dir, gen, f, c->v[j].uid);
 			j++;
 		} else {
 			i++;
@@ -429,7 +430,7 @@ apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t
 	/* Take out what vanished. */
 	for (i = 0, o = 0; i < f->n; i++) {
 		if (mailfs_uidset_contains(&c->vanished, f->msgs[i].uid)) {
-			note_msg(inv, INVAL_DELETE, dir, gen, f->msgs[i].uid);
+			note_msg(inv, INVAL_DELETE, dir, gen, f, f->msgs[i].uid);
 			continue;
 		}
 		f->msgs[o++] = f->msgs[i];
@@ -458,7 +459,7 @@ apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t
 	}
 	for (i = 0; i < added; i++) {
 		c->v[i].spare = 0;
-		note_msg(inv, INVAL_ENTRY, dir, gen, c->v[i].uid);
+		note_msg(inv, INVAL_ENTRY, dir, gen, f, c->v[i].uid);
 		f->msgs[f->n++] = c->v[i];
 	}
 	/* New UIDs are almost always above the old ones: sort only when not. */

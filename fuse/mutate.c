@@ -410,12 +410,16 @@ mutate_expunge(struct pool_conn **pcp, const char *mailbox, uint32_t uid)
 	snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)uid);
 	for (attempt = 0;; attempt++) {
 		c = pool_client(*pcp);
-		/* Pipelined: one round trip.  Both are harmless to repeat. */
+		/*
+		 * One after the other, not pipelined: Dovecot may run a UID
+		 * EXPUNGE beside a UID STORE still waiting on the mailbox, and
+		 * then expunges nothing and says OK.  Both are harmless to repeat.
+		 */
 		store = mailfs_uid_store(c, uidtext, MAILFS_STORE_ADD, "\\Deleted", 1, 0, NULL);
-		expunge = store != NULL ? mailfs_uid_expunge(c, uidtext) : NULL;
 		r1 = mailfs_run(c, store, NULL);
 		if (r1 == -1)
 			err = *mailfs_client_error(c);
+		expunge = r1 == 0 ? mailfs_uid_expunge(c, uidtext) : NULL;
 		r2 = expunge != NULL ? mailfs_run(c, expunge, NULL) : -1;
 		if (r1 == 0 && r2 == -1)
 			err = *mailfs_client_error(c);
@@ -442,15 +446,16 @@ msg_name(struct folder *f, uint32_t uid, char name[NAMES_COMPONENT_MAX + 1])
 	pthread_mutex_unlock(&f->lock);
 }
 
-/* 1 when name stands for a message of f. */
+/* 1 when name stands for a message of f other than uid (0: any). */
 static int
-name_taken(struct folder *f, const char *name)
+name_taken(struct folder *f, const char *name, uint32_t uid)
 {
-	uint32_t uid;
+	uint32_t holder;
 	int taken;
 
 	pthread_mutex_lock(&f->lock);
-	taken = (uid = alias_lookup_locked(f, name)) != 0 && folder_find_locked(f, uid) >= 0;
+	taken = (holder = alias_lookup_locked(f, name)) != 0 && holder != uid &&
+	    folder_find_locked(f, holder) >= 0;
 	pthread_mutex_unlock(&f->lock);
 	return taken;
 }
@@ -481,10 +486,10 @@ mutate_unlink(struct node *dir, uint32_t uid)
 			/* Into the Trash under its name, unless that is taken there. */
 			msg_name(fc.f, uid, name);
 			if ((r = fctx_get(trash, &tc)) == 0) {
-				if (name_taken(tc.f, name))
+				if (name_taken(tc.f, name, 0))
 					name[0] = '\0';	/* its UID's name there */
 				fctx_clear(&tc);
-				r = mutate_rename_msg(dir, uid, trash, name, 0);
+				r = mutate_rename_msg(dir, uid, trash, name);
 			}
 			node_put(trash);
 			fctx_clear(&fc);
@@ -612,12 +617,10 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 }
 
 int
-mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst, const char *newname,
-    uint32_t replace_uid)
+mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst, const char *newname)
 {
 	char flags[4096], name[NAMES_COMPONENT_MAX + 1];
 	struct fctx sc, dc;
-	struct pool_conn *pc;
 	struct msg m;
 	uint32_t newuid = 0, uidvalidity = 0, sgen, dgen;
 	int r;
@@ -635,6 +638,11 @@ mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst, const char *
 	}
 	if ((r = folder_get(sc.f, uid, &m, flags, sizeof(flags))) != 0)
 		goto out;
+	if (newname[0] != '\0' && name_taken(dc.f, newname, sc.f == dc.f ? uid : 0)) {
+		/* Never expunge a message the user did not name for removal. */
+		r = EEXIST;
+		goto out;
+	}
 	if (sc.f == dc.f) {
 		/* Within a folder only the name changes. */
 		newuid = uid;
@@ -663,14 +671,6 @@ mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst, const char *
 		pthread_rwlock_unlock(&tree_lock);
 		if (sc.f != dc.f && sgen != 0 && dgen != 0)
 			forward_add(msg_ino(sgen, uid), msg_ino(dgen, newuid));
-	}
-	/* The moved message is in place: now the one it replaces goes. */
-	if (replace_uid != 0 && replace_uid != newuid &&
-	    (r = get_conn(dc.mailbox, &pc)) == 0) {
-		if ((r = mutate_expunge(&pc, dc.mailbox, replace_uid)) == 0)
-			folder_remove_local(dc.f, replace_uid);
-		if (pc != NULL)
-			pool_put(pc, r != 0);
 	}
 out:
 	sync_unlock2(sc.f, dc.f);

@@ -88,11 +88,12 @@ int mutate_unlink(struct node *dir, uint32_t uid);
 /*
  * mv of a message: within a folder only its name changes; to another
  * folder UID MOVE (or UID COPY, then \Deleted and UID EXPUNGE of the
- * source).  replace_uid (0: none) is a message of dst named newname,
- * expunged once the moved one is in place.
+ * source).  newname ("": its UID's name in dst) is what dst calls it; a
+ * name another message of dst holds is refused with EEXIST: mv never
+ * expunges a message the user did not name for removal.
  */
 int mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst,
-    const char *newname, uint32_t replace_uid);
+    const char *newname);
 
 /* mkdir: CREATE; *ino_r is the new directory (its lookup counted). */
 int mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r);

@@ -13,17 +13,39 @@
 
 #include "names.h"
 
-static int
-is_msg_name(const char *s, size_t len)
+/* The number of decimal digits at s, at most max. */
+static size_t
+digits(const char *s, size_t len, size_t max)
 {
 	size_t i;
 
-	if (len != NAMES_MSG_LEN || memcmp(s + 10, ".eml", 4) != 0)
+	for (i = 0; i < len && i < max && s[i] >= '0' && s[i] <= '9'; i++)
+		continue;
+	return i;
+}
+
+/*
+ * Whether a level looks like a message file: ten digits, then optionally
+ * "-" and ten digits (names_msg()), then optionally "-" and a number (a
+ * second name, alias.c), then ".eml".  The old "0000000042.eml" counts
+ * too, so that a folder shown under an escaped name keeps it.
+ */
+static int
+is_msg_name(const char *s, size_t len)
+{
+	size_t i = 0, n;
+
+	if (len < 4 || memcmp(s + len - 4, ".eml", 4) != 0)
 		return 0;
-	for (i = 0; i < 10; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
+	len -= 4;
+	if (digits(s, len, 10) != 10)
+		return 0;
+	i = 10;
+	if (i < len && s[i] == '-' && digits(s + i + 1, len - i - 1, 10) == 10)
+		i += 11;
+	if (i < len && s[i] == '-' && (n = digits(s + i + 1, len - i - 1, 10)) > 0)
+		i += 1 + n;
+	return i == len;
 }
 
 static int
@@ -52,7 +74,7 @@ names_encode(const char *level, size_t len, char out[NAMES_COMPONENT_MAX + 1])
 		r = put(out, &o, "%2E%2E", 6);
 	else if (is_msg_name(level, len)) {
 		/* Keep it apart from the message files beside it. */
-		r = put(out, &o, level, 10) == -1 ? -1 :
+		r = put(out, &o, level, len - 4) == -1 ? -1 :
 		    put(out, &o, "%2Eeml", 6);
 	} else {
 		for (i = 0; i < len && r == 0; i++) {
@@ -164,23 +186,36 @@ fail:
 }
 
 void
-names_msg(uint32_t uid, char *out)
+names_msg(uint32_t uidvalidity, uint32_t uid, char *out)
 {
-	snprintf(out, NAMES_MSG_LEN + 1, "%010u.eml", (unsigned)uid);
+	snprintf(out, NAMES_MSG_LEN + 1, "%010u-%010u.eml", (unsigned)uidvalidity,
+	    (unsigned)uid);
 }
 
-int
-names_msg_uid(const char *name, uint32_t *uid_r)
+/* The ten digits at s as a nonzero 32-bit number, or 0. */
+static uint32_t
+number10(const char *s)
 {
 	uint64_t v = 0;
 	size_t i;
 
-	if (strlen(name) != NAMES_MSG_LEN || !is_msg_name(name, NAMES_MSG_LEN))
-		return -1;
+	if (digits(s, 10, 10) != 10)
+		return 0;
 	for (i = 0; i < 10; i++)
-		v = v * 10 + (uint64_t)(name[i] - '0');
-	if (v == 0 || v > UINT32_MAX)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	return v > UINT32_MAX ? 0 : (uint32_t)v;
+}
+
+int
+names_msg_uid(const char *name, uint32_t *uidvalidity_r, uint32_t *uid_r)
+{
+	uint32_t v, u;
+
+	if (strlen(name) != NAMES_MSG_LEN || name[10] != '-' ||
+	    memcmp(name + 21, ".eml", 4) != 0 ||
+	    (v = number10(name)) == 0 || (u = number10(name + 11)) == 0)
 		return -1;
-	*uid_r = (uint32_t)v;
+	*uidvalidity_r = v;
+	*uid_r = u;
 	return 0;
 }

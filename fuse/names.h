@@ -7,7 +7,9 @@
  * component and so that the mapping is reversible:
  *	"%" -> "%25"   "/" -> "%2F"
  *	a level that is "." or ".." -> "%2E" or "%2E%2E"
- *	a level that looks like a message file ("0000000042.eml") -> "0000000042%2Eeml"
+ *	a level that looks like a message file ("1732780000-0000000042.eml",
+ *	also "1732780000-0000000042-2.eml" and the older "0000000042.eml")
+ *	-> its last "." as "%2E": "1732780000-0000000042%2Eeml"
  * A level that is empty, or longer than 255 bytes once escaped, cannot be
  * shown; the caller leaves that mailbox out (and logs it).
  */
@@ -18,7 +20,7 @@
 #include <stdint.h>
 
 #define NAMES_COMPONENT_MAX	255
-#define NAMES_MSG_LEN		14	/* "0000000042.eml" */
+#define NAMES_MSG_LEN		25	/* "1732780000-0000000042.eml" */
 
 /*
  * Escapes the len bytes at level (one hierarchy level, UTF-8) into out.
@@ -43,10 +45,21 @@ int names_decode(const char *comp, char *out, size_t outsize);
 int names_split(const char *mailbox, char delim, char ***comps_r, size_t *n_r);
 void names_free(char **comps, size_t n);
 
-/* The file name of the message with this UID: out holds NAMES_MSG_LEN + 1 bytes. */
-void names_msg(uint32_t uid, char *out);
+/*
+ * The file name of the message with this UID in a folder of this
+ * UIDVALIDITY, both ten digits: "1732780000-0000000042.eml".  The servers
+ * give the folders of an account distinct UIDVALIDITY values, so the name
+ * is unique within the account (mv and cp between folders cannot meet
+ * another message's name), stays the same for an unchanged message, and
+ * sorts in UID order within a folder.  out holds NAMES_MSG_LEN + 1 bytes.
+ */
+void names_msg(uint32_t uidvalidity, uint32_t uid, char *out);
 
-/* The UID a message file name stands for: 0 and *uid_r, or -1 when name is none. */
-int names_msg_uid(const char *name, uint32_t *uid_r);
+/*
+ * The UIDVALIDITY and UID a name of exactly that form holds: 0, or -1
+ * when name is not one (or either number is 0 or over 32 bits).  Whether
+ * it names a message of a folder is the folder's to say (alias.h).
+ */
+int names_msg_uid(const char *name, uint32_t *uidvalidity_r, uint32_t *uid_r);
 
 #endif

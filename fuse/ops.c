@@ -1257,7 +1257,12 @@ mailfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_err(req, r);
 }
 
-/* rename(2) of a file: a staged file, or a message. */
+/*
+ * rename(2) of a file: a staged file, or a message.  A staged file over a
+ * message is an editor's save: the new bytes go up, then the old message
+ * goes.  A message over another message is refused (EEXIST): that would
+ * expunge a message the user never named for removal.
+ */
 static int
 rename_file(struct node *p, const char *name, struct node *np, const char *newname,
     unsigned int flags)
@@ -1281,7 +1286,9 @@ rename_file(struct node *p, const char *name, struct node *np, const char *newna
 		return r;
 	if (p == np && uid == target)
 		return 0;	/* the same message */
-	if ((r = mutate_rename_msg(p, uid, np, newname, target)) == 0 && staged_target)
+	if (target != 0)
+		return EEXIST;
+	if ((r = mutate_rename_msg(p, uid, np, newname)) == 0 && staged_target)
 		(void)stage_unlink(np->ino, newname);
 	return r;
 }

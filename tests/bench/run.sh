@@ -565,8 +565,11 @@ ls_peer()
 
 make_picks()
 {
-	python3 - "$manifest" "$work/picks.tsv" "$work/picks.paths" <<'EOF'
+	IMAPS_PORT=$direct_port python3 - "$manifest" "$work/picks.tsv" "$work/picks.paths" \
+	    "$harness" <<'EOF'
 import json, random, sys
+sys.path.insert(0, sys.argv[4])
+import imaptool
 m = json.load(open(sys.argv[1]))
 rng = random.Random(200)
 # Dovecot numbers freshly seeded folders 1..n.
@@ -578,10 +581,14 @@ while len(picks) < min(200, m["messages"]):
     picks.add((f, rng.randint(1, m["folders"][f]["messages"])))
 picks = list(picks)
 rng.shuffle(picks)
+# The mount names a message after its folder's UIDVALIDITY and its UID.
+conn = imaptool.connect()
+uidvalidity = {f: imaptool.status_item(conn, f, "UIDVALIDITY") for f in {f for f, _ in picks}}
+conn.logout()
 with open(sys.argv[2], "w") as t, open(sys.argv[3], "w") as p:
     for f, uid in picks:
         t.write("%s\t%d\n" % (f, uid))
-        p.write("%s/%010d.eml\n" % (f.replace(".", "/"), uid))
+        p.write("%s/%s\n" % (f.replace(".", "/"), imaptool.msg_name(uidvalidity[f], uid)))
 EOF
 }
 

@@ -367,6 +367,7 @@ for i in range($1):
 " >/dev/null
 	CUT_PROBE_N=0
 	CUT_PROBE_MAX=$1
+	CUT_PROBE_FILE=$(path_of Probe 1) || bail_out "no name for Probe's first message"
 }
 
 # cut_probe: sets a new keyword on a message of Probe through the mount.
@@ -377,6 +378,6 @@ cut_probe()
 	[ "$CUT_PROBE_N" -lt "$CUT_PROBE_MAX" ] || return 1
 	CUT_PROBE_N=$((CUT_PROBE_N + 1))
 	setfattr -n user.imap.flags -v "probe$CUT_PROBE_N" \
-	    "$CUT_MNT/Probe/0000000001.eml"
+	    "$CUT_MNT/$CUT_PROBE_FILE"
 }
 CUT_PROBE=cut_probe

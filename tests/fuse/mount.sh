@@ -73,6 +73,16 @@ msg_name()
 	imaptool name "$1" "$2"
 }
 
+# msg_name_uv UIDVALIDITY UID: the same for a folder whose UIDVALIDITY the
+# test already knows (no round trip to the server).
+msg_name_uv()
+{
+	"$PYTHON" -c 'import sys
+sys.path.insert(0, sys.argv[1])
+import imaptool
+print(imaptool.msg_name(sys.argv[2], sys.argv[3]))' "$HARNESS_DIR" "$1" "$2"
+}
+
 # path_of FOLDER UID: the message's path below the mount (delimiter ".").
 path_of()
 {

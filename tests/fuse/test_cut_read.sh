@@ -19,10 +19,11 @@ for i in range(1, 41):
 census >"$MAILFS_TEST_TMP/before" || bail_out "census failed"
 cut_mount "$CUT_MNT" || bail_out "mount failed"
 ls "$CUT_MNT/A" >/dev/null
+UV_A=$(imaptool uidvalidity A) || bail_out "no UIDVALIDITY"
 
 cut_op()
 {
-	cat "$CUT_MNT/A/$(printf '%010d' "$1").eml" >"$MAILFS_TEST_TMP/got"
+	cat "$CUT_MNT/A/$(msg_name_uv "$UV_A" "$1")" >"$MAILFS_TEST_TMP/got"
 }
 
 cut_check_server()
@@ -40,7 +41,7 @@ cut_check_mount()
 		    { diag "cat succeeded with other bytes than the server's"; return 1; }
 	fi
 	# The next read, on a new connection, gives the message whole.
-	[ "$(sha256sum <"$CUT_MNT/A/$(printf '%010d' "$1").eml" | cut -d' ' -f1)" = "$want" ] ||
+	[ "$(sha256sum <"$CUT_MNT/A/$(msg_name_uv "$UV_A" "$1")" | cut -d' ' -f1)" = "$want" ] ||
 	    { diag "reading again does not give the server's bytes"; return 1; }
 }
 

@@ -35,14 +35,20 @@ cut_mount "$CUT_MNT" || bail_out "mount failed"
 M=$CUT_MNT
 ls "$M/A" "$M/R" >/dev/null
 
-name() { printf '%010d.eml' "$1"; }
+UV_A=$(imaptool uidvalidity A) && UV_R=$(imaptool uidvalidity R) ||
+    bail_out "no UIDVALIDITY"
+# name FOLDER UID
+name()
+{
+	if [ "$1" = A ]; then msg_name_uv "$UV_A" "$2"; else msg_name_uv "$UV_R" "$2"; fi
+}
 
 cut_op()
 {
 	case $CUT_KIND in
-	one) rm "$M/A/$(name "$1")" ;;
-	many) rm "$M/R/$(name $((3 * $1 - 2)))" "$M/R/$(name $((3 * $1 - 1)))" \
-	    "$M/R/$(name $((3 * $1)))" ;;
+	one) rm "$M/A/$(name A "$1")" ;;
+	many) rm "$M/R/$(name R $((3 * $1 - 2)))" "$M/R/$(name R $((3 * $1 - 1)))" \
+	    "$M/R/$(name R $((3 * $1)))" ;;
 	esac
 }
 
@@ -77,10 +83,10 @@ cut_check_server()
 	local i=$1 k bad=0
 	others_kept || bad=1
 	case $CUT_KIND in
-	one) gone_iff_unreported "<rm-$i@cut.test>" "$M/A/$(name "$i")" || bad=1 ;;
+	one) gone_iff_unreported "<rm-$i@cut.test>" "$M/A/$(name A "$i")" || bad=1 ;;
 	many)
 		for k in 1 2 3; do
-			gone_iff_unreported "<rm3-$i-$k@cut.test>" "$M/R/$(name $((3 * i - 3 + k)))" || bad=1
+			gone_iff_unreported "<rm3-$i-$k@cut.test>" "$M/R/$(name R $((3 * i - 3 + k)))" || bad=1
 		done
 		;;
 	esac
@@ -97,9 +103,9 @@ cut_check_mount()
 	esac
 	for u; do
 		if [ "$(copies "$(msgid_of_uid "$f" "$u")" "$CUT_CENSUS")" = 0 ]; then
-			want "$f/$(name "$u") is gone from the server but still listed" [ ! -e "$M/$f/$(name "$u")" ] || bad=1
+			want "$f/$(name "$f" "$u") is gone from the server but still listed" [ ! -e "$M/$f/$(name "$f" "$u")" ] || bad=1
 		else
-			want "$f/$(name "$u") is on the server but not listed" [ -e "$M/$f/$(name "$u")" ] || bad=1
+			want "$f/$(name "$f" "$u") is on the server but not listed" [ -e "$M/$f/$(name "$f" "$u")" ] || bad=1
 		fi
 	done
 	want "the mount lists $(emls "$M/$f") messages in $f, the server holds $(awk -F '\t' -v f=$f '$2 == f' "$CUT_CENSUS" | wc -l)" \

@@ -68,7 +68,7 @@ mount_traced "$M" "$T/log3" || bail_out "mount failed"
 is "$(ls "$M/INBOX" | wc -l)" 4 "new mail shows"
 [ -f "$M/$(path_of INBOX "$u4")" ]
 ok $? "under its UID's name"
-is "$(ls "$M/Box")" "$(printf '%010d.eml' "$b1")" "the expunged message is gone"
+is "$(ls "$M/Box")" "$(msg_name Box "$b1")" "the expunged message is gone"
 is "$(getfattr --absolute-names --only-values -n user.imap.flags "$M/$(path_of Box "$b1")")" \
     '\Answered Neu' "the changed flags show"
 is "$(fetches "$T/log3" | grep -c CHANGEDSINCE)" 2 "both folders were brought up to date with a delta" ||
@@ -98,7 +98,7 @@ imaptool delete Box >/dev/null
 imaptool create Box >/dev/null
 n1=$(imaptool append Box "$T/in2.eml")
 mount_traced "$M" "$T/log6" || bail_out "mount failed"
-is "$(ls "$M/Box")" "$(printf '%010d.eml' "$n1")" "a new generation shows only its own mail"
+is "$(ls "$M/Box")" "$(msg_name Box "$n1")" "a new generation shows only its own mail"
 cmp -s "$T/in2.eml" "$M/$(path_of Box "$n1")"
 ok $? "and its bytes"
 unmount_traced "$M"

@@ -30,7 +30,10 @@ ok $? "the nested folder Projects.mailfs is Projects/mailfs"
 ok $? "Ebene (no mailbox of its own) holds only its subfolder"
 
 is "$(ls "$M/INBOX" | wc -l)" "$(imaptool count INBOX)" "ls INBOX shows one file per message"
-like "$(ls "$M/INBOX" | head -1)" '^[0-9]{10}\.eml$' "message files are named UID.eml"
+like "$(ls "$M/INBOX" | head -1)" '^[0-9]{10}-[0-9]{10}\.eml$' \
+    "message files are named UIDVALIDITY-UID.eml"
+is "$(ls "$M/INBOX" | head -1)" "$(msg_name INBOX "$(imaptool uids INBOX | head -1)")" \
+    "the first is the first UID's"
 dump_server "$MAILFS_TEST_TMP/server" || bail_out "cannot read the server"
 is "$(find "$M" -type f | wc -l)" "$(find "$MAILFS_TEST_TMP/server" -type f | wc -l)" \
     "find sees every message"
@@ -66,6 +69,6 @@ is "$(imaptool flags INBOX "$uid")" "" "reading a message does not set \\Seen"
 
 df "$M" >/dev/null 2>&1
 ok $? "df works on the mount"
-ls "$M/INBOX/0000000099.eml" >/dev/null 2>&1
+ls "$M/$(path_of INBOX 99)" >/dev/null 2>&1
 isnt $? 0 "a message that does not exist is ENOENT"
 done_testing

@@ -12,7 +12,7 @@ u1=$(imaptool append INBOX "$MAILFS_TEST_TMP/1.eml")
 M=$MAILFS_TEST_TMP/mnt
 mount_mailfs "$M" || bail_out "mount failed"
 
-is "$(ls "$M/INBOX")" "$(printf '%010d.eml' "$u1")" "the mount shows the one message"
+is "$(ls "$M/INBOX")" "$(msg_name INBOX "$u1")" "the mount shows the one message"
 cat "$M/INBOX/"* >/dev/null
 
 u2=$(imaptool append INBOX "$MAILFS_TEST_TMP/2.eml")

@@ -36,7 +36,7 @@ ok $? "rmdir of an empty folder"
 
 mv "$M/Voll" "$M/Bücher/Voll2"
 ok $? "mv of a folder with messages"
-cmp -s "$T/k" "$M/Bücher/Voll2/$(printf '%010d.eml' "$uk")"
+cmp -s "$T/k" "$M/$(path_of Bücher.Voll2 "$uk")"
 ok $? "its message reads at the new place"
 [ ! -e "$M/Voll" ]
 ok $? "the old name is gone"

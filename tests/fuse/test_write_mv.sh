@@ -1,8 +1,8 @@
 #!/bin/bash
 # mv of messages: across folders (UID MOVE; flags and INTERNALDATE travel;
 # the name stays, so `cat B/x.eml` works right after), within a folder
-# (only the name changes), onto an existing message (replaced), and the
-# names survive a remount.
+# (only the name changes), onto an existing message (refused with EEXIST:
+# both stay), and the names survive a remount.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
@@ -19,8 +19,9 @@ uy=$(imaptool append A "$T/y" --date 1500000000)
 uz=$(imaptool append B "$T/z")
 M=$T/mnt
 mount_mailfs "$M" || bail_out "mount failed"
-X=$(printf '%010d.eml' "$ux")
-Z=$(printf '%010d.eml' "$uz")
+X=$(msg_name A "$ux")
+Y=$(msg_name A "$uy")
+Z=$(msg_name B "$uz")
 
 mv "$M/A/$X" "$M/B/" && cmp -s "$T/x" "$M/B/$X"
 ok $? "mv A/x B/ && cmp B/x: the moved message reads under its name"
@@ -35,8 +36,15 @@ ok $? "mv within a folder renames"
 [ ! -e "$M/B/$X" ]
 ok $? "the old name is gone"
 
-mv "$M/A/$(printf '%010d.eml' "$uy")" "$M/B/$Z" && cmp -s "$T/y" "$M/B/$Z"
-ok $? "mv onto an existing message replaces it"
+mv "$M/A/$Y" "$M/B/$Z" 2>"$T/err"
+isnt $? 0 "mv onto an existing message fails"
+like "$(cat "$T/err")" "File exists" "with EEXIST"
+cmp -s "$T/y" "$M/A/$Y" && cmp -s "$T/z" "$M/B/$Z"
+ok $? "and both stay as they were"
+mv "$M/B/renamed.eml" "$M/B/$Z" 2>"$T/err"
+like "$(cat "$T/err")" "File exists" "within a folder too"
+cmp -s "$T/x" "$M/B/renamed.eml" && cmp -s "$T/z" "$M/B/$Z"
+ok $? "and both stay as they were"
 
 # One connection checks everything on the server.
 imap_py "
@@ -55,11 +63,11 @@ def dump(f):
 print('A', ' '.join(dump('A')))
 print('B', ' '.join(dump('B')))
 " >"$T/server" 2>&1
-is "$(sed -n 1p "$T/server")" "A " "A is empty on the server"
+is "$(sed -n 1p "$T/server")" "A |1500000000|Subject: y" "A holds y on the server"
 like "$(sed -n 2p "$T/server")" '[$]Work [\\]Seen[|]1600000000[|]Subject: x' "B holds x with its flags and INTERNALDATE"
-like "$(sed -n 2p "$T/server")" "Subject: y" "and y"
-unlike_z=$(sed -n 2p "$T/server" | grep -c "Subject: z")
-is "$unlike_z" 0 "and z was expunged"
+like "$(sed -n 2p "$T/server")" "Subject: z" "and z"
+unlike_y=$(sed -n 2p "$T/server" | grep -c "Subject: y")
+is "$unlike_y" 0 "and not y"
 
 fusermount3 -u "$M"
 mount_mailfs "$M" || bail_out "remount failed"

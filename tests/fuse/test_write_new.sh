@@ -17,7 +17,7 @@ mkmsg() { printf 'From: a@example.org\nSubject: %s\nMessage-ID: <%s@test>\n\n%s 
 for n in cp cpp cat save dot flags; do mkmsg $n; done
 printf 'Subject: old\r\n\r\nold version\r\n' >"$T/old"
 uold=$(imaptool append INBOX "$T/old")
-OLD=$(printf '%010d.eml' "$uold")
+OLD=$(msg_name INBOX "$uold")
 mount_mailfs "$M" || bail_out "mount failed"
 
 cp "$T/cp" "$I/cp.eml"

@@ -16,9 +16,9 @@ M=$MAILFS_TEST_TMP/mnt
 mount_mailfs "$M" || bail_out "mount failed"
 I=$M/INBOX
 
-rm "$I/$(printf '%010d.eml' "$u1")"
+rm "$I/$(msg_name INBOX "$u1")"
 ok $? "rm of one message"
-rm "$I/$(printf '%010d.eml' "$u3")" "$I/$(printf '%010d.eml' "$u4")"
+rm "$I/$(msg_name INBOX "$u3")" "$I/$(msg_name INBOX "$u4")"
 ok $? "rm of two messages"
 is "$(imaptool uids INBOX | tr '\n' ' ')" "$u2 $u5 $u6 " \
     "the server holds exactly the others, \\Deleted ones included"
@@ -31,12 +31,13 @@ fusermount3 -u "$M"
 # (the test Dovecot gives the folder Trash the special use \Trash)
 imaptool create Trash >/dev/null 2>&1 || true
 mount_mailfs "$M" -o delete=trash || bail_out "mount failed"
-rm "$I/$(printf '%010d.eml' "$u6")"
+n6=$(msg_name INBOX "$u6")
+rm "$I/$n6"
 ok $? "rm with delete=trash"
 is "$(imaptool uids INBOX | tr '\n' ' ')" "$u2 $u5 " "the message left INBOX"
 is "$(imaptool count Trash)" 1 "and is in the \\Trash folder"
 f=$(ls "$M/Trash")
-is "$f" "$(printf '%010d.eml' "$u6")" "under the name it had"
+is "$f" "$n6" "under the name it had"
 rm "$M/Trash/$f"
 ok $? "rm inside the Trash"
 is "$(imaptool count Trash)" 0 "expunges"

@@ -9,6 +9,32 @@
 #include "../tap.h"
 #include "../../fuse/names.h"
 
+/* The digits at c (as many as there are). */
+static size_t
+span_digits(const char *c)
+{
+	return strspn(c, "0123456789");
+}
+
+/*
+ * Whether c has a form the mount gives message files: 0000000042.eml,
+ * 1732780000-0000000042.eml, and either with "-2" before ".eml".
+ */
+static int
+msg_like(const char *c)
+{
+	size_t n;
+
+	if (span_digits(c) != 10)
+		return 0;
+	c += 10;
+	if (c[0] == '-' && span_digits(c + 1) == 10)
+		c += 11;
+	if (c[0] == '-' && (n = span_digits(c + 1)) > 0)
+		c += 1 + n;
+	return strcmp(c, ".eml") == 0;
+}
+
 /* A component is safe when the kernel will take it as one harmless name. */
 static int
 safe_component(const char *c)
@@ -17,7 +43,7 @@ safe_component(const char *c)
 
 	return len > 0 && len <= NAMES_COMPONENT_MAX && strchr(c, '/') == NULL &&
 	    strcmp(c, ".") != 0 && strcmp(c, "..") != 0 &&
-	    names_msg_uid(c, &(uint32_t){0}) == -1;
+	    names_msg_uid(c, &(uint32_t){0}, &(uint32_t){0}) == -1 && !msg_like(c);
 }
 
 static void
@@ -69,10 +95,11 @@ main(void)
 	static const char *bad_decodes[] = {
 		"%", "%2", "%2f", "%41", "a%", "%2E.", "x%2Ey", "%2G", "%%",
 		"0000000042.eml", "%2E%2E%2E", "a%2Eb", "%2Eeml", "/", "a/b",
-		"%2E%2E/x", "12345%2Eeml",
+		"%2E%2E/x", "12345%2Eeml", "1732780000-0000000042.eml",
+		"1732780000-0000000042-2.eml", "1732780000-0000000042%2EEML",
 	};
 	char buf[NAMES_COMPONENT_MAX + 1], dec[600], big[600];
-	uint32_t uid;
+	uint32_t uid, uv;
 	size_t i;
 
 	roundtrip("INBOX", "INBOX");
@@ -86,6 +113,16 @@ main(void)
 	roundtrip(".hidden", ".hidden");
 	roundtrip("../..", "..%2F..");
 	roundtrip("0000000042.eml", "0000000042%2Eeml");
+	roundtrip("1732780000-0000000042.eml", "1732780000-0000000042%2Eeml");
+	roundtrip("1732780000-0000000042-2.eml", "1732780000-0000000042-2%2Eeml");
+	roundtrip("0000000042-2.eml", "0000000042-2%2Eeml");
+	roundtrip("1732780000-0000000042.EML", "1732780000-0000000042.EML");
+	roundtrip("1732780000-42.eml", "1732780000-42%2Eeml");
+	roundtrip("173278000-0000000042.eml", "173278000-0000000042.eml");
+	roundtrip("1732780000-0000000042-.eml", "1732780000-0000000042-.eml");
+	roundtrip("1732780000_0000000042.eml", "1732780000_0000000042.eml");
+	roundtrip("1732780000-0000000042.eml.eml", "1732780000-0000000042.eml.eml");
+	roundtrip("x1732780000-0000000042.eml", "x1732780000-0000000042.eml");
 	roundtrip("0000000042.EML", "0000000042.EML");
 	roundtrip("42.eml", "42.eml");
 	roundtrip("tab\there", "tab\there");
@@ -137,17 +174,29 @@ main(void)
 	split_fails("a.", '.', EINVAL);
 	split_fails("", '.', EINVAL);
 
-	names_msg(42, buf);
-	ok(strcmp(buf, "0000000042.eml") == 0, "message name of UID 42");
-	names_msg(4294967295u, buf);
-	ok(strcmp(buf, "4294967295.eml") == 0, "message name of the largest UID");
-	ok(names_msg_uid("4294967295.eml", &uid) == 0 && uid == 4294967295u, "largest UID back");
-	ok(names_msg_uid("0000000042.eml", &uid) == 0 && uid == 42, "UID 42 back");
-	ok(names_msg_uid("4294967296.eml", &uid) == -1, "UID over 32 bits");
-	ok(names_msg_uid("0000000000.eml", &uid) == -1, "UID 0");
-	ok(names_msg_uid("42.eml", &uid) == -1, "unpadded");
-	ok(names_msg_uid("000000004x.eml", &uid) == -1, "not a digit");
-	ok(names_msg_uid("0000000042.eml~", &uid) == -1, "trailing garbage");
-	ok(names_msg_uid("0000000042.EML", &uid) == -1, "upper case");
+	names_msg(1732780000u, 42, buf);
+	ok(strcmp(buf, "1732780000-0000000042.eml") == 0 && strlen(buf) == NAMES_MSG_LEN,
+	    "message name of UID 42");
+	names_msg(4294967295u, 4294967295u, buf);
+	ok(strcmp(buf, "4294967295-4294967295.eml") == 0, "message name of the largest UID");
+	names_msg(1, 1, buf);
+	ok(strcmp(buf, "0000000001-0000000001.eml") == 0, "message name of UID 1");
+	ok(names_msg_uid("4294967295-4294967295.eml", &uv, &uid) == 0 &&
+	    uv == 4294967295u && uid == 4294967295u, "largest UID back");
+	ok(names_msg_uid("1732780000-0000000042.eml", &uv, &uid) == 0 && uv == 1732780000u &&
+	    uid == 42, "UID 42 back");
+	ok(names_msg_uid("1732780000-4294967296.eml", &uv, &uid) == -1, "UID over 32 bits");
+	ok(names_msg_uid("4294967296-0000000001.eml", &uv, &uid) == -1,
+	    "UIDVALIDITY over 32 bits");
+	ok(names_msg_uid("1732780000-0000000000.eml", &uv, &uid) == -1, "UID 0");
+	ok(names_msg_uid("0000000000-0000000001.eml", &uv, &uid) == -1, "UIDVALIDITY 0");
+	ok(names_msg_uid("0000000042.eml", &uv, &uid) == -1, "the old form");
+	ok(names_msg_uid("1732780000-42.eml", &uv, &uid) == -1, "unpadded");
+	ok(names_msg_uid("1732780000-000000004x.eml", &uv, &uid) == -1, "not a digit");
+	ok(names_msg_uid("1732780000+0000000042.eml", &uv, &uid) == -1, "not a dash");
+	ok(names_msg_uid("1732780000-0000000042.eml~", &uv, &uid) == -1, "trailing garbage");
+	ok(names_msg_uid("1732780000-0000000042-2.eml", &uv, &uid) == -1, "a second name");
+	ok(names_msg_uid("1732780000-0000000042.EML", &uv, &uid) == -1, "upper case");
+	ok(names_msg_uid("", &uv, &uid) == -1, "empty");
 	return done_testing();
 }
