@@ -573,11 +573,11 @@ note_gone_locked(const struct folder *f, struct inval_list *inv, fuse_ino_t dir,
 
 	if (inv == NULL)
 		return;
-	note_msg(inv, INVAL_DELETE, dir, gen, uid);
+	note_msg(inv, INVAL_DELETE, dir, gen, f, uid);
 	alias_msg_name_locked(f, uid, name);
-	names_msg(uid, uidname);
+	names_msg(f->uidvalidity, uid, uidname);
 	if (strcmp(name, uidname) != 0)
-		inval_add(inv, INVAL_DELETE, dir, msg_ino(gen, uid), name);
+		inval_add(inv, INVAL_DELETE, dir, msg_ino(gen, uid), uidname);
 }
 
 /*
