@@ -392,7 +392,15 @@ apply_list_locked(const struct list_result *lr, struct inval_list *inv)
 	cur_epoch = (cur_epoch + 1) & 0x7fffffffu;
 	for (i = 0; i < lr->n; i++)
 		apply_item(&lr->v[i], inv);
-	sweep_locked(root, inv);
+	/*
+	 * A folder missing from an incomplete list may be there: it stays
+	 * (the marks of this pass go with the next complete one).
+	 */
+	if (lr->incomplete)
+		log_msg(LOG_WARNING, "the folder list lost entries (out of memory): "
+		    "new folders are shown, none is taken away until the next list");
+	else
+		sweep_locked(root, inv);
 }
 
 void

@@ -91,6 +91,11 @@ struct list_result {
 	struct list_item *v;
 	size_t n;
 	size_t cap;
+	/*
+	 * An entry was dropped (out of memory): what is missing may still
+	 * be on the server, so the list adds folders but takes none away.
+	 */
+	int incomplete;
 };
 
 void list_result_clear(struct list_result *lr);
@@ -127,7 +132,8 @@ int node_selectable(const struct node *n);
 
 /*
  * Makes the tree match a complete LIST: adds what is new, takes away what
- * is gone, and notes in inv what the kernel must forget.
+ * is gone, and notes in inv what the kernel must forget.  An incomplete
+ * LIST (lr->incomplete) only adds and updates; nothing goes.
  */
 void tree_apply_list(const struct list_result *lr, struct inval_list *inv);
 

@@ -647,6 +647,7 @@ struct list_probe {
 	char delim;
 	int exists;
 	int children;
+	int lost;		/* a name was dropped (out of memory): the answer is unsure */
 };
 
 static void
@@ -655,6 +656,8 @@ on_probe_list(void *ctx, const struct mailfs_list_entry *e)
 	struct list_probe *p = ctx;
 	size_t len = strlen(p->name);
 
+	if (e->name == NULL && e->name_lost)
+		p->lost = 1;
 	if (e->name == NULL || (e->attrs & MAILFS_MBX_NONEXISTENT))
 		return;
 	if (strcmp(e->name, p->name) == 0)
@@ -840,7 +843,10 @@ mutate_rmdir(struct node *parent, const char *name)
 	if (probe(cl, mailbox, delim, &p) == -1 || (selectable &&
 	    mailfs_run(cl, mailfs_status(cl, mailbox, MAILFS_STATUS_MESSAGES, &h), NULL) == -1))
 		r = failed(pc, "cannot look into", mailbox);
-	else if (p.children || cnt.messages > 0)
+	else if (p.lost) {
+		log_msg(LOG_WARNING, "cannot look into \"%s\": out of memory", mailbox);
+		r = ENOMEM;
+	} else if (p.children || cnt.messages > 0)
 		r = ENOTEMPTY;
 	else if (!p.exists)
 		r = 0;		/* a level of the hierarchy with nothing below: it just goes */
