@@ -1,6 +1,7 @@
 /*
- * struct mailfs_error to errno, in one table.  NO with a response code
- * (RFC 5530) maps by the code; other kinds map by kind.
+ * struct mailfs_error to errno, in one table (errmap.h writes it down).
+ * NO with a response code (RFC 5530) maps by the code, a plain NO by
+ * what was asked; other kinds map by kind.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -27,6 +28,18 @@ static const struct {
 	{ MAILFS_CODE_PRIVACYREQUIRED, EACCES },
 };
 
+/* A plain NO, by request (enum errmap_op order). */
+static const int plain_no_map[] = {
+	[ERRMAP_READ] = EIO,
+	[ERRMAP_CREATE] = EACCES,
+	[ERRMAP_DELETE] = EACCES,
+	[ERRMAP_RENAME] = EACCES,
+	[ERRMAP_STORE] = EACCES,
+	[ERRMAP_EXPUNGE] = EACCES,
+	[ERRMAP_APPEND] = EACCES,
+	[ERRMAP_COPY] = EACCES,
+};
+
 static const struct {
 	enum mailfs_errkind kind;
 	int err;
@@ -46,25 +59,50 @@ static const struct {
 	{ MAILFS_ERR_UNSUPPORTED, ENOTSUP },
 	{ MAILFS_ERR_PROTOCOL, EIO },
 	{ MAILFS_ERR_LIMIT, EFBIG },
-	{ MAILFS_ERR_NO, EIO },
 	{ MAILFS_ERR_BAD, EIO },
 };
 
-int
-errmap_errno(const struct mailfs_error *err)
+/* The errno of a NO's response code, or 0 when the table does not know it. */
+static int
+code_errno(const struct mailfs_error *err)
 {
 	size_t i;
 
-	if (err->kind == MAILFS_ERR_NO)
-		for (i = 0; i < sizeof(code_map) / sizeof(code_map[0]); i++)
-			if (code_map[i].code == err->code)
-				return code_map[i].err;
+	for (i = 0; i < sizeof(code_map) / sizeof(code_map[0]); i++)
+		if (code_map[i].code == err->code)
+			return code_map[i].err;
+	return 0;
+}
+
+int
+errmap_plain_no(const struct mailfs_error *err)
+{
+	return err->kind == MAILFS_ERR_NO && code_errno(err) == 0;
+}
+
+int
+errmap_op_errno(const struct mailfs_error *err, enum errmap_op op)
+{
+	size_t i;
+	int e;
+
+	if (err->kind == MAILFS_ERR_NO && (e = code_errno(err)) != 0)
+		return e;
+	if (err->kind == MAILFS_ERR_NO && (size_t)op <
+	    sizeof(plain_no_map) / sizeof(plain_no_map[0]))
+		return plain_no_map[op];
 	if (err->kind == MAILFS_ERR_SYSTEM && err->sys_errno != 0)
 		return err->sys_errno;
 	for (i = 0; i < sizeof(kind_map) / sizeof(kind_map[0]); i++)
 		if (kind_map[i].kind == err->kind)
 			return kind_map[i].err;
 	return EIO;
+}
+
+int
+errmap_errno(const struct mailfs_error *err)
+{
+	return errmap_op_errno(err, ERRMAP_READ);
 }
 
 int

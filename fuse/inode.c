@@ -1,10 +1,13 @@
 /*
  * The folder tree and its inode table (see inode.h for what is a node).
  *
- * Lock order: tree_lock before any folder->lock.  nlookup and refs change
- * with atomic operations under tree_lock read-locked; a node is freed only
- * with tree_lock write-locked, once it is gone from the server and neither
- * the kernel nor an operation holds it.
+ * Lock order: tree_lock before any folder->lock or count_lock.  A node's
+ * end is decided by its counts (nlookup, refs) and gone, changed and
+ * tested together under count_lock (as libfuse's passthrough_ll.c keeps
+ * its lookup count under one mutex): the one that finds a gone node
+ * unused marks it dying and frees it with tree_lock written, so that
+ * the last FORGET and the last node_put() of a removed directory, when
+ * they race, free it once.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,6 +30,7 @@ static uint32_t next_gen = 1;
 static unsigned cur_epoch;
 static char tree_delim;
 static unsigned tree_changes;
+static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static time_t
 monotonic_seconds(void)
@@ -87,11 +91,45 @@ node_free(struct node *n)
 	free(n);
 }
 
+/*
+ * 1 when n is gone and nobody holds it any more: the caller is then the
+ * one that frees it (node_free_dying()), and nobody else will decide so
+ * while it is dying.  Needs count_lock.
+ */
 static int
-node_unused(const struct node *n)
+node_last_locked(struct node *n)
 {
-	return n->gone && __atomic_load_n(&n->nlookup, __ATOMIC_SEQ_CST) == 0 &&
-	    __atomic_load_n(&n->refs, __ATOMIC_SEQ_CST) == 0;
+	if (!n->gone || n->dying || n->nlookup != 0 || n->refs != 0)
+		return 0;
+	n->dying = 1;
+	return 1;
+}
+
+/*
+ * Frees a node node_last_locked() chose, unless someone took it again
+ * meanwhile (a reference taken under tree_lock before we held it
+ * written): the last user of it then decides anew.  Needs tree_lock
+ * written.
+ */
+static void
+node_free_dying_locked(struct node *n)
+{
+	int unused;
+
+	pthread_mutex_lock(&count_lock);
+	unused = n->nlookup == 0 && n->refs == 0;
+	n->dying = 0;
+	pthread_mutex_unlock(&count_lock);
+	if (unused)
+		node_free(n);
+}
+
+static void
+node_free_dying(struct node *n)
+{
+	pthread_rwlock_wrlock(&tree_lock);
+	node_free_dying_locked(n);
+	pthread_rwlock_unlock(&tree_lock);
 }
 
 void
@@ -148,7 +186,9 @@ tree_child_locked(struct node *dir, const char *name)
 void
 node_ref(struct node *n)
 {
-	__atomic_add_fetch(&n->refs, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&count_lock);
+	n->refs++;
+	pthread_mutex_unlock(&count_lock);
 }
 
 struct node *
@@ -163,49 +203,57 @@ node_get(fuse_ino_t ino)
 	return n;
 }
 
-static void
-maybe_free(struct node *n)
-{
-	pthread_rwlock_wrlock(&tree_lock);
-	if (node_unused(n))
-		node_free(n);
-	pthread_rwlock_unlock(&tree_lock);
-}
-
 void
 node_put(struct node *n)
 {
+	int last, over;
+
 	if (n == NULL)
 		return;
-	/* A gone node may go once its last user leaves. */
-	if (__atomic_sub_fetch(&n->refs, 1, __ATOMIC_SEQ_CST) == 0 && n->gone)
-		maybe_free(n);
+	pthread_mutex_lock(&count_lock);
+	if (!(over = n->refs == 0))
+		n->refs--;
+	/* A gone node goes once its last user leaves. */
+	last = node_last_locked(n);
+	pthread_mutex_unlock(&count_lock);
+	if (over)
+		log_msg(LOG_ERR, "inode %llu released more often than taken",
+		    (unsigned long long)n->ino);
+	if (last)
+		node_free_dying(n);
 }
 
 void
 node_lookup(struct node *n)
 {
-	__atomic_add_fetch(&n->nlookup, 1, __ATOMIC_SEQ_CST);
+	pthread_mutex_lock(&count_lock);
+	n->nlookup++;
+	pthread_mutex_unlock(&count_lock);
 }
 
 void
 node_forget(fuse_ino_t ino, uint64_t count)
 {
 	struct node *n;
-	int last = 0;
+	int last = 0, over = 0;
 
+	if (ino == FUSE_ROOT_ID)
+		return;		/* the kernel never forgets the root */
 	pthread_rwlock_rdlock(&tree_lock);
-	if ((n = tree_node_locked(ino)) != NULL && ino != FUSE_ROOT_ID) {
-		if (__atomic_load_n(&n->nlookup, __ATOMIC_SEQ_CST) < count) {
-			log_msg(LOG_ERR, "the kernel forgot inode %llu more often than it looked it up",
-			    (unsigned long long)ino);
-			count = __atomic_load_n(&n->nlookup, __ATOMIC_SEQ_CST);
-		}
-		last = __atomic_sub_fetch(&n->nlookup, count, __ATOMIC_SEQ_CST) == 0;
+	if ((n = tree_node_locked(ino)) != NULL) {
+		pthread_mutex_lock(&count_lock);
+		if ((over = n->nlookup < count))
+			count = n->nlookup;
+		n->nlookup -= count;
+		last = node_last_locked(n);
+		pthread_mutex_unlock(&count_lock);
 	}
 	pthread_rwlock_unlock(&tree_lock);
-	if (last && n->gone)
-		maybe_free(n);
+	if (over)
+		log_msg(LOG_ERR, "the kernel forgot inode %llu more often than it looked it up",
+		    (unsigned long long)ino);
+	if (last)
+		node_free_dying(n);
 }
 
 int
@@ -241,6 +289,7 @@ static void
 node_remove_locked(struct node *n, struct inval_list *inv)
 {
 	struct node **pp, *c;
+	int last;
 
 	while ((c = n->children) != NULL)
 		node_remove_locked(c, inv);
@@ -255,9 +304,12 @@ node_remove_locked(struct node *n, struct inval_list *inv)
 	drop_gen_locked(n);
 	n->parent = NULL;
 	n->next = NULL;
+	pthread_mutex_lock(&count_lock);
 	n->gone = 1;
-	if (node_unused(n))
-		node_free(n);
+	last = node_last_locked(n);
+	pthread_mutex_unlock(&count_lock);
+	if (last)
+		node_free_dying_locked(n);
 }
 
 static void
@@ -340,7 +392,15 @@ apply_list_locked(const struct list_result *lr, struct inval_list *inv)
 	cur_epoch = (cur_epoch + 1) & 0x7fffffffu;
 	for (i = 0; i < lr->n; i++)
 		apply_item(&lr->v[i], inv);
-	sweep_locked(root, inv);
+	/*
+	 * A folder missing from an incomplete list may be there: it stays
+	 * (the marks of this pass go with the next complete one).
+	 */
+	if (lr->incomplete)
+		log_msg(LOG_WARNING, "the folder list lost entries (out of memory): "
+		    "new folders are shown, none is taken away until the next list");
+	else
+		sweep_locked(root, inv);
 }
 
 void

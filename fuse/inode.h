@@ -9,8 +9,17 @@
  * generation when its UIDVALIDITY changes, so no old inode number ever
  * names a message of the new generation.
  *
- * tree_lock protects every member of every node except the contents of
- * node->folder (folder->lock) and the counters noted below.
+ * Locks, as each member of struct node notes: [T] tree_lock (read to
+ * look, written to change), [C] count_lock in inode.c (the counts that
+ * decide a node's end, changed and tested together), [F] folder->lock
+ * (the contents of node->folder).  Lock order: tree_lock, then
+ * folder->lock or count_lock; nothing is taken under count_lock.
+ *
+ * A node lives while the kernel (nlookup) or an operation (refs) holds
+ * it, or while it is in the tree.  Once it is out of the tree (gone) and
+ * both counts are 0, the one that made them so frees it, with tree_lock
+ * written: exactly once (see node_last_locked() in inode.c).  node_put()
+ * and node_forget() may free, so their callers hold no tree_lock.
  */
 #ifndef MAILFS_FUSE_INODE_H
 #define MAILFS_FUSE_INODE_H
@@ -44,27 +53,29 @@ void status_copy(struct mailfs_status_copy *to, const struct mailfs_status *s);
 void status_copy_handler(void *ctx, const struct mailfs_status *s);
 
 struct node {
-	fuse_ino_t ino;			/* < 2^32 */
-	uint64_t nlookup;		/* the kernel's lookup count (atomic) */
-	unsigned refs;			/* operations using the node (atomic) */
-	struct node *parent;		/* NULL for the root and once gone */
-	struct node *children;
-	struct node *next;		/* sibling */
-	unsigned nchildren;
-	char *name;			/* the path component; "" for the root */
-	char *mailbox;			/* the server's name (UTF-8), NULL when none */
-	unsigned attrs;			/* MAILFS_MBX_* */
-	int gone;			/* no longer on the server */
-	unsigned epoch;			/* the LIST pass that last saw it */
-	uint32_t gen;			/* the folder generation; 0 when not selectable */
-	time_t ctime;
-	/* The last LIST-STATUS's word on the folder, and when (CLOCK_MONOTONIC s). */
+	fuse_ino_t ino;			/* < 2^32; constant */
+	uint64_t nlookup;		/* [C] the kernel's lookup count */
+	unsigned refs;			/* [C] operations using the node */
+	int gone;			/* [C, set with T written] out of the tree */
+	int dying;			/* [C] its last user is about to free it */
+	struct node *parent;		/* [T] NULL for the root and once gone */
+	struct node *children;		/* [T] */
+	struct node *next;		/* [T] sibling */
+	unsigned nchildren;		/* [T] */
+	char *name;			/* [T] the path component; "" for the root */
+	char *mailbox;			/* [T] the server's name (UTF-8), NULL when none */
+	unsigned attrs;			/* [T] MAILFS_MBX_* */
+	unsigned epoch;			/* [T] the LIST pass that last saw it */
+	uint32_t gen;			/* [T] the folder generation; 0 when not selectable */
+	time_t ctime;			/* constant */
+	/* [T] The last LIST-STATUS's word on the folder, and when (CLOCK_MONOTONIC s). */
 	int has_status;
 	struct mailfs_status_copy status;
 	time_t status_at;
-	struct folder *folder;		/* set once selectable; never freed before the node */
-	UT_hash_handle hh;		/* by ino */
-	UT_hash_handle hh_gen;		/* by gen */
+	/* [T] set once selectable, never freed before the node; its contents [F] */
+	struct folder *folder;
+	UT_hash_handle hh;		/* [T] by ino */
+	UT_hash_handle hh_gen;		/* [T] by gen */
 };
 
 /* A folder as LIST reports it. */
@@ -80,6 +91,11 @@ struct list_result {
 	struct list_item *v;
 	size_t n;
 	size_t cap;
+	/*
+	 * An entry was dropped (out of memory): what is missing may still
+	 * be on the server, so the list adds folders but takes none away.
+	 */
+	int incomplete;
 };
 
 void list_result_clear(struct list_result *lr);
@@ -96,15 +112,19 @@ struct node *tree_gen_locked(uint32_t gen);
 /* A child directory by name, or NULL; needs tree_lock. */
 struct node *tree_child_locked(struct node *dir, const char *name);
 
-/* Takes a reference that keeps the node (not its place in the tree) alive. */
+/*
+ * Takes a reference that keeps the node (not its place in the tree)
+ * alive; needs tree_lock held or a reference to n already.
+ */
 void node_ref(struct node *n);
 /* By inode number with a reference, or NULL. */
 struct node *node_get(fuse_ino_t ino);
+/* Drops a reference; frees a gone node it was the last user of.  No tree_lock held. */
 void node_put(struct node *n);
 
-/* The kernel learnt about n once more (lookup, readdirplus). */
+/* The kernel learnt about n once more (lookup, readdirplus); needs tree_lock. */
 void node_lookup(struct node *n);
-/* FORGET: the kernel dropped count references to ino. */
+/* FORGET: the kernel dropped count references to ino.  No tree_lock held. */
 void node_forget(fuse_ino_t ino, uint64_t count);
 
 /* 1 when the node is a mailbox that holds messages. */
@@ -112,7 +132,8 @@ int node_selectable(const struct node *n);
 
 /*
  * Makes the tree match a complete LIST: adds what is new, takes away what
- * is gone, and notes in inv what the kernel must forget.
+ * is gone, and notes in inv what the kernel must forget.  An incomplete
+ * LIST (lr->incomplete) only adds and updates; nothing goes.
  */
 void tree_apply_list(const struct list_result *lr, struct inval_list *inv);
 

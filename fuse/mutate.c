@@ -428,12 +428,12 @@ mutate_expunge(struct pool_conn **pcp, const char *mailbox, uint32_t uid)
 		log_msg(LOG_WARNING, "cannot remove message %s of \"%s\": %s", uidtext, mailbox,
 		    err.msg);
 		if (attempt >= 2 || !mutate_lost(c, &err))
-			return errmap_errno(&err);
+			return errmap_op_errno(&err, ERRMAP_EXPUNGE);
 		pool_put(*pcp, 1);
 		*pcp = NULL;
 		pool_op_grace();
 		if (pool_op_left_ms() == 0 || mutate_conn(mailbox, pcp) != 0)
-			return errmap_errno(&err);
+			return errmap_op_errno(&err, ERRMAP_EXPUNGE);
 	}
 }
 
@@ -590,7 +590,7 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 	lost = mutate_lost(c, &err);
 	pool_put(pc, 1);
 	if (!lost)
-		return errmap_errno(&err);
+		return errmap_op_errno(&err, ERRMAP_COPY);
 	/* The answer was lost: ask what happened. */
 	if (move) {
 		hu.uid = uid;
@@ -598,7 +598,7 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 		if ((r = mutate_ask(src->mailbox, ask_has_uid, &hu)) != 0)
 			return r;
 		if (hu.present)
-			return errmap_errno(&err);	/* it did not move */
+			return errmap_op_errno(&err, ERRMAP_COPY);	/* it did not move */
 		(void)find_in(dst->mailbox, su.uidnext, m, newuid_r, uidvalidity_r);
 		log_msg(LOG_NOTICE, "message %s of \"%s\" did move to \"%s\"", uidtext,
 		    src->mailbox, dst->mailbox);
@@ -607,7 +607,7 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 	if ((r = find_in(dst->mailbox, su.uidnext, m, newuid_r, uidvalidity_r)) != 0)
 		return r;
 	if (*newuid_r == 0)
-		return errmap_errno(&err);	/* not copied: nothing changed */
+		return errmap_op_errno(&err, ERRMAP_COPY);	/* not copied: nothing changed */
 	if ((r = get_conn(src->mailbox, &pc)) != 0)
 		return r;
 	r = mutate_expunge(&pc, src->mailbox, uid);
@@ -686,6 +686,7 @@ struct list_probe {
 	char delim;
 	int exists;
 	int children;
+	int lost;		/* a name was dropped (out of memory): the answer is unsure */
 };
 
 static void
@@ -694,6 +695,8 @@ on_probe_list(void *ctx, const struct mailfs_list_entry *e)
 	struct list_probe *p = ctx;
 	size_t len = strlen(p->name);
 
+	if (e->name == NULL && e->name_lost)
+		p->lost = 1;
 	if (e->name == NULL || (e->attrs & MAILFS_MBX_NONEXISTENT))
 		return;
 	if (strcmp(e->name, p->name) == 0)
@@ -752,12 +755,13 @@ leave(struct pool_conn *pc, const char *mailbox)
 }
 
 /*
- * Runs cmd (CREATE, DELETE or RENAME); when the connection drops, asks a
- * new one whether check_name exists now (want_exists) to decide.  0 or an errno.
+ * Runs cmd (CREATE, DELETE or RENAME: op); when the connection drops, asks
+ * a new one whether check_name exists now (want_exists) to decide.  0 or an errno.
  */
 static int
 run_folder_cmd(struct pool_conn **pcp, struct mailfs_cmd *cmd, const char *what,
-    const char *mailbox, const char *check_name, char delim, int want_exists)
+    const char *mailbox, const char *check_name, char delim, int want_exists,
+    enum errmap_op op)
 {
 	struct mailfs_error err;
 	struct list_probe p;
@@ -768,7 +772,7 @@ run_folder_cmd(struct pool_conn **pcp, struct mailfs_cmd *cmd, const char *what,
 	err = *mailfs_client_error(pool_client(*pcp));
 	log_msg(LOG_WARNING, "cannot %s \"%s\": %s", what, mailbox, err.msg);
 	if (!mutate_lost(pool_client(*pcp), &err))
-		return errmap_errno(&err);
+		return errmap_op_errno(&err, op);
 	pool_put(*pcp, 1);
 	*pcp = NULL;
 	memset(&p, 0, sizeof(p));
@@ -780,7 +784,70 @@ run_folder_cmd(struct pool_conn **pcp, struct mailfs_cmd *cmd, const char *what,
 		log_msg(LOG_NOTICE, "the %s of \"%s\" was done after all", what, mailbox);
 		return 0;
 	}
-	return errmap_errno(&err);
+	return errmap_op_errno(&err, op);
+}
+
+/*
+ * The personal namespace's prefix (RFC 2342), asked once per mount: a
+ * server that keeps folders under one (Cyrus, Courier: "INBOX.") may
+ * refuse others with a plain NO, and the log then says where they go.
+ */
+static pthread_mutex_t ns_lock = PTHREAD_MUTEX_INITIALIZER;
+static int ns_known;
+static char ns_prefix[256];
+
+static void
+on_namespace(void *ctx, const struct mailfs_namespace *ns)
+{
+	snprintf(ctx, sizeof(ns_prefix), "%s", ns->prefix);
+}
+
+/* The prefix into buf ("" when none or unknown); asks c the first time. */
+static void
+personal_prefix(struct mailfs_client *c, char *buf)
+{
+	struct mailfs_handlers h;
+	char got[sizeof(ns_prefix)] = "";
+	int known;
+
+	pthread_mutex_lock(&ns_lock);
+	known = ns_known;
+	pthread_mutex_unlock(&ns_lock);
+	if (!known) {
+		memset(&h, 0, sizeof(h));
+		h.namespace = on_namespace;
+		h.ctx = got;
+		/* Without NAMESPACE the server has none to tell. */
+		known = !(mailfs_client_capabilities(c) & MAILFS_CAP_NAMESPACE) ||
+		    mailfs_run(c, mailfs_namespace(c, &h), NULL) == 0;
+		pthread_mutex_lock(&ns_lock);
+		if (known && !ns_known) {
+			memcpy(ns_prefix, got, sizeof(ns_prefix));
+			ns_known = 1;
+		}
+		pthread_mutex_unlock(&ns_lock);
+	}
+	pthread_mutex_lock(&ns_lock);
+	memcpy(buf, ns_prefix, sizeof(ns_prefix));
+	pthread_mutex_unlock(&ns_lock);
+}
+
+/* After the server refused to make mailbox (CREATE, RENAME): where folders go. */
+static void
+log_refused(struct pool_conn *pc, const char *what, const char *mailbox, int r)
+{
+	char prefix[sizeof(ns_prefix)];
+	size_t len;
+
+	personal_prefix(pool_client(pc), prefix);
+	len = strlen(prefix);
+	if (len > 0 && strncmp(mailbox, prefix, len) != 0)
+		log_msg(LOG_WARNING, "the server refused to %s \"%s\": %s; folders go "
+		    "under %s (the server's personal namespace)", what, mailbox,
+		    strerror(r), prefix);
+	else
+		log_msg(LOG_WARNING, "the server refused to %s \"%s\": %s", what, mailbox,
+		    strerror(r));
 }
 
 int
@@ -805,7 +872,9 @@ mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r)
 	if ((r = get_conn(NULL, &pc)) != 0)
 		return r;
 	r = run_folder_cmd(&pc, mailfs_create(pool_client(pc), mailbox), "create", mailbox,
-	    mailbox, delim, 1);
+	    mailbox, delim, 1, ERRMAP_CREATE);
+	if (pc != NULL && (r == EACCES || r == EPERM))
+		log_refused(pc, "create", mailbox, r);
 	if (pc != NULL)
 		pool_put(pc, r != 0);
 	if (r != 0)
@@ -879,14 +948,17 @@ mutate_rmdir(struct node *parent, const char *name)
 	if (probe(cl, mailbox, delim, &p) == -1 || (selectable &&
 	    mailfs_run(cl, mailfs_status(cl, mailbox, MAILFS_STATUS_MESSAGES, &h), NULL) == -1))
 		r = failed(pc, "cannot look into", mailbox);
-	else if (p.children || cnt.messages > 0)
+	else if (p.lost) {
+		log_msg(LOG_WARNING, "cannot look into \"%s\": out of memory", mailbox);
+		r = ENOMEM;
+	} else if (p.children || cnt.messages > 0)
 		r = ENOTEMPTY;
 	else if (!p.exists)
 		r = 0;		/* a level of the hierarchy with nothing below: it just goes */
 	else {
 		leave(pc, mailbox);
 		r = run_folder_cmd(&pc, mailfs_delete(cl, mailbox), "delete", mailbox,
-		    mailbox, delim, 0);
+		    mailbox, delim, 0, ERRMAP_DELETE);
 	}
 	if (pc != NULL)
 		pool_put(pc, r != 0 && r != ENOTEMPTY);
@@ -969,7 +1041,9 @@ mutate_rename_dir(struct node *parent, const char *name, struct node *newparent,
 		for (i = 0; i < nold; i++)
 			leave(pc, old[i]);
 		r = run_folder_cmd(&pc, mailfs_rename(pool_client(pc), from, to), "rename",
-		    from, to, delim, 1);
+		    from, to, delim, 1, ERRMAP_RENAME);
+		if (pc != NULL && (r == EACCES || r == EPERM))
+			log_refused(pc, "rename a folder to", to, r);
 		if (pc != NULL)
 			pool_put(pc, r != 0);
 	}

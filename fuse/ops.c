@@ -893,7 +893,7 @@ store_flags(fuse_ino_t ino, const char *list)
 		    uidtext, mi.mailbox, err.msg);
 		pool_put(pc, 1);
 		msg_info_clear(&mi);
-		return errmap_errno(&err);
+		return errmap_op_errno(&err, ERRMAP_STORE);
 	}
 	folder_set_flags(mi.dir->folder, mi.m.uid, sr.got ? sr.flags : list);
 	folder_note_modseq(mi.dir->folder, mi.uidvalidity, sr.modseq);

@@ -408,8 +408,10 @@ pool_get(const char *mailbox, struct mailfs_error *err_r)
 		}
 		if (pc->client == NULL && open_client(pc, err_r) == -1)
 			goto fail;
+		/* The server may have closed the mailbox (deleted: Dovecot says BYE). */
 		if (mailbox == NULL || (pc->selected != NULL &&
-		    strcmp(pc->selected, mailbox) == 0))
+		    strcmp(pc->selected, mailbox) == 0 &&
+		    mailfs_client_mailbox(pc->client) != NULL))
 			return pc;
 		if (select_mailbox(pc, mailbox, err_r) == 0)
 			return pc;

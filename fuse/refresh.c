@@ -146,6 +146,8 @@ on_list(void *ctx, const struct mailfs_list_entry *e)
 	struct list_item *tmp;
 	size_t cap;
 
+	if (e->name == NULL && e->name_lost)
+		goto lost;
 	if (e->name == NULL) {
 		log_msg(LOG_DEBUG, "a folder name is not valid modified UTF-7; left out");
 		return;
@@ -155,16 +157,22 @@ on_list(void *ctx, const struct mailfs_list_entry *e)
 	if (lr->n == lr->cap) {
 		cap = lr->cap == 0 ? 64 : lr->cap * 2;
 		if ((tmp = realloc(lr->v, cap * sizeof(*tmp))) == NULL)
-			return;
+			goto lost;
 		lr->v = tmp;
 		lr->cap = cap;
 	}
 	memset(&lr->v[lr->n], 0, sizeof(lr->v[lr->n]));
 	if ((lr->v[lr->n].name = strdup(e->name)) == NULL)
-		return;
+		goto lost;
 	lr->v[lr->n].delim = e->delimiter;
 	lr->v[lr->n].attrs = e->attrs;
 	lr->n++;
+	return;
+lost:
+	/* Applied as complete, the list would take the folder away. */
+	log_msg(LOG_ERR, "out of memory for the folder \"%s\" in the folder list",
+	    e->name != NULL ? e->name : e->raw_name);
+	lr->incomplete = 1;
 }
 
 static void

@@ -686,7 +686,7 @@ fail:
 	if (pc != NULL)
 		pool_put(pc, 1);
 	sync_unlock2(fc.f, NULL);
-	r = errmap_errno(&err);
+	r = errmap_op_errno(&err, ERRMAP_APPEND);
 	log_msg(LOG_WARNING, "cannot upload \"%s\" to \"%s\": %s; its bytes stay staged in %s",
 	    name, fc.mailbox, err.msg, s->path);
 out_free:

@@ -504,21 +504,35 @@ list_attr_bit(const struct imap_arg *a)
 	return 0;
 }
 
-/* Decodes a mailbox name argument; *utf8_r is NULL when it is not valid mUTF-7. */
+/*
+ * Decodes a mailbox name argument; *utf8_r is NULL when it is not valid
+ * mUTF-7, or when memory ran out (*lost_r 1 then).
+ */
 static int
 mailbox_name(struct mailfs_client *c, const struct imap_arg *a,
-    char **utf8_r)
+    char **utf8_r, int *lost_r)
 {
+	int r = 0;
+
 	*utf8_r = NULL;
+	*lost_r = 0;
 	if (!imap_arg_is_string(a) || memchr(a->str, '\0', a->len) != NULL)
 		return protocol_error(c, "mailbox name in a");
 	/* INBOX is case-insensitive (RFC 3501 5.1); one spelling for callers. */
+	errno = 0;
 	if (str_eq_ci(a->str, a->len, "INBOX"))
-		*utf8_r = strdup("INBOX");
-	else if (mailfs_utf7_decode(a->str, a->len, utf8_r) == -1 &&
-	    errno == ENOMEM)
+		r = (*utf8_r = strdup("INBOX")) == NULL ? -1 : 0;
+	else
+		r = mailfs_utf7_decode(a->str, a->len, utf8_r);
+	if (r == -1) {
+		*lost_r = errno == ENOMEM;
 		*utf8_r = NULL;
-	if (*utf8_r == NULL)
+	}
+	if (*lost_r)
+		engine_trace(c, MAILFS_TRACE_INFO,
+		    "out of memory for the mailbox name %.*s",
+		    (int)(a->len > 200 ? 200 : a->len), a->str);
+	else if (*utf8_r == NULL)
 		engine_trace(c, MAILFS_TRACE_INFO,
 		    "mailbox name is not valid modified UTF-7: %.*s",
 		    (int)(a->len > 200 ? 200 : a->len), a->str);
@@ -545,7 +559,7 @@ parse_list(struct mailfs_client *c, const struct imap_arg *args, size_t nargs)
 		e.delimiter = args[1].str[0];
 	else if (args[1].type != IMAP_ARG_NIL)
 		return protocol_error(c, "LIST");
-	if (mailbox_name(c, &args[2], &name) == -1)
+	if (mailbox_name(c, &args[2], &name, &e.name_lost) == -1)
 		return -1;
 	if (!c->have_delimiter) {
 		c->delimiter = e.delimiter;
@@ -581,6 +595,7 @@ parse_status(struct mailfs_client *c, const struct imap_arg *args, size_t nargs)
 	const struct imap_arg *list;
 	char *name;
 	size_t i, j;
+	int lost;	/* the STATUS is dropped: its folder is looked at anyway */
 
 	if (nargs != 2 || args[1].type != IMAP_ARG_LIST || args[1].len % 2 != 0)
 		return protocol_error(c, "STATUS");
@@ -602,7 +617,7 @@ parse_status(struct mailfs_client *c, const struct imap_arg *args, size_t nargs)
 			st.present |= items[j].bit;
 		}
 	}
-	if (mailbox_name(c, &args[0], &name) == -1)
+	if (mailbox_name(c, &args[0], &name, &lost) == -1)
 		return -1;
 	st.name = name;
 	if (cmd != NULL && cmd->handlers.status != NULL)

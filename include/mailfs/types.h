@@ -102,6 +102,11 @@ struct mailfs_list_entry {
 	const char *raw_name;	/* as the server sent it */
 	char delimiter;		/* 0 when the server said NIL */
 	unsigned attrs;		/* MAILFS_MBX_* */
+	/*
+	 * 1 when name is NULL for want of memory, not for being invalid:
+	 * a folder the caller cannot know, so a list missing it is incomplete.
+	 */
+	int name_lost;
 };
 
 /* STATUS items (RFC 3501 6.3.10, RFC 7162, RFC 8438). */

@@ -4,7 +4,8 @@
 #	                                       (imaps, the test CA, refresh=1)
 #	mount_traced DIR LOG [-o OPTIONS]      the same in the foreground with
 #	                                       -d, the protocol trace in LOG;
-#	                                       sets mailfs_pid
+#	                                       sets mailfs_pid (MOUNT_FLAG=-f:
+#	                                       only the log, no trace)
 #	unmount_traced DIR                     unmounts it and waits for the
 #	                                       daemon to end
 #	imap_py 'PYTHON'                       runs Python with imaptool's
@@ -29,7 +30,7 @@ mount_traced()
 	shift 2
 	mkdir -p "$dir"
 	register_mount "$dir"
-	XDG_CACHE_HOME=$MAILFS_TEST_TMP/cache "$MAILFS" -d \
+	XDG_CACHE_HOME=$MAILFS_TEST_TMP/cache "$MAILFS" "${MOUNT_FLAG:--d}" \
 	    -o "password_file=$TEST_PASSWORD_FILE,tls_ca_file=$TEST_CA,refresh=60,timeout=10" \
 	    "$@" "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$dir" 2>"$log" &
 	mailfs_pid=$!

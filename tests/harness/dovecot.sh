@@ -1,7 +1,7 @@
 #!/bin/sh
 # dovecot.sh: a private, unprivileged Dovecot for the tests.
 #
-#	dovecot.sh start DIR [--no-starttls] [--quota=BYTES]
+#	dovecot.sh start DIR [--no-starttls] [--quota=BYTES] [--prefix=PREFIX]
 #	dovecot.sh stop DIR
 #	dovecot.sh pause DIR
 #	dovecot.sh resume DIR
@@ -26,6 +26,10 @@
 # always loaded, so that QUOTA is always offered; without --quota the
 # quota is unlimited.
 #
+# --prefix=PREFIX gives the personal namespace a prefix, as Cyrus and
+# Courier do ("INBOX."): every folder is then below INBOX, and NAMESPACE
+# says so.
+#
 # stop kills the master and waits until every process of the instance has
 # gone; it is harmless when nothing runs.
 #
@@ -49,7 +53,7 @@ die()
 
 usage()
 {
-	echo "usage: $prog start DIR [--no-starttls] [--quota=BYTES]" >&2
+	echo "usage: $prog start DIR [--no-starttls] [--quota=BYTES] [--prefix=PREFIX]" >&2
 	echo "       $prog stop DIR" >&2
 	echo "       $prog pause DIR | resume DIR" >&2
 	exit 2
@@ -193,7 +197,7 @@ stop_master()
 write_config()
 {
 	dir=$1 imap_port=$2 imaps_port=$3 starttls=$4 quota=$5 \
-	    login_user=$6 internal_user=$7
+	    login_user=$6 internal_user=$7 prefix=$8
 	internal_group_setting=
 	# Unprivileged, Dovecot cannot give its sockets to group "dovecot".
 	[ "$(id -u)" = 0 ] || internal_group_setting="default_internal_group = $(id -gn)"
@@ -257,7 +261,7 @@ userdb {
 namespace inbox {
   inbox = yes
   separator = .
-  prefix =
+  prefix = $prefix
   mailbox Drafts {
     special_use = \\Drafts
     auto = subscribe
@@ -325,9 +329,11 @@ do_start()
 	shift
 	starttls=yes
 	quota=
+	prefix=
 	for a in "$@"; do
 		case $a in
 		--no-starttls) starttls=no ;;
+		--prefix=*) prefix=${a#--prefix=} ;;
 		--quota=*)
 			quota=${a#--quota=}
 			case $quota in
@@ -390,7 +396,7 @@ do_start()
 		imaps_port=
 		[ "$starttls" = yes ] && imaps_port=${ports#* }
 		write_config "$dir" "$backend_port" "$imaps_port" "$starttls" \
-		    "$quota" "$login_user" "$internal_user"
+		    "$quota" "$login_user" "$internal_user" "$prefix"
 		logstart=$(wc -l < "$dir/dovecot.log")
 		if "$dovecot" -c "$dir/dovecot.conf" 2>>"$dir/dovecot.log"; then
 			if wait_ports 15 "$dir/run/master.pid" "$backend_port" \
