@@ -76,6 +76,7 @@ cut_mount()
 	    2>>"$CUT_DAEMON_LOG" &
 	CUT_DAEMON_PID=$!
 	at_exit "kill $CUT_DAEMON_PID"
+	daemon_log "$CUT_DAEMON_LOG" "$CUT_DAEMON_PID"
 	wait_for 30 mountpoint -q "$dir"
 }
 
