@@ -165,6 +165,12 @@ replay_locked(struct folder *f, const char *buf, size_t len)
 	return records;
 }
 
+size_t
+alias_replay_locked(struct folder *f, const char *buf, size_t len)
+{
+	return replay_locked(f, buf, len);
+}
+
 /* Rewrites the journal with only what counts (it grows by every rename). */
 static void
 compact_locked(struct folder *f)
