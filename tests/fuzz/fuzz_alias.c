@@ -7,9 +7,10 @@
  *
  * The input is a journal ("+UID NAME" and "-UID" records, each ended by
  * NUL).  After alias_replay_locked() every record was counted, and every
- * UID the journal mentions either has its UID name or an alias that is one
- * harmless file name (not empty, ".", "..", no "/", at most 255 bytes) and
- * leads back to that UID, and no two UIDs share a name.
+ * UID the journal mentions either has its UID name (which leads back to it
+ * unless another message's alias holds it) or an alias that is one
+ * harmless file name (not empty, ".", "..", no "/", at most 255 bytes),
+ * leads back to that UID and is no other UID's alias.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,11 +36,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 {
 	static char names[MAX_UIDS][NAMES_COMPONENT_MAX + 1];
-	char natural[NAMES_COMPONENT_MAX + 1];
-	uint32_t uids[MAX_UIDS];
+	char natural[NAMES_COMPONENT_MAX + 1], other[NAMES_COMPONENT_MAX + 1];
+	uint32_t uids[MAX_UIDS], holder;
+	int alias[MAX_UIDS];
 	const char *p, *end = (const char *)buf + size, *nul;
 	struct folder *f;
-	size_t records = 0, n = 0, i, j;
+	size_t records = 0, n = 0, i, j, len;
 	uint64_t v;
 
 	/* The UIDs the records name, and how many records there are. */
@@ -61,21 +63,33 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 	for (i = 0; i < n; i++) {
 		if (i > 0 && uids[i] == uids[i - 1]) {
 			strcpy(names[i], names[i - 1]);
+			alias[i] = alias[i - 1];
 			continue;
 		}
 		alias_msg_name_locked(f, uids[i], names[i]);
 		names_msg(uids[i], natural);
-		if (strcmp(names[i], natural) != 0) {
-			size_t len = strlen(names[i]);
-
-			CHECK(len > 0 && len <= NAMES_COMPONENT_MAX);
-			CHECK(strchr(names[i], '/') == NULL);
-			CHECK(strcmp(names[i], ".") != 0 &&
-			    strcmp(names[i], "..") != 0);
+		alias[i] = strcmp(names[i], natural) != 0;
+		if (!alias[i]) {
+			/*
+			 * The UID name, unless a message moved here holds it
+			 * (alias_prune_locked() renames this one after the
+			 * listing).
+			 */
+			holder = alias_lookup_locked(f, natural);
+			if (holder != uids[i]) {
+				CHECK(holder != 0);
+				alias_msg_name_locked(f, holder, other);
+				CHECK(strcmp(other, natural) == 0);
+			}
+			continue;
 		}
+		len = strlen(names[i]);
+		CHECK(len > 0 && len <= NAMES_COMPONENT_MAX);
+		CHECK(strchr(names[i], '/') == NULL);
+		CHECK(strcmp(names[i], ".") != 0 && strcmp(names[i], "..") != 0);
 		CHECK(alias_lookup_locked(f, names[i]) == uids[i]);
 		for (j = 0; j < i; j++)
-			CHECK(uids[j] == uids[i] ||
+			CHECK(!alias[j] || uids[j] == uids[i] ||
 			    strcmp(names[j], names[i]) != 0);
 	}
 	alias_clear_locked(f);
