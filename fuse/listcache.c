@@ -175,6 +175,8 @@ listcache_read(const char *path, struct listcache *lc)
 		goto out;
 	if (memcmp(h.magic, LISTCACHE_MAGIC, sizeof(h.magic)) != 0 ||
 	    h.msg_size != sizeof(struct msg) || h.nkw == 0 ||
+	    /* Each keyword set takes two bytes at least: no table of 2^32. */
+	    h.nkw - 1 > h.kw_bytes / 2 ||
 	    h.n > LISTCACHE_MAX_MSGS || h.kw_bytes > LISTCACHE_MAX_KWBYTES ||
 	    (uint64_t)st.st_size != sizeof(h) + h.kw_bytes + h.n * sizeof(struct msg))
 		goto out;
