@@ -254,7 +254,8 @@ _tap_scan_log()
 		n=$((n + 1))
 		[[ $line =~ $hit ]] || continue
 		# Each report's summary repeats its first line.
-		[[ $line == SUMMARY:* ]] && continue
+		[[ $line == SUMMARY:* || $line == 'ThreadSanitizer: reported '* ]] &&
+		    continue
 		for re in "${_tap_expected[@]}"; do
 			[[ $line =~ $re ]] && continue 2
 		done
