@@ -277,6 +277,21 @@ _tap_scan_log()
 	fi
 }
 
+# _tap_alive PID: PID is still a process this shell started (not ended,
+# nor a stranger that got its number since).
+_tap_alive()
+{
+	local st
+	if [ -r "/proc/$$/stat" ]; then
+		st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+		# After the command name: state, parent.
+		set -- ${st##*) }
+		[ "$1" != Z ] && [ "$2" = "$$" ]
+	else
+		kill -0 "$1" 2>/dev/null
+	fi
+}
+
 # _tap_teardown: stops what the test started (at_exit commands, mounts),
 # waits for the daemons to end and reads their logs.  Once only.
 _tap_teardown()
@@ -298,10 +313,10 @@ _tap_teardown()
 		# Uploads at unmount may take a while; a daemon that hangs
 		# on is a failure, and then killed.
 		for i in $(seq 600); do
-			kill -0 "$p" 2>/dev/null || break
+			_tap_alive "$p" || break
 			sleep 0.1
 		done
-		if kill -0 "$p" 2>/dev/null; then
+		if _tap_alive "$p"; then
 			ok 1 "the daemon $p ends within 60 s of its unmount"
 			kill -TERM "$p" 2>/dev/null
 			sleep 2
