@@ -136,7 +136,7 @@ show_failures()
 	for t in $(grep -E '^(FAIL|XPASS|ERROR): ' "$log" | awk '{ print $2 }' | sort -u); do
 		[ -f "$dir/$t.log" ] || continue
 		echo "   ---- $t.log (failures and diagnostics)"
-		grep -E '^(not ok|Bail out|# )|ERROR|AddressSanitizer|runtime error|definitely lost|Invalid (read|write)' \
+		grep -E '^(not ok|Bail out|# )|ERROR|AddressSanitizer|ThreadSanitizer|LeakSanitizer|runtime error|definitely lost|Invalid (read|write)' \
 		    "$dir/$t.log" | head -n 30 | sed 's/^/   | /'
 	done
 }
