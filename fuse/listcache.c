@@ -126,6 +126,9 @@ split_keywords(struct listcache *lc, char *block, size_t len)
 	size_t off = 0, l;
 	uint32_t i;
 
+	/* Each keyword set takes two bytes at least: no table of 2^32 for a few bytes. */
+	if (lc->nkw - 1 > len / 2)
+		return -1;
 	if ((lc->kw = calloc(lc->nkw, sizeof(*lc->kw))) == NULL)
 		return -1;
 	if ((lc->kw[0] = strdup("")) == NULL)
@@ -175,8 +178,6 @@ listcache_read(const char *path, struct listcache *lc)
 		goto out;
 	if (memcmp(h.magic, LISTCACHE_MAGIC, sizeof(h.magic)) != 0 ||
 	    h.msg_size != sizeof(struct msg) || h.nkw == 0 ||
-	    /* Each keyword set takes two bytes at least: no table of 2^32. */
-	    h.nkw - 1 > h.kw_bytes / 2 ||
 	    h.n > LISTCACHE_MAX_MSGS || h.kw_bytes > LISTCACHE_MAX_KWBYTES ||
 	    (uint64_t)st.st_size != sizeof(h) + h.kw_bytes + h.n * sizeof(struct msg))
 		goto out;
