@@ -213,19 +213,27 @@ at_exit()
 # after the unmounts.
 daemon_log()
 {
-	local l
 	[ -n "${2:-}" ] && _tap_pids+=("$2")
-	for l in "${_tap_logs[@]}"; do
-		[ "$l" = "$1" ] && return 0
-	done
-	_tap_logs+=("$1")
+	_tap_add_once _tap_logs "$1"
 }
 
 # expect_log REGEX: daemon log lines matching the extended REGEX are
 # expected in this test (not failures).
 expect_log()
 {
-	_tap_expected+=("$1")
+	_tap_add_once _tap_expected "$1"
+}
+
+# _tap_add_once ARRAY VALUE: appends VALUE to the array named ARRAY
+# unless it holds it (a test mounts again and again).
+_tap_add_once()
+{
+	local -n _tap_array=$1
+	local v
+	for v in "${_tap_array[@]}"; do
+		[ "$v" = "$2" ] && return 0
+	done
+	_tap_array+=("$2")
 }
 
 need_fuse()
