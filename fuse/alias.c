@@ -150,7 +150,8 @@ replay_locked(struct folder *f, const char *buf, size_t len)
 		records++;
 		if (*p == '+' && (sp = memchr(p, ' ', (size_t)(nul - p))) != NULL &&
 		    (uid = parse_uid(p + 1, sp)) != 0 && sp + 1 < nul &&
-		    strchr(sp + 1, '/') == NULL && nul - sp - 1 <= NAMES_COMPONENT_MAX) {
+		    strchr(sp + 1, '/') == NULL && nul - sp - 1 <= NAMES_COMPONENT_MAX &&
+		    strcmp(sp + 1, ".") != 0 && strcmp(sp + 1, "..") != 0) {
 			if ((a = by_uid(f, uid)) != NULL)
 				forget(f, a);
 			if ((a = by_name(f, sp + 1)) != NULL)
@@ -163,6 +164,12 @@ replay_locked(struct folder *f, const char *buf, size_t len)
 		p = nul + 1;
 	}
 	return records;
+}
+
+size_t
+alias_replay_locked(struct folder *f, const char *buf, size_t len)
+{
+	return replay_locked(f, buf, len);
 }
 
 /* Rewrites the journal with only what counts (it grows by every rename). */

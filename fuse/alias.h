@@ -20,6 +20,7 @@
 #ifndef MAILFS_FUSE_ALIAS_H
 #define MAILFS_FUSE_ALIAS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "names.h"
@@ -31,6 +32,13 @@ struct folder;
  * generation goes.  Takes f->lock.
  */
 void alias_load(struct folder *f, const char *mailbox, uint32_t uidvalidity);
+
+/*
+ * Replays the journal records in buf[0..len) into the map in memory;
+ * the number of records.  alias_load() reads the journal with it; the
+ * fuzzer (tests/fuzz/fuzz_alias.c) calls it directly.
+ */
+size_t alias_replay_locked(struct folder *f, const char *buf, size_t len);
 
 /* Forgets the map in memory (the journal stays). */
 void alias_clear_locked(struct folder *f);

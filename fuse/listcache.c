@@ -132,6 +132,9 @@ split_keywords(struct listcache *lc, char *block, size_t len)
 	size_t off = 0, l;
 	uint32_t i;
 
+	/* Each keyword set takes two bytes at least: no table of 2^32 for a few bytes. */
+	if (lc->nkw - 1 > len / 2)
+		return -1;
 	if ((lc->kw = calloc(lc->nkw, sizeof(*lc->kw))) == NULL)
 		return -1;
 	if ((lc->kw[0] = strdup("")) == NULL)

@@ -46,7 +46,10 @@ log_msg(int prio, const char *fmt, ...)
 	if (log_to_syslog)
 		syslog(prio, "%s", buf);
 	else
-		fprintf(stderr, "mailfs: %s\n", buf);
+		/* The level, so that a reader (and the tests) can tell
+		 * what went wrong from what merely happened. */
+		fprintf(stderr, "mailfs: %s%s\n", prio <= LOG_ERR ? "error: " :
+		    prio == LOG_WARNING ? "warning: " : "", buf);
 }
 
 void

@@ -540,6 +540,12 @@ read_crlf(int fd, uint64_t size, char **buf_r, size_t *len_r)
 	return 0;
 }
 
+int
+stage_read_crlf(int fd, uint64_t size, char **buf_r, size_t *len_r)
+{
+	return read_crlf(fd, size, buf_r, len_r);
+}
+
 static void
 copy_error(struct mailfs_error *err, struct pool_conn *pc)
 {

@@ -29,6 +29,12 @@
 struct node;
 
 int stage_init(void);
+/*
+ * The first size bytes of fd with every bare LF made CRLF, as they are
+ * uploaded: 0 with *buf_r (malloc'ed) and *len_r, or an errno.  For the
+ * fuzzer (tests/fuzz/fuzz_crlf.c).
+ */
+int stage_read_crlf(int fd, uint64_t size, char **buf_r, size_t *len_r);
 /* At unmount: uploads what is left (logging each), then frees everything. */
 void stage_finish(void);
 

@@ -5,9 +5,15 @@
 #  1. installs the Debian packages (tests/install-deps.sh; skipped with
 #     MAILFS_CI_NO_DEPS=1);
 #  2. builds with --enable-sanitizers (ASan + UBSan) and runs make check;
-#  3. builds without and runs every C test program under valgrind
+#  3. builds with --enable-tsan (ThreadSanitizer) and runs the filesystem
+#     tests, whose daemon logs lib.sh reads for its reports;
+#  4. builds without and runs every C test program under valgrind
 #     (MAILFS_VALGRIND=1, honoured by tests/harness/run-test.sh);
-#  4. runs make distcheck (the tarball builds and passes make check).
+#  5. runs make distcheck (the tarball builds and passes make check);
+#  6. builds the libFuzzer targets (make fuzz, clang) and runs each for
+#     MAILFS_CI_FUZZ_SECONDS (60) on its seed corpus, two at a time; each
+#     counts as one test point, failed when it finds a crash or a broken
+#     invariant.
 #
 # Builds, logs and every test's temporary directory live in one temporary
 # directory (TMPDIR points into it), so that at the end stale FUSE mounts
@@ -36,6 +42,8 @@ export TMPDIR=$ci_tmp
 export AM_COLOR_TESTS=no
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-second_deadlock_stack=1}
+fuzz_seconds=${MAILFS_CI_FUZZ_SECONDS:-60}
 
 say()
 {
@@ -128,7 +136,7 @@ show_failures()
 	for t in $(grep -E '^(FAIL|XPASS|ERROR): ' "$log" | awk '{ print $2 }' | sort -u); do
 		[ -f "$dir/$t.log" ] || continue
 		echo "   ---- $t.log (failures and diagnostics)"
-		grep -E '^(not ok|Bail out|# )|ERROR|AddressSanitizer|runtime error|definitely lost|Invalid (read|write)' \
+		grep -E '^(not ok|Bail out|# )|ERROR|AddressSanitizer|ThreadSanitizer|LeakSanitizer|runtime error|definitely lost|Invalid (read|write)' \
 		    "$dir/$t.log" | head -n 30 | sed 's/^/   | /'
 	done
 }
@@ -189,6 +197,14 @@ else
 	fail_step
 fi
 
+tsan=$ci_tmp/build-tsan
+if build tsan "$tsan" --enable-tsan; then
+	fusetests=$(make -s -C "$tsan" print-fuse-tests 2>/dev/null)
+	check tsan "$tsan" TESTS="$fusetests"
+else
+	fail_step
+fi
+
 plain=$ci_tmp/build-plain
 if build plain "$plain"; then
 	ctests=$(make -s -C "$plain" print-c-tests 2>/dev/null)
@@ -212,6 +228,52 @@ if build plain "$plain"; then
 		fi
 	fi
 	quiet_step=
+else
+	fail_step
+fi
+
+# fuzz NAME: runs tests/fuzz/fuzz_NAME of the plain build; its output in
+# fuzz-NAME.out.
+fuzz()
+{
+	sh "$top/tests/fuzz/run.sh" "$plain/tests/fuzz/fuzz_$1" "$fuzz_seconds" \
+	    >"$plain/fuzz-$1.out" 2>&1 </dev/null
+}
+
+# fuzz_count NAME STATUS: one test point for the target.
+fuzz_count()
+{
+	if [ "$2" -eq 0 ]; then
+		passed=$((passed + 1))
+		sed 's/^/   /' "$plain/fuzz-$1.out"
+	else
+		failed=$((failed + 1))
+		head -n 40 "$plain/fuzz-$1.out" | sed 's/^/   | /'
+	fi
+}
+
+# Without the plain build (counted above) there is nothing to fuzz.
+if [ ! -f "$plain/Makefile" ]; then
+	:
+elif step "fuzz: make fuzz" "$plain/fuzz-make.out" make -C "$plain" -j"$jobs" fuzz; then
+	set -- $(make -s -C "$plain" print-fuzz-targets)
+	say "fuzz: $# targets, $fuzz_seconds s each, two at a time"
+	while [ $# -gt 0 ]; do
+		fuzz "$1" &
+		a=$!
+		if [ $# -gt 1 ]; then
+			fuzz "$2" &
+			b=$!
+		fi
+		wait $a
+		fuzz_count "$1" $?
+		if [ $# -gt 1 ]; then
+			wait $b
+			fuzz_count "$2" $?
+			shift
+		fi
+		shift
+	done
 else
 	fail_step
 fi

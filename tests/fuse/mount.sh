@@ -1,7 +1,9 @@
 # mount.sh: what the filesystem tests share (sourced after tests/harness/lib.sh).
 #
 #	mount_mailfs DIR [MAILFS OPTIONS...]   mounts the test account on DIR
-#	                                       (imaps, the test CA, refresh=1)
+#	                                       (imaps, the test CA, refresh=1),
+#	                                       the daemon in the foreground in
+#	                                       the background; sets mailfs_pid
 #	mount_traced DIR LOG [-o OPTIONS]      the same in the foreground with
 #	                                       -d, the protocol trace in LOG;
 #	                                       sets mailfs_pid (MOUNT_FLAG=-f:
@@ -15,13 +17,26 @@ MAILFS=${top_builddir}/fuse/mailfs
 
 mount_mailfs()
 {
-	local dir=$1
+	local dir=$1 log
 	shift
 	mkdir -p "$dir"
 	register_mount "$dir"
-	XDG_CACHE_HOME=$MAILFS_TEST_TMP/cache run_timeout 30 "$MAILFS" \
+	# In the foreground, so that its stderr is kept (and read at the
+	# end of the test, lib.sh daemon_log) and its end waited for.
+	_mailfs_logs=$((${_mailfs_logs:-0} + 1))
+	log=$MAILFS_TEST_TMP/mailfs.$_mailfs_logs.log
+	XDG_CACHE_HOME=$MAILFS_TEST_TMP/cache "$MAILFS" -f \
 	    -o "password_file=$TEST_PASSWORD_FILE,tls_ca_file=$TEST_CA,refresh=1,timeout=10" \
-	    "$@" "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$dir"
+	    "$@" "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$dir" \
+	    >"$log" 2>&1 </dev/null &
+	mailfs_pid=$!
+	daemon_log "$log" "$mailfs_pid"
+	wait_for 30 sh -c "mountpoint -q '$dir' || ! kill -0 $mailfs_pid 2>/dev/null"
+	if ! mountpoint -q "$dir"; then
+		# Said why as the daemon did when it mounted in the background.
+		cat "$log" >&2
+		return 1
+	fi
 }
 
 mount_traced()
@@ -35,6 +50,7 @@ mount_traced()
 	    "$@" "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$dir" 2>"$log" &
 	mailfs_pid=$!
 	at_exit "kill $mailfs_pid 2>/dev/null"
+	daemon_log "$log" "$mailfs_pid"
 	wait_for 30 mountpoint -q "$dir"
 }
 

@@ -48,6 +48,7 @@ XDG_CACHE_HOME=$MAILFS_TEST_TMP/cache "$MAILFS" -d \
     "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$M" 2>"$LOG" &
 pid=$!
 at_exit "kill $pid"
+daemon_log "$LOG" "$pid"
 wait_for 30 mountpoint -q "$M"
 ok $? "mailfs mounts"
 

@@ -10,6 +10,8 @@ printf 'Subject: one\r\n\r\nfirst\r\n' >"$MAILFS_TEST_TMP/1.eml"
 printf 'Subject: two\r\n\r\nsecond message\r\n' >"$MAILFS_TEST_TMP/2.eml"
 u1=$(imaptool append INBOX "$MAILFS_TEST_TMP/1.eml")
 M=$MAILFS_TEST_TMP/mnt
+# The folder deleted by another client while a refresh reads it.
+expect_log '^mailfs: warning: cannot fetch messages [0-9:,]+ of "Box": .*Mailbox was deleted under us'
 mount_mailfs "$M" || bail_out "mount failed"
 
 is "$(ls "$M/INBOX")" "$(msg_name INBOX "$u1")" "the mount shows the one message"

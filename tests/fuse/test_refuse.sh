@@ -62,6 +62,7 @@ XDG_CACHE_HOME=$MAILFS_TEST_TMP/cache "$MAILFS" -d \
     >"$log" 2>&1 &
 pid=$!
 at_exit "kill $pid"
+daemon_log "$log" "$pid"
 wait_for 10 mountpoint -q "$M"
 ok $? "mounts with password_command, in the foreground with -d"
 ls -lR "$M" >/dev/null 2>&1

@@ -49,6 +49,7 @@ mount_fg()
 	    "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$M" 2>>"$LOG" &
 	DAEMON=$!
 	at_exit "kill $DAEMON"
+	daemon_log "$LOG" "$DAEMON"
 	wait_for 30 mountpoint -q "$M"
 }
 unmount_fg()

@@ -8,6 +8,8 @@ need_fuse
 start_dovecot --quota=20000
 T=$MAILFS_TEST_TMP
 M=$T/mnt
+# Uploads over the quota fail, reported, and stay staged.
+expect_log '^mailfs: warning: cannot upload "[^"]*" to "INBOX": APPEND failed: \[OVERQUOTA\]'
 mount_mailfs "$M" || bail_out "mount failed"
 { printf 'Subject: big\n\n'; head -c 60000 /dev/zero | tr '\0' 'x' | fold -w 70; } >"$T/big"
 

@@ -14,6 +14,15 @@
 # installs an EXIT trap that unmounts every directory given to
 # register_mount (fusermount3 -uz), stops Dovecot and removes the
 # temporary directory, whatever way the test ends.
+#
+# The daemon's own stderr is kept (daemon_log FILE PID; mount_mailfs and
+# mount_traced do it) and read when the test ends, after the unmounts
+# and the daemon's exit (so that LeakSanitizer has spoken): every
+# sanitizer report (AddressSanitizer, LeakSanitizer, ThreadSanitizer,
+# UBSan's "runtime error:") and every warning or error the daemon logged
+# ("mailfs: warning: ", "mailfs: error: ", see fuse/log.c) is a failing
+# test point, except the lines a test declares expected with
+# expect_log 'REGEX' (e.g. the reconnections of a test that cuts them).
 
 HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${top_srcdir:=$(cd "$HARNESS_DIR/../.." && pwd)}"
@@ -29,6 +38,10 @@ _tap_count=0
 _tap_failed=0
 _tap_mounts=()
 _tap_cleanups=()
+_tap_logs=()
+_tap_pids=()
+_tap_expected=()
+_tap_torn_down=
 MAILFS_TEST_TMP=
 
 # ok STATUS NAME...: a test point that passes when STATUS is 0.
@@ -107,6 +120,8 @@ bail_out()
 
 done_testing()
 {
+	# The daemons' logs are complete only once they have ended.
+	_tap_teardown
 	echo "1..$_tap_count"
 	if [ "$_tap_failed" -ne 0 ]; then
 		_tap_show_log
@@ -193,6 +208,34 @@ at_exit()
 	_tap_cleanups+=("$1")
 }
 
+# daemon_log FILE [PID]: FILE is a daemon's stderr, to be read for
+# sanitizer reports, warnings and errors at the end; PID is waited for
+# after the unmounts.
+daemon_log()
+{
+	[ -n "${2:-}" ] && _tap_pids+=("$2")
+	_tap_add_once _tap_logs "$1"
+}
+
+# expect_log REGEX: daemon log lines matching the extended REGEX are
+# expected in this test (not failures).
+expect_log()
+{
+	_tap_add_once _tap_expected "$1"
+}
+
+# _tap_add_once ARRAY VALUE: appends VALUE to the array named ARRAY
+# unless it holds it (a test mounts again and again).
+_tap_add_once()
+{
+	local -n _tap_array=$1
+	local v
+	for v in "${_tap_array[@]}"; do
+		[ "$v" = "$2" ] && return 0
+	done
+	_tap_array+=("$2")
+}
+
 need_fuse()
 {
 	[ -c /dev/fuse ] || skip_all "/dev/fuse is missing"
@@ -207,10 +250,63 @@ _tap_show_log()
 	fi
 }
 
-_tap_cleanup()
+# _tap_scan_log FILE: a test point for each unexpected sanitizer report,
+# warning or error in FILE, with the report's first lines (its stack's
+# first frames) as diagnostics; one passing point when there is none.
+_tap_scan_log()
 {
-	local status=$? c m
-	trap - EXIT HUP INT TERM
+	local f=$1 name=${1#"$MAILFS_TEST_TMP"/} line n=0 bad=0 re
+	local hit='(AddressSanitizer|LeakSanitizer|ThreadSanitizer|runtime error:|^mailfs: (warning|error): )'
+	[ -f "$f" ] || return 0
+	while IFS= read -r line; do
+		n=$((n + 1))
+		[[ $line =~ $hit ]] || continue
+		# Each report's summary repeats its first line.
+		[[ $line == SUMMARY:* || $line == 'ThreadSanitizer: reported '* ]] &&
+		    continue
+		for re in "${_tap_expected[@]}"; do
+			[[ $line =~ $re ]] && continue 2
+		done
+		bad=$((bad + 1))
+		if [ $bad -gt 20 ]; then
+			continue
+		fi
+		ok 1 "daemon log $name:$n: ${line:0:200}"
+		case $line in
+		mailfs:*) ;;
+		*) re=$(sed -n "$((n + 1)),$((n + 14))p" "$f")
+		   [ -n "$re" ] && diag "$re" ;;
+		esac
+	done <"$f"
+	if [ $bad -gt 20 ]; then
+		diag "$((bad - 20)) more in $name"
+	elif [ $bad -eq 0 ]; then
+		ok 0 "daemon log $name: no sanitizer report, warning or error"
+	fi
+}
+
+# _tap_alive PID: PID is still a process this shell started (not ended,
+# nor a stranger that got its number since).
+_tap_alive()
+{
+	local st
+	if [ -r "/proc/$$/stat" ]; then
+		st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+		# After the command name: state, parent.
+		set -- ${st##*) }
+		[ "$1" != Z ] && [ "$2" = "$$" ]
+	else
+		kill -0 "$1" 2>/dev/null
+	fi
+}
+
+# _tap_teardown: stops what the test started (at_exit commands, mounts),
+# waits for the daemons to end and reads their logs.  Once only.
+_tap_teardown()
+{
+	local c m p i
+	[ -n "$_tap_torn_down" ] && return 0
+	_tap_torn_down=yes
 	for c in "${_tap_cleanups[@]}"; do
 		eval "$c" >/dev/null 2>&1 || true
 	done
@@ -221,6 +317,30 @@ _tap_cleanup()
 			umount "$m" >/dev/null 2>&1 || true
 		fi
 	done
+	for p in "${_tap_pids[@]}"; do
+		# Uploads at unmount may take a while; a daemon that hangs
+		# on is a failure, and then killed.
+		for i in $(seq 600); do
+			_tap_alive "$p" || break
+			sleep 0.1
+		done
+		if _tap_alive "$p"; then
+			ok 1 "the daemon $p ends within 60 s of its unmount"
+			kill -TERM "$p" 2>/dev/null
+			sleep 2
+			kill -KILL "$p" 2>/dev/null
+		fi
+	done
+	for m in "${_tap_logs[@]}"; do
+		_tap_scan_log "$m"
+	done
+}
+
+_tap_cleanup()
+{
+	local status=$?
+	trap - EXIT HUP INT TERM
+	_tap_teardown
 	stop_dovecot >/dev/null 2>&1 || true
 	if [ -n "$MAILFS_TEST_TMP" ] && [ -z "${MAILFS_KEEP_TMP:-}" ]; then
 		rm -rf "$MAILFS_TEST_TMP"
