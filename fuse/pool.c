@@ -125,15 +125,27 @@ deadline_on(clockid_t clock, struct timespec *ts)
 	add_ms(ts, left >= 0 ? left : (long)pool_timeout * 1000);
 }
 
+/*
+ * pthread_mutex_clocklock() is glibc's and pthread_mutex_timedlock()
+ * follows the wall clock and is missing on macOS: try again, backing off
+ * from 1 to 8 ms, which a lock held across a round trip never notices.
+ */
 int
 pool_op_lock(pthread_mutex_t *m)
 {
-	struct timespec until;
+	struct timespec pause = { 0, 1000000L };
+	long left;
 
-	if (pthread_mutex_trylock(m) == 0)
-		return 0;
-	deadline_on(CLOCK_MONOTONIC, &until);
-	return pthread_mutex_clocklock(m, CLOCK_MONOTONIC, &until) == 0 ? 0 : ETIMEDOUT;
+	while (pthread_mutex_trylock(m) != 0) {
+		if ((left = pool_op_left_ms()) == 0)
+			return ETIMEDOUT;
+		if (left > 0 && left < pause.tv_nsec / 1000000L)
+			pause.tv_nsec = left * 1000000L;
+		nanosleep(&pause, NULL);
+		if (pause.tv_nsec < 8000000L)
+			pause.tv_nsec *= 2;
+	}
+	return 0;
 }
 
 int

@@ -12,6 +12,9 @@ start_dovecot --prefix=INBOX.
 T=$MAILFS_TEST_TMP
 M=$T/mnt
 log=$T/mailfs.err
+# What the refusals this test provokes log.
+expect_log '^mailfs: warning: cannot (create|rename) .*nonexistent namespace'
+expect_log '^mailfs: warning: the server refused to (create|rename a folder to) .*personal namespace'
 MOUNT_FLAG=-f mount_traced "$M" "$log" || bail_out "mount failed: $(cat "$log")"
 
 folders()
