@@ -8,8 +8,11 @@
  * pool connection are held across a round trip to the server:
  *	staged->upload_lock  >  folder->sync_lock (of two folders: the one
  *	at the lower address first)  >  pool connection  >  tree_lock  >
- *	folder->lock  >  stage_lock, cache lock, prefetch_lock, refresh
- *	queue lock (these last are leaves: nothing is taken under them)
+ *	folder->lock  >  count_lock (inode.c), stage_lock, cache lock,
+ *	prefetch_lock, refresh queue lock, pool_lock (these last are
+ *	leaves: nothing is taken under them)
+ * A wait for folder->sync_lock, a pool connection or another thread's
+ * fetch ends at the operation's deadline (pool.h pool_op_begin()).
  */
 #ifndef MAILFS_FUSE_FS_H
 #define MAILFS_FUSE_FS_H
