@@ -193,29 +193,29 @@ ok $? "the copy reads at once under the same name, the original stays"
 server_check 4 "" "1"
 names_valid "$M/B4"
 
+# copies_read K: every message of AK reads in BK under the name it had in AK.
+copies_read()
+{
+	local name i bad=0
+	while read -r name; do
+		i=${name##*-}
+		i=$((10#${i%.eml}))
+		reads_as "B$1" "$name" "$T/A$1.$i" || { diag "B$1/$name does not read"; bad=1; }
+	done <"$T/names.A$1"
+	ok $bad "every copy reads under its name"
+}
+
 # --- 5: cp -a A/. B/ ---
 err=$(cp -a "$M/A5/." "$M/B5/" 2>&1)
 ok $? "cp -a A5/. B5/" || diag "$err"
-bad=0
-while read -r name; do
-	i=${name##*-}
-	i=$((10#${i%.eml}))
-	reads_as B5 "$name" "$T/A5.$i" || { diag "B5/$name does not read"; bad=1; }
-done <"$T/names.A5"
-ok $bad "every copy reads under its name"
+copies_read 5
 server_check 5 "" "$(seq -s ' ' "$K")"
 names_valid "$M/B5"
 
 # --- 6: rsync -a A/ B/ ---
 err=$(run_timeout 60 rsync -a "$M/A6/" "$M/B6/" 2>&1)
 ok $? "rsync -a A6/ B6/" || diag "$err"
-bad=0
-while read -r name; do
-	i=${name##*-}
-	i=$((10#${i%.eml}))
-	reads_as B6 "$name" "$T/A6.$i" || { diag "B6/$name does not read"; bad=1; }
-done <"$T/names.A6"
-ok $bad "every copy reads under its name"
+copies_read 6
 server_check 6 "" "$(seq -s ' ' "$K")"
 names_valid "$M/B6"
 out=$(run_timeout 60 rsync -ai "$M/A6/" "$M/B6/" 2>&1)

@@ -23,18 +23,6 @@
 #define MAX_UIDS	512
 #define UIDVALIDITY	1732780000u
 
-/*
- * Message file names: the UID alone (0000000042.eml) or, since issue 9,
- * UIDVALIDITY and UID (1732780000-0000000042.eml).  Either names.h.
- */
-#if NAMES_MSG_LEN == 14
-#define MSG_NAME(v, u, out)	names_msg((u), (out))
-#define MSG_UID(name, v_r, u_r)	names_msg_uid((name), (u_r))
-#else
-#define MSG_NAME(v, u, out)	names_msg((v), (u), (out))
-#define MSG_UID(name, v_r, u_r)	names_msg_uid((name), (v_r), (u_r))
-#endif
-
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size);
 
 static int
@@ -81,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size)
 			continue;
 		}
 		alias_msg_name_locked(f, uids[i], names[i]);
-		MSG_NAME(UIDVALIDITY, uids[i], natural);
+		names_msg(UIDVALIDITY, uids[i], natural);
 		alias[i] = strcmp(names[i], natural) != 0;
 		if (!alias[i]) {
 			/*

@@ -22,18 +22,6 @@
 
 #define CHECK(c)	do { if (!(c)) abort(); } while (0)
 
-/*
- * Message file names: the UID alone (0000000042.eml) or, since issue 9,
- * UIDVALIDITY and UID (1732780000-0000000042.eml).  Either names.h.
- */
-#if NAMES_MSG_LEN == 14
-#define MSG_NAME(v, u, out)	names_msg((u), (out))
-#define MSG_UID(name, v_r, u_r)	names_msg_uid((name), (u_r))
-#else
-#define MSG_NAME(v, u, out)	names_msg((v), (u), (out))
-#define MSG_UID(name, v_r, u_r)	names_msg_uid((name), (v_r), (u_r))
-#endif
-
 int LLVMFuzzerTestOneInput(const uint8_t *buf, size_t size);
 
 static void
@@ -46,7 +34,7 @@ harmless(const char *comp)
 	CHECK(strchr(comp, '/') == NULL);
 	CHECK(strcmp(comp, ".") != 0 && strcmp(comp, "..") != 0);
 	/* A folder never takes the name of a message file. */
-	CHECK(MSG_UID(comp, &uidvalidity, &uid) == -1);
+	CHECK(names_msg_uid(comp, &uidvalidity, &uid) == -1);
 	(void)uidvalidity;
 }
 
