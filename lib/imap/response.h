@@ -1,22 +1,28 @@
 /*
- * Understanding what the server says: status responses and their codes,
- * capabilities, and the data responses (FETCH, LIST, STATUS, SEARCH,
- * ESEARCH, VANISHED, QUOTA, NAMESPACE, ENABLED ...), each delivered to the
- * command that asked for it or to the unilateral handlers.  Internal to
+ * The response dispatch: one complete response at a time, from the
+ * engine (through struct engine_dispatch), to the status handling shared
+ * by every command here and, through tables, to the command family that
+ * understands the data or code (mailbox.h, message.h).  Internal to
  * libmailfs.
  *
- * RFC 3501 7, RFC 9051 7, RFC 4315 3, RFC 7162 3.2, RFC 4731, RFC 9208,
- * RFC 2342, RFC 5161, RFC 6154, RFC 5819.
+ * The hierarchy, each layer calling only the ones below it:
+ *   client.c   connecting, STARTTLS, LOGIN; the public state queries
+ *   response.c this dispatch
+ *   mailbox.c, message.c, idle.c   each command family: senders and reply parsers
+ *   reply.c    what the reply parsers share
+ *   engine.c   the client's state, the command queue, sending and reading
+ *   parser.c   the IMAP response parser
+ *   ../transport/   conn, buf, strparse, errors
+ * The engine reaches the dispatch only through the pointers of
+ * response_dispatch, which client.c hands it.
+ *
+ * RFC 3501 7, RFC 9051 7.
  */
 #ifndef MAILFS_RESPONSE_H
 #define MAILFS_RESPONSE_H
 
-#include <stddef.h>
-#include <stdint.h>
-
+#include "engine.h"
 #include "parser.h"
-
-struct mailfs_client;
 
 /*
  * Handles one complete response.  Returns 0, or -1 when the response
@@ -25,13 +31,7 @@ struct mailfs_client;
  */
 int response_handle(struct mailfs_client *client, const struct imap_response *resp);
 
-/* The parser's literal hooks: FETCH bodies stream to the body handler of the command that asked. */
-int response_stream_hook(void *ctx, const struct imap_response *resp,
-    const struct imap_arg *list, size_t count, unsigned depth, uint64_t size);
-void response_stream_data(void *ctx, uint64_t offset, uint64_t total,
-    const char *data, size_t len);
-
-/* Replaces the capability list with the space-separated atoms in text. */
-int capabilities_set(struct mailfs_client *client, const char *text, size_t len);
+/* response_handle and message.c's literal hooks, for the engine. */
+extern const struct engine_dispatch response_dispatch;
 
 #endif
