@@ -4,6 +4,8 @@
  * bounded by timeouts (poll, non-blocking sockets).  No buffering of its
  * own: the caller feeds what conn_read() returns to the parser.  It never
  * raises SIGPIPE.  Internal to libmailfs.
+ *
+ * transport/ (shared by every protocol; uses errors.h alone).
  */
 #ifndef MAILFS_CONN_H
 #define MAILFS_CONN_H
