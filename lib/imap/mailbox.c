@@ -320,7 +320,7 @@ capabilities_set(struct mailfs_client *c, const char *text, size_t len)
 	size_t i, n;
 
 	if (len > JOINED_MAX)
-		return protocol_error(c, "CAPABILITY");
+		return reply_malformed(c, "CAPABILITY");
 	if ((copy = malloc(len + 1)) == NULL) {
 		error_set_sys(&c->err, errno, "capabilities");
 		return -1;
@@ -363,7 +363,7 @@ mailbox_capability_data(struct mailfs_client *c, const struct imap_arg *args,
 	if (rc == 0)
 		rc = capabilities_set(c, b.data != NULL ? b.data : "", b.len);
 	else
-		protocol_error(c, "CAPABILITY");
+		reply_malformed(c, "CAPABILITY");
 	buf_free(&b);
 	return rc;
 }
@@ -377,14 +377,14 @@ code_flags(struct mailfs_client *c, const char *text, char **dst)
 	int rc = -1;
 
 	if (imap_parse_args(text, strlen(text), &c->limits, &args, &nargs) == -1)
-		return protocol_error(c, "PERMANENTFLAGS");
+		return reply_malformed(c, "PERMANENTFLAGS");
 	buf_init(&b, JOINED_MAX);
-	if (nargs == 1 && join_atoms(&args[0], &b) == 0)
-		rc = replace_string(dst, b.data != NULL ? b.data : "");
+	if (nargs == 1 && reply_join_atoms(&args[0], &b) == 0)
+		rc = reply_replace_string(dst, b.data != NULL ? b.data : "");
 	buf_free(&b);
 	imap_args_free(args, nargs);
 	if (rc == -1)
-		return protocol_error(c, "PERMANENTFLAGS");
+		return reply_malformed(c, "PERMANENTFLAGS");
 	return 0;
 }
 
@@ -393,7 +393,7 @@ code_number(struct mailfs_client *c, const char *text, uint64_t max,
     uint64_t *n_r, const char *what)
 {
 	if (str_to_u64(text, strlen(text), max, n_r) == -1)
-		return protocol_error(c, what);
+		return reply_malformed(c, what);
 	return 0;
 }
 
@@ -442,7 +442,7 @@ mailbox_name(struct mailfs_client *c, const struct imap_arg *a,
 	*utf8_r = NULL;
 	*lost_r = 0;
 	if (!imap_arg_is_string(a) || memchr(a->str, '\0', a->len) != NULL)
-		return protocol_error(c, "mailbox name in a");
+		return reply_malformed(c, "mailbox name in a");
 	/* INBOX is case-insensitive (RFC 3501 5.1); one spelling for callers. */
 	errno = 0;
 	if (str_eq_ci(a->str, a->len, "INBOX"))
@@ -467,23 +467,23 @@ mailbox_name(struct mailfs_client *c, const struct imap_arg *a,
 int
 mailbox_list_data(struct mailfs_client *c, const struct imap_arg *args, size_t nargs)
 {
-	struct mailfs_cmd *cmd = oldest_in_flight(c, CMD_LIST, CMD_LIST, CMD_LIST);
+	struct mailfs_cmd *cmd = reply_oldest(c, CMD_LIST, CMD_LIST, CMD_LIST);
 	struct mailfs_list_entry e;
 	char *name;
 	size_t i;
 
 	if (nargs < 3 || args[0].type != IMAP_ARG_LIST)
-		return protocol_error(c, "LIST");
+		return reply_malformed(c, "LIST");
 	memset(&e, 0, sizeof(e));
 	for (i = 0; i < args[0].len; i++) {
 		if (args[0].list[i].type != IMAP_ARG_ATOM)
-			return protocol_error(c, "LIST");
+			return reply_malformed(c, "LIST");
 		e.attrs |= list_attr_bit(&args[0].list[i]);
 	}
 	if (args[1].type == IMAP_ARG_STRING && args[1].len == 1)
 		e.delimiter = args[1].str[0];
 	else if (args[1].type != IMAP_ARG_NIL)
-		return protocol_error(c, "LIST");
+		return reply_malformed(c, "LIST");
 	if (mailbox_name(c, &args[2], &name, &e.name_lost) == -1)
 		return -1;
 	if (!c->have_delimiter) {
@@ -515,7 +515,7 @@ mailbox_status_data(struct mailfs_client *c, const struct imap_arg *args, size_t
 		{ "HIGHESTMODSEQ", MAILFS_STATUS_HIGHESTMODSEQ, offsetof(struct mailfs_status, highestmodseq), 1 },
 		{ "SIZE", MAILFS_STATUS_SIZE, offsetof(struct mailfs_status, size), 1 },
 	};
-	struct mailfs_cmd *cmd = oldest_in_flight(c, CMD_STATUS, CMD_LIST, CMD_LIST);
+	struct mailfs_cmd *cmd = reply_oldest(c, CMD_STATUS, CMD_LIST, CMD_LIST);
 	struct mailfs_status st;
 	const struct imap_arg *list;
 	char *name;
@@ -523,7 +523,7 @@ mailbox_status_data(struct mailfs_client *c, const struct imap_arg *args, size_t
 	int lost;	/* the STATUS is dropped: its folder is looked at anyway */
 
 	if (nargs != 2 || args[1].type != IMAP_ARG_LIST || args[1].len % 2 != 0)
-		return protocol_error(c, "STATUS");
+		return reply_malformed(c, "STATUS");
 	memset(&st, 0, sizeof(st));
 	list = &args[1];
 	for (i = 0; i < list->len; i += 2) {
@@ -532,9 +532,9 @@ mailbox_status_data(struct mailfs_client *c, const struct imap_arg *args, size_t
 
 			if (!imap_arg_atom_is(&list->list[i], items[j].name))
 				continue;
-			if (arg_to_u64(&list->list[i + 1], &n) == -1 ||
+			if (reply_u64(&list->list[i + 1], &n) == -1 ||
 			    (!items[j].wide && n > UINT32_MAX))
-				return protocol_error(c, "STATUS");
+				return reply_malformed(c, "STATUS");
 			if (items[j].wide)
 				*(uint64_t *)((char *)&st + items[j].offset) = n;
 			else
@@ -556,31 +556,31 @@ static int
 parse_quota(struct mailfs_client *c, const struct imap_arg *args, size_t nargs,
     int is_root)
 {
-	struct mailfs_cmd *cmd = oldest_in_flight(c, CMD_QUOTA, CMD_QUOTA, CMD_QUOTA);
+	struct mailfs_cmd *cmd = reply_oldest(c, CMD_QUOTA, CMD_QUOTA, CMD_QUOTA);
 	const struct mailfs_handlers *h = cmd != NULL ? &cmd->handlers : NULL;
 	struct mailfs_quota q;
 	size_t i;
 
 	if (nargs < 1 || !imap_arg_is_string(&args[0]))
-		return protocol_error(c, is_root ? "QUOTAROOT" : "QUOTA");
+		return reply_malformed(c, is_root ? "QUOTAROOT" : "QUOTA");
 	if (is_root) {
 		for (i = 1; i < nargs; i++) {
 			if (!imap_arg_is_string(&args[i]))
-				return protocol_error(c, "QUOTAROOT");
+				return reply_malformed(c, "QUOTAROOT");
 			if (h != NULL && h->quotaroot != NULL)
 				h->quotaroot(h->ctx, args[0].str, args[i].str);
 		}
 		return 0;
 	}
 	if (nargs != 2 || args[1].type != IMAP_ARG_LIST || args[1].len % 3 != 0)
-		return protocol_error(c, "QUOTA");
+		return reply_malformed(c, "QUOTA");
 	for (i = 0; i < args[1].len; i += 3) {
 		const struct imap_arg *r = &args[1].list[i];
 
 		memset(&q, 0, sizeof(q));
-		if (r[0].type != IMAP_ARG_ATOM || arg_to_u64(&r[1], &q.usage) == -1 ||
-		    arg_to_u64(&r[2], &q.limit) == -1)
-			return protocol_error(c, "QUOTA");
+		if (r[0].type != IMAP_ARG_ATOM || reply_u64(&r[1], &q.usage) == -1 ||
+		    reply_u64(&r[2], &q.limit) == -1)
+			return reply_malformed(c, "QUOTA");
 		q.root = args[0].str;
 		q.resource = r[0].str;
 		if (h != NULL && h->quota != NULL)
@@ -594,27 +594,27 @@ int
 mailbox_namespace_data(struct mailfs_client *c, const struct imap_arg *args,
     size_t nargs)
 {
-	struct mailfs_cmd *cmd = oldest_in_flight(c, CMD_NAMESPACE,
+	struct mailfs_cmd *cmd = reply_oldest(c, CMD_NAMESPACE,
 	    CMD_NAMESPACE, CMD_NAMESPACE);
 	struct mailfs_namespace ns;
 	const struct imap_arg *first;
 
 	if (nargs != 3)
-		return protocol_error(c, "NAMESPACE");
+		return reply_malformed(c, "NAMESPACE");
 	if (args[0].type == IMAP_ARG_NIL)
 		return 0;
 	if (args[0].type != IMAP_ARG_LIST || args[0].len < 1 ||
 	    args[0].list[0].type != IMAP_ARG_LIST || args[0].list[0].len < 2)
-		return protocol_error(c, "NAMESPACE");
+		return reply_malformed(c, "NAMESPACE");
 	first = args[0].list[0].list;
 	if (!imap_arg_is_string(&first[0]))
-		return protocol_error(c, "NAMESPACE");
+		return reply_malformed(c, "NAMESPACE");
 	memset(&ns, 0, sizeof(ns));
 	ns.prefix = first[0].str;
 	if (first[1].type == IMAP_ARG_STRING && first[1].len == 1)
 		ns.delimiter = first[1].str[0];
 	else if (first[1].type != IMAP_ARG_NIL)
-		return protocol_error(c, "NAMESPACE");
+		return reply_malformed(c, "NAMESPACE");
 	if (cmd != NULL && cmd->handlers.namespace != NULL)
 		cmd->handlers.namespace(cmd->handlers.ctx, &ns);
 	return 0;
@@ -659,14 +659,14 @@ mailbox_flags_data(struct mailfs_client *c, const struct imap_arg *args,
 	int rc;
 
 	if (nargs != 1)
-		return protocol_error(c, "FLAGS");
+		return reply_malformed(c, "FLAGS");
 	buf_init(&b, JOINED_MAX);
-	rc = join_atoms(&args[0], &b);
+	rc = reply_join_atoms(&args[0], &b);
 	if (rc == 0)
-		rc = replace_string(&c->mailbox.flags,
+		rc = reply_replace_string(&c->mailbox.flags,
 		    b.data != NULL ? b.data : "");
 	buf_free(&b);
-	return rc == -1 ? protocol_error(c, "FLAGS") : 0;
+	return rc == -1 ? reply_malformed(c, "FLAGS") : 0;
 }
 
 int

@@ -259,7 +259,7 @@ fetch_list_uid(const struct imap_arg *items, size_t count)
 
 	for (i = 0; i + 1 < count; i += 2)
 		if (imap_arg_atom_is(&items[i], "UID") &&
-		    arg_to_u32(&items[i + 1], &uid) == 0)
+		    reply_u32(&items[i + 1], &uid) == 0)
 			return uid;
 	return 0;
 }
@@ -280,9 +280,9 @@ code_uidplus(struct mailfs_client *c, struct mailfs_cmd *cmd,
 	memset(&res, 0, sizeof(res));
 	if ((sp1 = strchr(p, ' ')) == NULL ||
 	    (copy && (sp2 = strchr(sp1 + 1, ' ')) == NULL))
-		return protocol_error(c, copy ? "COPYUID" : "APPENDUID");
+		return reply_malformed(c, copy ? "COPYUID" : "APPENDUID");
 	if (str_to_nz32(p, (size_t)(sp1 - p), &validity) == -1)
-		return protocol_error(c, copy ? "COPYUID" : "APPENDUID");
+		return reply_malformed(c, copy ? "COPYUID" : "APPENDUID");
 	if (copy) {
 		if (mailfs_uidset_parse(sp1 + 1, (size_t)(sp2 - sp1 - 1),
 		    UINT32_MAX, &res.src_uids) == -1 ||
@@ -291,11 +291,11 @@ code_uidplus(struct mailfs_client *c, struct mailfs_cmd *cmd,
 		    mailfs_uidset_size(&res.src_uids) !=
 		    mailfs_uidset_size(&res.dst_uids)) {
 			mailfs_cmd_result_clear(&res);
-			return protocol_error(c, "COPYUID");
+			return reply_malformed(c, "COPYUID");
 		}
 	} else if (mailfs_uidset_parse(sp1 + 1, strlen(sp1 + 1), UINT32_MAX,
 	    &res.dst_uids) == -1)
-		return protocol_error(c, "APPENDUID");
+		return reply_malformed(c, "APPENDUID");
 	res.uidvalidity = validity;
 	mailfs_cmd_result_clear(&cmd->result);
 	cmd->result = res;
@@ -311,7 +311,7 @@ parse_fetch(struct mailfs_client *c, uint32_t seq, const struct imap_arg *list,
 	size_t i;
 
 	if (list->type != IMAP_ARG_LIST || list->len % 2 != 0)
-		return protocol_error(c, "FETCH");
+		return reply_malformed(c, "FETCH");
 	memset(&msg, 0, sizeof(msg));
 	msg.seq = seq;
 	msg.flags = "";
@@ -320,30 +320,30 @@ parse_fetch(struct mailfs_client *c, uint32_t seq, const struct imap_arg *list,
 		int64_t t;
 
 		if (name->type != IMAP_ARG_ATOM)
-			return protocol_error(c, "FETCH");
+			return reply_malformed(c, "FETCH");
 		if (imap_arg_atom_is(name, "UID")) {
-			if (arg_to_u32(val, &msg.uid) == -1 || msg.uid == 0)
-				return protocol_error(c, "FETCH UID");
+			if (reply_u32(val, &msg.uid) == -1 || msg.uid == 0)
+				return reply_malformed(c, "FETCH UID");
 			msg.present |= MAILFS_MSG_UID;
 		} else if (imap_arg_atom_is(name, "FLAGS")) {
-			if (join_atoms(val, flags) == -1)
-				return protocol_error(c, "FETCH FLAGS");
+			if (reply_join_atoms(val, flags) == -1)
+				return reply_malformed(c, "FETCH FLAGS");
 			msg.flags = flags->data != NULL ? flags->data : "";
 			msg.present |= MAILFS_MSG_FLAGS;
 		} else if (imap_arg_atom_is(name, "RFC822.SIZE")) {
-			if (arg_to_u64(val, &msg.size) == -1)
-				return protocol_error(c, "FETCH RFC822.SIZE");
+			if (reply_u64(val, &msg.size) == -1)
+				return reply_malformed(c, "FETCH RFC822.SIZE");
 			msg.present |= MAILFS_MSG_SIZE;
 		} else if (imap_arg_atom_is(name, "INTERNALDATE")) {
 			if (val->type != IMAP_ARG_STRING ||
 			    str_to_imap_datetime(val->str, val->len, &t) == -1)
-				return protocol_error(c, "FETCH INTERNALDATE");
+				return reply_malformed(c, "FETCH INTERNALDATE");
 			msg.internaldate = (time_t)t;
 			msg.present |= MAILFS_MSG_INTERNALDATE;
 		} else if (imap_arg_atom_is(name, "MODSEQ")) {
 			if (val->type != IMAP_ARG_LIST || val->len != 1 ||
-			    arg_to_u64(&val->list[0], &msg.modseq) == -1)
-				return protocol_error(c, "FETCH MODSEQ");
+			    reply_u64(&val->list[0], &msg.modseq) == -1)
+				return reply_malformed(c, "FETCH MODSEQ");
 			msg.present |= MAILFS_MSG_MODSEQ;
 		} else if (strncasecmp(name->str, "BODY[", 5) == 0 ||
 		    strncasecmp(name->str, "BINARY[", 7) == 0 ||
@@ -353,7 +353,7 @@ parse_fetch(struct mailfs_client *c, uint32_t seq, const struct imap_arg *list,
 			if (lt != NULL && str_to_u64(lt + 1,
 			    name->len - (size_t)(lt + 1 - name->str) - 1,
 			    UINT64_MAX, &msg.body_origin) == -1)
-				return protocol_error(c, "FETCH BODY origin");
+				return reply_malformed(c, "FETCH BODY origin");
 			if (val->type == IMAP_ARG_LITERAL_STREAMED) {
 				msg.present |= MAILFS_MSG_BODY_STREAMED;
 				msg.body_len = (size_t)val->literal_size;
@@ -365,7 +365,7 @@ parse_fetch(struct mailfs_client *c, uint32_t seq, const struct imap_arg *list,
 				msg.body = val->str;
 				msg.body_len = val->len;
 			} else
-				return protocol_error(c, "FETCH BODY");
+				return reply_malformed(c, "FETCH BODY");
 		}
 		/* Items we did not ask for are skipped whatever their form. */
 	}
@@ -384,7 +384,7 @@ parse_fetch(struct mailfs_client *c, uint32_t seq, const struct imap_arg *list,
 int
 message_search_data(struct mailfs_client *c, const struct imap_arg *args, size_t nargs)
 {
-	struct mailfs_cmd *cmd = oldest_in_flight(c, CMD_SEARCH, CMD_SEARCH, CMD_SEARCH);
+	struct mailfs_cmd *cmd = reply_oldest(c, CMD_SEARCH, CMD_SEARCH, CMD_SEARCH);
 	struct mailfs_uidset set;
 	struct buf b;
 	size_t i;
@@ -397,7 +397,7 @@ message_search_data(struct mailfs_client *c, const struct imap_arg *args, size_t
 		/* (MODSEQ n) may end a CONDSTORE SEARCH answer. */
 		if (args[i].type == IMAP_ARG_LIST && i == nargs - 1)
 			break;
-		if (arg_to_u32(&args[i], &n) == -1 || n == 0)
+		if (reply_u32(&args[i], &n) == -1 || n == 0)
 			rc = -1;
 		else if (buf_printf(&b, "%s%u", b.len > 0 ? "," : "", n) == -1)
 			rc = -1;
@@ -407,7 +407,7 @@ message_search_data(struct mailfs_client *c, const struct imap_arg *args, size_t
 		rc = mailfs_uidset_parse(b.data, b.len, UINT32_MAX, &set);
 	buf_free(&b);
 	if (rc == -1)
-		return protocol_error(c, "SEARCH");
+		return reply_malformed(c, "SEARCH");
 	if (cmd != NULL && cmd->handlers.search != NULL)
 		cmd->handlers.search(cmd->handlers.ctx, &set);
 	mailfs_uidset_clear(&set);
@@ -427,11 +427,11 @@ message_esearch_data(struct mailfs_client *c, const struct imap_arg *args, size_
 
 		if (corr->len == 2 && imap_arg_atom_is(&corr->list[0], "TAG") &&
 		    imap_arg_is_string(&corr->list[1]))
-			cmd = find_by_tag(c, corr->list[1].str);
+			cmd = reply_by_tag(c, corr->list[1].str);
 		i = 1;
 	}
 	if (cmd == NULL || cmd->kind != CMD_SEARCH)
-		cmd = oldest_in_flight(c, CMD_SEARCH, CMD_SEARCH, CMD_SEARCH);
+		cmd = reply_oldest(c, CMD_SEARCH, CMD_SEARCH, CMD_SEARCH);
 	if (i < nargs && imap_arg_atom_is(&args[i], "UID"))
 		i++;
 	memset(&set, 0, sizeof(set));
@@ -441,7 +441,7 @@ message_esearch_data(struct mailfs_client *c, const struct imap_arg *args, size_
 		if (args[i + 1].type != IMAP_ARG_ATOM ||
 		    mailfs_uidset_parse(args[i + 1].str, args[i + 1].len,
 		    UINT32_MAX, &set) == -1)
-			return protocol_error(c, "ESEARCH");
+			return reply_malformed(c, "ESEARCH");
 		break;
 	}
 	if (cmd != NULL && cmd->handlers.search != NULL)
@@ -463,16 +463,16 @@ message_vanished_data(struct mailfs_client *c, const struct imap_arg *args,
 	if (nargs > 0 && args[0].type == IMAP_ARG_LIST) {
 		if (args[0].len != 1 ||
 		    !imap_arg_atom_is(&args[0].list[0], "EARLIER"))
-			return protocol_error(c, "VANISHED");
+			return reply_malformed(c, "VANISHED");
 		earlier = 1;
 		i = 1;
 	}
 	if (nargs != i + 1 || args[i].type != IMAP_ARG_ATOM ||
 	    mailfs_uidset_parse(args[i].str, args[i].len, UINT32_MAX,
 	    &set) == -1)
-		return protocol_error(c, "VANISHED");
+		return reply_malformed(c, "VANISHED");
 	if (earlier) {
-		cmd = oldest_in_flight(c, CMD_SELECT, CMD_FETCH, CMD_FETCH);
+		cmd = reply_oldest(c, CMD_SELECT, CMD_FETCH, CMD_FETCH);
 		if (cmd != NULL && cmd->handlers.vanished != NULL)
 			cmd->handlers.vanished(cmd->handlers.ctx, &set, 1);
 	} else {
@@ -499,7 +499,7 @@ message_stream_hook(void *ctx, const struct imap_response *resp,
 	(void)size;
 	if (resp->kind != IMAP_RESP_UNTAGGED || resp->nargs < 2 || depth != 1 ||
 	    count == 0 || !imap_arg_atom_is(&resp->args[1], "FETCH") ||
-	    arg_to_u32(&resp->args[0], &seq) == -1)
+	    reply_u32(&resp->args[0], &seq) == -1)
 		return 0;
 	item = &list[count - 1];
 	if (item->type != IMAP_ARG_ATOM || count % 2 != 1 ||
@@ -542,7 +542,7 @@ message_code_copyuid(struct mailfs_client *c,
 {
 	/* MOVE reports it untagged, before its EXPUNGEs (RFC 6851 4.3). */
 	if (cmd == NULL && resp->kind == IMAP_RESP_UNTAGGED)
-		cmd = oldest_in_flight(c, CMD_MOVE, CMD_MOVE, CMD_MOVE);
+		cmd = reply_oldest(c, CMD_MOVE, CMD_MOVE, CMD_MOVE);
 	return cmd != NULL &&
 	    (cmd->kind == CMD_COPY || cmd->kind == CMD_MOVE) ?
 	    code_uidplus(c, cmd, args, 1) : 0;
@@ -558,7 +558,7 @@ message_code_modified(struct mailfs_client *c,
 	mailfs_uidset_clear(&cmd->result.modified);
 	if (mailfs_uidset_parse(args, strlen(args), UINT32_MAX,
 	    &cmd->result.modified) == -1)
-		return protocol_error(c, "MODIFIED");
+		return reply_malformed(c, "MODIFIED");
 	return 0;
 }
 
@@ -574,7 +574,7 @@ message_expunge(struct mailfs_client *c, uint32_t n,
 	 * SELECT is replacing: count down, but never below zero.
 	 */
 	if (n == 0)
-		return protocol_error(c, "EXPUNGE");
+		return reply_malformed(c, "EXPUNGE");
 	if (mb->pub.exists > 0)
 		mb->pub.exists--;
 	if (c->unilateral.expunge != NULL)
@@ -590,7 +590,7 @@ message_fetch(struct mailfs_client *c, uint32_t n,
 	int rc;
 
 	if (n == 0 || resp->nargs != 3)
-		return protocol_error(c, "FETCH");
+		return reply_malformed(c, "FETCH");
 	buf_init(&flags, JOINED_MAX);
 	rc = parse_fetch(c, n, &resp->args[2], &flags);
 	buf_free(&flags);

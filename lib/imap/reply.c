@@ -12,7 +12,7 @@
 #include "strparse.h"
 
 int
-protocol_error(struct mailfs_client *c, const char *what)
+reply_malformed(struct mailfs_client *c, const char *what)
 {
 	error_set(&c->err, MAILFS_ERR_PROTOCOL,
 	    "the server sent a malformed %s response", what);
@@ -22,7 +22,7 @@ protocol_error(struct mailfs_client *c, const char *what)
 /* Copies server text for a message, replacing control bytes so that no
  * escape sequence reaches a terminal through an error line. */
 void
-copy_printable(char *dst, size_t size, const char *src)
+reply_printable(char *dst, size_t size, const char *src)
 {
 	size_t i;
 
@@ -36,21 +36,21 @@ copy_printable(char *dst, size_t size, const char *src)
 }
 
 int
-arg_to_u32(const struct imap_arg *arg, uint32_t *n_r)
+reply_u32(const struct imap_arg *arg, uint32_t *n_r)
 {
 	return arg->type == IMAP_ARG_ATOM ?
 	    str_to_u32(arg->str, arg->len, UINT32_MAX, n_r) : -1;
 }
 
 int
-arg_to_u64(const struct imap_arg *arg, uint64_t *n_r)
+reply_u64(const struct imap_arg *arg, uint64_t *n_r)
 {
 	return arg->type == IMAP_ARG_ATOM ?
 	    str_to_u64(arg->str, arg->len, UINT64_MAX, n_r) : -1;
 }
 
 struct mailfs_cmd *
-oldest_in_flight(struct mailfs_client *c, enum cmd_kind k1, enum cmd_kind k2,
+reply_oldest(struct mailfs_client *c, enum cmd_kind k1, enum cmd_kind k2,
     enum cmd_kind k3)
 {
 	struct mailfs_cmd *cmd;
@@ -64,7 +64,7 @@ oldest_in_flight(struct mailfs_client *c, enum cmd_kind k1, enum cmd_kind k2,
 }
 
 struct mailfs_cmd *
-find_by_tag(struct mailfs_client *c, const char *tag)
+reply_by_tag(struct mailfs_client *c, const char *tag)
 {
 	struct mailfs_cmd *cmd;
 
@@ -78,7 +78,7 @@ find_by_tag(struct mailfs_client *c, const char *tag)
 
 /* Joins a list of atoms with single spaces into a NUL-terminated buffer. */
 int
-join_atoms(const struct imap_arg *list, struct buf *out)
+reply_join_atoms(const struct imap_arg *list, struct buf *out)
 {
 	size_t i;
 
@@ -96,7 +96,7 @@ join_atoms(const struct imap_arg *list, struct buf *out)
 }
 
 int
-replace_string(char **dst, const char *src)
+reply_replace_string(char **dst, const char *src)
 {
 	char *copy = strdup(src != NULL ? src : "");
 

@@ -30,26 +30,26 @@ typedef int reply_code_fn(struct mailfs_client *c,
     const struct imap_response *resp, struct mailfs_cmd *cmd, const char *args);
 
 /* Sets client->err to "the server sent a malformed WHAT response"; -1. */
-int protocol_error(struct mailfs_client *c, const char *what);
+int reply_malformed(struct mailfs_client *c, const char *what);
 
 /* Copies server text for a message, control bytes replaced by '?'. */
-void copy_printable(char *dst, size_t size, const char *src);
+void reply_printable(char *dst, size_t size, const char *src);
 
 /* An atom as a number; -1 when it is not one. */
-int arg_to_u32(const struct imap_arg *arg, uint32_t *n_r);
-int arg_to_u64(const struct imap_arg *arg, uint64_t *n_r);
+int reply_u32(const struct imap_arg *arg, uint32_t *n_r);
+int reply_u64(const struct imap_arg *arg, uint64_t *n_r);
 
 /* The oldest command in flight of one of the three kinds, or NULL. */
-struct mailfs_cmd *oldest_in_flight(struct mailfs_client *c, enum cmd_kind k1,
+struct mailfs_cmd *reply_oldest(struct mailfs_client *c, enum cmd_kind k1,
     enum cmd_kind k2, enum cmd_kind k3);
 
 /* The command in flight tagged tag, or NULL. */
-struct mailfs_cmd *find_by_tag(struct mailfs_client *c, const char *tag);
+struct mailfs_cmd *reply_by_tag(struct mailfs_client *c, const char *tag);
 
 /* Joins a list of atoms with single spaces into a NUL-terminated buffer. */
-int join_atoms(const struct imap_arg *list, struct buf *out);
+int reply_join_atoms(const struct imap_arg *list, struct buf *out);
 
 /* Replaces *dst with a copy of src ("" for NULL); -1 when out of memory. */
-int replace_string(char **dst, const char *src);
+int reply_replace_string(char **dst, const char *src);
 
 #endif

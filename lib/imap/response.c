@@ -79,8 +79,8 @@ handle_numbered(struct mailfs_client *c, const struct imap_response *resp)
 	uint32_t n;
 	size_t i;
 
-	if (arg_to_u32(&resp->args[0], &n) == -1)
-		return protocol_error(c, "numbered");
+	if (reply_u32(&resp->args[0], &n) == -1)
+		return reply_malformed(c, "numbered");
 	for (i = 0; i < sizeof(numbered) / sizeof(numbered[0]); i++)
 		if (imap_arg_atom_is(&resp->args[1], numbered[i].name))
 			return numbered[i].fn(c, n, resp);
@@ -112,7 +112,7 @@ handle_data(struct mailfs_client *c, const struct imap_response *resp)
 	size_t nargs = resp->nargs, i;
 
 	if (nargs == 0 || args[0].type != IMAP_ARG_ATOM)
-		return protocol_error(c, "untagged");
+		return reply_malformed(c, "untagged");
 	if (nargs >= 2 && args[0].str[0] >= '0' && args[0].str[0] <= '9')
 		return handle_numbered(c, resp);
 	for (i = 0; i < sizeof(data) / sizeof(data[0]); i++)
@@ -127,8 +127,8 @@ complete_command(struct mailfs_client *c, struct mailfs_cmd *cmd,
 {
 	char text[200];
 
-	copy_printable(text, sizeof(text), resp->text);
-	copy_printable(cmd->result.text, sizeof(cmd->result.text), resp->text);
+	reply_printable(text, sizeof(text), resp->text);
+	reply_printable(cmd->result.text, sizeof(cmd->result.text), resp->text);
 	if (resp->status == IMAP_STATUS_OK) {
 		error_clear(&cmd->err);
 		switch (cmd->kind) {
@@ -156,7 +156,7 @@ complete_command(struct mailfs_client *c, struct mailfs_cmd *cmd,
 		    resp->code != NULL ? "] " : "", text);
 		if (resp->code != NULL) {
 			cmd->err.code = mailfs_code_from_name(resp->code);
-			copy_printable(cmd->err.code_name,
+			reply_printable(cmd->err.code_name,
 			    sizeof(cmd->err.code_name), resp->code);
 		}
 		/* A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1). */
@@ -173,7 +173,7 @@ complete_command(struct mailfs_client *c, struct mailfs_cmd *cmd,
 static int
 handle_tagged(struct mailfs_client *c, const struct imap_response *resp)
 {
-	struct mailfs_cmd *cmd = find_by_tag(c, resp->tag);
+	struct mailfs_cmd *cmd = reply_by_tag(c, resp->tag);
 
 	if (cmd == NULL) {
 		error_set(&c->err, MAILFS_ERR_PROTOCOL,
@@ -182,7 +182,7 @@ handle_tagged(struct mailfs_client *c, const struct imap_response *resp)
 	}
 	if (resp->status != IMAP_STATUS_OK && resp->status != IMAP_STATUS_NO &&
 	    resp->status != IMAP_STATUS_BAD)
-		return protocol_error(c, "tagged");
+		return reply_malformed(c, "tagged");
 	if (handle_code(c, resp, cmd) == -1)
 		return -1;
 	complete_command(c, cmd, resp);
@@ -199,15 +199,15 @@ handle_untagged_status(struct mailfs_client *c, const struct imap_response *resp
 		else if (resp->status == IMAP_STATUS_OK)
 			client_set_state(c, MAILFS_STATE_NOT_AUTHENTICATED);
 		else if (resp->status != IMAP_STATUS_BYE)
-			return protocol_error(c, "greeting");
+			return reply_malformed(c, "greeting");
 	}
 	if (resp->status == IMAP_STATUS_BYE) {
 		c->bye = 1;
-		copy_printable(c->bye_text, sizeof(c->bye_text), resp->text);
+		reply_printable(c->bye_text, sizeof(c->bye_text), resp->text);
 		return 0;
 	}
 	if (resp->status == IMAP_STATUS_PREAUTH && c->state != MAILFS_STATE_AUTHENTICATED)
-		return protocol_error(c, "PREAUTH");
+		return reply_malformed(c, "PREAUTH");
 	return handle_code(c, resp, NULL);
 }
 
@@ -289,10 +289,10 @@ response_handle(struct mailfs_client *c, const struct imap_response *resp)
 		if (resp->status != IMAP_STATUS_NONE)
 			return handle_untagged_status(c, resp);
 		if (c->greeting_pending)
-			return protocol_error(c, "greeting");
+			return reply_malformed(c, "greeting");
 		return handle_data(c, resp);
 	}
-	return protocol_error(c, "unknown");
+	return reply_malformed(c, "unknown");
 }
 
 const struct engine_dispatch response_dispatch = {
