@@ -16,22 +16,9 @@
 
 #include <mailfs/error.h>
 
+#include "wait.h"
+
 struct conn;
-
-/*
- * Limits of the connection's owner (the client) on top of each call's
- * timeout, read at every wait: deadline_ms, a point on the monotonic
- * clock in milliseconds (-1: none), ends every wait that would last
- * longer as a timeout; cancel_fd (-1: none), once readable, ends every
- * wait at once (MAILFS_ERR_CLOSED).  The struct must outlive the conn.
- */
-struct conn_bounds {
-	int64_t	deadline_ms;
-	int	cancel_fd;
-};
-
-/* Ends the message of a timeout that the owner's deadline caused. */
-#define CONN_DEADLINE_MSG	"in the time the operation had left"
 
 /*
  * Resolves host and connects to the first address that accepts within
