@@ -121,6 +121,11 @@ handle_data(struct mailfs_client *c, const struct imap_response *resp)
 	return 0;
 }
 
+/*
+ * A tagged response completes its command.  The session's state machine
+ * moves here, through client_set_state(), whichever family sent the
+ * command: LOGIN (client.c, above this file) could not do it otherwise.
+ */
 static void
 complete_command(struct mailfs_client *c, struct mailfs_cmd *cmd,
     const struct imap_response *resp)
