@@ -5,6 +5,12 @@
  * (implicit or STARTTLS, verified by default), authentication, and a
  * pipelined command engine.  Commands are declared in <mailfs/commands.h>.
  *
+ * Blocking: the API has no completion callbacks.  A command function only
+ * queues the command (and sends what the pipeline allows); mailfs_run()
+ * waits for its tagged response and returns its status.  The handlers of
+ * <mailfs/commands.h> see data while the library waits inside a call on
+ * the client; none of them reports that a command is done.
+ *
  * Threads: a client is not thread-safe.  Distinct clients may be used from
  * distinct threads at the same time; one client must be used by one thread
  * at a time (callers that share one lock it).  Callbacks run on the thread
@@ -158,9 +164,9 @@ struct mailfs_mailbox_state {
 struct mailfs_client *mailfs_client_new(const struct mailfs_params *params);
 
 /*
- * Cancels every command still in flight (their handlers' done callbacks
- * fire with MAILFS_ERR_CLOSED), closes the connection without LOGOUT, frees
- * the client and sets *client to NULL.  NULL and *NULL are accepted.
+ * Abandons every command still in flight (none of their handlers is
+ * called again), closes the connection without LOGOUT, frees the client
+ * and sets *client to NULL.  NULL and *NULL are accepted.
  */
 void mailfs_client_free(struct mailfs_client **client);
 

@@ -1,5 +1,5 @@
 /*
- * lib/conn.c against the scripted fake server (and Dovecot when the
+ * lib/transport/conn.c against the scripted fake server (and Dovecot when the
  * harness can start one): connection failures, timeouts, certificate and
  * host name checks, STARTTLS, peers that go away, IPv6, threads.
  */

@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for lib/parser.c.
+ * libFuzzer target for lib/imap/parser.c.
  *
  *	make fuzz-parser && tests/fuzz/fuzz_parser -max_total_time=120 CORPUS
  *

@@ -31,6 +31,25 @@ check_kind(struct mailfs_client *c, int rv, enum mailfs_errkind want,
 		    e->msg);
 }
 
+/* 1 when the trace shows the four changes of state, in this order. */
+static int
+trace_state_changes(const struct trace *tr, const char *a, const char *b,
+    const char *c, const char *d)
+{
+	const char *want[] = { a, b, c, d };
+	char needle[80];
+	long at = 0;
+	size_t i;
+
+	for (i = 0; i < 4 && at != -1; i++) {
+		snprintf(needle, sizeof(needle), "state %s", want[i]);
+		at = trace_find(tr, (size_t)at, MAILFS_TRACE_INFO, needle);
+	}
+	if (at == -1)
+		trace_dump(tr, 30);
+	return at != -1;
+}
+
 static void
 test_implicit_tls(void)
 {
@@ -86,6 +105,10 @@ test_implicit_tls(void)
 	    "imaps: logged out");
 	ok(trace_find(&tr, 0, MAILFS_TRACE_SEND, "LOGOUT") != -1,
 	    "imaps: LOGOUT sent");
+	ok(trace_state_changes(&tr, "DISCONNECTED -> NOT_AUTHENTICATED",
+	    "NOT_AUTHENTICATED -> AUTHENTICATED", "AUTHENTICATED -> LOGOUT",
+	    "LOGOUT -> DISCONNECTED"),
+	    "imaps: every change of state is traced, in order");
 	ok(!trace_contains(&tr, env.password),
 	    "imaps: the password never appears in the trace");
 	mailfs_client_free(&c);

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/parser.c: every valid sample is parsed whole, one
+ * Unit tests for lib/imap/parser.c: every valid sample is parsed whole, one
  * byte at a time and split at every point, and must give the same tree;
  * malformed and hostile input must give ERROR (or MORE when merely
  * truncated), never a crash, a leak or an overread (run under ASan and

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/buf.c and lib/strparse.c.
+ * Unit tests for lib/transport/buf.c and lib/transport/strparse.c.
  */
 #include <errno.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /*
  * The command engine: the client's state, the queue of commands, sending
- * with pipelining, and dispatching what the server answers.  Internal to
+ * with pipelining, and handing what the server answers to the dispatch.  Internal to
  * libmailfs.
  *
  * Every command is a struct mailfs_cmd in one queue, oldest first.  It is
@@ -14,6 +14,11 @@
  * kind of data (kind is checked before anything is written into a command:
  * an APPENDUID can only complete an APPEND), and otherwise updates the
  * mailbox state and goes to the unilateral handlers.
+ *
+ * imap/, above parser.h and transport/, below everything else in imap/
+ * (see response.h for the whole hierarchy): complete responses go up
+ * only through client->dispatch, and the client's state changes only in
+ * client_set_state().
  */
 #ifndef MAILFS_ENGINE_H
 #define MAILFS_ENGINE_H
@@ -29,6 +34,18 @@
 #include "parser.h"
 
 struct conn;
+struct mailfs_client;
+
+/*
+ * What the engine hands each complete response and each streamed literal
+ * to: the dispatch above it (response.h), never called by name, so that
+ * the engine depends on nothing above it.
+ */
+struct engine_dispatch {
+	int (*response)(struct mailfs_client *, const struct imap_response *);
+	imap_literal_hook_fn *literal_hook;
+	imap_literal_data_fn *literal_data;
+};
 
 enum cmd_kind {
 	CMD_GENERIC,		/* no data of its own: NOOP, CREATE, EXPUNGE ... */
@@ -115,12 +132,13 @@ struct mailfs_client {
 	mailfs_trace_fn *trace;
 	void *trace_ctx;
 	struct mailfs_unilateral unilateral;
+	const struct engine_dispatch *dispatch;
 
 	/* The owner's deadline and cancel descriptor, for every wait of conn. */
 	struct conn_bounds bounds;
 	struct conn *conn;
 	struct imap_parser *parser;
-	enum mailfs_client_state state;
+	enum mailfs_client_state state;	/* written only by client_set_state() */
 	struct mailfs_error err;
 
 	char *capabilities;	/* space-separated, as the server sent them */
@@ -237,7 +255,14 @@ void engine_report(struct mailfs_client *client, const struct mailfs_cmd *cmd);
 /* Overwrites a secret so that it does not linger in freed memory. */
 void wipe_secret(void *p, size_t len);
 
-/* Forgets the selected mailbox. */
+/* Forgets the selected mailbox (SELECTED becomes AUTHENTICATED). */
 void mailbox_state_clear(struct mailfs_client *client);
+
+/*
+ * The one place the client's state changes: every change is traced as
+ * "state OLD -> NEW" (MAILFS_TRACE_INFO).
+ */
+void client_set_state(struct mailfs_client *client,
+    enum mailfs_client_state state);
 
 #endif

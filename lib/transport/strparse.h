@@ -2,6 +2,8 @@
  * Number parsing for untrusted text: explicit maximum, no sign, no
  * leading spaces, no overflow.  atoi, strtoul and sscanf are not used on
  * server data.  Internal to libmailfs.
+ *
+ * transport/ (shared by every protocol, depends on nothing of ours).
  */
 #ifndef MAILFS_STRPARSE_H
 #define MAILFS_STRPARSE_H

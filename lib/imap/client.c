@@ -15,6 +15,7 @@
 #include "conn.h"
 #include "engine.h"
 #include "errors.h"
+#include "response.h"
 
 #define DEFAULT_TIMEOUT_MS	30000
 #define DEFAULT_MAX_LINE	(4u * 1024 * 1024)
@@ -78,7 +79,7 @@ mailfs_client_new(const struct mailfs_params *params)
 	c->trace_ctx = params->trace_ctx;
 	if (params->unilateral != NULL)
 		c->unilateral = *params->unilateral;
-	c->state = MAILFS_STATE_DISCONNECTED;
+	c->dispatch = &response_dispatch;
 	c->bounds.deadline_ms = -1;
 	c->bounds.cancel_fd = -1;
 	return c;
@@ -108,26 +109,12 @@ mailfs_client_free(struct mailfs_client **cp)
 }
 
 void
-mailbox_state_clear(struct mailfs_client *c)
-{
-	struct mailbox_state *mb = &c->mailbox;
-
-	free(mb->name);
-	free(mb->flags);
-	free(mb->permanent_flags);
-	memset(mb, 0, sizeof(*mb));
-	c->selected = 0;
-	if (c->state == MAILFS_STATE_SELECTED)
-		c->state = MAILFS_STATE_AUTHENTICATED;
-}
-
-void
 mailfs_client_disconnect(struct mailfs_client *c)
 {
 	struct mailfs_error err;
 
 	if (c->conn == NULL) {
-		c->state = MAILFS_STATE_DISCONNECTED;
+		client_set_state(c, MAILFS_STATE_DISCONNECTED);
 		return;
 	}
 	error_set(&err, MAILFS_ERR_CLOSED, "the connection was closed by the client");
@@ -197,7 +184,7 @@ mailfs_client_connect(struct mailfs_client *c)
 		return -1;
 	engine_trace(c, MAILFS_TRACE_INFO, "connected to %s port %s",
 	    c->host, c->port);
-	c->state = MAILFS_STATE_NOT_AUTHENTICATED;
+	client_set_state(c, MAILFS_STATE_NOT_AUTHENTICATED);
 	if (c->security == MAILFS_SEC_IMPLICIT_TLS &&
 	    conn_start_tls(c->conn, c->host, c->ca_file,
 	    c->connect_timeout_ms, &c->err) == -1)
@@ -328,7 +315,7 @@ mailfs_client_logout(struct mailfs_client *c)
 	rc = mailfs_run(c, cmd_submit(c, cmd_new(c, CMD_LOGOUT, "LOGOUT",
 	    NULL)), NULL);
 	mailfs_client_disconnect(c);
-	c->state = MAILFS_STATE_DISCONNECTED;
+	client_set_state(c, MAILFS_STATE_DISCONNECTED);
 	if (rc == 0)
 		error_clear(&c->err);
 	return rc;

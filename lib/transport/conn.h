@@ -4,6 +4,8 @@
  * bounded by timeouts (poll, non-blocking sockets).  No buffering of its
  * own: the caller feeds what conn_read() returns to the parser.  It never
  * raises SIGPIPE.  Internal to libmailfs.
+ *
+ * transport/ (shared by every protocol; uses errors.h alone).
  */
 #ifndef MAILFS_CONN_H
 #define MAILFS_CONN_H
@@ -14,22 +16,9 @@
 
 #include <mailfs/error.h>
 
+#include "wait.h"
+
 struct conn;
-
-/*
- * Limits of the connection's owner (the client) on top of each call's
- * timeout, read at every wait: deadline_ms, a point on the monotonic
- * clock in milliseconds (-1: none), ends every wait that would last
- * longer as a timeout; cancel_fd (-1: none), once readable, ends every
- * wait at once (MAILFS_ERR_CLOSED).  The struct must outlive the conn.
- */
-struct conn_bounds {
-	int64_t	deadline_ms;
-	int	cancel_fd;
-};
-
-/* Ends the message of a timeout that the owner's deadline caused. */
-#define CONN_DEADLINE_MSG	"in the time the operation had left"
 
 /*
  * Resolves host and connects to the first address that accepts within

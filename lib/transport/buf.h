@@ -2,6 +2,8 @@
  * A growable byte buffer with a ceiling fixed when it is created, so that
  * no amount of server data can make it grow past what the caller allowed.
  * Internal to libmailfs.
+ *
+ * transport/ (shared by every protocol, depends on nothing of ours).
  */
 #ifndef MAILFS_BUF_H
 #define MAILFS_BUF_H

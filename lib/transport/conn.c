@@ -41,6 +41,7 @@
 
 #include "conn.h"
 #include "errors.h"
+#include "wait.h"
 
 struct conn {
 	int		 fd;
@@ -52,119 +53,6 @@ struct conn {
 	char		 addr[INET6_ADDRSTRLEN];
 	char		 port[NI_MAXSERV];
 };
-
-/* ---- time ---- */
-
-/* A point in time in milliseconds on the monotonic clock; -1 is never. */
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-deadline_after(int timeout_ms)
-{
-	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
-}
-
-/* What is left until deadline, for poll(): -1 for no deadline, 0 when past. */
-static int
-remaining_ms(int64_t deadline)
-{
-	int64_t left;
-
-	if (deadline < 0)
-		return -1;
-	left = deadline - now_ms();
-	if (left <= 0)
-		return 0;
-	return left > INT32_MAX ? INT32_MAX : (int)left;
-}
-
-/* The earlier of deadline and the owner's deadline in b (-1: none). */
-static int64_t
-bounded(int64_t deadline, const struct conn_bounds *b)
-{
-	if (b == NULL || b->deadline_ms < 0)
-		return deadline;
-	if (deadline < 0 || b->deadline_ms < deadline)
-		return b->deadline_ms;
-	return deadline;
-}
-
-/*
- * The timeout error: what the server failed to do, and within which
- * limit: timeout_ms, or the owner's deadline when that came first.
- */
-static void
-set_timeout_error(struct mailfs_error *err, const char *what, int timeout_ms,
-    int64_t deadline, const struct conn_bounds *b)
-{
-	if (bounded(deadline, b) != deadline)
-		error_set(err, MAILFS_ERR_TIMEOUT,
-		    "the server did not %s " CONN_DEADLINE_MSG, what);
-	else if (timeout_ms % 1000 == 0)
-		error_set(err, MAILFS_ERR_TIMEOUT,
-		    "the server did not %s within %d seconds", what,
-		    timeout_ms / 1000);
-	else
-		error_set(err, MAILFS_ERR_TIMEOUT,
-		    "the server did not %s within %d milliseconds", what,
-		    timeout_ms);
-}
-
-/*
- * Waits until fd is ready for events or the deadline (or the owner's, in
- * b) passes, or b's cancel descriptor becomes readable.  1 when ready (or
- * in error or hung up: the next call will tell), 0 on timeout, -1 with
- * errno on failure (ECANCELED when cancelled).
- */
-static int
-wait_fd(int fd, short events, int64_t deadline, const struct conn_bounds *b)
-{
-	struct pollfd pfd[2];
-	nfds_t nfds = 1;
-	int n;
-
-	deadline = bounded(deadline, b);
-	for (;;) {
-		pfd[0].fd = fd;
-		pfd[0].events = events;
-		pfd[0].revents = 0;
-		if (b != NULL && b->cancel_fd >= 0) {
-			pfd[1].fd = b->cancel_fd;
-			pfd[1].events = POLLIN;
-			pfd[1].revents = 0;
-			nfds = 2;
-		}
-		n = poll(pfd, nfds, remaining_ms(deadline));
-		if (n > 0 && nfds == 2 && pfd[1].revents != 0) {
-			errno = ECANCELED;
-			return -1;
-		}
-		if (n > 0)
-			return 1;
-		if (n == 0)
-			return 0;
-		if (errno != EINTR)
-			return -1;
-	}
-}
-
-/* The error for a wait that failed with errno e. */
-static void
-set_wait_error(struct mailfs_error *err, int e)
-{
-	if (e == ECANCELED)
-		error_set(err, MAILFS_ERR_CLOSED,
-		    "the wait for the server was cancelled by the client");
-	else
-		error_set_sys(err, e, "waiting for the server");
-}
 
 /*
  * Waits for fd as wait_fd() does, turning a timeout or a failure into the
@@ -178,11 +66,11 @@ wait_or_fail(struct conn *c, short events, int64_t deadline,
 	int r;
 
 	if ((r = wait_fd(c->fd, events, deadline, c->bounds)) == -1) {
-		set_wait_error(err, errno);
+		wait_error(err, errno);
 		return -1;
 	}
 	if (r == 0) {
-		set_timeout_error(err, what, timeout_ms, deadline, c->bounds);
+		wait_timeout_error(err, what, timeout_ms, deadline, c->bounds);
 		return -1;
 	}
 	return 0;
@@ -334,7 +222,7 @@ conn_open(const char *host, const char *port, int timeout_ms,
 	 * resolver's own (resolv.conf's timeout and attempts), and only the
 	 * connects by timeout_ms.
 	 */
-	deadline = bounded(deadline_after(timeout_ms), b);
+	deadline = wait_bounded(wait_deadline_after(timeout_ms), b);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
@@ -363,8 +251,8 @@ conn_open(const char *host, const char *port, int timeout_ms,
 		 */
 		share_deadline = deadline;
 		if (deadline >= 0 && naddrs > 1) {
-			left = remaining_ms(deadline);
-			share_deadline = now_ms() + left / naddrs;
+			left = wait_remaining_ms(deadline);
+			share_deadline = wait_now_ms() + left / naddrs;
 		}
 		if ((fd = socket_open(ai)) == -1) {
 			last_errno = errno;
@@ -377,14 +265,14 @@ conn_open(const char *host, const char *port, int timeout_ms,
 		fd = -1;
 		if (last_errno == ECANCELED)
 			break;
-		if (deadline >= 0 && remaining_ms(deadline) == 0)
+		if (deadline >= 0 && wait_remaining_ms(deadline) == 0)
 			break;
 	}
 	freeaddrinfo(res);
 
 	if (fd == -1) {
 		if (last_errno == ECANCELED)
-			set_wait_error(err, last_errno);
+			wait_error(err, last_errno);
 		else if (last_errno == ETIMEDOUT && deadline >= 0)
 			error_set(err, MAILFS_ERR_TIMEOUT,
 			    "could not connect to %s port %s in time",
@@ -649,7 +537,7 @@ tls_wait(struct conn *c, int sslerr, int64_t deadline,
 	r = wait_fd(c->fd, sslerr == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN,
 	    deadline, c->bounds);
 	if (r == -1)
-		set_wait_error(err, errno);
+		wait_error(err, errno);
 	return r;
 }
 
@@ -671,7 +559,7 @@ conn_start_tls(struct conn *c, const char *host, const char *ca_file,
 	if (tls_setup(c, host, ca_file, err) == -1)
 		goto fail;
 
-	deadline = deadline_after(timeout_ms);
+	deadline = wait_deadline_after(timeout_ms);
 	for (;;) {
 		ERR_clear_error();
 		errno = 0;
@@ -688,7 +576,7 @@ conn_start_tls(struct conn *c, const char *host, const char *ca_file,
 		if ((r = tls_wait(c, sslerr, deadline, err)) == -1)
 			goto fail;
 		if (r == 0) {
-			set_timeout_error(err, "complete the TLS handshake",
+			wait_timeout_error(err, "complete the TLS handshake",
 			    timeout_ms, deadline, c->bounds);
 			goto fail;
 		}
@@ -742,7 +630,7 @@ conn_read(struct conn *c, void *buf, size_t len, int timeout_ms,
 		error_set(err, MAILFS_ERR_USAGE, "read of zero bytes");
 		return -1;
 	}
-	deadline = deadline_after(timeout_ms);
+	deadline = wait_deadline_after(timeout_ms);
 	for (;;) {
 		want = POLLIN;
 		if (c->ssl != NULL) {
@@ -787,7 +675,7 @@ conn_write(struct conn *c, const void *buf, size_t len, int timeout_ms,
 	ssize_t n;
 	int sslerr, saved, want;
 
-	deadline = deadline_after(timeout_ms);
+	deadline = wait_deadline_after(timeout_ms);
 	while (len > 0) {
 		want = POLLOUT;
 		if (c->ssl != NULL) {
@@ -830,7 +718,7 @@ conn_readable_now(struct conn *c)
 {
 	if (c->ssl != NULL && SSL_pending(c->ssl) > 0)
 		return 1;
-	return wait_fd(c->fd, POLLIN, now_ms(), NULL) == 1;
+	return wait_fd(c->fd, POLLIN, wait_now_ms(), NULL) == 1;
 }
 
 int

@@ -17,6 +17,8 @@
  *   parenthesised lists.
  *
  * Internal to libmailfs.
+ *
+ * imap/, the lowest IMAP layer: uses transport/ (buf, strparse) alone.
  */
 #ifndef MAILFS_PARSER_H
 #define MAILFS_PARSER_H

@@ -16,7 +16,6 @@
 #include "conn.h"
 #include "engine.h"
 #include "errors.h"
-#include "response.h"
 
 /* A command carrying more literal data than this waits for an empty pipeline. */
 #define LARGE_PAYLOAD		(64 * 1024)
@@ -54,6 +53,37 @@ wipe_secret(void *p, size_t len)
 
 	while (len-- > 0)
 		*v++ = 0;
+}
+
+/* ---- the client's state ---- */
+
+void
+client_set_state(struct mailfs_client *c, enum mailfs_client_state state)
+{
+	static const char *const names[] = {
+		"DISCONNECTED", "NOT_AUTHENTICATED", "AUTHENTICATED",
+		"SELECTED", "LOGOUT"
+	};
+
+	if (c->state == state)
+		return;
+	engine_trace(c, MAILFS_TRACE_INFO, "state %s -> %s", names[c->state],
+	    names[state]);
+	c->state = state;
+}
+
+void
+mailbox_state_clear(struct mailfs_client *c)
+{
+	struct mailbox_state *mb = &c->mailbox;
+
+	free(mb->name);
+	free(mb->flags);
+	free(mb->permanent_flags);
+	memset(mb, 0, sizeof(*mb));
+	c->selected = 0;
+	if (c->state == MAILFS_STATE_SELECTED)
+		client_set_state(c, MAILFS_STATE_AUTHENTICATED);
 }
 
 /* ---- building ---- */
@@ -524,7 +554,7 @@ engine_fail_all(struct mailfs_client *c, const struct mailfs_error *why)
 		p = &cmd->next;
 	}
 	conn_close(&c->conn);
-	c->state = MAILFS_STATE_DISCONNECTED;
+	client_set_state(c, MAILFS_STATE_DISCONNECTED);
 	c->idling = 0;
 	c->stream_cmd = NULL;
 	mailbox_state_clear(c);
@@ -539,8 +569,8 @@ engine_reset(struct mailfs_client *c)
 		error_set_sys(&c->err, ENOMEM, "cannot start the parser");
 		return -1;
 	}
-	imap_parser_set_literal_hooks(c->parser, response_stream_hook,
-	    response_stream_data, c);
+	imap_parser_set_literal_hooks(c->parser, c->dispatch->literal_hook,
+	    c->dispatch->literal_data, c);
 	c->greeting_pending = 0;
 	c->drop_buffered_input = 0;
 	c->idling = 0;
@@ -569,7 +599,8 @@ engine_feed(struct mailfs_client *c, size_t n)
 				c->err.kind = MAILFS_ERR_LIMIT;
 			return -1;
 		}
-		if (response_handle(c, imap_parser_response(c->parser)) == -1)
+		if (c->dispatch->response(c,
+		    imap_parser_response(c->parser)) == -1)
 			return -1;
 		imap_parser_reset(c->parser);
 		c->stream_cmd = NULL;

@@ -1,5 +1,7 @@
 /*
  * Filling a struct mailfs_error.  Internal to libmailfs.
+ *
+ * transport/ (shared by every protocol, depends on nothing of ours).
  */
 #ifndef MAILFS_ERRORS_H
 #define MAILFS_ERRORS_H
