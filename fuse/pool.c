@@ -126,26 +126,19 @@ deadline_on(clockid_t clock, struct timespec *ts)
 }
 
 /*
- * pthread_mutex_clocklock() is glibc's and pthread_mutex_timedlock()
- * follows the wall clock and is missing on macOS: try again, backing off
- * from 1 to 8 ms, which a lock held across a round trip never notices.
+ * pthread_mutex_timedlock() (POSIX) counts on the wall clock, as
+ * pool_op_wait() does; pthread_mutex_clocklock() would not, but it is
+ * glibc's, and ThreadSanitizer does not see it.
  */
 int
 pool_op_lock(pthread_mutex_t *m)
 {
-	struct timespec pause = { 0, 1000000L };
-	long left;
+	struct timespec until;
 
-	while (pthread_mutex_trylock(m) != 0) {
-		if ((left = pool_op_left_ms()) == 0)
-			return ETIMEDOUT;
-		if (left > 0 && left < pause.tv_nsec / 1000000L)
-			pause.tv_nsec = left * 1000000L;
-		nanosleep(&pause, NULL);
-		if (pause.tv_nsec < 8000000L)
-			pause.tv_nsec *= 2;
-	}
-	return 0;
+	if (pthread_mutex_trylock(m) == 0)
+		return 0;
+	deadline_on(CLOCK_REALTIME, &until);
+	return pthread_mutex_timedlock(m, &until) == 0 ? 0 : ETIMEDOUT;
 }
 
 int
