@@ -43,10 +43,12 @@ diff -r "$T/server" "$T/copy" >/dev/null
 ok $? "the copy holds the server's bytes" || diag "$(diff -rq "$T/server" "$T/copy" | head -5)"
 
 # The protocol trace: bodies fetched one UID at a time are what the
-# reader had to wait for alone.  Without the walk ahead each folder's
-# first message is one of them (four at least); with it, the first of
-# the first folder only, and a second under heavy load.
-alone=$(grep -cE ' C: [^ ]+ UID FETCH [0-9]+ \(UID RFC822\.SIZE INTERNALDATE BODY' "$T/log")
+# reader had to wait for alone.  Every folder's first message is UID 1:
+# without the walk ahead each folder's is fetched alone (four times);
+# with it, the first folder's only, and a second under heavy load.  (A
+# busy machine may also let the reader overtake the first folder's
+# read-ahead for a few more messages: those are not counted.)
+alone=$(grep -cE ' C: [^ ]+ UID FETCH 1 \(UID RFC822\.SIZE INTERNALDATE BODY' "$T/log")
 [ "$alone" -le 2 ]
 ok $? "the next folders' first messages came with the read-ahead ($alone fetched alone)" ||
     diag "$(grep -E ' C: [^ ]+ (SELECT|UID FETCH)' "$T/log" | head -30)"
