@@ -1,5 +1,5 @@
 #!/bin/bash
-# Listings saved across mounts (fuse/listcache.c): a mount that finds the
+# Listings saved across mounts (fuse/model/listcache.c): a mount that finds the
 # server unchanged sends no FETCH for a folder it lists; after changes it
 # asks for a CHANGEDSINCE delta and shows the server's state; a damaged
 # saved listing or a new UIDVALIDITY costs a full listing, never a wrong

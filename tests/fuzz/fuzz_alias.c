@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../fuse/alias.h"
-#include "../../fuse/folder.h"
+#include "alias.h"
+#include "folder.h"
 
 #define CHECK(c)	do { if (!(c)) abort(); } while (0)
 #define MAX_UIDS	512

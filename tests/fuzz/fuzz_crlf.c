@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../fuse/stage.h"
+#include "stage.h"
 
 #define CHECK(c)	do { if (!(c)) abort(); } while (0)
 

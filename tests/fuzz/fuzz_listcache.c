@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../fuse/folder.h"
-#include "../../fuse/listcache.h"
+#include "folder.h"
+#include "listcache.h"
 
 #define CHECK(c)	do { if (!(c)) abort(); } while (0)
 

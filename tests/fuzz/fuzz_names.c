@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../../fuse/names.h"
+#include "names.h"
 
 #define CHECK(c)	do { if (!(c)) abort(); } while (0)
 

@@ -305,7 +305,7 @@ def status_item(m, folder, item):
 
 
 def msg_name(uidvalidity, uid):
-    """The file name mailfs gives a message (fuse/names.c names_msg())."""
+    """The file name mailfs gives a message (fuse/common/names.c names_msg())."""
     return "%010d-%010d.eml" % (int(uidvalidity), int(uid))
 
 

@@ -20,7 +20,7 @@
 # and the daemon's exit (so that LeakSanitizer has spoken): every
 # sanitizer report (AddressSanitizer, LeakSanitizer, ThreadSanitizer,
 # UBSan's "runtime error:") and every warning or error the daemon logged
-# ("mailfs: warning: ", "mailfs: error: ", see fuse/log.c) is a failing
+# ("mailfs: warning: ", "mailfs: error: ", see fuse/common/log.c) is a failing
 # test point, except the lines a test declares expected with
 # expect_log 'REGEX' (e.g. the reconnections of a test that cuts them).
 

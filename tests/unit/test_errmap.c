@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../tap.h"
-#include "../../fuse/errmap.h"
+#include "errmap.h"
 
 static struct mailfs_error
 no(enum mailfs_code code)

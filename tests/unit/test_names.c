@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../tap.h"
-#include "../../fuse/names.h"
+#include "names.h"
 
 /* The digits at c (as many as there are). */
 static size_t

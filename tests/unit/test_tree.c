@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "../tap.h"
-#include "../../fuse/folder.h"
-#include "../../fuse/inode.h"
-#include "../../fuse/log.h"
+#include "folder.h"
+#include "inode.h"
+#include "log.h"
 
 /* What inode.c needs of the rest of the daemon. */
 static int folders_made, folders_freed;
