@@ -15,6 +15,7 @@
 #include <mailfs/mailfs.h>
 
 #include "cache.h"
+#include "deadline.h"
 #include "folder.h"
 #include "inode.h"
 #include "log.h"
@@ -190,7 +191,8 @@ main(int argc, char **argv)
 	fs.dir_timeout = o.refresh;
 	fs.msg_timeout = 86400;
 	tree_init();
-	if (pool_init(&params, url.user, &pw, o.connections, o.timeout) == -1) {
+	deadline_init(o.timeout);
+	if (pool_init(&params, url.user, &pw, o.connections) == -1) {
 		fprintf(stderr, "mailfs: out of memory\n");
 		goto out_tree;
 	}
@@ -261,6 +263,8 @@ out_signals:
 out_session:
 	fuse_session_destroy(se);
 out_cache:
+	/* The read-ahead writes into the cache: it stops first. */
+	prefetch_stop();
 	mutate_destroy();
 	cache_destroy();
 out_pool:

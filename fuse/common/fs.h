@@ -12,7 +12,7 @@
  *	prefetch_lock, refresh queue lock, pool_lock (these last are
  *	leaves: nothing is taken under them)
  * A wait for folder->sync_lock, a pool connection or another thread's
- * fetch ends at the operation's deadline (pool.h pool_op_begin()).
+ * fetch ends at the operation's deadline (deadline.h).
  */
 #ifndef MAILFS_FUSE_FS_H
 #define MAILFS_FUSE_FS_H

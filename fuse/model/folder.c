@@ -17,6 +17,7 @@
 
 #include <mailfs/commands.h>
 
+#include "deadline.h"
 #include "alias.h"
 #include "cache.h"
 #include "errmap.h"
@@ -850,7 +851,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 	if (inv == NULL)
 		inv = &dummy;
 	/* Held by a sync or a change that waits on the server: not past our deadline. */
-	if (pool_op_lock(&f->sync_lock) != 0)
+	if (deadline_lock(&f->sync_lock) != 0)
 		return ETIMEDOUT;
 	restore_saved(n, st, inv);
 	pthread_mutex_lock(&f->lock);

@@ -21,6 +21,7 @@
 
 #include <mailfs/commands.h>
 
+#include "deadline.h"
 #include "alias.h"
 #include "cache.h"
 #include "errmap.h"
@@ -161,7 +162,7 @@ sync_lock2(struct folder *a, struct folder *b)
 int
 sync_lock2_op(struct folder *a, struct folder *b)
 {
-	return lock_pair(a, b, pool_op_lock);
+	return lock_pair(a, b, deadline_lock);
 }
 
 void
@@ -205,7 +206,7 @@ mutate_conn(const char *mailbox, struct pool_conn **pc_r)
 		if ((*pc_r = pool_get(mailbox, &err)) != NULL)
 			return 0;
 		if (!errmap_conn_broken(&err) || pool_busy_error(&err) ||
-		    pool_op_left_ms() == 0)
+		    deadline_left_ms() == 0)
 			break;
 	}
 	log_msg(LOG_WARNING, "cannot reach \"%s\": %s", mailbox != NULL ? mailbox :
@@ -223,7 +224,7 @@ mutate_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void 
 	int attempt, r;
 
 	/* Asking is what a lost answer leaves: it may take the grace. */
-	pool_op_grace();
+	deadline_grace();
 	memset(&err, 0, sizeof(err));
 	for (attempt = 0; attempt < 3; attempt++) {
 		if ((r = get_conn(mailbox, &pc)) != 0)
@@ -235,7 +236,7 @@ mutate_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void 
 		err = *mailfs_client_error(pool_client(pc));
 		r = mutate_lost(pool_client(pc), &err);
 		pool_put(pc, 1);
-		if (!r || pool_op_left_ms() == 0)
+		if (!r || deadline_left_ms() == 0)
 			break;
 	}
 	log_msg(LOG_WARNING, "cannot ask \"%s\" what happened: %s", mailbox != NULL ?
@@ -431,8 +432,8 @@ mutate_expunge(struct pool_conn **pcp, const char *mailbox, uint32_t uid)
 			return errmap_op_errno(&err, ERRMAP_EXPUNGE);
 		pool_put(*pcp, 1);
 		*pcp = NULL;
-		pool_op_grace();
-		if (pool_op_left_ms() == 0 || mutate_conn(mailbox, pcp) != 0)
+		deadline_grace();
+		if (deadline_left_ms() == 0 || mutate_conn(mailbox, pcp) != 0)
 			return errmap_op_errno(&err, ERRMAP_EXPUNGE);
 	}
 }

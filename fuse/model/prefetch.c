@@ -25,6 +25,7 @@
 
 #include <mailfs/client.h>
 
+#include "deadline.h"
 #include "cache.h"
 #include "folder.h"
 #include "inode.h"
@@ -118,7 +119,7 @@ prefetch_main(void *arg)
 		pthread_mutex_unlock(&prefetch_lock);
 
 		b = NULL;
-		pool_op_begin();	/* a job has -o timeout, as a request has */
+		deadline_begin();	/* a job has -o timeout, as a request has */
 		if (j->list != NULL)
 			(void)folder_ensure(j->list);	/* a failure shows to the reader */
 		else if ((pc = pool_get(j->mailbox, &err)) == NULL)
@@ -136,7 +137,7 @@ prefetch_main(void *arg)
 			    (unsigned long long)cache_batch_bytes(b), j->mailbox);
 			cache_batch_free(&b);
 		}
-		pool_op_end();
+		deadline_end();
 		job_free(j);
 		pthread_mutex_lock(&prefetch_lock);
 	}

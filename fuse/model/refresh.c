@@ -12,6 +12,7 @@
 
 #include <mailfs/commands.h>
 
+#include "deadline.h"
 #include "errmap.h"
 #include "folder.h"
 #include "log.h"
@@ -253,9 +254,9 @@ refresh_once(void)
 	 * Each step has -o timeout, as a request has: a refresh holds a
 	 * folder's sync_lock, which rm and mv wait for.
 	 */
-	pool_op_begin();
+	deadline_begin();
 	if ((pc = pool_get(NULL, &err)) == NULL) {
-		pool_op_end();
+		deadline_end();
 		log_msg(LOG_WARNING, "cannot refresh the folder list: %s", err.msg);
 		return;
 	}
@@ -263,7 +264,7 @@ refresh_once(void)
 		log_msg(LOG_WARNING, "cannot refresh the folder list: %s",
 		    mailfs_client_error(pool_client(pc))->msg);
 		pool_put(pc, 1);
-		pool_op_end();
+		deadline_end();
 		list_result_clear(&lr);
 		return;
 	}
@@ -290,11 +291,11 @@ refresh_once(void)
 		pthread_rwlock_unlock(&tree_lock);
 		if (mailbox == NULL)
 			continue;
-		pool_op_begin();
+		deadline_begin();
 		(void)folder_sync(folders[i], find_item(&lr, mailbox), &inv);
 		free(mailbox);
 	}
-	pool_op_end();
+	deadline_end();
 	tree_put_all(folders, n);
 	list_result_clear(&lr);
 

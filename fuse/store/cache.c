@@ -32,11 +32,11 @@
 
 #include <mailfs/commands.h>
 
+#include "deadline.h"
 #include "cache.h"
 #include "errmap.h"
 #include "log.h"
 #include "pool.h"
-#include "prefetch.h"
 
 struct centry {
 	char *path;
@@ -255,7 +255,6 @@ cache_destroy(void)
 	struct centry *e, *tmp;
 	struct made_dir *d, *dtmp;
 
-	prefetch_stop();
 	pthread_mutex_lock(&cache_lock);
 	HASH_ITER(hh, index_by_path, e, tmp)
 		index_del_locked(e);
@@ -806,7 +805,7 @@ cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t siz
 		 * Another thread (or the prefetch) is fetching it: wait, then
 		 * look again; not past this request's deadline.
 		 */
-		if (pool_op_wait(&cache_cond, &cache_lock) == ETIMEDOUT) {
+		if (deadline_wait(&cache_cond, &cache_lock) == ETIMEDOUT) {
 			pthread_mutex_unlock(&cache_lock);
 			cache_batch_free(&b);
 			return -ETIMEDOUT;

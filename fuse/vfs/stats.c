@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pool.h"
+#include "deadline.h"
 #include "stats.h"
 
 static uint64_t counts[STAT_NOPS];
@@ -46,7 +46,7 @@ void
 stats_count(enum stats_op op)
 {
 	/* Every handler calls this first: where its time starts too. */
-	pool_op_begin();
+	deadline_begin();
 	if ((unsigned)op < STAT_NOPS)
 		(void)__atomic_add_fetch(&counts[op], 1, __ATOMIC_RELAXED);
 }

@@ -51,7 +51,7 @@ enum stats_op {
 
 /*
  * Counts one request of the operation.  Every handler calls it first, so
- * it also starts the request's deadline (pool_op_begin()).
+ * it also starts the request's deadline (deadline_begin()).
  */
 void stats_count(enum stats_op op);
 

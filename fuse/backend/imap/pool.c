@@ -14,6 +14,7 @@
 
 #include <mailfs/commands.h>
 
+#include "deadline.h"
 #include "errmap.h"
 #include "log.h"
 #include "password.h"
@@ -26,9 +27,6 @@ struct pool_conn {
 	unsigned long last_used;
 };
 
-/* What a recovery after a lost answer may take beyond the timeout. */
-#define GRACE_MS	700
-
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_cond;	/* on CLOCK_MONOTONIC, as deadlines are */
 /* Readable once pool_cancel() ran: every client's waits end (client.h). */
@@ -39,115 +37,14 @@ static unsigned nconns;
 static struct mailfs_params pool_params;
 static const char *pool_user;
 static const struct secret *pool_password;
-static unsigned pool_timeout;
 static unsigned pool_caps;
 static unsigned long use_counter;
-
-/* The deadline of the operation this thread runs (pool_op_begin()). */
-static __thread struct timespec op_deadline;
-static __thread int op_active, op_graced;
-
-static void
-add_ms(struct timespec *ts, long ms)
-{
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
-void
-pool_op_begin(void)
-{
-	clock_gettime(CLOCK_MONOTONIC, &op_deadline);
-	op_deadline.tv_sec += pool_timeout;
-	op_active = 1;
-	op_graced = 0;
-}
-
-void
-pool_op_end(void)
-{
-	op_active = 0;
-}
-
-void
-pool_op_grace(void)
-{
-	if (op_active && !op_graced) {
-		add_ms(&op_deadline, GRACE_MS);
-		op_graced = 1;
-	}
-}
 
 void
 pool_op_progress(struct mailfs_client *c)
 {
-	struct timespec now;
-
-	if (!op_active)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	now.tv_sec += pool_timeout;
-	if (now.tv_sec > op_deadline.tv_sec ||
-	    (now.tv_sec == op_deadline.tv_sec && now.tv_nsec > op_deadline.tv_nsec)) {
-		op_deadline = now;
-		mailfs_client_set_deadline(c, &op_deadline);
-	}
-}
-
-long
-pool_op_left_ms(void)
-{
-	struct timespec now;
-	long left;
-
-	if (!op_active)
-		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	left = (long)(op_deadline.tv_sec - now.tv_sec) * 1000 +
-	    (op_deadline.tv_nsec - now.tv_nsec) / 1000000;
-	return left > 0 ? left : 0;
-}
-
-/*
- * The operation's deadline on clock (at least a timeout from now when no
- * operation runs): the same instant, converted.
- */
-static void
-deadline_on(clockid_t clock, struct timespec *ts)
-{
-	long left = pool_op_left_ms();
-
-	clock_gettime(clock, ts);
-	add_ms(ts, left >= 0 ? left : (long)pool_timeout * 1000);
-}
-
-/*
- * pthread_mutex_timedlock() (POSIX) counts on the wall clock, as
- * pool_op_wait() does; pthread_mutex_clocklock() would not, but it is
- * glibc's, and ThreadSanitizer does not see it.
- */
-int
-pool_op_lock(pthread_mutex_t *m)
-{
-	struct timespec until;
-
-	if (pthread_mutex_trylock(m) == 0)
-		return 0;
-	deadline_on(CLOCK_REALTIME, &until);
-	return pthread_mutex_timedlock(m, &until) == 0 ? 0 : ETIMEDOUT;
-}
-
-int
-pool_op_wait(pthread_cond_t *cond, pthread_mutex_t *m)
-{
-	struct timespec until;
-
-	deadline_on(CLOCK_REALTIME, &until);
-	return pthread_cond_timedwait(cond, m, &until) == ETIMEDOUT ? ETIMEDOUT : 0;
+	if (deadline_extend())
+		mailfs_client_set_deadline(c, deadline_current());
 }
 
 int
@@ -158,7 +55,7 @@ pool_busy_error(const struct mailfs_error *err)
 
 int
 pool_init(const struct mailfs_params *params, const char *user,
-    const struct secret *password, unsigned nconn, unsigned timeout_s)
+    const struct secret *password, unsigned nconn)
 {
 	pthread_condattr_t ca;
 
@@ -174,7 +71,6 @@ pool_init(const struct mailfs_params *params, const char *user,
 	pool_params = *params;
 	pool_user = user;
 	pool_password = password;
-	pool_timeout = timeout_s;
 	return 0;
 }
 
@@ -261,7 +157,7 @@ drop_client(struct pool_conn *pc)
 static void
 set_deadline(struct mailfs_client *c)
 {
-	mailfs_client_set_deadline(c, op_active ? &op_deadline : NULL);
+	mailfs_client_set_deadline(c, deadline_current());
 }
 
 /* Connects and logs in; on failure *err_r says why and the client is gone. */
@@ -371,7 +267,7 @@ pool_get(const char *mailbox, struct mailfs_error *err_r)
 	struct timespec deadline;
 	int attempt;
 
-	if (pool_op_left_ms() == 0) {
+	if (deadline_left_ms() == 0) {
 		/* Nothing sent: no connection is to be given up for it. */
 		set_busy_error(err_r, "the operation ran out of time");
 		return NULL;

@@ -4,12 +4,9 @@
  * prefers a connection that has it selected already.  A connection that
  * broke is opened and logged in again on its next use.
  *
- * Time: a filesystem operation has -o timeout in all, however many
- * connections, commands and retries it uses.  pool_op_begin() takes its
- * deadline (per thread); pool_get() waits for a free connection until
- * then, and bounds every wait of the connection it hands out (reconnect,
- * TLS, SELECT, each command) by it.  A thread that began no operation
- * gets the timeout for each wait, as before.
+ * Time: pool_get() waits for a free connection until the operation's
+ * deadline (deadline.h), and bounds every wait of the connection it hands
+ * out (reconnect, TLS, SELECT, each command) by it.
  */
 #ifndef MAILFS_FUSE_POOL_H
 #define MAILFS_FUSE_POOL_H
@@ -27,7 +24,7 @@ struct secret;
  * password stay the caller's and must outlive the pool.
  */
 int pool_init(const struct mailfs_params *params, const char *user,
-    const struct secret *password, unsigned nconn, unsigned timeout_s);
+    const struct secret *password, unsigned nconn);
 /*
  * Frees every connection without LOGOUT (no waiting for a server that
  * may not answer); no other thread may use the pool any more.
@@ -43,44 +40,12 @@ void pool_destroy(void);
 void pool_cancel(int on);
 
 /*
- * Starts an operation on this thread: its deadline is -o timeout from
- * now.  Every FUSE request starts one (stats_count()), the refresh and
- * the prefetch one per folder or job.
- */
-void pool_op_begin(void);
-
-/* Ends it: the thread's waits get the plain timeout again. */
-void pool_op_end(void);
-
-/*
- * The operation lost an answer and must ask the server what happened:
- * its deadline moves once by a grace (under a second, so that the call
- * still ends within -o timeout + 1 s).
- */
-void pool_op_grace(void);
-
-/*
  * The server is sending c what the operation asked for (a message's
  * bytes): the deadline moves to a timeout after now, so that a large
  * message on a slow link is not cut off while it arrives; a server that
  * stops sending still ends the call a timeout after its last byte.
  */
 void pool_op_progress(struct mailfs_client *c);
-
-/* Milliseconds left to the operation (0 when past), -1 when none runs. */
-long pool_op_left_ms(void);
-
-/*
- * Locks m, waiting at most until the operation's deadline: 0, or
- * ETIMEDOUT without the lock.
- */
-int pool_op_lock(pthread_mutex_t *m);
-
-/*
- * pthread_cond_wait() on a CLOCK_REALTIME condition, at most until the
- * operation's deadline: 0 (woken, or spuriously), or ETIMEDOUT.
- */
-int pool_op_wait(pthread_cond_t *cond, pthread_mutex_t *m);
 
 /*
  * A free connection, connected and logged in; with mailbox set, that
