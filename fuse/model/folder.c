@@ -600,7 +600,7 @@ forget_generation(struct node *n, const char *mailbox, uint32_t uidvalidity,
 	    "cached messages are dropped", mailbox, (unsigned)uidnext,
 	    (unsigned long long)modseq, (unsigned)f->seen_uidnext,
 	    (unsigned long long)f->seen_modseq);
-	pthread_rwlock_wrlock(&tree_lock);
+	tree_wrlock();
 	pthread_mutex_lock(&f->lock);
 	if (f->loaded) {
 		for (i = 0; i < f->n; i++)
@@ -618,7 +618,7 @@ forget_generation(struct node *n, const char *mailbox, uint32_t uidvalidity,
 	f->seen_uidnext = uidnext;
 	f->seen_modseq = modseq;
 	pthread_mutex_unlock(&f->lock);
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	cache_drop(mailbox, uidvalidity);
 }
 
@@ -687,9 +687,9 @@ mailbox_of(struct node *n)
 {
 	char *mailbox;
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	mailbox = n->mailbox != NULL ? strdup(n->mailbox) : NULL;
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	return mailbox;
 }
 
@@ -927,7 +927,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 		normalise(col.v, &col.n);
 		uidset_normalise(&col.vanished);
 
-		pthread_rwlock_wrlock(&tree_lock);
+		tree_wrlock();
 		pthread_mutex_lock(&f->lock);
 		if (f->loaded && uidvalidity != f->uidvalidity) {
 			/* A new generation: every old name and byte goes. */
@@ -959,7 +959,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 			alias_prune_locked(f);
 		}
 		pthread_mutex_unlock(&f->lock);
-		pthread_rwlock_unlock(&tree_lock);
+		tree_unlock();
 		collect_clear(&col);
 	} while (again);
 	pool_put(pc, 0);

@@ -20,7 +20,25 @@
 #include "inode.h"
 #include "log.h"
 
-pthread_rwlock_t tree_lock = PTHREAD_RWLOCK_INITIALIZER;
+static pthread_rwlock_t tree_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+void
+tree_rdlock(void)
+{
+	pthread_rwlock_rdlock(&tree_lock);
+}
+
+void
+tree_wrlock(void)
+{
+	pthread_rwlock_wrlock(&tree_lock);
+}
+
+void
+tree_unlock(void)
+{
+	pthread_rwlock_unlock(&tree_lock);
+}
 
 static struct node *by_ino;
 static struct node *by_gen;
@@ -127,19 +145,19 @@ node_free_dying_locked(struct node *n)
 static void
 node_free_dying(struct node *n)
 {
-	pthread_rwlock_wrlock(&tree_lock);
+	tree_wrlock();
 	node_free_dying_locked(n);
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 }
 
 void
 tree_init(void)
 {
-	pthread_rwlock_wrlock(&tree_lock);
+	tree_wrlock();
 	root = node_new(NULL, "");
 	if (root != NULL)
 		root->nlookup = 1;	/* the kernel never forgets the root */
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 }
 
 void
@@ -147,11 +165,11 @@ tree_destroy(void)
 {
 	struct node *n, *tmp;
 
-	pthread_rwlock_wrlock(&tree_lock);
+	tree_wrlock();
 	HASH_ITER(hh, by_ino, n, tmp)
 		node_free(n);
 	root = NULL;
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 }
 
 struct node *
@@ -196,10 +214,10 @@ node_get(fuse_ino_t ino)
 {
 	struct node *n;
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	if ((n = tree_node_locked(ino)) != NULL)
 		node_ref(n);
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	return n;
 }
 
@@ -239,7 +257,7 @@ node_forget(fuse_ino_t ino, uint64_t count)
 
 	if (ino == FUSE_ROOT_ID)
 		return;		/* the kernel never forgets the root */
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	if ((n = tree_node_locked(ino)) != NULL) {
 		pthread_mutex_lock(&count_lock);
 		if ((over = n->nlookup < count))
@@ -248,7 +266,7 @@ node_forget(fuse_ino_t ino, uint64_t count)
 		last = node_last_locked(n);
 		pthread_mutex_unlock(&count_lock);
 	}
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	if (over)
 		log_msg(LOG_ERR, "the kernel forgot inode %llu more often than it looked it up",
 		    (unsigned long long)ino);
@@ -406,9 +424,9 @@ apply_list_locked(const struct list_result *lr, struct inval_list *inv)
 void
 tree_apply_list(const struct list_result *lr, struct inval_list *inv)
 {
-	pthread_rwlock_wrlock(&tree_lock);
+	tree_wrlock();
 	apply_list_locked(lr, inv);
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 }
 
 unsigned
@@ -416,9 +434,9 @@ tree_stamp(void)
 {
 	unsigned s;
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	s = tree_changes;
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	return s;
 }
 
@@ -434,12 +452,12 @@ tree_apply_list_since(const struct list_result *lr, struct inval_list *inv,
 {
 	int r = -1;
 
-	pthread_rwlock_wrlock(&tree_lock);
+	tree_wrlock();
 	if (tree_changes == stamp) {
 		apply_list_locked(lr, inv);
 		r = 0;
 	}
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	return r;
 }
 
@@ -575,14 +593,14 @@ tree_folders(struct node ***v_r)
 	struct node *n, *tmp, **v;
 	size_t i = 0;
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	v = calloc(HASH_CNT(hh_gen, by_gen) + 1, sizeof(*v));
 	if (v != NULL)
 		HASH_ITER(hh_gen, by_gen, n, tmp) {
 			node_ref(n);
 			v[i++] = n;
 		}
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	*v_r = v;
 	return i;
 }
@@ -614,13 +632,13 @@ node_recent_status(const struct node *n, time_t max_age, struct list_item *it)
 	int r = 0;
 
 	memset(it, 0, sizeof(*it));
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	if (n->has_status && monotonic_seconds() - n->status_at < max_age) {
 		it->has_status = 1;
 		it->status = n->status;
 		r = 1;
 	}
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	return r;
 }
 

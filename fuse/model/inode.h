@@ -100,7 +100,13 @@ struct list_result {
 
 void list_result_clear(struct list_result *lr);
 
-extern pthread_rwlock_t tree_lock;
+/*
+ * tree_lock, the tree's own: read to look at the tree and the [T]
+ * members of nodes, written to change them.  See the lock order above.
+ */
+void tree_rdlock(void);
+void tree_wrlock(void);
+void tree_unlock(void);
 
 void tree_init(void);
 void tree_destroy(void);

@@ -104,7 +104,7 @@ fctx_get(struct node *n, struct fctx *fc)
 	int r = 0;
 
 	memset(fc, 0, sizeof(*fc));
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	if (n->folder == NULL || n->gen == 0 || !node_selectable(n))
 		r = EPERM;
 	else if ((fc->mailbox = strdup(n->mailbox)) == NULL)
@@ -114,7 +114,7 @@ fctx_get(struct node *n, struct fctx *fc)
 		fc->n = n;
 		fc->f = n->folder;
 	}
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	if (r == 0 && (r = folder_ensure(n)) != 0)
 		fctx_clear(fc);
 	if (r == 0) {
@@ -473,10 +473,10 @@ mutate_unlink(struct node *dir, uint32_t uid)
 	if ((r = fctx_get(dir, &fc)) != 0)
 		return r;
 	if (fs.opts->delete_trash) {
-		pthread_rwlock_rdlock(&tree_lock);
+		tree_rdlock();
 		if ((trash = tree_trash_locked()) != NULL)
 			node_ref(trash);
-		pthread_rwlock_unlock(&tree_lock);
+		tree_unlock();
 		if (trash == NULL) {
 			log_msg(LOG_WARNING, "delete=trash, but the server names no \\Trash "
 			    "folder: message %u of \"%s\" stays", (unsigned)uid, fc.mailbox);
@@ -666,10 +666,10 @@ mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst, const char *
 			(void)alias_set_locked(dc.f, newuid, newname);
 		}
 		pthread_mutex_unlock(&dc.f->lock);
-		pthread_rwlock_rdlock(&tree_lock);
+		tree_rdlock();
 		sgen = src->gen;
 		dgen = dst->gen;
-		pthread_rwlock_unlock(&tree_lock);
+		tree_unlock();
 		if (sc.f != dc.f && sgen != 0 && dgen != 0)
 			forward_add(msg_ino(sgen, uid), msg_ino(dgen, newuid));
 	}
@@ -861,13 +861,13 @@ mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r)
 	char mailbox[4096], delim;
 	int r;
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	delim = tree_delimiter_locked();
 	if (tree_child_locked(parent, name) != NULL)
 		r = EEXIST;
 	else
 		r = tree_mailbox_name_locked(parent, name, mailbox, sizeof(mailbox));
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	if (r != 0)
 		return r;
 	if ((r = get_conn(NULL, &pc)) != 0)
@@ -883,7 +883,7 @@ mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r)
 	memset(&it, 0, sizeof(it));
 	it.name = mailbox;
 	it.delim = delim;
-	pthread_rwlock_wrlock(&tree_lock);
+	tree_wrlock();
 	tree_touch_locked();
 	tree_add_locked(&it, &inv);
 	if ((c = tree_child_locked(parent, name)) != NULL) {
@@ -891,7 +891,7 @@ mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r)
 		*ino_r = c->ino;
 	} else
 		r = EIO;
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	inval_send_later(&inv);
 	inval_clear(&inv);
 	return r;
@@ -911,7 +911,7 @@ mutate_rmdir(struct node *parent, const char *name)
 	uint32_t uidvalidity = 0;
 	int r = 0, selectable = 0;
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	delim = tree_delimiter_locked();
 	if ((c = tree_child_locked(parent, name)) == NULL)
 		r = ENOENT;
@@ -925,7 +925,7 @@ mutate_rmdir(struct node *parent, const char *name)
 		node_ref(c);
 		selectable = node_selectable(c);
 	}
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	if (r != 0)
 		return r;
 	if (strcasecmp(mailbox, "INBOX") == 0)
@@ -965,10 +965,10 @@ mutate_rmdir(struct node *parent, const char *name)
 		pool_put(pc, r != 0 && r != ENOTEMPTY);
 	if (r == 0) {
 		pool_unselect_name(mailbox);
-		pthread_rwlock_wrlock(&tree_lock);
+		tree_wrlock();
 		tree_touch_locked();
 		tree_remove_locked(c, &inv);
-		pthread_rwlock_unlock(&tree_lock);
+		tree_unlock();
 		inval_send_later(&inv);
 		inval_clear(&inv);
 		if (uidvalidity != 0)
@@ -1018,7 +1018,7 @@ mutate_rename_dir(struct node *parent, const char *name, struct node *newparent,
 	size_t nold = 0, i;
 	int r = 0;
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	delim = tree_delimiter_locked();
 	if ((c = tree_child_locked(parent, name)) == NULL)
 		r = ENOENT;
@@ -1035,7 +1035,7 @@ mutate_rename_dir(struct node *parent, const char *name, struct node *newparent,
 		node_ref(c);
 		collect_names_locked(c, &old, &nold);
 	}
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	if (r != 0)
 		return r;
 	if ((r = get_conn(NULL, &pc)) == 0) {
@@ -1052,11 +1052,11 @@ mutate_rename_dir(struct node *parent, const char *name, struct node *newparent,
 		for (i = 0; i < nold; i++)
 			pool_unselect_name(old[i]);
 		/* The kernel moved its dentry: the node (its inode number) moves too. */
-		pthread_rwlock_wrlock(&tree_lock);
+		tree_wrlock();
 		tree_touch_locked();
 		if (c->parent != NULL && (r = tree_move_locked(c, newparent, newname)) == 0)
 			move_aliases_locked(c);
-		pthread_rwlock_unlock(&tree_lock);
+		tree_unlock();
 	}
 	for (i = 0; i < nold; i++)
 		free(old[i]);

@@ -316,9 +316,9 @@ prefetch_hint(struct node *dir, const char *mailbox, uint32_t uidvalidity, uint3
 	long k;
 	int at_end = 0;
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	if ((f = dir->folder) == NULL || dir->gen == 0) {
-		pthread_rwlock_unlock(&tree_lock);
+		tree_unlock();
 		return;
 	}
 	pthread_mutex_lock(&f->lock);
@@ -331,7 +331,7 @@ prefetch_hint(struct node *dir, const char *mailbox, uint32_t uidvalidity, uint3
 	pthread_mutex_unlock(&f->lock);
 	if (at_end)
 		next = plan_next_folder_locked(dir, uidvalidity);
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	if (j != NULL) {
 		j->uidvalidity = uidvalidity;
 		if ((j->mailbox = strdup(mailbox)) == NULL)
@@ -354,7 +354,7 @@ prefetch_opendir(struct node *dir)
 	/* On the only connection a listing ahead would hold up the reader. */
 	if (fs.opts->connections < 2)
 		return;
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	pthread_mutex_lock(&prefetch_lock);
 	last = walk_last != 0 ? tree_node_locked(walk_last) : NULL;
 	walking = last != NULL && tree_walk_next_locked(last) == dir && !stopping &&
@@ -367,7 +367,7 @@ prefetch_opendir(struct node *dir)
 			node_ref(c);
 			ahead[n++] = c;
 		}
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	for (i = 0; i < n; i++) {
 		pthread_mutex_lock(&ahead[i]->folder->lock);
 		loaded = ahead[i]->folder->loaded;

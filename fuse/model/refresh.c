@@ -286,9 +286,9 @@ refresh_once(void)
 		pthread_mutex_unlock(&folders[i]->folder->lock);
 		if (!loaded)
 			continue;	/* the kernel never looked: nothing to keep current */
-		pthread_rwlock_rdlock(&tree_lock);
+		tree_rdlock();
 		mailbox = folders[i]->mailbox != NULL ? strdup(folders[i]->mailbox) : NULL;
-		pthread_rwlock_unlock(&tree_lock);
+		tree_unlock();
 		if (mailbox == NULL)
 			continue;
 		deadline_begin();

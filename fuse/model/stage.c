@@ -667,9 +667,9 @@ landed:
 	pc = NULL;
 	sync_unlock2(fc.f, NULL);
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	gen = dir->gen;
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	pthread_mutex_lock(&stage_lock);
 	unkey_locked(s);
 	old = NULL;

@@ -114,7 +114,7 @@ msg_get_once(fuse_ino_t ino, struct msg_info *mi, int want_mailbox)
 	int r = ENOENT;
 
 	memset(mi, 0, sizeof(*mi));
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	if ((n = tree_gen_locked(ino_gen(ino))) != NULL && (f = n->folder) != NULL) {
 		pthread_mutex_lock(&f->lock);
 		if ((k = folder_find_locked(f, (uint32_t)ino)) >= 0) {
@@ -134,7 +134,7 @@ msg_get_once(fuse_ino_t ino, struct msg_info *mi, int want_mailbox)
 			}
 		}
 	}
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	return r;
 }
 
@@ -177,9 +177,9 @@ ensure_messages(struct node *n)
 {
 	int selectable;
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	selectable = n->folder != NULL && n->gen != 0 && node_selectable(n);
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	return selectable ? folder_ensure(n) : 0;
 }
 
@@ -215,7 +215,7 @@ find_msg(struct node *p, const char *name, uint32_t *uid_r, uint32_t *gen_r)
 
 	if ((r = ensure_messages(p)) != 0)
 		return r;
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	*gen_r = p->gen;
 	if ((f = p->folder) != NULL && p->gen != 0) {
 		pthread_mutex_lock(&f->lock);
@@ -223,7 +223,7 @@ find_msg(struct node *p, const char *name, uint32_t *uid_r, uint32_t *gen_r)
 			uid = 0;
 		pthread_mutex_unlock(&f->lock);
 	}
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	*uid_r = uid;
 	return uid != 0 ? 0 : ENOENT;
 }
@@ -251,9 +251,9 @@ mailfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 	stats_count(STAT_LOOKUP);
 	memset(&e, 0, sizeof(e));
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	if ((p = tree_node_locked(parent)) == NULL) {
-		pthread_rwlock_unlock(&tree_lock);
+		tree_unlock();
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
@@ -262,17 +262,17 @@ mailfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		dir_attr_locked(c, &e.attr);
 		e.ino = c->ino;
 		e.attr_timeout = e.entry_timeout = fs.dir_timeout;
-		pthread_rwlock_unlock(&tree_lock);
+		tree_unlock();
 		fuse_reply_entry(req, &e);
 		return;
 	}
 	if (p->folder == NULL) {
-		pthread_rwlock_unlock(&tree_lock);
+		tree_unlock();
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
 	node_ref(p);
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	if ((ino = stage_lookup(parent, name, &st, 1)) != 0) {
 		node_put(p);
 		staged_entry(&e, ino, &st);
@@ -324,10 +324,10 @@ reply_dir_attr(fuse_req_t req, fuse_ino_t ino)
 	struct node *n;
 	struct stat st;
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	if ((n = tree_node_locked(ino)) != NULL)
 		dir_attr_locked(n, &st);
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	if (n == NULL)
 		fuse_reply_err(req, ENOENT);
 	else
@@ -426,7 +426,7 @@ do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 		pos += need;						\
 	} while (0)
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	if (o == 0) {
 		memset(&e, 0, sizeof(e));
 		e.attr.st_ino = n->ino;
@@ -484,7 +484,7 @@ do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 		pthread_mutex_unlock(&f->lock);
 	}
 out:
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 #undef ADD
 	fuse_reply_buf(req, buf, pos);
 	free(buf);
@@ -1089,9 +1089,9 @@ has_child(struct node *p, const char *name)
 {
 	int r;
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	r = tree_child_locked(p, name) != NULL;
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	return r;
 }
 
@@ -1100,9 +1100,9 @@ holds_messages(struct node *p)
 {
 	int r;
 
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	r = p->folder != NULL && p->gen != 0 && node_selectable(p);
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	return r;
 }
 
@@ -1213,14 +1213,14 @@ mailfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	r = mutate_mkdir(p, name, &ino);
 	node_put(p);
 	memset(&e, 0, sizeof(e));
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	if (r == 0 && (c = tree_node_locked(ino)) != NULL) {
 		dir_attr_locked(c, &e.attr);
 		e.ino = ino;
 		e.attr_timeout = e.entry_timeout = fs.dir_timeout;
 	} else if (r == 0)
 		r = ENOENT;
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	if (r != 0)
 		fuse_reply_err(req, r);
 	else

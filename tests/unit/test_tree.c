@@ -85,12 +85,12 @@ find(const char *path)
 	struct node *n;
 
 	snprintf(buf, sizeof(buf), "%s", path);
-	pthread_rwlock_rdlock(&tree_lock);
+	tree_rdlock();
 	n = tree_node_locked(FUSE_ROOT_ID);
 	for (comp = strtok_r(buf, "/", &save); n != NULL && comp != NULL;
 	    comp = strtok_r(NULL, "/", &save))
 		n = tree_child_locked(n, comp);
-	pthread_rwlock_unlock(&tree_lock);
+	tree_unlock();
 	return n;
 }
 
@@ -162,14 +162,14 @@ put_forget_race(void)
 	freed = folders_freed;
 	for (i = 0; i < ROUNDS; i++) {
 		apply(0, (const char *[]){ "INBOX", "X", NULL });
-		pthread_rwlock_rdlock(&tree_lock);
+		tree_rdlock();
 		r.n = tree_child_locked(tree_node_locked(FUSE_ROOT_ID), "X");
 		if (r.n != NULL) {
 			node_lookup(r.n);	/* the kernel looked it up */
 			node_ref(r.n);		/* an operation holds it */
 			r.ino = r.n->ino;
 		}
-		pthread_rwlock_unlock(&tree_lock);
+		tree_unlock();
 		if (r.n == NULL) {
 			lost++;
 			continue;
