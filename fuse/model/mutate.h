@@ -42,46 +42,6 @@ void sync_lock2(struct folder *a, struct folder *b);
 int sync_lock2_op(struct folder *a, struct folder *b);
 void sync_unlock2(struct folder *a, struct folder *b);
 
-/*
- * Finds a message that an APPEND, MOVE or COPY whose answer was lost may
- * have made in the selected mailbox: the highest UID >= from of that
- * size (RFC822.SIZE), with that INTERNALDATE when date >= 0, and with
- * that Message-ID when msgid is not NULL.  0 with *uid_r (0: none), or
- * -1 (the client's error).
- */
-int mutate_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t date,
-    const char *msgid, uint32_t *uid_r);
-
-/*
- * A connection to mailbox (NULL: any) from the pool, trying again when
- * the one it gave was dropped by the server meanwhile.  0 or an errno
- * (logged).
- */
-int mutate_conn(const char *mailbox, struct pool_conn **pc_r);
-
-/* 1 when a failure on c means the connection is gone (the answer may be lost). */
-int mutate_lost(struct mailfs_client *c, const struct mailfs_error *err);
-
-/*
- * Runs fn (0, or -1 with the client's error) on a connection to mailbox
- * (NULL: any), and again on a new one, up to three times, when the one the
- * pool gave turns out to be dead: how an operation whose answer was lost
- * asks what happened.  0 or an errno.
- */
-int mutate_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void *ctx);
-
-/* mutate_find() in mailbox through mutate_ask(); also its UIDVALIDITY.  0 or an errno. */
-int mutate_find_in(const char *mailbox, uint32_t from, uint64_t size, int64_t date,
-    const char *msgid, uint32_t *uid_r, uint32_t *uidvalidity_r);
-
-/*
- * UID STORE uid +FLAGS.SILENT (\Deleted) and UID EXPUNGE uid, pipelined,
- * on *pcp (mailbox selected); on a dropped connection, once more on a
- * new one (both are idempotent).  *pcp may be replaced (or NULL on failure).
- * Refuses with EPERM when the server lacks UIDPLUS.
- */
-int mutate_expunge(struct pool_conn **pcp, const char *mailbox, uint32_t uid);
-
 /* rm: expunges the message, or moves it to \Trash (-o delete=trash). */
 int mutate_unlink(struct node *dir, uint32_t uid);
 

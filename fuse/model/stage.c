@@ -34,6 +34,7 @@
 #include "log.h"
 #include "mutate.h"
 #include "pool.h"
+#include "recover.h"
 #include "stage.h"
 
 #define XATTR_FLAGS	"user.imap.flags"

@@ -1,0 +1,267 @@
+/*
+ * Recovery after a lost answer (moved from model/mutate.c).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mailfs/commands.h>
+
+#include "deadline.h"
+#include "errmap.h"
+#include "log.h"
+#include "pool.h"
+#include "recover.h"
+
+#define FIND_MAX	64	/* candidates mutate_find() compares */
+
+int
+mutate_lost(struct mailfs_client *c, const struct mailfs_error *err)
+{
+	/* A command queued after the connection died fails as a usage error. */
+	return errmap_conn_broken(err) ||
+	    mailfs_client_state(c) < MAILFS_STATE_AUTHENTICATED;
+}
+
+int
+mutate_conn(const char *mailbox, struct pool_conn **pc_r)
+{
+	struct mailfs_error err;
+	int attempt;
+
+	/*
+	 * An idle connection the server dropped fails once, then
+	 * reconnects, while the operation has time left.  A busy pool is no
+	 * broken connection: waiting again would only overrun the deadline.
+	 */
+	for (attempt = 0; attempt < 3; attempt++) {
+		if ((*pc_r = pool_get(mailbox, &err)) != NULL)
+			return 0;
+		if (!errmap_conn_broken(&err) || pool_busy_error(&err) ||
+		    deadline_left_ms() == 0)
+			break;
+	}
+	log_msg(LOG_WARNING, "cannot reach \"%s\": %s", mailbox != NULL ? mailbox :
+	    "the server", err.msg);
+	return errmap_errno(&err);
+}
+
+#define get_conn mutate_conn
+
+int
+mutate_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void *ctx)
+{
+	struct mailfs_error err;
+	struct pool_conn *pc;
+	int attempt, r;
+
+	/* Asking is what a lost answer leaves: it may take the grace. */
+	deadline_grace();
+	memset(&err, 0, sizeof(err));
+	for (attempt = 0; attempt < 3; attempt++) {
+		if ((r = get_conn(mailbox, &pc)) != 0)
+			return r;
+		if (fn(pool_client(pc), ctx) == 0) {
+			pool_put(pc, 0);
+			return 0;
+		}
+		err = *mailfs_client_error(pool_client(pc));
+		r = mutate_lost(pool_client(pc), &err);
+		pool_put(pc, 1);
+		if (!r || deadline_left_ms() == 0)
+			break;
+	}
+	log_msg(LOG_WARNING, "cannot ask \"%s\" what happened: %s", mailbox != NULL ?
+	    mailbox : "the server", err.msg);
+	return errmap_errno(&err);
+}
+
+/* ---- finding what a lost answer made ---- */
+
+struct found {
+	uint32_t from;
+	int64_t date;
+	uint32_t cand[FIND_MAX];
+	size_t n;
+	uint32_t best;
+};
+
+static void
+on_find_search(void *ctx, const struct mailfs_uidset *uids)
+{
+	struct found *fd = ctx;
+	size_t i;
+	uint32_t u;
+
+	/* "n:*" matches the highest UID even below n: keep only >= from. */
+	for (i = uids->count; i-- > 0 && fd->n < FIND_MAX;)
+		for (u = uids->ranges[i].last; u >= uids->ranges[i].first && fd->n < FIND_MAX;
+		    u--) {
+			if (u >= fd->from)
+				fd->cand[fd->n++] = u;
+			if (u == 0)
+				break;
+		}
+}
+
+static void
+on_find_fetch(void *ctx, const struct mailfs_msg *m)
+{
+	struct found *fd = ctx;
+	size_t i;
+
+	if (!(m->present & MAILFS_MSG_UID) || !(m->present & MAILFS_MSG_INTERNALDATE) ||
+	    (int64_t)m->internaldate != fd->date)
+		return;
+	for (i = 0; i < fd->n; i++)
+		if (fd->cand[i] == m->uid && m->uid > fd->best)
+			fd->best = m->uid;
+}
+
+int
+mutate_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t date,
+    const char *msgid, uint32_t *uid_r)
+{
+	struct mailfs_handlers h;
+	struct mailfs_fetch_spec spec;
+	struct found fd;
+	char crit[512], set[FIND_MAX * 11 + 1];
+	size_t i, o = 0;
+	int n;
+
+	memset(&fd, 0, sizeof(fd));
+	fd.from = from != 0 ? from : 1;
+	fd.date = date;
+	n = snprintf(crit, sizeof(crit), "UID %u:* SMALLER %llu", (unsigned)fd.from,
+	    (unsigned long long)size + 1);
+	if (size > 0)
+		n += snprintf(crit + n, sizeof(crit) - (size_t)n, " LARGER %llu",
+		    (unsigned long long)size - 1);
+	if (msgid != NULL)
+		snprintf(crit + n, sizeof(crit) - (size_t)n, " HEADER Message-ID \"%s\"", msgid);
+	memset(&h, 0, sizeof(h));
+	h.search = on_find_search;
+	h.ctx = &fd;
+	if (mailfs_run(c, mailfs_uid_search(c, crit, &h), NULL) == -1)
+		return -1;
+	*uid_r = 0;
+	if (fd.n == 0)
+		return 0;
+	if (date < 0) {
+		*uid_r = fd.cand[0];	/* the highest */
+		return 0;
+	}
+	for (i = 0; i < fd.n; i++)
+		o += (size_t)snprintf(set + o, sizeof(set) - o, "%s%u", i > 0 ? "," : "",
+		    (unsigned)fd.cand[i]);
+	memset(&spec, 0, sizeof(spec));
+	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_INTERNALDATE;
+	h.search = NULL;
+	h.fetch = on_find_fetch;
+	if (mailfs_run(c, mailfs_uid_fetch(c, set, &spec, &h), NULL) == -1)
+		return -1;
+	*uid_r = fd.best;
+	return 0;
+}
+
+int
+ask_has_uid(struct mailfs_client *c, void *ctx)
+{
+	struct has_uid *hu = ctx;
+	struct mailfs_handlers h;
+	struct found fd;
+	char crit[32];
+
+	memset(&fd, 0, sizeof(fd));
+	fd.from = hu->uid;
+	memset(&h, 0, sizeof(h));
+	h.search = on_find_search;
+	h.ctx = &fd;
+	snprintf(crit, sizeof(crit), "UID %u", (unsigned)hu->uid);
+	if (mailfs_run(c, mailfs_uid_search(c, crit, &h), NULL) == -1)
+		return -1;
+	hu->present = fd.n > 0 && fd.cand[0] == hu->uid;
+	return 0;
+}
+
+struct find_args {
+	uint32_t from;
+	uint64_t size;
+	int64_t date;
+	const char *msgid;
+	uint32_t uid;
+	uint32_t uidvalidity;
+};
+
+static int
+ask_find(struct mailfs_client *c, void *ctx)
+{
+	struct find_args *fa = ctx;
+
+	if (mutate_find(c, fa->from, fa->size, fa->date, fa->msgid, &fa->uid) == -1)
+		return -1;
+	fa->uidvalidity = mailfs_client_mailbox(c)->uidvalidity;
+	return 0;
+}
+
+int
+mutate_find_in(const char *mailbox, uint32_t from, uint64_t size, int64_t date,
+    const char *msgid, uint32_t *uid_r, uint32_t *uidvalidity_r)
+{
+	struct find_args fa = { from, size, date, msgid, 0, 0 };
+	int r;
+
+	if ((r = mutate_ask(mailbox, ask_find, &fa)) == 0) {
+		*uid_r = fa.uid;
+		*uidvalidity_r = fa.uidvalidity;
+	}
+	return r;
+}
+
+/* ---- rm ---- */
+
+int
+mutate_expunge(struct pool_conn **pcp, const char *mailbox, uint32_t uid)
+{
+	struct mailfs_client *c;
+	struct mailfs_cmd *store, *expunge;
+	struct mailfs_error err;
+	char uidtext[16];
+	int attempt, r1, r2;
+
+	if (!(pool_capabilities() & MAILFS_CAP_UIDPLUS)) {
+		log_msg(LOG_WARNING, "the server lacks UIDPLUS: removing a message would "
+		    "need EXPUNGE, which also removes what other clients marked \\Deleted; "
+		    "refused");
+		return EPERM;
+	}
+	snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)uid);
+	for (attempt = 0;; attempt++) {
+		c = pool_client(*pcp);
+		/*
+		 * One after the other, not pipelined: Dovecot may run a UID
+		 * EXPUNGE beside a UID STORE still waiting on the mailbox, and
+		 * then expunges nothing and says OK.  Both are harmless to repeat.
+		 */
+		store = mailfs_uid_store(c, uidtext, MAILFS_STORE_ADD, "\\Deleted", 1, 0, NULL);
+		r1 = mailfs_run(c, store, NULL);
+		if (r1 == -1)
+			err = *mailfs_client_error(c);
+		expunge = r1 == 0 ? mailfs_uid_expunge(c, uidtext) : NULL;
+		r2 = expunge != NULL ? mailfs_run(c, expunge, NULL) : -1;
+		if (r1 == 0 && r2 == -1)
+			err = *mailfs_client_error(c);
+		if (r1 == 0 && r2 == 0)
+			return 0;
+		log_msg(LOG_WARNING, "cannot remove message %s of \"%s\": %s", uidtext, mailbox,
+		    err.msg);
+		if (attempt >= 2 || !mutate_lost(c, &err))
+			return errmap_op_errno(&err, ERRMAP_EXPUNGE);
+		pool_put(*pcp, 1);
+		*pcp = NULL;
+		deadline_grace();
+		if (deadline_left_ms() == 0 || mutate_conn(mailbox, pcp) != 0)
+			return errmap_op_errno(&err, ERRMAP_EXPUNGE);
+	}
+}
