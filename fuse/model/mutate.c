@@ -249,10 +249,10 @@ mutate_unlink(struct node *dir, uint32_t uid)
 		fctx_clear(&fc);
 		return r;
 	}
-	if ((r = mutate_conn(fc.mailbox, &pc)) == 0) {
+	if ((r = imap_conn(fc.mailbox, &pc)) == 0) {
 		if (mailfs_client_mailbox(pool_client(pc))->uidvalidity != fc.uidvalidity)
 			r = ENOENT;
-		else if ((r = mutate_expunge(&pc, fc.mailbox, uid)) == 0)
+		else if ((r = imap_expunge_uid(&pc, fc.mailbox, uid)) == 0)
 			folder_remove_local(fc.f, uid);
 		if (pc != NULL)
 			pool_put(pc, r != 0 && r != ENOENT);
@@ -269,7 +269,7 @@ static int
 find_in(const char *mailbox, uint32_t from, const struct msg *m, uint32_t *uid_r,
     uint32_t *uidvalidity_r)
 {
-	return mutate_find_in(mailbox, from, m->size, m->date, NULL, uid_r, uidvalidity_r);
+	return imap_find_in(mailbox, from, m->size, m->date, NULL, uid_r, uidvalidity_r);
 }
 
 /*
@@ -286,13 +286,13 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 	struct mailfs_client *c;
 	struct mailfs_error err;
 	struct pool_conn *pc;
-	struct has_uid hu;
+	struct imap_has_uid hu;
 	char uidtext[16];
 	int r, move, lost;
 
 	*newuid_r = 0;
 	*uidvalidity_r = 0;
-	if ((r = mutate_conn(src->mailbox, &pc)) != 0)
+	if ((r = imap_conn(src->mailbox, &pc)) != 0)
 		return r;
 	c = pool_client(pc);
 	if (mailfs_client_mailbox(c)->uidvalidity != src->uidvalidity) {
@@ -313,7 +313,7 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 		*newuid_r = mailfs_uidset_nth(&res.dst_uids, 0);
 		*uidvalidity_r = res.uidvalidity;
 		mailfs_cmd_result_clear(&res);
-		if (!move && (r = mutate_expunge(&pc, src->mailbox, uid)) != 0) {
+		if (!move && (r = imap_expunge_uid(&pc, src->mailbox, uid)) != 0) {
 			/* Both copies stay: nothing lost, and the mv failed. */
 			if (pc != NULL)
 				pool_put(pc, 1);
@@ -335,7 +335,7 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 	err = *mailfs_client_error(c);
 	log_msg(LOG_WARNING, "cannot move message %s of \"%s\" to \"%s\": %s", uidtext,
 	    src->mailbox, dst->mailbox, err.msg);
-	lost = mutate_lost(c, &err);
+	lost = imap_lost(c, &err);
 	pool_put(pc, 1);
 	if (!lost)
 		return errmap_op_errno(&err, ERRMAP_COPY);
@@ -343,7 +343,7 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 	if (move) {
 		hu.uid = uid;
 		hu.present = 0;
-		if ((r = mutate_ask(src->mailbox, ask_has_uid, &hu)) != 0)
+		if ((r = imap_ask(src->mailbox, imap_ask_has_uid, &hu)) != 0)
 			return r;
 		if (hu.present)
 			return errmap_op_errno(&err, ERRMAP_COPY);	/* it did not move */
@@ -356,9 +356,9 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 		return r;
 	if (*newuid_r == 0)
 		return errmap_op_errno(&err, ERRMAP_COPY);	/* not copied: nothing changed */
-	if ((r = mutate_conn(src->mailbox, &pc)) != 0)
+	if ((r = imap_conn(src->mailbox, &pc)) != 0)
 		return r;
-	r = mutate_expunge(&pc, src->mailbox, uid);
+	r = imap_expunge_uid(&pc, src->mailbox, uid);
 	if (pc != NULL)
 		pool_put(pc, r != 0);
 	return r;
@@ -519,14 +519,14 @@ run_folder_cmd(struct pool_conn **pcp, struct mailfs_cmd *cmd, const char *what,
 		return 0;
 	err = *mailfs_client_error(pool_client(*pcp));
 	log_msg(LOG_WARNING, "cannot %s \"%s\": %s", what, mailbox, err.msg);
-	if (!mutate_lost(pool_client(*pcp), &err))
+	if (!imap_lost(pool_client(*pcp), &err))
 		return errmap_op_errno(&err, op);
 	pool_put(*pcp, 1);
 	*pcp = NULL;
 	memset(&p, 0, sizeof(p));
 	p.name = check_name;
 	p.delim = delim;
-	if ((r = mutate_ask(NULL, ask_probe, &p)) != 0)
+	if ((r = imap_ask(NULL, ask_probe, &p)) != 0)
 		return r;
 	if (p.exists == want_exists) {
 		log_msg(LOG_NOTICE, "the %s of \"%s\" was done after all", what, mailbox);
@@ -617,7 +617,7 @@ mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r)
 	tree_unlock();
 	if (r != 0)
 		return r;
-	if ((r = mutate_conn(NULL, &pc)) != 0)
+	if ((r = imap_conn(NULL, &pc)) != 0)
 		return r;
 	r = run_folder_cmd(&pc, mailfs_create(pool_client(pc), mailbox), "create", mailbox,
 	    mailbox, delim, 1, ERRMAP_CREATE);
@@ -684,7 +684,7 @@ mutate_rmdir(struct node *parent, const char *name)
 		uidvalidity = c->folder->uidvalidity;
 		pthread_mutex_unlock(&c->folder->lock);
 	}
-	if (r != 0 || (r = mutate_conn(NULL, &pc)) != 0) {
+	if (r != 0 || (r = imap_conn(NULL, &pc)) != 0) {
 		node_put(c);
 		return r;
 	}
@@ -785,7 +785,7 @@ mutate_rename_dir(struct node *parent, const char *name, struct node *newparent,
 	tree_unlock();
 	if (r != 0)
 		return r;
-	if ((r = mutate_conn(NULL, &pc)) == 0) {
+	if ((r = imap_conn(NULL, &pc)) == 0) {
 		for (i = 0; i < nold; i++)
 			leave(pc, old[i]);
 		r = run_folder_cmd(&pc, mailfs_rename(pool_client(pc), from, to), "rename",

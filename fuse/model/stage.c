@@ -5,7 +5,7 @@
  * drops after the literal went out), the message may or may not be on
  * the server: before anything is sent again, the folder is searched,
  * from the UIDNEXT seen before the APPEND, for a message of the same
- * size, INTERNALDATE and Message-ID (mutate_find()), so that a retry
+ * size, INTERNALDATE and Message-ID (imap_find()), so that a retry
  * never makes a second copy; that search runs at once on a new
  * connection, so that close() fails exactly when no message was made.
  *
@@ -591,7 +591,7 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 		goto out_free;
 
 	sync_lock2(fc.f, NULL);
-	if ((r = mutate_conn(fc.mailbox, &pc)) != 0) {
+	if ((r = imap_conn(fc.mailbox, &pc)) != 0) {
 		sync_unlock2(fc.f, NULL);
 		goto out_free;
 	}
@@ -599,7 +599,7 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 	mb = mailfs_client_mailbox(c);
 	if (s->check_from != 0) {
 		/* The last APPEND's answer was lost: did it land after all? */
-		if (mutate_find(c, s->check_from, len, st.st_mtime, msgid[0] ? msgid : NULL,
+		if (imap_find(c, s->check_from, len, st.st_mtime, msgid[0] ? msgid : NULL,
 		    &uid) == -1) {
 			copy_error(&err, pc);
 			goto fail;
@@ -624,7 +624,7 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 		if (uid == 0) {
 			/* No APPENDUID (no UIDPLUS): look for it. */
 			uidvalidity = mb->uidvalidity;
-			if (mutate_find(c, from, len, st.st_mtime, msgid[0] ? msgid : NULL,
+			if (imap_find(c, from, len, st.st_mtime, msgid[0] ? msgid : NULL,
 			    &uid) == -1) {
 				copy_error(&err, pc);
 				goto fail;
@@ -634,7 +634,7 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 	}
 	mailfs_cmd_result_clear(&res);
 	copy_error(&err, pc);
-	broken = mutate_lost(c, &err);
+	broken = imap_lost(c, &err);
 	pool_put(pc, 1);
 	pc = NULL;
 	if (!broken) {
@@ -642,7 +642,7 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 		goto fail;
 	}
 	/* Whether it landed decides what close() says: ask on a new connection. */
-	if (mutate_find_in(fc.mailbox, from, len, st.st_mtime, msgid[0] ? msgid : NULL,
+	if (imap_find_in(fc.mailbox, from, len, st.st_mtime, msgid[0] ? msgid : NULL,
 	    &uid, &uidvalidity) != 0 || uid == 0)
 		goto fail;	/* err: the lost connection */
 	log_msg(LOG_NOTICE, "the connection broke after \"%s\" was sent; it is in \"%s\" "
@@ -658,8 +658,8 @@ landed:
 		pthread_mutex_unlock(&fc.f->lock);
 	}
 	if (replace_uid != 0 && replace_uid != uid) {
-		if (pc != NULL || (r = mutate_conn(fc.mailbox, &pc)) == 0)
-			r = mutate_expunge(&pc, fc.mailbox, replace_uid);
+		if (pc != NULL || (r = imap_conn(fc.mailbox, &pc)) == 0)
+			r = imap_expunge_uid(&pc, fc.mailbox, replace_uid);
 	}
 	if (replace_uid != 0 && replace_uid != uid && r == 0)
 		folder_remove_local(fc.f, replace_uid);
@@ -822,8 +822,8 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
 	else if (r == 0 && replace_uid != 0 && (r = fctx_get(newdir, &fc)) == 0) {
 		/* An empty or hidden file takes the message's place: it goes. */
 		sync_lock2(fc.f, NULL);
-		if ((r = mutate_conn(fc.mailbox, &pc)) == 0 &&
-		    (r = mutate_expunge(&pc, fc.mailbox, replace_uid)) == 0)
+		if ((r = imap_conn(fc.mailbox, &pc)) == 0 &&
+		    (r = imap_expunge_uid(&pc, fc.mailbox, replace_uid)) == 0)
 			folder_remove_local(fc.f, replace_uid);
 		if (pc != NULL)
 			pool_put(pc, r != 0);

@@ -1,5 +1,7 @@
 /*
- * Recovery after a lost answer (moved from model/mutate.c).
+ * Recovery after a lost answer (see recover.h).
+ *
+ * RFC 3501 6.4.4 (SEARCH), 6.4.6 (STORE); RFC 4315 (UID EXPUNGE).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,10 +16,10 @@
 #include "pool.h"
 #include "recover.h"
 
-#define FIND_MAX	64	/* candidates mutate_find() compares */
+#define FIND_MAX	64	/* candidates imap_find() compares */
 
 int
-mutate_lost(struct mailfs_client *c, const struct mailfs_error *err)
+imap_lost(struct mailfs_client *c, const struct mailfs_error *err)
 {
 	/* A command queued after the connection died fails as a usage error. */
 	return errmap_conn_broken(err) ||
@@ -25,7 +27,7 @@ mutate_lost(struct mailfs_client *c, const struct mailfs_error *err)
 }
 
 int
-mutate_conn(const char *mailbox, struct pool_conn **pc_r)
+imap_conn(const char *mailbox, struct pool_conn **pc_r)
 {
 	struct mailfs_error err;
 	int attempt;
@@ -47,10 +49,10 @@ mutate_conn(const char *mailbox, struct pool_conn **pc_r)
 	return errmap_errno(&err);
 }
 
-#define get_conn mutate_conn
+#define get_conn imap_conn
 
 int
-mutate_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void *ctx)
+imap_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void *ctx)
 {
 	struct mailfs_error err;
 	struct pool_conn *pc;
@@ -67,7 +69,7 @@ mutate_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void 
 			return 0;
 		}
 		err = *mailfs_client_error(pool_client(pc));
-		r = mutate_lost(pool_client(pc), &err);
+		r = imap_lost(pool_client(pc), &err);
 		pool_put(pc, 1);
 		if (!r || deadline_left_ms() == 0)
 			break;
@@ -120,7 +122,7 @@ on_find_fetch(void *ctx, const struct mailfs_msg *m)
 }
 
 int
-mutate_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t date,
+imap_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t date,
     const char *msgid, uint32_t *uid_r)
 {
 	struct mailfs_handlers h;
@@ -166,9 +168,9 @@ mutate_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t date,
 }
 
 int
-ask_has_uid(struct mailfs_client *c, void *ctx)
+imap_ask_has_uid(struct mailfs_client *c, void *ctx)
 {
-	struct has_uid *hu = ctx;
+	struct imap_has_uid *hu = ctx;
 	struct mailfs_handlers h;
 	struct found fd;
 	char crit[32];
@@ -199,20 +201,20 @@ ask_find(struct mailfs_client *c, void *ctx)
 {
 	struct find_args *fa = ctx;
 
-	if (mutate_find(c, fa->from, fa->size, fa->date, fa->msgid, &fa->uid) == -1)
+	if (imap_find(c, fa->from, fa->size, fa->date, fa->msgid, &fa->uid) == -1)
 		return -1;
 	fa->uidvalidity = mailfs_client_mailbox(c)->uidvalidity;
 	return 0;
 }
 
 int
-mutate_find_in(const char *mailbox, uint32_t from, uint64_t size, int64_t date,
+imap_find_in(const char *mailbox, uint32_t from, uint64_t size, int64_t date,
     const char *msgid, uint32_t *uid_r, uint32_t *uidvalidity_r)
 {
 	struct find_args fa = { from, size, date, msgid, 0, 0 };
 	int r;
 
-	if ((r = mutate_ask(mailbox, ask_find, &fa)) == 0) {
+	if ((r = imap_ask(mailbox, ask_find, &fa)) == 0) {
 		*uid_r = fa.uid;
 		*uidvalidity_r = fa.uidvalidity;
 	}
@@ -222,7 +224,7 @@ mutate_find_in(const char *mailbox, uint32_t from, uint64_t size, int64_t date,
 /* ---- rm ---- */
 
 int
-mutate_expunge(struct pool_conn **pcp, const char *mailbox, uint32_t uid)
+imap_expunge_uid(struct pool_conn **pcp, const char *mailbox, uint32_t uid)
 {
 	struct mailfs_client *c;
 	struct mailfs_cmd *store, *expunge;
@@ -256,12 +258,12 @@ mutate_expunge(struct pool_conn **pcp, const char *mailbox, uint32_t uid)
 			return 0;
 		log_msg(LOG_WARNING, "cannot remove message %s of \"%s\": %s", uidtext, mailbox,
 		    err.msg);
-		if (attempt >= 2 || !mutate_lost(c, &err))
+		if (attempt >= 2 || !imap_lost(c, &err))
 			return errmap_op_errno(&err, ERRMAP_EXPUNGE);
 		pool_put(*pcp, 1);
 		*pcp = NULL;
 		deadline_grace();
-		if (deadline_left_ms() == 0 || mutate_conn(mailbox, pcp) != 0)
+		if (deadline_left_ms() == 0 || imap_conn(mailbox, pcp) != 0)
 			return errmap_op_errno(&err, ERRMAP_EXPUNGE);
 	}
 }

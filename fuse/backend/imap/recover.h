@@ -1,5 +1,10 @@
 /*
- * Recovery after a lost answer (moved from model/mutate.h).
+ * The IMAP backend's recovery after a lost answer: a connection that may
+ * have died is asked again on a new one, and what a lost APPEND, MOVE or
+ * COPY made is found by its size, INTERNALDATE and Message-ID, so that a
+ * change is reported done exactly when it was made (backend.h).
+ * Functions returning int give 0 or an errno, unless they say "-1 (the
+ * client's error)": those run one command on a client the caller holds.
  */
 #ifndef MAILFS_FUSE_RECOVER_H
 #define MAILFS_FUSE_RECOVER_H
@@ -17,7 +22,7 @@ struct pool_conn;
  * that Message-ID when msgid is not NULL.  0 with *uid_r (0: none), or
  * -1 (the client's error).
  */
-int mutate_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t date,
+int imap_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t date,
     const char *msgid, uint32_t *uid_r);
 
 /*
@@ -25,10 +30,10 @@ int mutate_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t d
  * the one it gave was dropped by the server meanwhile.  0 or an errno
  * (logged).
  */
-int mutate_conn(const char *mailbox, struct pool_conn **pc_r);
+int imap_conn(const char *mailbox, struct pool_conn **pc_r);
 
 /* 1 when a failure on c means the connection is gone (the answer may be lost). */
-int mutate_lost(struct mailfs_client *c, const struct mailfs_error *err);
+int imap_lost(struct mailfs_client *c, const struct mailfs_error *err);
 
 /*
  * Runs fn (0, or -1 with the client's error) on a connection to mailbox
@@ -36,10 +41,10 @@ int mutate_lost(struct mailfs_client *c, const struct mailfs_error *err);
  * pool gave turns out to be dead: how an operation whose answer was lost
  * asks what happened.  0 or an errno.
  */
-int mutate_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void *ctx);
+int imap_ask(const char *mailbox, int (*fn)(struct mailfs_client *, void *), void *ctx);
 
-/* mutate_find() in mailbox through mutate_ask(); also its UIDVALIDITY.  0 or an errno. */
-int mutate_find_in(const char *mailbox, uint32_t from, uint64_t size, int64_t date,
+/* imap_find() in mailbox through imap_ask(); also its UIDVALIDITY.  0 or an errno. */
+int imap_find_in(const char *mailbox, uint32_t from, uint64_t size, int64_t date,
     const char *msgid, uint32_t *uid_r, uint32_t *uidvalidity_r);
 
 /*
@@ -48,13 +53,13 @@ int mutate_find_in(const char *mailbox, uint32_t from, uint64_t size, int64_t da
  * new one (both are idempotent).  *pcp may be replaced (or NULL on failure).
  * Refuses with EPERM when the server lacks UIDPLUS.
  */
-int mutate_expunge(struct pool_conn **pcp, const char *mailbox, uint32_t uid);
+int imap_expunge_uid(struct pool_conn **pcp, const char *mailbox, uint32_t uid);
 
-/* Whether message uid is in the selected mailbox (mutate_ask()'s fn). */
-struct has_uid {
+/* Whether message uid is in the selected mailbox (imap_ask()'s fn). */
+struct imap_has_uid {
 	uint32_t uid;
 	int present;
 };
-int ask_has_uid(struct mailfs_client *c, void *ctx);
+int imap_ask_has_uid(struct mailfs_client *c, void *ctx);
 
 #endif
