@@ -14,9 +14,11 @@
 
 #include <mailfs/mailfs.h>
 
+#include "backend.h"
 #include "cache.h"
 #include "deadline.h"
 #include "folder.h"
+#include "imap.h"
 #include "inode.h"
 #include "log.h"
 #include "mutate.h"
@@ -192,7 +194,7 @@ main(int argc, char **argv)
 	fs.msg_timeout = 86400;
 	tree_init();
 	deadline_init(o.timeout);
-	if (pool_init(&params, url.user, &pw, o.connections) == -1) {
+	if ((fs.backend = imap_backend_new(&params, url.user, &pw, o.connections)) == NULL) {
 		fprintf(stderr, "mailfs: out of memory\n");
 		goto out_tree;
 	}
@@ -242,10 +244,10 @@ main(int argc, char **argv)
 	 * answering: end their waits at once, join them, then let the
 	 * staged files go out on fresh connections.
 	 */
-	pool_cancel(1);
+	backend_cancel(fs.backend, 1);
 	refresh_stop();
 	prefetch_stop();
-	pool_cancel(0);
+	backend_cancel(fs.backend, 0);
 	/* New files still staged go to the server now (each logged). */
 	stage_finish();
 	/* What the next mount need not fetch again. */
@@ -268,7 +270,8 @@ out_cache:
 	mutate_destroy();
 	cache_destroy();
 out_pool:
-	pool_destroy();
+	backend_free(fs.backend);
+	fs.backend = NULL;
 out_tree:
 	tree_destroy();
 out:

@@ -26,10 +26,12 @@
 
 #include "names.h"
 
+struct backend;
 struct options;
 
 struct fs {
 	const struct options *opts;
+	struct backend *backend;	/* the account's mail source (backend.h) */
 	struct fuse_session *se;
 	uid_t uid;
 	gid_t gid;

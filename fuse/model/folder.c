@@ -508,16 +508,16 @@ marks_raise_locked(struct folder *f, uint32_t uidvalidity, uint32_t uidnext, uin
 static void
 marks_raise_status_locked(struct folder *f, uint32_t uidvalidity, const struct list_item *st)
 {
-	const struct mailfs_status_copy *s;
+	const struct be_status *s;
 
 	if (st == NULL || !st->has_status)
 		return;
 	s = &st->status;
-	if (!(s->present & MAILFS_STATUS_UIDVALIDITY) || s->uidvalidity != uidvalidity)
+	if (!(s->present & BE_STATUS_UIDVALIDITY) || s->uidvalidity != uidvalidity)
 		return;
 	marks_raise_locked(f, uidvalidity,
-	    (s->present & MAILFS_STATUS_UIDNEXT) ? s->uidnext : 0,
-	    (s->present & MAILFS_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0);
+	    (s->present & BE_STATUS_UIDNEXT) ? s->uidnext : 0,
+	    (s->present & BE_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0);
 }
 
 /* 1 when st, of generation uidvalidity, shows less than the marks; needs f->lock. */
@@ -525,15 +525,15 @@ static int
 status_went_back_locked(const struct folder *f, uint32_t uidvalidity,
     const struct list_item *st)
 {
-	const struct mailfs_status_copy *s;
+	const struct be_status *s;
 
 	if (st == NULL || !st->has_status || f->seen_uidvalidity != uidvalidity)
 		return 0;
 	s = &st->status;
-	if (!(s->present & MAILFS_STATUS_UIDVALIDITY) || s->uidvalidity != uidvalidity)
+	if (!(s->present & BE_STATUS_UIDVALIDITY) || s->uidvalidity != uidvalidity)
 		return 0;
-	return went_back((s->present & MAILFS_STATUS_UIDNEXT) ? s->uidnext : 0,
-	    (s->present & MAILFS_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0,
+	return went_back((s->present & BE_STATUS_UIDNEXT) ? s->uidnext : 0,
+	    (s->present & BE_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0,
 	    f->seen_uidnext, f->seen_modseq);
 }
 
@@ -666,9 +666,9 @@ fresh_status(struct mailfs_client *c, const char *mailbox, struct fresh_status *
 static int
 status_unchanged(const struct folder *f, const struct list_item *st)
 {
-	const struct mailfs_status_copy *s = &st->status;
-	unsigned need = MAILFS_STATUS_UIDVALIDITY | MAILFS_STATUS_UIDNEXT |
-	    MAILFS_STATUS_MESSAGES | MAILFS_STATUS_HIGHESTMODSEQ;
+	const struct be_status *s = &st->status;
+	unsigned need = BE_STATUS_UIDVALIDITY | BE_STATUS_UIDNEXT |
+	    BE_STATUS_MESSAGES | BE_STATUS_HIGHESTMODSEQ;
 
 	/*
 	 * Without HIGHESTMODSEQ a flag change would not show: look every
@@ -708,7 +708,7 @@ restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv
 	struct listcache lc;
 	char *mailbox, path[PATH_MAX];
 	uint32_t *map = NULL, i;
-	unsigned need = MAILFS_STATUS_UIDVALIDITY | MAILFS_STATUS_HIGHESTMODSEQ;
+	unsigned need = BE_STATUS_UIDVALIDITY | BE_STATUS_HIGHESTMODSEQ;
 	size_t k;
 	int tried;
 
@@ -727,7 +727,7 @@ restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv
 	}
 	if (lc.uidvalidity != st->status.uidvalidity)
 		goto out;
-	if (went_back((st->status.present & MAILFS_STATUS_UIDNEXT) ? st->status.uidnext : 0,
+	if (went_back((st->status.present & BE_STATUS_UIDNEXT) ? st->status.uidnext : 0,
 	    st->status.highestmodseq, lc.seen_uidnext, lc.seen_modseq)) {
 		pthread_mutex_lock(&f->lock);
 		f->seen_uidvalidity = lc.uidvalidity;
@@ -735,7 +735,7 @@ restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv
 		f->seen_modseq = lc.seen_modseq;
 		pthread_mutex_unlock(&f->lock);
 		forget_generation(n, mailbox, lc.uidvalidity,
-		    (st->status.present & MAILFS_STATUS_UIDNEXT) ? st->status.uidnext : 0,
+		    (st->status.present & BE_STATUS_UIDNEXT) ? st->status.uidnext : 0,
 		    st->status.highestmodseq, inv);
 		goto out;
 	}
@@ -784,8 +784,8 @@ check_went_back(struct node *n, struct mailfs_client *c, const char *mailbox,
     uint32_t uidvalidity, const struct list_item *st, struct inval_list *inv)
 {
 	const struct mailfs_mailbox_state *mb = mailfs_client_mailbox(c);
-	const unsigned need = MAILFS_STATUS_UIDVALIDITY | MAILFS_STATUS_UIDNEXT |
-	    MAILFS_STATUS_HIGHESTMODSEQ;
+	const unsigned need = BE_STATUS_UIDVALIDITY | BE_STATUS_UIDNEXT |
+	    BE_STATUS_HIGHESTMODSEQ;
 	struct folder *f = n->folder;
 	struct fresh_status fst;
 	uint32_t seen_uidnext;
@@ -883,7 +883,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 	mb = mailfs_client_mailbox(c);
 	uidvalidity = mb->uidvalidity;
 	modseq = mb->highestmodseq;
-	if (st != NULL && st->has_status && (st->status.present & MAILFS_STATUS_HIGHESTMODSEQ) &&
+	if (st != NULL && st->has_status && (st->status.present & BE_STATUS_HIGHESTMODSEQ) &&
 	    st->status.highestmodseq > modseq)
 		modseq = st->status.highestmodseq;
 	if (check_went_back(n, c, mailbox, uidvalidity, st, inv))

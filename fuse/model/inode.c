@@ -278,7 +278,7 @@ int
 node_selectable(const struct node *n)
 {
 	return n->mailbox != NULL &&
-	    (n->attrs & (MAILFS_MBX_NOSELECT | MAILFS_MBX_NONEXISTENT)) == 0;
+	    (n->attrs & (BE_FOLDER_NOSELECT | BE_FOLDER_NONEXISTENT)) == 0;
 }
 
 void
@@ -350,7 +350,7 @@ apply_item(const struct list_item *it, struct inval_list *inv)
 				log_msg(LOG_ERR, "out of memory");
 				break;
 			}
-			c->attrs = MAILFS_MBX_NOSELECT;
+			c->attrs = BE_FOLDER_NOSELECT;
 			inval_add(inv, INVAL_ENTRY, dir->ino, 0, c->name);
 			inval_add(inv, INVAL_INODE, 0, dir->ino, "");
 		}
@@ -393,7 +393,7 @@ sweep_locked(struct node *dir, struct inval_list *inv)
 			/* A mailbox that is now only a level of the hierarchy. */
 			free(c->mailbox);
 			c->mailbox = NULL;
-			c->attrs = MAILFS_MBX_NOSELECT;
+			c->attrs = BE_FOLDER_NOSELECT;
 			drop_gen_locked(c);
 			inval_add(inv, INVAL_INODE, 0, c->ino, "");
 		}
@@ -582,7 +582,7 @@ tree_trash_locked(void)
 	struct node *n, *tmp;
 
 	HASH_ITER(hh_gen, by_gen, n, tmp)
-		if (n->attrs & MAILFS_MBX_TRASH)
+		if (n->attrs & BE_FOLDER_TRASH)
 			return n;
 	return NULL;
 }
@@ -615,17 +615,6 @@ tree_put_all(struct node **v, size_t n)
 	free(v);
 }
 
-void
-list_result_clear(struct list_result *lr)
-{
-	size_t i;
-
-	for (i = 0; i < lr->n; i++)
-		free(lr->v[i].name);
-	free(lr->v);
-	memset(lr, 0, sizeof(*lr));
-}
-
 int
 node_recent_status(const struct node *n, time_t max_age, struct list_item *it)
 {
@@ -651,24 +640,4 @@ tree_walk_next_locked(const struct node *n)
 		if (n->next != NULL)
 			return n->next;
 	return NULL;
-}
-
-void
-status_copy(struct mailfs_status_copy *to, const struct mailfs_status *s)
-{
-	to->present |= s->present;
-	if (s->present & MAILFS_STATUS_MESSAGES)
-		to->messages = s->messages;
-	if (s->present & MAILFS_STATUS_UIDNEXT)
-		to->uidnext = s->uidnext;
-	if (s->present & MAILFS_STATUS_UIDVALIDITY)
-		to->uidvalidity = s->uidvalidity;
-	if (s->present & MAILFS_STATUS_HIGHESTMODSEQ)
-		to->highestmodseq = s->highestmodseq;
-}
-
-void
-status_copy_handler(void *ctx, const struct mailfs_status *s)
-{
-	status_copy(ctx, s);
 }

@@ -32,25 +32,10 @@
 
 #include <mailfs/types.h>
 
+#include "backend.h"
 #include "fs.h"
 
 struct folder;
-
-/* What LIST-STATUS said of a folder (MAILFS_STATUS_* in present). */
-struct mailfs_status_copy {
-	unsigned present;
-	uint32_t messages;
-	uint32_t uidnext;
-	uint32_t uidvalidity;
-	uint64_t highestmodseq;
-};
-
-/*
- * Adds the items a STATUS response carries to *to.  As a handler
- * (struct mailfs_handlers.status), ctx is the struct mailfs_status_copy.
- */
-void status_copy(struct mailfs_status_copy *to, const struct mailfs_status *s);
-void status_copy_handler(void *ctx, const struct mailfs_status *s);
 
 struct node {
 	fuse_ino_t ino;			/* < 2^32; constant */
@@ -64,41 +49,19 @@ struct node {
 	unsigned nchildren;		/* [T] */
 	char *name;			/* [T] the path component; "" for the root */
 	char *mailbox;			/* [T] the server's name (UTF-8), NULL when none */
-	unsigned attrs;			/* [T] MAILFS_MBX_* */
+	unsigned attrs;			/* [T] BE_FOLDER_* */
 	unsigned epoch;			/* [T] the LIST pass that last saw it */
 	uint32_t gen;			/* [T] the folder generation; 0 when not selectable */
 	time_t ctime;			/* constant */
 	/* [T] The last LIST-STATUS's word on the folder, and when (CLOCK_MONOTONIC s). */
 	int has_status;
-	struct mailfs_status_copy status;
+	struct be_status status;
 	time_t status_at;
 	/* [T] set once selectable, never freed before the node; its contents [F] */
 	struct folder *folder;
 	UT_hash_handle hh;		/* [T] by ino */
 	UT_hash_handle hh_gen;		/* [T] by gen */
 };
-
-/* A folder as LIST reports it. */
-struct list_item {
-	char *name;			/* UTF-8 */
-	char delim;
-	unsigned attrs;
-	int has_status;
-	struct mailfs_status_copy status;
-};
-
-struct list_result {
-	struct list_item *v;
-	size_t n;
-	size_t cap;
-	/*
-	 * An entry was dropped (out of memory): what is missing may still
-	 * be on the server, so the list adds folders but takes none away.
-	 */
-	int incomplete;
-};
-
-void list_result_clear(struct list_result *lr);
 
 /*
  * tree_lock, the tree's own: read to look at the tree and the [T]

@@ -26,6 +26,7 @@
 #include "cache.h"
 #include "errmap.h"
 #include "folder.h"
+#include "imap.h"
 #include "inode.h"
 #include "log.h"
 #include "mutate.h"
@@ -280,7 +281,7 @@ static int
 move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct msg *m,
     uint32_t *newuid_r, uint32_t *uidvalidity_r)
 {
-	struct mailfs_status_copy su = { 0 };
+	struct be_status su = { 0 };
 	struct mailfs_cmd_result res;
 	struct mailfs_handlers h;
 	struct mailfs_client *c;
@@ -302,7 +303,7 @@ move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct ms
 	move = (mailfs_client_capabilities(c) & MAILFS_CAP_MOVE) != 0;
 	snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)uid);
 	memset(&h, 0, sizeof(h));
-	h.status = status_copy_handler;
+	h.status = imap_status_handler;
 	h.ctx = &su;
 	/* dst's UIDNEXT first: where to look if the answer is lost. */
 	(void)mailfs_run(c, mailfs_status(c, dst->mailbox,
@@ -648,7 +649,7 @@ int
 mutate_rmdir(struct node *parent, const char *name)
 {
 	struct inval_list inv = { 0 };
-	struct mailfs_status_copy cnt = { 0 };
+	struct be_status cnt = { 0 };
 	struct mailfs_handlers h;
 	struct mailfs_client *cl;
 	struct list_probe p;
@@ -691,7 +692,7 @@ mutate_rmdir(struct node *parent, const char *name)
 	cl = pool_client(pc);
 	/* The server's state decides, not what this mount saw last. */
 	memset(&h, 0, sizeof(h));
-	h.status = status_copy_handler;
+	h.status = imap_status_handler;
 	h.ctx = &cnt;
 	if (probe(cl, mailbox, delim, &p) == -1 || (selectable &&
 	    mailfs_run(cl, mailfs_status(cl, mailbox, MAILFS_STATUS_MESSAGES, &h), NULL) == -1))

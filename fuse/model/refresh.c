@@ -15,6 +15,7 @@
 #include "deadline.h"
 #include "errmap.h"
 #include "folder.h"
+#include "imap.h"
 #include "log.h"
 #include "pool.h"
 #include "refresh.h"
@@ -166,7 +167,7 @@ on_list(void *ctx, const struct mailfs_list_entry *e)
 	if ((lr->v[lr->n].name = strdup(e->name)) == NULL)
 		goto lost;
 	lr->v[lr->n].delim = e->delimiter;
-	lr->v[lr->n].attrs = e->attrs;
+	lr->v[lr->n].attrs = imap_folder_attrs(e->attrs);
 	lr->n++;
 	return;
 lost:
@@ -191,7 +192,7 @@ on_status(void *ctx, const struct mailfs_status *s)
 		if (strcmp(it->name, s->name) != 0)
 			continue;
 		it->has_status = 1;
-		status_copy(&it->status, s);
+		imap_status_copy(&it->status, s);
 		return;
 	}
 }

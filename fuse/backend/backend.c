@@ -1,0 +1,177 @@
+/*
+ * Dispatch of the backend contract (see backend.h): each call goes to
+ * the source's operation, or fails with EPERM when the source lacks it.
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "backend.h"
+
+#define CALL(be, op, ...) \
+	((be)->ops->op != NULL ? (be)->ops->op(__VA_ARGS__) : EPERM)
+
+void
+be_status_merge(struct be_status *to, const struct be_status *from)
+{
+	if (from->present & BE_STATUS_MESSAGES)
+		to->messages = from->messages;
+	if (from->present & BE_STATUS_UIDNEXT)
+		to->uidnext = from->uidnext;
+	if (from->present & BE_STATUS_UIDVALIDITY)
+		to->uidvalidity = from->uidvalidity;
+	if (from->present & BE_STATUS_HIGHESTMODSEQ)
+		to->highestmodseq = from->highestmodseq;
+	to->present |= from->present;
+}
+
+void
+list_result_clear(struct list_result *lr)
+{
+	size_t i;
+
+	for (i = 0; i < lr->n; i++)
+		free(lr->v[i].name);
+	free(lr->v);
+	lr->v = NULL;
+	lr->n = lr->cap = 0;
+	lr->incomplete = 0;
+}
+
+void
+backend_free(struct backend *be)
+{
+	if (be != NULL)
+		be->ops->free(be);
+}
+
+void
+backend_cancel(struct backend *be, int on)
+{
+	if (be->ops->cancel != NULL)
+		be->ops->cancel(be, on);
+}
+
+unsigned
+backend_caps(struct backend *be)
+{
+	return be->ops->caps != NULL ? be->ops->caps(be) : 0;
+}
+
+int
+backend_list(struct backend *be, struct list_result *lr)
+{
+	return CALL(be, list, be, lr);
+}
+
+int
+backend_status(struct backend *be, const char *mailbox, struct be_status *st_r)
+{
+	return CALL(be, status, be, mailbox, st_r);
+}
+
+int
+backend_probe(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r)
+{
+	return CALL(be, probe, be, mailbox, delim, p_r);
+}
+
+int
+backend_personal_prefix(struct backend *be, char *buf, size_t size)
+{
+	return CALL(be, personal_prefix, be, buf, size);
+}
+
+int
+backend_create(struct backend *be, const char *mailbox)
+{
+	return CALL(be, create, be, mailbox);
+}
+
+int
+backend_remove(struct backend *be, const char *mailbox)
+{
+	return CALL(be, remove, be, mailbox);
+}
+
+int
+backend_rename(struct backend *be, const char *from, const char *to)
+{
+	return CALL(be, rename, be, from, to);
+}
+
+int
+backend_quota(struct backend *be, struct be_quota *q_r)
+{
+	return CALL(be, quota, be, q_r);
+}
+
+int
+backend_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
+    struct be_status *st_r)
+{
+	return CALL(be, open, be, mailbox, f_r, st_r);
+}
+
+void
+backend_close(struct backend *be, struct be_folder *f, int failed)
+{
+	if (f != NULL)
+		be->ops->close(f, failed);
+}
+
+int
+backend_refresh(struct backend *be, struct be_folder *f, struct be_status *st_r)
+{
+	return CALL(be, refresh, f, st_r);
+}
+
+int
+backend_listing(struct backend *be, struct be_folder *f, uint64_t since,
+    const struct be_listing_cb *cb, struct be_status *st_r)
+{
+	return CALL(be, listing, f, since, cb, st_r);
+}
+
+int
+backend_fetch(struct backend *be, struct be_folder *f, uint32_t uidvalidity,
+    const char *uids, const struct be_body_cb *cb)
+{
+	return CALL(be, fetch, f, uidvalidity, uids, cb);
+}
+
+int
+backend_set_flags(struct backend *be, struct be_folder *f, uint32_t uidvalidity,
+    uint32_t uid, enum be_flags_mode mode, const char *flags, struct be_msg *m_r,
+    char *buf, size_t size)
+{
+	return CALL(be, set_flags, f, uidvalidity, uid, mode, flags, m_r, buf, size);
+}
+
+int
+backend_expunge(struct backend *be, struct be_folder *f, uint32_t uidvalidity,
+    uint32_t uid)
+{
+	return CALL(be, expunge, f, uidvalidity, uid);
+}
+
+int
+backend_move(struct backend *be, struct be_folder *f, uint32_t uidvalidity,
+    const struct be_msg *m, const char *dst, uint32_t *uid_r, uint32_t *uidvalidity_r)
+{
+	return CALL(be, move, f, uidvalidity, m, dst, uid_r, uidvalidity_r);
+}
+
+int
+backend_append(struct backend *be, const char *mailbox, const char *data, size_t len,
+    int64_t date, const char *flags, const char *msgid, uint32_t *uid_r,
+    uint32_t *uidvalidity_r)
+{
+	return CALL(be, append, be, mailbox, data, len, date, flags, msgid, uid_r,
+	    uidvalidity_r);
+}
+
+int
+backend_wait_changes(struct backend *be, unsigned timeout_ms)
+{
+	return CALL(be, wait_changes, be, timeout_ms);
+}

@@ -1,0 +1,299 @@
+/*
+ * The backend contract: what a mail source offers the filesystem.
+ *
+ * The model (fuse/model/) and the byte store (fuse/store/) reach a mail
+ * source through this header and nothing else, as isync's engine reaches
+ * its drivers through driver.h.  The IMAP backend (fuse/backend/imap/)
+ * is the first implementation; a POP3 maildrop and the offline store will
+ * be others.  Each implementation fills a struct backend_ops and hands
+ * out a struct backend; the backend_*() functions below dispatch to it.
+ *
+ * Calls.  Every operation is synchronous: it returns when the source
+ * has answered, and any callback it takes fires on the calling thread,
+ * during the call, once per item, in the order the source sends them
+ * (never after the call returned).  Any number of threads may call at
+ * once; the backend spreads them over its connections.  A call waits
+ * at most until the calling thread's operation deadline (deadline.h),
+ * except that a message's arriving bytes move that deadline on.
+ *
+ * Errors.  Every int-returning operation returns 0 or a positive errno
+ * (errors.h), already mapped from the source's answer through the
+ * backend's one table (imap/errmap.h for IMAP).  The backend logs each
+ * failure once, with the server's own words; the caller adds nothing
+ * but what it decides.  Errors with a meaning of their own:
+ *	ENOENT		no such folder or message (or it went meanwhile)
+ *	ESTALE		the folder's UIDVALIDITY is not the one the caller
+ *			named: its messages are another generation
+ *	EEXIST		the folder exists already (create, rename)
+ *	EPERM		the source cannot do this at all (no such extension,
+ *			a flag it does not keep); nothing was sent
+ *	ETIMEDOUT	the operation's deadline passed (or no connection
+ *			became free in time); nothing is known to have changed
+ *	EIO		the source failed or broke the protocol
+ * Changes (append, move, expunge, create, delete, rename) happen exactly
+ * once or not at all: when an answer is lost the backend asks the source
+ * what happened before it returns, and returns 0 only when the change
+ * happened.  When it cannot find out it returns an errno; the next sync
+ * shows the truth.
+ *
+ * Ownership.  Strings and structures passed in stay the caller's; those
+ * passed to callbacks are valid only during the callback.  Results
+ * written through *_r pointers are the caller's, as each says.
+ *
+ * Folder names are the source's (UTF-8, hierarchy delimiter as listed).
+ * Messages are named by UID within a folder's UIDVALIDITY: a source
+ * without UIDs (POP3) makes them up and keeps them stable.
+ */
+#ifndef MAILFS_FUSE_BACKEND_H
+#define MAILFS_FUSE_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct backend;
+struct be_folder;
+
+/* ---- what a source can do (backend_caps()) ---- */
+#define BE_CAN_LIST_STATUS	(1u << 0)	/* list() gives each folder's status */
+#define BE_CAN_DELTA		(1u << 1)	/* listing() since a modseq (CONDSTORE) */
+#define BE_CAN_VANISHED		(1u << 2)	/* deltas name what went (QRESYNC) */
+#define BE_CAN_MOVE		(1u << 3)	/* move() is one atomic step */
+#define BE_CAN_EXPUNGE_ONE	(1u << 4)	/* expunge() of one message (UIDPLUS) */
+#define BE_CAN_QUOTA		(1u << 5)	/* quota() */
+#define BE_CAN_FOLDERS		(1u << 6)	/* create, delete, rename folders */
+
+/* ---- a folder's status (STATUS, LIST-STATUS, SELECT) ---- */
+#define BE_STATUS_MESSAGES	(1u << 0)
+#define BE_STATUS_UIDNEXT	(1u << 1)
+#define BE_STATUS_UIDVALIDITY	(1u << 2)
+#define BE_STATUS_HIGHESTMODSEQ	(1u << 3)
+
+struct be_status {
+	unsigned present;	/* BE_STATUS_* of the fields below that were given */
+	uint32_t messages;
+	uint32_t uidnext;
+	uint32_t uidvalidity;
+	uint64_t highestmodseq;
+};
+
+/* Adds the fields that from gives to *to. */
+void be_status_merge(struct be_status *to, const struct be_status *from);
+
+/* ---- folders as listed ---- */
+#define BE_FOLDER_NOSELECT	(1u << 0)	/* a level of the hierarchy, no messages */
+#define BE_FOLDER_NOINFERIORS	(1u << 1)	/* can have no children */
+#define BE_FOLDER_HASCHILDREN	(1u << 2)
+#define BE_FOLDER_HASNOCHILDREN	(1u << 3)
+#define BE_FOLDER_TRASH		(1u << 4)	/* where rm moves messages (-o delete=trash) */
+#define BE_FOLDER_NONEXISTENT	(1u << 5)
+
+/* A folder as list() reports it. */
+struct list_item {
+	char *name;			/* UTF-8, malloc'ed */
+	char delim;			/* hierarchy delimiter; 0: flat */
+	unsigned attrs;			/* BE_FOLDER_* */
+	int has_status;
+	struct be_status status;
+};
+
+struct list_result {
+	struct list_item *v;
+	size_t n;
+	size_t cap;
+	/*
+	 * An entry was dropped (out of memory): what is missing may still
+	 * be on the source, so the list adds folders but takes none away.
+	 */
+	int incomplete;
+};
+
+void list_result_clear(struct list_result *lr);
+
+/* ---- messages ---- */
+
+/* One message of a listing. */
+struct be_msg {
+	uint32_t uid;
+	uint32_t size;		/* RFC822.SIZE as the source says */
+	int64_t date;		/* INTERNALDATE, seconds since the epoch */
+	uint64_t modseq;	/* 0: not given */
+	const char *flags;	/* "\Seen $Label1", space-separated; NULL: not given */
+};
+
+/* Called by listing(): one message, then (deltas) what went. */
+struct be_listing_cb {
+	void (*msg)(void *ctx, const struct be_msg *m);
+	/* UIDs lo..hi are gone (BE_CAN_VANISHED sources only). */
+	void (*vanished)(void *ctx, uint32_t lo, uint32_t hi);
+	void *ctx;
+};
+
+/*
+ * Called by fetch(): a message's bytes in order, offset 0 first; total
+ * is the length the source announced.  done() follows the last chunk,
+ * with what the source said of the message (size, date); a message whose
+ * done() does not come was cut short and must be thrown away.
+ */
+struct be_body_cb {
+	void (*chunk)(void *ctx, uint32_t uid, uint64_t offset, uint64_t total,
+	    const char *data, size_t len);
+	void (*done)(void *ctx, const struct be_msg *m);
+	void *ctx;
+};
+
+/* What set_flags() does with the given flags. */
+enum be_flags_mode {
+	BE_FLAGS_SET,
+	BE_FLAGS_ADD,
+	BE_FLAGS_REMOVE
+};
+
+/* A quota (statfs): usage and limit in KiB. */
+struct be_quota {
+	uint64_t usage;
+	uint64_t limit;
+};
+
+/* What probe() learns of one folder name. */
+struct be_probe {
+	int exists;
+	int children;
+};
+
+/*
+ * The operations.  Each implementation fills every member it can; a NULL
+ * member is an operation the source lacks, and backend_*() returns EPERM
+ * for it without a word to the source.
+ */
+struct backend_ops {
+	/* Frees the backend without a goodbye to the source (it may not answer). */
+	void (*free)(struct backend *be);
+	/*
+	 * on: every wait in progress and every later one ends at once with
+	 * ECANCELED until cancel(be, 0): for the exit, so that threads stuck
+	 * on a silent source can be joined.
+	 */
+	void (*cancel)(struct backend *be, int on);
+	/* BE_CAN_* of the source as last seen. */
+	unsigned (*caps)(struct backend *be);
+
+	/* ---- folders ---- */
+	/* Every folder into *lr (the caller's, emptied first); with status when BE_CAN_LIST_STATUS. */
+	int (*list)(struct backend *be, struct list_result *lr);
+	/* One folder's status; *st_r gets what the source gave. */
+	int (*status)(struct backend *be, const char *mailbox, struct be_status *st_r);
+	/* Whether mailbox exists and has children (delim: its hierarchy's). */
+	int (*probe)(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r);
+	/* The prefix new top-level folders need ("" when none) into buf. */
+	int (*personal_prefix)(struct backend *be, char *buf, size_t size);
+	int (*create)(struct backend *be, const char *mailbox);
+	int (*remove)(struct backend *be, const char *mailbox);
+	int (*rename)(struct backend *be, const char *from, const char *to);
+	/* The quota of the account's main folder; ENOENT when the source names none. */
+	int (*quota)(struct backend *be, struct be_quota *q_r);
+
+	/* ---- one folder's messages ---- */
+	/*
+	 * Opens mailbox for the calls below, on a connection used by this
+	 * thread alone until close(); *st_r is what opening showed
+	 * (UIDVALIDITY, UIDNEXT, MESSAGES, HIGHESTMODSEQ).  *f_r is the
+	 * backend's until close().
+	 */
+	int (*open)(struct backend *be, const char *mailbox, struct be_folder **f_r,
+	    struct be_status *st_r);
+	/* Gives the folder back; failed: the last call failed (the connection may be reopened). */
+	void (*close)(struct be_folder *f, int failed);
+	/* The folder's status now, asked afresh (what open() showed may be older). */
+	int (*refresh)(struct be_folder *f, struct be_status *st_r);
+	/*
+	 * Every message (since 0), or the messages changed since the modseq
+	 * (BE_CAN_DELTA) and, with BE_CAN_VANISHED, those gone since; then
+	 * *st_r is the folder's status after the listing.
+	 */
+	int (*listing)(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb,
+	    struct be_status *st_r);
+	/*
+	 * The bytes of the messages uids (a UID set: "4,7:9"), each as it
+	 * arrives; a UID that is gone is left out without an error.  ESTALE
+	 * when the folder is no longer of generation uidvalidity.
+	 */
+	int (*fetch)(struct be_folder *f, uint32_t uidvalidity, const char *uids,
+	    const struct be_body_cb *cb);
+	/*
+	 * Changes the flags of message uid (of generation uidvalidity);
+	 * *m_r (may be NULL) gets its flags (m_r->flags points into buf)
+	 * and modseq after.  EPERM when the folder does not keep one of them
+	 * (nothing sent).
+	 */
+	int (*set_flags)(struct be_folder *f, uint32_t uidvalidity, uint32_t uid,
+	    enum be_flags_mode mode, const char *flags, struct be_msg *m_r,
+	    char *buf, size_t size);
+	/* Removes message uid for good (rm).  EPERM without BE_CAN_EXPUNGE_ONE. */
+	int (*expunge)(struct be_folder *f, uint32_t uidvalidity, uint32_t uid);
+	/*
+	 * Moves message uid (m: its listing, to find it again if the answer
+	 * is lost) to the folder dst; *uid_r and *uidvalidity_r get its UID
+	 * there (0: the source would not tell).  Atomic with BE_CAN_MOVE,
+	 * else a copy, then the expunge of the original.
+	 */
+	int (*move)(struct be_folder *f, uint32_t uidvalidity, const struct be_msg *m,
+	    const char *dst, uint32_t *uid_r, uint32_t *uidvalidity_r);
+
+	/* ---- new messages ---- */
+	/*
+	 * Adds the message data[0..len) (CRLF lines) to mailbox with date
+	 * and flags (NULL: none); msgid (its Message-ID, or NULL) helps find
+	 * it again if the answer is lost.  *uid_r and *uidvalidity_r get its
+	 * UID (0: the source would not tell).
+	 */
+	int (*append)(struct backend *be, const char *mailbox, const char *data, size_t len,
+	    int64_t date, const char *flags, const char *msgid, uint32_t *uid_r,
+	    uint32_t *uidvalidity_r);
+
+	/* ---- changes made elsewhere ---- */
+	/*
+	 * Waits until the source says something changed, at most timeout_ms;
+	 * 0 then (or on timeout), and the caller lists again.  NULL: the
+	 * source cannot say (the model polls list() every -o refresh).
+	 */
+	int (*wait_changes)(struct backend *be, unsigned timeout_ms);
+};
+
+struct backend {
+	const struct backend_ops *ops;
+	const char *name;	/* "imap": for the log */
+};
+
+/* ---- calls: each dispatches to be->ops, EPERM when the source lacks it ---- */
+void backend_free(struct backend *be);
+void backend_cancel(struct backend *be, int on);
+unsigned backend_caps(struct backend *be);
+int backend_list(struct backend *be, struct list_result *lr);
+int backend_status(struct backend *be, const char *mailbox, struct be_status *st_r);
+int backend_probe(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r);
+int backend_personal_prefix(struct backend *be, char *buf, size_t size);
+int backend_create(struct backend *be, const char *mailbox);
+int backend_remove(struct backend *be, const char *mailbox);
+int backend_rename(struct backend *be, const char *from, const char *to);
+int backend_quota(struct backend *be, struct be_quota *q_r);
+int backend_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
+    struct be_status *st_r);
+void backend_close(struct backend *be, struct be_folder *f, int failed);
+int backend_refresh(struct backend *be, struct be_folder *f, struct be_status *st_r);
+int backend_listing(struct backend *be, struct be_folder *f, uint64_t since,
+    const struct be_listing_cb *cb, struct be_status *st_r);
+int backend_fetch(struct backend *be, struct be_folder *f, uint32_t uidvalidity,
+    const char *uids, const struct be_body_cb *cb);
+int backend_set_flags(struct backend *be, struct be_folder *f, uint32_t uidvalidity,
+    uint32_t uid, enum be_flags_mode mode, const char *flags, struct be_msg *m_r,
+    char *buf, size_t size);
+int backend_expunge(struct backend *be, struct be_folder *f, uint32_t uidvalidity,
+    uint32_t uid);
+int backend_move(struct backend *be, struct be_folder *f, uint32_t uidvalidity,
+    const struct be_msg *m, const char *dst, uint32_t *uid_r, uint32_t *uidvalidity_r);
+int backend_append(struct backend *be, const char *mailbox, const char *data, size_t len,
+    int64_t date, const char *flags, const char *msgid, uint32_t *uid_r,
+    uint32_t *uidvalidity_r);
+int backend_wait_changes(struct backend *be, unsigned timeout_ms);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * The IMAP backend: its operations table, creation and capabilities
+ * (see imap.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "imap.h"
+#include "pool.h"
+
+static const struct backend_ops imap_ops = {
+	.free = imap_free,
+	.cancel = imap_cancel,
+	.caps = imap_caps,
+	.list = imap_list,
+	.status = imap_status,
+	.probe = imap_probe,
+	.personal_prefix = imap_personal_prefix,
+	.create = imap_create,
+	.remove = imap_remove,
+	.rename = imap_rename,
+	.quota = imap_quota,
+	.open = imap_open,
+	.close = imap_close,
+	.refresh = imap_refresh,
+	.listing = imap_listing,
+	.fetch = imap_fetch,
+	.set_flags = imap_set_flags,
+	.expunge = imap_expunge,
+	.move = imap_move,
+	.append = imap_append,
+	/* No IDLE or NOTIFY yet: the model polls list() (issue 12). */
+	.wait_changes = NULL
+};
+
+/* One pool per process for now: one account a mount. */
+static struct backend imap_backend = { &imap_ops, "imap" };
+
+struct backend *
+imap_backend_new(const struct mailfs_params *params, const char *user,
+    const struct secret *password, unsigned nconn)
+{
+	if (pool_init(params, user, password, nconn) == -1)
+		return NULL;
+	return &imap_backend;
+}
+
+void
+imap_free(struct backend *be)
+{
+	(void)be;
+	pool_destroy();
+}
+
+void
+imap_cancel(struct backend *be, int on)
+{
+	(void)be;
+	pool_cancel(on);
+}
+
+unsigned
+imap_caps(struct backend *be)
+{
+	unsigned c = pool_capabilities(), caps = BE_CAN_FOLDERS;
+
+	(void)be;
+	if (c & MAILFS_CAP_LIST_STATUS)
+		caps |= BE_CAN_LIST_STATUS;
+	if (c & (MAILFS_CAP_CONDSTORE | MAILFS_CAP_QRESYNC))
+		caps |= BE_CAN_DELTA;
+	if (c & MAILFS_CAP_QRESYNC)
+		caps |= BE_CAN_VANISHED;
+	if (c & MAILFS_CAP_MOVE)
+		caps |= BE_CAN_MOVE;
+	if (c & MAILFS_CAP_UIDPLUS)
+		caps |= BE_CAN_EXPUNGE_ONE;
+	if (c & MAILFS_CAP_QUOTA)
+		caps |= BE_CAN_QUOTA;
+	return caps;
+}
+
+void
+imap_status_copy(struct be_status *to, const struct mailfs_status *s)
+{
+	struct be_status from = { 0 };
+
+	if (s->present & MAILFS_STATUS_MESSAGES) {
+		from.present |= BE_STATUS_MESSAGES;
+		from.messages = s->messages;
+	}
+	if (s->present & MAILFS_STATUS_UIDNEXT) {
+		from.present |= BE_STATUS_UIDNEXT;
+		from.uidnext = s->uidnext;
+	}
+	if (s->present & MAILFS_STATUS_UIDVALIDITY) {
+		from.present |= BE_STATUS_UIDVALIDITY;
+		from.uidvalidity = s->uidvalidity;
+	}
+	if (s->present & MAILFS_STATUS_HIGHESTMODSEQ) {
+		from.present |= BE_STATUS_HIGHESTMODSEQ;
+		from.highestmodseq = s->highestmodseq;
+	}
+	be_status_merge(to, &from);
+}
+
+void
+imap_status_handler(void *ctx, const struct mailfs_status *s)
+{
+	imap_status_copy(ctx, s);
+}
+
+unsigned
+imap_folder_attrs(unsigned mbx)
+{
+	static const struct {
+		unsigned mbx, be;
+	} map[] = {
+		{ MAILFS_MBX_NOSELECT, BE_FOLDER_NOSELECT },
+		{ MAILFS_MBX_NOINFERIORS, BE_FOLDER_NOINFERIORS },
+		{ MAILFS_MBX_HASCHILDREN, BE_FOLDER_HASCHILDREN },
+		{ MAILFS_MBX_HASNOCHILDREN, BE_FOLDER_HASNOCHILDREN },
+		{ MAILFS_MBX_TRASH, BE_FOLDER_TRASH },
+		{ MAILFS_MBX_NONEXISTENT, BE_FOLDER_NONEXISTENT }
+	};
+	unsigned be = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (mbx & map[i].mbx)
+			be |= map[i].be;
+	return be;
+}

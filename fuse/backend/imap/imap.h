@@ -1,0 +1,91 @@
+/*
+ * The IMAP backend: backend.h over libmailfs's IMAP client, on a pool of
+ * connections (pool.h), its answers mapped to errno by one table
+ * (errmap.h), and its recovery after lost answers in recover.h.  Only
+ * the files of this folder include this header.
+ *
+ * Files, one operation family each:
+ *	imap.c		creating and freeing the backend, its capabilities
+ *	list.c		list, status
+ *	select.c	open, close, refresh, listing
+ *	folderops.c	probe, personal_prefix, create, remove, rename
+ *	change.c	expunge, move
+ *	fetch.c		fetch
+ *	append.c	append
+ *	flags.c		set_flags, quota
+ */
+#ifndef MAILFS_FUSE_IMAP_H
+#define MAILFS_FUSE_IMAP_H
+
+#include <mailfs/client.h>
+#include <mailfs/types.h>
+
+#include "backend.h"
+
+struct pool_conn;
+struct secret;
+
+/*
+ * The IMAP backend of one account.  params is copied (its strings must
+ * outlive the backend), user and password must outlive it.  NULL when
+ * out of memory.
+ */
+struct backend *imap_backend_new(const struct mailfs_params *params, const char *user,
+    const struct secret *password, unsigned nconn);
+
+/* A folder opened (backend.h open()): a pool connection with it selected. */
+struct be_folder {
+	struct pool_conn *pc;
+	char *mailbox;
+};
+
+/* imap.c */
+/* Adds what a STATUS response carries to *to; as a handler, ctx is the struct be_status. */
+void imap_status_copy(struct be_status *to, const struct mailfs_status *s);
+void imap_status_handler(void *ctx, const struct mailfs_status *s);
+/* BE_FOLDER_* of a LIST entry's MAILFS_MBX_* attributes. */
+unsigned imap_folder_attrs(unsigned mbx);
+void imap_free(struct backend *be);
+void imap_cancel(struct backend *be, int on);
+unsigned imap_caps(struct backend *be);
+
+/* list.c */
+int imap_list(struct backend *be, struct list_result *lr);
+int imap_status(struct backend *be, const char *mailbox, struct be_status *st_r);
+
+/* select.c */
+int imap_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
+    struct be_status *st_r);
+void imap_close(struct be_folder *f, int failed);
+int imap_refresh(struct be_folder *f, struct be_status *st_r);
+int imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb,
+    struct be_status *st_r);
+
+/* folderops.c */
+int imap_probe(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r);
+int imap_personal_prefix(struct backend *be, char *buf, size_t size);
+int imap_create(struct backend *be, const char *mailbox);
+int imap_remove(struct backend *be, const char *mailbox);
+int imap_rename(struct backend *be, const char *from, const char *to);
+
+/* change.c */
+int imap_expunge(struct be_folder *f, uint32_t uidvalidity, uint32_t uid);
+int imap_move(struct be_folder *f, uint32_t uidvalidity, const struct be_msg *m,
+    const char *dst, uint32_t *uid_r, uint32_t *uidvalidity_r);
+
+/* fetch.c */
+int imap_fetch(struct be_folder *f, uint32_t uidvalidity, const char *uids,
+    const struct be_body_cb *cb);
+
+/* append.c */
+int imap_append(struct backend *be, const char *mailbox, const char *data, size_t len,
+    int64_t date, const char *flags, const char *msgid, uint32_t *uid_r,
+    uint32_t *uidvalidity_r);
+
+/* flags.c */
+int imap_set_flags(struct be_folder *f, uint32_t uidvalidity, uint32_t uid,
+    enum be_flags_mode mode, const char *flags, struct be_msg *m_r, char *buf,
+    size_t size);
+int imap_quota(struct backend *be, struct be_quota *q_r);
+
+#endif
