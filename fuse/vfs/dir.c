@@ -28,7 +28,7 @@
 #endif
 
 void
-mailfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+vfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node *n;
 	int r = 0;
@@ -158,7 +158,7 @@ out:
 }
 
 void
-mailfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+vfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
 	stats_count(STAT_READDIR);
@@ -167,7 +167,7 @@ mailfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 }
 
 void
-mailfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+vfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
 	stats_count(STAT_READDIRPLUS);
@@ -176,7 +176,7 @@ mailfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 }
 
 void
-mailfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+vfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	stats_count(STAT_RELEASEDIR);
 	(void)ino;
@@ -217,7 +217,7 @@ holds_messages(struct node *p)
 }
 
 void
-mailfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+vfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
     struct fuse_file_info *fi)
 {
 	struct fuse_entry_param e;
@@ -255,7 +255,7 @@ mailfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mod
 }
 
 void
-mailfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+vfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
 	stats_count(STAT_MKNOD);
 	(void)parent;
@@ -267,7 +267,7 @@ mailfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, d
 }
 
 void
-mailfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+vfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
 	struct fuse_entry_param e;
 	struct node *p, *c;
@@ -298,7 +298,7 @@ mailfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 }
 
 void
-mailfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+vfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct node *p;
 	uint32_t uid, gen;
@@ -319,7 +319,7 @@ mailfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 }
 
 void
-mailfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+vfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct node *p;
 	int r;
@@ -371,7 +371,7 @@ rename_file(struct node *p, const char *name, struct node *np, const char *newna
 }
 
 void
-mailfs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+vfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
     const char *newname, unsigned int flags)
 {
 	struct inval_list inv = { 0 };
@@ -401,7 +401,7 @@ mailfs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t
 }
 
 void
-mailfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+vfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
 	stats_count(STAT_SYMLINK);
 	(void)link;
@@ -411,7 +411,7 @@ mailfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *
 }
 
 void
-mailfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+vfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
 	stats_count(STAT_LINK);
 	(void)ino;

@@ -17,7 +17,7 @@
 #include "vfs.h"
 
 void
-mailfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+vfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct msg_info mi;
 	uint64_t size;
@@ -85,7 +85,7 @@ mailfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 void
-mailfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+vfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
@@ -99,7 +99,7 @@ mailfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 }
 
 void
-mailfs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t off,
+vfs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
 	ssize_t n;
@@ -120,7 +120,7 @@ mailfs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_
  * error reaches the writer (release's result reaches nobody).
  */
 void
-mailfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+vfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	stats_count(STAT_FLUSH);
 	if ((fi->fh & FH_STAGED) && (fi->fh & FH_WRITE))
@@ -130,7 +130,7 @@ mailfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 void
-mailfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+vfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
 	stats_count(STAT_FSYNC);
 	(void)datasync;
@@ -138,7 +138,7 @@ mailfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info
 }
 
 void
-mailfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+vfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	stats_count(STAT_RELEASE);
 	if (fi->fh & FH_STAGED)

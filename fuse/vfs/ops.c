@@ -196,7 +196,7 @@ reply_dir_attr(fuse_req_t req, fuse_ino_t ino)
 }
 
 static void
-mailfs_init(void *userdata, struct fuse_conn_info *conn)
+vfs_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
 	/* Attributes with every listing: ls -l then costs no lookups. */
@@ -215,7 +215,7 @@ mailfs_init(void *userdata, struct fuse_conn_info *conn)
 }
 
 static void
-mailfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+vfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct fuse_entry_param e;
 	struct node *p, *c;
@@ -268,7 +268,7 @@ mailfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 }
 
 static void
-mailfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+vfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
 	stats_count(STAT_FORGET);
 	/* Messages are not in the table: their inode numbers say all. */
@@ -280,7 +280,7 @@ mailfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 }
 
 static void
-mailfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+vfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
 {
 	size_t i;
 
@@ -294,7 +294,7 @@ mailfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forge
 }
 
 static void
-mailfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+vfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct msg_info mi;
 	struct stat st;
@@ -322,7 +322,7 @@ mailfs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 static void
-mailfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+vfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
     struct fuse_file_info *fi)
 {
 	struct msg_info mi;
@@ -361,34 +361,34 @@ mailfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	fuse_reply_attr(req, &st, ino_is_staged(ino) ? 0 : fs.msg_timeout);
 }
 
-const struct fuse_lowlevel_ops mailfs_ops = {
-	.init = mailfs_init,
-	.lookup = mailfs_lookup,
-	.forget = mailfs_forget,
-	.forget_multi = mailfs_forget_multi,
-	.getattr = mailfs_getattr,
-	.setattr = mailfs_setattr,
-	.mknod = mailfs_mknod,
-	.mkdir = mailfs_mkdir,
-	.unlink = mailfs_unlink,
-	.rmdir = mailfs_rmdir,
-	.symlink = mailfs_symlink,
-	.rename = mailfs_op_rename,
-	.link = mailfs_link,
-	.create = mailfs_op_create,
-	.open = mailfs_open,
-	.read = mailfs_read,
-	.write = mailfs_write,
-	.flush = mailfs_flush,
-	.fsync = mailfs_fsync,
-	.release = mailfs_release,
-	.opendir = mailfs_opendir,
-	.readdir = mailfs_readdir,
-	.readdirplus = mailfs_readdirplus,
-	.releasedir = mailfs_releasedir,
-	.statfs = mailfs_statfs,
-	.setxattr = mailfs_setxattr,
-	.getxattr = mailfs_getxattr,
-	.listxattr = mailfs_listxattr,
-	.removexattr = mailfs_removexattr,
+const struct fuse_lowlevel_ops vfs_ops = {
+	.init = vfs_init,
+	.lookup = vfs_lookup,
+	.forget = vfs_forget,
+	.forget_multi = vfs_forget_multi,
+	.getattr = vfs_getattr,
+	.setattr = vfs_setattr,
+	.mknod = vfs_mknod,
+	.mkdir = vfs_mkdir,
+	.unlink = vfs_unlink,
+	.rmdir = vfs_rmdir,
+	.symlink = vfs_symlink,
+	.rename = vfs_rename,
+	.link = vfs_link,
+	.create = vfs_create,
+	.open = vfs_open,
+	.read = vfs_read,
+	.write = vfs_write,
+	.flush = vfs_flush,
+	.fsync = vfs_fsync,
+	.release = vfs_release,
+	.opendir = vfs_opendir,
+	.readdir = vfs_readdir,
+	.readdirplus = vfs_readdirplus,
+	.releasedir = vfs_releasedir,
+	.statfs = vfs_statfs,
+	.setxattr = vfs_setxattr,
+	.getxattr = vfs_getxattr,
+	.listxattr = vfs_listxattr,
+	.removexattr = vfs_removexattr,
 };

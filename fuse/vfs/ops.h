@@ -4,6 +4,6 @@
 
 #include "fs.h"
 
-extern const struct fuse_lowlevel_ops mailfs_ops;
+extern const struct fuse_lowlevel_ops vfs_ops;
 
 #endif

@@ -79,7 +79,7 @@ ask_quota(struct quota_result *qr, char *why, size_t size)
 }
 
 void
-mailfs_statfs(fuse_req_t req, fuse_ino_t ino)
+vfs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct quota_result qr = { 0, 0, 0 };
 	struct statvfs st;

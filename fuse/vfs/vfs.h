@@ -63,7 +63,7 @@ void msg_attr(fuse_ino_t ino, const struct msg *m, struct stat *st);
 int msg_get(fuse_ino_t ino, struct msg_info *mi, int want_mailbox);
 /* Frees what msg_get() gave *mi with want_mailbox. */
 void msg_info_clear(struct msg_info *mi);
-/* The inode an operation is about: an uploaded staged file leads to its message. */
+/* The inode an operation is about: an uploaded staged file's is its message's. */
 fuse_ino_t resolve(fuse_ino_t ino);
 /* Loads n's messages when it is a mailbox that holds some; 0 or an errno. */
 int ensure_messages(struct node *n);
@@ -71,48 +71,56 @@ int ensure_messages(struct node *n);
  * The message named name in the folder of node p (loaded): 0 with its
  * UID and generation, or ENOENT.
  */
-int find_msg(struct node *p, const char *name, uint32_t *uid_r, uint32_t *gen_r);
+int find_msg(struct node *p, const char *name, uint32_t *uid_r,
+    uint32_t *gen_r);
 /* The entry of a staged file: never cached, as its size and inode change. */
-void staged_entry(struct fuse_entry_param *e, fuse_ino_t ino, const struct stat *st);
+void staged_entry(struct fuse_entry_param *e, fuse_ino_t ino,
+    const struct stat *st);
 /* Answers a getattr (or an accepted setattr) of a folder's directory. */
 void reply_dir_attr(fuse_req_t req, fuse_ino_t ino);
 
 /* dir.c */
-void mailfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
-void mailfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+void vfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vfs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi);
-void mailfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+void vfs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi);
-void mailfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
-void mailfs_op_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
-    struct fuse_file_info *fi);
-void mailfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev);
-void mailfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode);
-void mailfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
-void mailfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
-void mailfs_op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
-    const char *newname, unsigned int flags);
-void mailfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);
-void mailfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname);
+void vfs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vfs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+    mode_t mode, struct fuse_file_info *fi);
+void vfs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+    mode_t mode, dev_t rdev);
+void vfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+    mode_t mode);
+void vfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void vfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void vfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+    fuse_ino_t newparent, const char *newname, unsigned int flags);
+void vfs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+    const char *name);
+void vfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+    const char *newname);
 
 /* file.c */
-void mailfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
-void mailfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+void vfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi);
-void mailfs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t off,
+void vfs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size,
+    off_t off, struct fuse_file_info *fi);
+void vfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
     struct fuse_file_info *fi);
-void mailfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
-void mailfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi);
-void mailfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void vfs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 
 /* xattr.c */
-void mailfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
-void mailfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
-void mailfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
-    size_t size, int flags);
-void mailfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
+void vfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+    size_t size);
+void vfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void vfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+    const char *value, size_t size, int flags);
+void vfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
 
 /* statfs.c */
-void mailfs_statfs(fuse_req_t req, fuse_ino_t ino);
+void vfs_statfs(fuse_req_t req, fuse_ino_t ino);
 
 #endif

@@ -46,7 +46,7 @@ is_requests_attr(fuse_ino_t ino, const char *name)
 }
 
 void
-mailfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+vfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct msg_info mi;
 	char uidtext[16], value[FLAGS_MAX];
@@ -97,7 +97,7 @@ mailfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 }
 
 void
-mailfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+vfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	static const char names[] = XATTR_FLAGS "\0" XATTR_UID;
 
@@ -287,7 +287,7 @@ out:
 }
 
 void
-mailfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+vfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
     size_t size, int flags)
 {
 	char list[FLAGS_MAX], uidtext[16];
@@ -333,7 +333,7 @@ mailfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *va
 }
 
 void
-mailfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+vfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	stats_count(STAT_REMOVEXATTR);
 	ino = resolve(ino);
