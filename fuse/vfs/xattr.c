@@ -4,7 +4,7 @@
  * user.imap.flags, its UID user.imap.uid (read-only); the root's
  * user.mailfs.requests holds the request counts (stats.h).
  *
- * RFC 3501 2.3.2 (flags), 6.4.6 (STORE).
+ * RFC 3501 2.3.2 (flags).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -12,13 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <mailfs/commands.h>
-
-#include "errmap.h"
+#include "backend.h"
 #include "folder.h"
 #include "inode.h"
-#include "log.h"
-#include "pool.h"
 #include "stage.h"
 #include "stats.h"
 #include "vfs.h"
@@ -114,24 +110,6 @@ static const char *const system_flags[] = {
 	"\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"
 };
 
-/* 1 when the atom (len bytes) is in the space-separated list, case-insensitively. */
-static int
-in_list(const char *list, const char *atom, size_t len)
-{
-	const char *p = list, *end;
-
-	while (p != NULL && *p != '\0') {
-		while (*p == ' ')
-			p++;
-		end = strchr(p, ' ');
-		if ((size_t)((end != NULL ? end : p + strlen(p)) - p) == len &&
-		    strncasecmp(p, atom, len) == 0)
-			return 1;
-		p = end;
-	}
-	return 0;
-}
-
 /*
  * Checks a user.imap.flags value and writes it as an IMAP flag list into
  * out (canonical case for the system flags).  Returns 0, or EINVAL for a
@@ -185,103 +163,36 @@ parse_flags_value(const char *value, size_t size, char *out, size_t outsize)
 	return 0;
 }
 
-/* The first flag of list that permanent (PERMANENTFLAGS) does not allow, or NULL. */
-static const char *
-refused_flag(const char *list, const char *permanent, size_t *len_r)
-{
-	const char *p = list, *end;
-	size_t len;
-	int any_keyword = permanent == NULL || in_list(permanent, "\\*", 2);
-
-	if (permanent == NULL)
-		return NULL;	/* no PERMANENTFLAGS: every flag is permanent (RFC 3501 7.1) */
-	while (*p != '\0') {
-		end = strchr(p, ' ');
-		len = end != NULL ? (size_t)(end - p) : strlen(p);
-		if (!in_list(permanent, p, len) && (p[0] == '\\' || !any_keyword)) {
-			*len_r = len;
-			return p;
-		}
-		p = end != NULL ? end + 1 : p + len;
-	}
-	return NULL;
-}
-
-struct store_result {
-	uint32_t uid;
-	int got;
-	uint64_t modseq;	/* 0: not reported */
-	char flags[FLAGS_MAX];
-};
-
-static void
-on_store_fetch(void *ctx, const struct mailfs_msg *m)
-{
-	struct store_result *sr = ctx;
-
-	if ((m->present & MAILFS_MSG_UID) && (m->present & MAILFS_MSG_FLAGS) &&
-	    m->uid == sr->uid) {
-		strncpy(sr->flags, m->flags, sizeof(sr->flags) - 1);
-		sr->got = 1;
-	}
-	if ((m->present & MAILFS_MSG_UID) && (m->present & MAILFS_MSG_MODSEQ) &&
-	    m->uid == sr->uid)
-		sr->modseq = m->modseq;
-}
-
-/* Replaces the message's flags on the server; 0 or an errno. */
+/*
+ * Replaces the message's flags on the server (through the backend, on
+ * its folder opened for it); 0 or an errno.
+ */
 static int
 store_flags(fuse_ino_t ino, const char *list)
 {
-	struct store_result sr;
-	struct mailfs_handlers h;
-	struct mailfs_error err;
-	struct mailfs_client *c;
-	struct pool_conn *pc;
+	struct be_folder *bf;
+	struct be_status st;
+	struct be_msg after;
 	struct msg_info mi;
-	const char *bad;
-	char uidtext[16];
-	size_t badlen;
+	char flags[FLAGS_MAX];
 	int r;
 
 	if ((r = msg_get(ino, &mi, 1)) != 0)
 		return r;
-	if ((pc = pool_get(mi.mailbox, &err)) == NULL) {
-		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", mi.mailbox, err.msg);
+	if ((r = backend_open(fs.backend, mi.mailbox, &bf, &st)) != 0) {
 		msg_info_clear(&mi);
-		return errmap_errno(&err);
+		return r;
 	}
-	c = pool_client(pc);
-	if (mailfs_client_mailbox(c)->uidvalidity != mi.uidvalidity) {
-		r = ENOENT;
-		goto out;
-	}
-	if ((bad = refused_flag(list, mailfs_client_mailbox(c)->permanent_flags, &badlen))
-	    != NULL) {
-		log_msg(LOG_NOTICE, "the server does not store the flag %.*s in \"%s\"",
-		    (int)badlen, bad, mi.mailbox);
-		r = EPERM;
-		goto out;
-	}
-	memset(&sr, 0, sizeof(sr));
-	sr.uid = mi.m.uid;
-	memset(&h, 0, sizeof(h));
-	h.fetch = on_store_fetch;
-	h.ctx = &sr;
-	snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)mi.m.uid);
-	if (mailfs_run(c, mailfs_uid_store(c, uidtext, MAILFS_STORE_SET, list, 0, 0, &h),
-	    NULL) == -1) {
-		err = *mailfs_client_error(c);
-		log_msg(LOG_WARNING, "cannot store the flags of message %s in \"%s\": %s",
-		    uidtext, mi.mailbox, err.msg);
-		pool_put(pc, 1);
-		msg_info_clear(&mi);
-		return errmap_op_errno(&err, ERRMAP_STORE);
-	}
-	folder_set_flags(mi.dir->folder, mi.m.uid, sr.got ? sr.flags : list);
-	folder_note_modseq(mi.dir->folder, mi.uidvalidity, sr.modseq);
-out:
-	pool_put(pc, 0);
+	r = backend_set_flags(fs.backend, bf, mi.uidvalidity, mi.m.uid, BE_FLAGS_SET,
+	    list, &after, flags, sizeof(flags));
+	/* ESTALE and EPERM refuse before anything is sent: the folder is as good as before. */
+	backend_close(fs.backend, bf, r != 0 && r != ESTALE && r != EPERM);
+	if (r == 0) {
+		folder_set_flags(mi.dir->folder, mi.m.uid,
+		    after.flags != NULL ? after.flags : list);
+		folder_note_modseq(mi.dir->folder, mi.uidvalidity, after.modseq);
+	} else if (r == ESTALE)
+		r = ENOENT;	/* another generation of the folder: the message is gone */
 	msg_info_clear(&mi);
 	return r;
 }
