@@ -205,17 +205,6 @@ has_child(struct node *p, const char *name)
 	return r;
 }
 
-static int
-holds_messages(struct node *p)
-{
-	int r;
-
-	tree_rdlock();
-	r = p->folder != NULL && p->gen != 0 && node_selectable(p);
-	tree_unlock();
-	return r;
-}
-
 void
 vfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
     struct fuse_file_info *fi)

@@ -132,31 +132,37 @@ msg_info_clear(struct msg_info *mi)
 
 /* Loads n's messages when it is a mailbox that holds some; 0 or an errno. */
 int
-ensure_messages(struct node *n)
+holds_messages(struct node *n)
 {
-	int selectable;
+	int r;
 
 	tree_rdlock();
-	selectable = n->folder != NULL && n->gen != 0 && node_selectable(n);
+	r = n->folder != NULL && n->gen != 0 && node_selectable(n);
 	tree_unlock();
-	return selectable ? folder_ensure(n) : 0;
+	return r;
+}
+
+int
+ensure_messages(struct node *n)
+{
+	return holds_messages(n) ? folder_ensure(n) : 0;
 }
 
 /*
- * The message named name in the folder of node p (loaded): 0 with its
- * UID and generation, or ENOENT.
+ * The message named name in the folder of node p (its messages loaded
+ * first): 0 with its UID and generation, or an errno (ENOENT: none).
  */
 int
 find_msg(struct node *p, const char *name, uint32_t *uid_r, uint32_t *gen_r)
 {
 	struct folder *f;
-	uint32_t uid = 0;
+	uint32_t uid = 0, gen;
 	int r;
 
 	if ((r = ensure_messages(p)) != 0)
 		return r;
 	tree_rdlock();
-	*gen_r = p->gen;
+	gen = p->gen;
 	if ((f = p->folder) != NULL && p->gen != 0) {
 		pthread_mutex_lock(&f->lock);
 		if ((uid = alias_lookup_locked(f, name)) != 0 && folder_find_locked(f, uid) < 0)
@@ -164,8 +170,11 @@ find_msg(struct node *p, const char *name, uint32_t *uid_r, uint32_t *gen_r)
 		pthread_mutex_unlock(&f->lock);
 	}
 	tree_unlock();
+	if (uid == 0)
+		return ENOENT;
 	*uid_r = uid;
-	return uid != 0 ? 0 : ENOENT;
+	*gen_r = gen;
+	return 0;
 }
 
 void

@@ -13,11 +13,18 @@
  *	xattr.c		getxattr, setxattr, listxattr, removexattr
  *	statfs.c	statfs
  *
- * Locks (fs.h gives the whole order): a handler takes the tree's lock
- * (tree_rdlock(), read) and then a folder's lock (folder->lock), in that
- * order, only to copy what it needs, and holds neither across a round
- * trip to the server or a reply to the kernel.  Functions named *_locked
- * want the tree's lock held (read); the others take what they need.
+ * Locks, in the order of fs.h: a handler takes the tree's lock
+ * (tree_rdlock(), read), then a folder's (folder->lock), only to copy
+ * what it needs, and holds neither across a round trip to the server nor
+ * across a reply to the kernel.  The locks further out (a staged file's
+ * upload_lock, folder->sync_lock, a connection of the backend) are taken
+ * inside the calls into model/ and into the backend, which a handler
+ * makes with none of its own held; store_flags() (xattr.c) holds a folder
+ * of the backend (backend_open()) across its STORE, and no lock.
+ * Functions named *_locked want the tree's lock held (read); the others
+ * take what they need.
+ *
+ * Errors: fuse/common/errors.h; a handler replies with the errno as is.
  */
 #ifndef MAILFS_FUSE_VFS_H
 #define MAILFS_FUSE_VFS_H
@@ -65,11 +72,13 @@ int msg_get(fuse_ino_t ino, struct msg_info *mi, int want_mailbox);
 void msg_info_clear(struct msg_info *mi);
 /* The inode an operation is about: an uploaded staged file's is its message's. */
 fuse_ino_t resolve(fuse_ino_t ino);
+/* 1 when n is a folder that holds messages (not the root, not \Noselect). */
+int holds_messages(struct node *n);
 /* Loads n's messages when it is a mailbox that holds some; 0 or an errno. */
 int ensure_messages(struct node *n);
 /*
- * The message named name in the folder of node p (loaded): 0 with its
- * UID and generation, or ENOENT.
+ * The message named name in the folder of node p (its messages loaded
+ * first): 0 with its UID and generation, or an errno (ENOENT: none).
  */
 int find_msg(struct node *p, const char *name, uint32_t *uid_r,
     uint32_t *gen_r);
