@@ -24,7 +24,7 @@ static struct statvfs statfs_cached;
 static time_t statfs_at;
 static int statfs_known, statfs_said;
 
-/* Room for the backend's reason and the words around it (the library's are 512 bytes). */
+/* Room for the backend's reason: the server's words (512 bytes) and a few more. */
 #define WHY_MAX	544
 
 void

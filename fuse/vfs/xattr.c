@@ -185,7 +185,7 @@ store_flags(fuse_ino_t ino, const char *list)
 	}
 	r = backend_set_flags(fs.backend, bf, mi.uidvalidity, mi.m.uid, BE_FLAGS_SET,
 	    list, &after, flags, sizeof(flags));
-	/* ESTALE and EPERM refuse before anything is sent: the folder is as good as before. */
+	/* ESTALE, EPERM: refused before anything was sent; the folder is sound. */
 	backend_close(fs.backend, bf, r != 0 && r != ESTALE && r != EPERM);
 	if (r == 0) {
 		folder_set_flags(mi.dir->folder, mi.m.uid,

@@ -68,7 +68,8 @@ on_store_fetch(void *ctx, const struct mailfs_msg *m)
 {
 	struct store_result *sr = ctx;
 
-	if (sr->m == NULL || !(m->present & MAILFS_MSG_UID) || m->uid != sr->m->uid)
+	if (sr->m == NULL || !(m->present & MAILFS_MSG_UID) ||
+	    m->uid != sr->m->uid)
 		return;
 	if ((m->present & MAILFS_MSG_FLAGS) && sr->size > 0) {
 		snprintf(sr->buf, sr->size, "%s", m->flags);
@@ -98,7 +99,10 @@ imap_set_flags(struct be_folder *f, uint32_t uidvalidity, uint32_t uid,
 
 	if (mailfs_client_mailbox(c)->uidvalidity != uidvalidity)
 		return ESTALE;
-	/* Removing a flag the server does not keep is no loss: only adding is refused. */
+	/*
+	 * Removing a flag the server does not keep loses nothing: only
+	 * adding one is refused.
+	 */
 	if (mode != BE_FLAGS_REMOVE && (bad = refused_flag(flags,
 	    mailfs_client_mailbox(c)->permanent_flags, &badlen)) != NULL) {
 		log_msg(LOG_NOTICE, "the server does not store the flag %.*s in \"%s\"",
