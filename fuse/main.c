@@ -211,7 +211,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "mailfs: out of memory\n");
 		goto out_cache;
 	}
-	if ((se = fuse_session_new(&o.args, &mailfs_ops, sizeof(mailfs_ops), NULL)) == NULL) {
+	if ((se = fuse_session_new(&o.args, &vfs_ops, sizeof(vfs_ops), NULL)) == NULL) {
 		fprintf(stderr, "mailfs: invalid mount options (see mailfs --help)\n");
 		goto out_cache;
 	}

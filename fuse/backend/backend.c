@@ -3,6 +3,7 @@
  * the source's operation, or fails with EPERM when the source lacks it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "backend.h"
@@ -100,9 +101,11 @@ backend_rename(struct backend *be, const char *from, const char *to)
 }
 
 int
-backend_quota(struct backend *be, struct be_quota *q_r)
+backend_quota(struct backend *be, struct be_quota *q_r, char *why, size_t size)
 {
-	return CALL(be, quota, be, q_r);
+	if (be->ops->quota == NULL)
+		snprintf(why, size, "the %s backend has none", be->name);
+	return CALL(be, quota, be, q_r, why, size);
 }
 
 int

@@ -189,8 +189,13 @@ struct backend_ops {
 	int (*create)(struct backend *be, const char *mailbox);
 	int (*remove)(struct backend *be, const char *mailbox);
 	int (*rename)(struct backend *be, const char *from, const char *to);
-	/* The quota of the account's main folder; ENOENT when the source names none. */
-	int (*quota)(struct backend *be, struct be_quota *q_r);
+	/*
+	 * The quota of the account's main folder; ENOENT when the source
+	 * names none.  On failure why (size bytes, NUL-terminated) says why
+	 * in the source's words, for the log (statfs says it once).
+	 */
+	int (*quota)(struct backend *be, struct be_quota *q_r, char *why,
+	    size_t size);
 
 	/* ---- one folder's messages ---- */
 	/*
@@ -275,7 +280,8 @@ int backend_personal_prefix(struct backend *be, char *buf, size_t size);
 int backend_create(struct backend *be, const char *mailbox);
 int backend_remove(struct backend *be, const char *mailbox);
 int backend_rename(struct backend *be, const char *from, const char *to);
-int backend_quota(struct backend *be, struct be_quota *q_r);
+int backend_quota(struct backend *be, struct be_quota *q_r, char *why,
+    size_t size);
 int backend_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
     struct be_status *st_r);
 void backend_close(struct backend *be, struct be_folder *f, int failed);

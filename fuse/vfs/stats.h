@@ -1,7 +1,7 @@
 /*
  * How many FUSE requests the daemon served, by operation: for diagnosis
  * and the benchmark (the root's extended attribute user.mailfs.requests,
- * ops.c).  Counting is lock-free; a line read while requests run is a
+ * xattr.c).  Counting is lock-free; a line read while requests run is a
  * snapshot of each counter, not of all of them at one instant.
  */
 #ifndef MAILFS_FUSE_STATS_H
@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-/* One counter per handler of the fuse_lowlevel_ops table (ops.c). */
+/* One counter per handler of the fuse_lowlevel_ops table (ops.c, vfs.h). */
 enum stats_op {
 	STAT_LOOKUP,
 	STAT_FORGET,

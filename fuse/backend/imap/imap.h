@@ -86,6 +86,7 @@ int imap_append(struct backend *be, const char *mailbox, const char *data, size_
 int imap_set_flags(struct be_folder *f, uint32_t uidvalidity, uint32_t uid,
     enum be_flags_mode mode, const char *flags, struct be_msg *m_r, char *buf,
     size_t size);
-int imap_quota(struct backend *be, struct be_quota *q_r);
+int imap_quota(struct backend *be, struct be_quota *q_r, char *why,
+    size_t size);
 
 #endif

@@ -1,0 +1,260 @@
+/*
+ * The handlers of extended attributes (vfs.h): getxattr, setxattr,
+ * listxattr, removexattr.  A message's flags and keywords are
+ * user.imap.flags, its UID user.imap.uid (read-only); the root's
+ * user.mailfs.requests holds the request counts (stats.h).
+ *
+ * RFC 3501 2.3.2 (flags).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "backend.h"
+#include "folder.h"
+#include "inode.h"
+#include "stage.h"
+#include "stats.h"
+#include "vfs.h"
+
+#define XATTR_FLAGS	"user.imap.flags"
+#define XATTR_UID	"user.imap.uid"
+#define XATTR_REQUESTS	"user.mailfs.requests"	/* the root's, read-only, unlisted */
+
+static void
+reply_xattr_value(fuse_req_t req, const char *value, size_t len, size_t size)
+{
+	if (size == 0)
+		fuse_reply_xattr(req, len);
+	else if (size < len)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, value, len);
+}
+
+/* 1 for the request counts (stats.h): the root's only attribute. */
+static int
+is_requests_attr(fuse_ino_t ino, const char *name)
+{
+	return ino == FUSE_ROOT_ID && strcmp(name, XATTR_REQUESTS) == 0;
+}
+
+void
+vfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct msg_info mi;
+	char uidtext[16], value[FLAGS_MAX];
+	size_t len = 0;
+	int is_flags, r;
+
+	stats_count(STAT_GETXATTR);
+	/*
+	 * ls -l asks for ACLs and SELinux labels on every file: answer
+	 * before any lock, and say ENOTSUP outside user.*, which ls then
+	 * remembers for the whole filesystem instead of asking per file.
+	 */
+	if (strncmp(name, "user.", 5) != 0) {
+		fuse_reply_err(req, ENOTSUP);
+		return;
+	}
+	if (is_requests_attr(ino, name)) {
+		/* The counts grow between a size probe and the read: room for any. */
+		if (size == 0)
+			fuse_reply_xattr(req, STATS_LINE_MAX);
+		else
+			reply_xattr_value(req, value, stats_format(value, sizeof(value)), size);
+		return;
+	}
+	is_flags = strcmp(name, XATTR_FLAGS) == 0;
+	if ((!is_flags && strcmp(name, XATTR_UID) != 0) || ino_gen(ino) == 0) {
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
+	ino = resolve(ino);
+	if (ino_is_staged(ino)) {
+		if ((r = stage_getxattr(ino, name, value, sizeof(value), &len)) != 0)
+			fuse_reply_err(req, r);
+		else
+			reply_xattr_value(req, value, len, size);
+		return;
+	}
+	if ((r = msg_get(ino, &mi, 0)) != 0) {
+		fuse_reply_err(req, r);
+		return;
+	}
+	if (is_flags)
+		reply_xattr_value(req, mi.flags, mi.flags_len, size);
+	else {
+		snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)mi.m.uid);
+		reply_xattr_value(req, uidtext, strlen(uidtext), size);
+	}
+}
+
+void
+vfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	static const char names[] = XATTR_FLAGS "\0" XATTR_UID;
+
+	stats_count(STAT_LISTXATTR);
+	if (ino_gen(ino) == 0)
+		reply_xattr_value(req, "", 0, size);
+	else if (ino_is_staged(resolve(ino)))
+		reply_xattr_value(req, XATTR_FLAGS, sizeof(XATTR_FLAGS), size);
+	else
+		reply_xattr_value(req, names, sizeof(names), size);
+}
+
+static const char *const system_flags[] = {
+	"\\Seen", "\\Answered", "\\Flagged", "\\Deleted", "\\Draft"
+};
+
+/*
+ * Checks a user.imap.flags value and writes it as an IMAP flag list into
+ * out (canonical case for the system flags).  Returns 0, or EINVAL for a
+ * value that is not flags, EPERM for a flag nobody may store (\Recent).
+ */
+static int
+parse_flags_value(const char *value, size_t size, char *out, size_t outsize)
+{
+	static const char specials[] = "(){%*\"\\]";
+	size_t i = 0, start, len, o = 0, k;
+	const char *tok;
+	int bs;
+
+	out[0] = '\0';
+	if (size >= outsize)
+		return EINVAL;
+	while (i < size) {
+		if (value[i] == ' ' || value[i] == '\t' || value[i] == '\n') {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < size && value[i] != ' ' && value[i] != '\t' && value[i] != '\n')
+			i++;
+		tok = value + start;
+		len = i - start;
+		bs = tok[0] == '\\';
+		if (len == (size_t)bs)
+			return EINVAL;
+		for (k = (size_t)bs; k < len; k++)
+			if ((unsigned char)tok[k] <= 0x20 || (unsigned char)tok[k] >= 0x7f ||
+			    strchr(specials, tok[k]) != NULL)
+				return EINVAL;
+		if (bs) {
+			for (k = 0; k < sizeof(system_flags) / sizeof(system_flags[0]); k++)
+				if (strlen(system_flags[k]) == len &&
+				    strncasecmp(system_flags[k], tok, len) == 0)
+					break;
+			if (k == sizeof(system_flags) / sizeof(system_flags[0]))
+				return EPERM;	/* \Recent and unknown system flags */
+			tok = system_flags[k];
+		}
+		if (o + len + 2 > outsize)
+			return EINVAL;
+		if (o > 0)
+			out[o++] = ' ';
+		memcpy(out + o, tok, len);
+		o += len;
+		out[o] = '\0';
+	}
+	return 0;
+}
+
+/*
+ * Replaces the message's flags on the server (through the backend, on
+ * its folder opened for it); 0 or an errno.
+ */
+static int
+store_flags(fuse_ino_t ino, const char *list)
+{
+	struct be_folder *bf;
+	struct be_status st;
+	struct be_msg after;
+	struct msg_info mi;
+	char flags[FLAGS_MAX];
+	int r;
+
+	if ((r = msg_get(ino, &mi, 1)) != 0)
+		return r;
+	if ((r = backend_open(fs.backend, mi.mailbox, &bf, &st)) != 0) {
+		msg_info_clear(&mi);
+		return r;
+	}
+	r = backend_set_flags(fs.backend, bf, mi.uidvalidity, mi.m.uid, BE_FLAGS_SET,
+	    list, &after, flags, sizeof(flags));
+	/* ESTALE, EPERM: refused before anything was sent; the folder is sound. */
+	backend_close(fs.backend, bf, r != 0 && r != ESTALE && r != EPERM);
+	if (r == 0) {
+		folder_set_flags(mi.dir->folder, mi.m.uid,
+		    after.flags != NULL ? after.flags : list);
+		folder_note_modseq(mi.dir->folder, mi.uidvalidity, after.modseq);
+	} else if (r == ESTALE)
+		r = ENOENT;	/* another generation of the folder: the message is gone */
+	msg_info_clear(&mi);
+	return r;
+}
+
+void
+vfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+    size_t size, int flags)
+{
+	char list[FLAGS_MAX], uidtext[16];
+	struct msg_info mi;
+	int r;
+
+	stats_count(STAT_SETXATTR);
+	(void)flags;
+	if (is_requests_attr(ino, name)) {
+		fuse_reply_err(req, EPERM);	/* read-only, as user.imap.uid */
+		return;
+	}
+	if (ino_gen(ino) == 0 ||
+	    (strcmp(name, XATTR_FLAGS) != 0 && strcmp(name, XATTR_UID) != 0)) {
+		fuse_reply_err(req, ENOTSUP);
+		return;
+	}
+	ino = resolve(ino);
+	if (ino_is_staged(ino)) {
+		/* Kept for the upload; a UID is the server's to choose: accepted, ignored. */
+		if (strcmp(name, XATTR_UID) == 0)
+			r = stage_setxattr(ino, name, NULL);
+		else if ((r = parse_flags_value(value, size, list, sizeof(list))) == 0)
+			r = stage_setxattr(ino, name, list);
+		if (r == ESTALE)
+			r = EAGAIN;	/* uploaded this very moment: try again */
+		fuse_reply_err(req, r);
+		return;
+	}
+	if (strcmp(name, XATTR_UID) == 0) {
+		/* Read-only, but rsync -X writes back what it read: accept that. */
+		if ((r = msg_get(ino, &mi, 0)) == 0) {
+			snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)mi.m.uid);
+			r = size == strlen(uidtext) && memcmp(value, uidtext, size) == 0 ?
+			    0 : EPERM;
+		}
+		fuse_reply_err(req, r);
+		return;
+	}
+	if ((r = parse_flags_value(value, size, list, sizeof(list))) == 0)
+		r = store_flags(ino, list);
+	fuse_reply_err(req, r);
+}
+
+void
+vfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	stats_count(STAT_REMOVEXATTR);
+	ino = resolve(ino);
+	if (ino_is_staged(ino))
+		fuse_reply_err(req, stage_removexattr(ino, name));
+	else if (ino_gen(ino) != 0 && strcmp(name, XATTR_FLAGS) == 0)
+		fuse_reply_err(req, store_flags(ino, ""));
+	else if ((ino_gen(ino) != 0 && strcmp(name, XATTR_UID) == 0) ||
+	    is_requests_attr(ino, name))
+		fuse_reply_err(req, EPERM);
+	else
+		fuse_reply_err(req, ENODATA);
+}
