@@ -1,8 +1,11 @@
 /*
- * Changes on the server: rm, mv, mkdir, rmdir and the rename of folders,
- * each ordered so that a message exists at least once on the server at
- * every moment and a retry never duplicates one.  Every function returns
- * 0 or an errno and logs a failure with the server's text.
+ * Changes of messages on the server: rm and mv, each ordered so that a
+ * message exists at least once on the server at every moment and a retry
+ * never duplicates one; and what every change shares: a folder found and
+ * loaded for it (fctx), its sync_locks taken in order.  Every function
+ * returns 0 or an errno and logs a failure with the server's text.  The
+ * folders' own changes are dirs.h's, the forward table of moved
+ * messages forward.h's (both included here for the callers).
  */
 #ifndef MAILFS_FUSE_MUTATE_H
 #define MAILFS_FUSE_MUTATE_H
@@ -11,6 +14,8 @@
 
 #include <mailfs/client.h>
 
+#include "dirs.h"
+#include "forward.h"
 #include "fs.h"
 
 struct node;
@@ -54,24 +59,5 @@ int mutate_unlink(struct node *dir, uint32_t uid);
  */
 int mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst,
     const char *newname);
-
-/* mkdir: CREATE; *ino_r is the new directory (its lookup counted). */
-int mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r);
-
-/* rmdir: DELETE of a folder with no messages and no children; else ENOTEMPTY. */
-int mutate_rmdir(struct node *parent, const char *name);
-
-/* mv of a directory: RENAME. */
-int mutate_rename_dir(struct node *parent, const char *name, struct node *newparent,
-    const char *newname);
-
-/*
- * The inode number a message moved by this mount now has, for an inode
- * number the kernel may still hold (a dentry that rename moved); 0 when
- * there is none.
- */
-fuse_ino_t mutate_forward(fuse_ino_t ino);
-
-void mutate_destroy(void);
 
 #endif
