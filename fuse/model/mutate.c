@@ -1,13 +1,13 @@
 /*
- * Changes of messages on the server (see mutate.h).  Order of every multi-step change:
- * the message is in its new place before it leaves the old one, so that
- * a dropped connection leaves it in the source, the destination or both,
- * never neither.  After a dropped connection the operation asks a new
- * connection what happened, so that the system call fails exactly when
- * the change was not made.
+ * Changes of messages (see mutate.h): rm and mv, through the backend
+ * (backend.h), which makes each change on the source exactly once or not
+ * at all, asking after a lost answer.  Here: which folder, under which
+ * locks, and what the model learns of the change (the message's new UID
+ * and name, the forward table).  Locks: a folder's sync_lock (both of a
+ * mv's, in address order) across the change; its lock briefly for its
+ * names; the tree's read lock briefly.
  *
- * RFC 3501 6.4.4 (SEARCH), 6.4.6 (STORE), 6.4.7 (COPY); RFC 4315 (UID
- * EXPUNGE, COPYUID); RFC 6851 (MOVE); RFC 6154 (\Trash).
+ * RFC 6154 (\Trash: where rm moves with -o delete=trash).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,20 +16,15 @@
 #include <string.h>
 #include <strings.h>
 
-#include <mailfs/commands.h>
-
-#include "deadline.h"
 #include "alias.h"
-#include "errmap.h"
+#include "backend.h"
+#include "deadline.h"
 #include "folder.h"
 #include "forward.h"
-#include "imap.h"
 #include "inode.h"
 #include "log.h"
 #include "mutate.h"
 #include "options.h"
-#include "pool.h"
-#include "recover.h"
 
 int
 fctx_get(struct node *n, struct fctx *fc)
@@ -135,7 +130,8 @@ int
 mutate_unlink(struct node *dir, uint32_t uid)
 {
 	char name[NAMES_COMPONENT_MAX + 1];
-	struct pool_conn *pc;
+	struct be_folder *bf;
+	struct be_status st;
 	struct node *trash = NULL;
 	struct fctx fc, tc;
 	int r;
@@ -172,13 +168,13 @@ mutate_unlink(struct node *dir, uint32_t uid)
 		fctx_clear(&fc);
 		return r;
 	}
-	if ((r = imap_conn(fc.mailbox, &pc)) == 0) {
-		if (mailfs_client_mailbox(pool_client(pc))->uidvalidity != fc.uidvalidity)
+	if ((r = backend_open(fs.backend, fc.mailbox, &bf, &st)) == 0) {
+		/* Another generation: the message named is gone. */
+		if ((r = backend_expunge(fs.backend, bf, fc.uidvalidity, uid)) == ESTALE)
 			r = ENOENT;
-		else if ((r = imap_expunge_uid(&pc, fc.mailbox, uid)) == 0)
+		else if (r == 0)
 			folder_remove_local(fc.f, uid);
-		if (pc != NULL)
-			pool_put(pc, r != 0 && r != ENOENT);
+		backend_close(fs.backend, bf, r != 0 && r != ENOENT);
 	}
 	sync_unlock2(fc.f, NULL);
 	fctx_clear(&fc);
@@ -187,103 +183,28 @@ mutate_unlink(struct node *dir, uint32_t uid)
 
 /* ---- mv of a message ---- */
 
-/* The message's UID in dst after a MOVE or COPY whose answer was lost or carried no COPYUID. */
-static int
-find_in(const char *mailbox, uint32_t from, const struct msg *m, uint32_t *uid_r,
-    uint32_t *uidvalidity_r)
-{
-	return imap_find_in(mailbox, from, m->size, m->date, NULL, uid_r, uidvalidity_r);
-}
-
 /*
- * Moves uid from src to dst on the server; 0 with the new UID (0 when the
+ * Moves m from src to dst on the server; 0 with the new UID (0 when the
  * server would not tell), or an errno when the message did not move.
  */
 static int
-move_on_server(struct fctx *src, struct fctx *dst, uint32_t uid, const struct msg *m,
+move_on_server(struct fctx *src, struct fctx *dst, const struct msg *m,
     uint32_t *newuid_r, uint32_t *uidvalidity_r)
 {
-	struct be_status su = { 0 };
-	struct mailfs_cmd_result res;
-	struct mailfs_handlers h;
-	struct mailfs_client *c;
-	struct mailfs_error err;
-	struct pool_conn *pc;
-	struct imap_has_uid hu;
-	char uidtext[16];
-	int r, move, lost;
+	struct be_msg bm = { m->uid, m->size, m->date, 0, NULL };
+	struct be_folder *bf;
+	struct be_status st;
+	int r;
 
 	*newuid_r = 0;
 	*uidvalidity_r = 0;
-	if ((r = imap_conn(src->mailbox, &pc)) != 0)
+	if ((r = backend_open(fs.backend, src->mailbox, &bf, &st)) != 0)
 		return r;
-	c = pool_client(pc);
-	if (mailfs_client_mailbox(c)->uidvalidity != src->uidvalidity) {
-		pool_put(pc, 0);
-		return ENOENT;
-	}
-	move = (mailfs_client_capabilities(c) & MAILFS_CAP_MOVE) != 0;
-	snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)uid);
-	memset(&h, 0, sizeof(h));
-	h.status = imap_status_handler;
-	h.ctx = &su;
-	/* dst's UIDNEXT first: where to look if the answer is lost. */
-	(void)mailfs_run(c, mailfs_status(c, dst->mailbox,
-	    MAILFS_STATUS_UIDNEXT | MAILFS_STATUS_UIDVALIDITY, &h), NULL);
-	memset(&res, 0, sizeof(res));
-	if (mailfs_run(c, move ? mailfs_uid_move(c, uidtext, dst->mailbox) :
-	    mailfs_uid_copy(c, uidtext, dst->mailbox), &res) == 0) {
-		*newuid_r = mailfs_uidset_nth(&res.dst_uids, 0);
-		*uidvalidity_r = res.uidvalidity;
-		mailfs_cmd_result_clear(&res);
-		if (!move && (r = imap_expunge_uid(&pc, src->mailbox, uid)) != 0) {
-			/* Both copies stay: nothing lost, and the mv failed. */
-			if (pc != NULL)
-				pool_put(pc, 1);
-			return r;
-		}
-		/*
-		 * Given back before the search, which takes a connection of
-		 * its own: holding this one, it would wait for a second
-		 * (forever with -o connections=1, and with a pool emptied by
-		 * as many mv's at once).
-		 */
-		pool_put(pc, 0);
-		if (*newuid_r == 0 && find_in(dst->mailbox, su.uidnext, m, newuid_r,
-		    uidvalidity_r) != 0)
-			*newuid_r = 0;	/* it moved; only its new name is lost */
-		return 0;
-	}
-	mailfs_cmd_result_clear(&res);
-	err = *mailfs_client_error(c);
-	log_msg(LOG_WARNING, "cannot move message %s of \"%s\" to \"%s\": %s", uidtext,
-	    src->mailbox, dst->mailbox, err.msg);
-	lost = imap_lost(c, &err);
-	pool_put(pc, 1);
-	if (!lost)
-		return errmap_op_errno(&err, ERRMAP_COPY);
-	/* The answer was lost: ask what happened. */
-	if (move) {
-		hu.uid = uid;
-		hu.present = 0;
-		if ((r = imap_ask(src->mailbox, imap_ask_has_uid, &hu)) != 0)
-			return r;
-		if (hu.present)
-			return errmap_op_errno(&err, ERRMAP_COPY);	/* it did not move */
-		(void)find_in(dst->mailbox, su.uidnext, m, newuid_r, uidvalidity_r);
-		log_msg(LOG_NOTICE, "message %s of \"%s\" did move to \"%s\"", uidtext,
-		    src->mailbox, dst->mailbox);
-		return 0;
-	}
-	if ((r = find_in(dst->mailbox, su.uidnext, m, newuid_r, uidvalidity_r)) != 0)
-		return r;
-	if (*newuid_r == 0)
-		return errmap_op_errno(&err, ERRMAP_COPY);	/* not copied: nothing changed */
-	if ((r = imap_conn(src->mailbox, &pc)) != 0)
-		return r;
-	r = imap_expunge_uid(&pc, src->mailbox, uid);
-	if (pc != NULL)
-		pool_put(pc, r != 0);
+	/* Another generation: the message named is gone. */
+	if ((r = backend_move(fs.backend, bf, src->uidvalidity, &bm, dst->mailbox, newuid_r,
+	    uidvalidity_r)) == ESTALE)
+		r = ENOENT;
+	backend_close(fs.backend, bf, r != 0 && r != ENOENT);
 	return r;
 }
 
@@ -318,7 +239,7 @@ mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst, const char *
 		/* Within a folder only the name changes. */
 		newuid = uid;
 		uidvalidity = sc.uidvalidity;
-	} else if ((r = move_on_server(&sc, &dc, uid, &m, &newuid, &uidvalidity)) != 0)
+	} else if ((r = move_on_server(&sc, &dc, &m, &newuid, &uidvalidity)) != 0)
 		goto out;
 	else {
 		folder_remove_local(sc.f, uid);

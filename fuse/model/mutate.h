@@ -12,15 +12,12 @@
 
 #include <stdint.h>
 
-#include <mailfs/client.h>
-
 #include "dirs.h"
 #include "forward.h"
 #include "fs.h"
 
 struct node;
 struct folder;
-struct pool_conn;
 
 /* A folder that an operation works on, found and loaded by fctx_get(). */
 struct fctx {

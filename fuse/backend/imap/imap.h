@@ -33,10 +33,15 @@ struct secret;
 struct backend *imap_backend_new(const struct mailfs_params *params, const char *user,
     const struct secret *password, unsigned nconn);
 
-/* A folder opened (backend.h open()): a pool connection with it selected. */
+/*
+ * A folder opened (backend.h open()): a pool connection with it selected,
+ * held until close().  pc is NULL once a call gave it back early (move:
+ * so that asking where the message went, on a connection of its own,
+ * cannot wait for this one); later calls but close() then fail with EIO.
+ */
 struct be_folder {
 	struct pool_conn *pc;
-	char *mailbox;
+	char *mailbox;		/* malloc'ed */
 };
 
 /* imap.c */
