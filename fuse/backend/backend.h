@@ -186,9 +186,22 @@ struct backend_ops {
 	int (*probe)(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r);
 	/* The prefix new top-level folders need ("" when none) into buf. */
 	int (*personal_prefix)(struct backend *be, char *buf, size_t size);
-	int (*create)(struct backend *be, const char *mailbox);
-	int (*remove)(struct backend *be, const char *mailbox);
-	int (*rename)(struct backend *be, const char *from, const char *to);
+	/*
+	 * Each of these three runs on one connection; delim is the
+	 * hierarchy's, with which the source is asked after a lost answer
+	 * whether the change was made.
+	 */
+	int (*create)(struct backend *be, const char *mailbox, char delim);
+	/*
+	 * rmdir: removes mailbox when the source says it is empty:
+	 * ENOTEMPTY when it has children or (selectable: the caller knows
+	 * it as a folder of messages, not a level) messages; 0 with nothing
+	 * sent to remove it when no such folder exists (a level of the
+	 * hierarchy with nothing below goes with its last child).
+	 */
+	int (*remove)(struct backend *be, const char *mailbox, char delim, int selectable);
+	/* Renames from and the folders below it; EEXIST when to exists. */
+	int (*rename)(struct backend *be, const char *from, const char *to, char delim);
 	/* The quota of the account's main folder; ENOENT when the source names none. */
 	int (*quota)(struct backend *be, struct be_quota *q_r);
 
@@ -272,9 +285,9 @@ int backend_list(struct backend *be, struct list_result *lr);
 int backend_status(struct backend *be, const char *mailbox, struct be_status *st_r);
 int backend_probe(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r);
 int backend_personal_prefix(struct backend *be, char *buf, size_t size);
-int backend_create(struct backend *be, const char *mailbox);
-int backend_remove(struct backend *be, const char *mailbox);
-int backend_rename(struct backend *be, const char *from, const char *to);
+int backend_create(struct backend *be, const char *mailbox, char delim);
+int backend_remove(struct backend *be, const char *mailbox, char delim, int selectable);
+int backend_rename(struct backend *be, const char *from, const char *to, char delim);
 int backend_quota(struct backend *be, struct be_quota *q_r);
 int backend_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
     struct be_status *st_r);

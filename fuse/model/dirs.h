@@ -1,9 +1,8 @@
 /*
  * Changes of folders on the server: mkdir, rmdir and the rename of
  * folders, each of which the system call reports done exactly when the
- * server made it.  Every function returns 0 or an errno and logs a
- * failure with the server's text.  No state of its own: the personal
- * namespace's prefix, asked once per mount, under its ns_lock.
+ * server made it.  Every function returns 0 or an errno; the backend has
+ * logged a failure with the server's text.  No state of its own.
  */
 #ifndef MAILFS_FUSE_DIRS_H
 #define MAILFS_FUSE_DIRS_H

@@ -69,9 +69,9 @@ int imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb
 /* folderops.c */
 int imap_probe(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r);
 int imap_personal_prefix(struct backend *be, char *buf, size_t size);
-int imap_create(struct backend *be, const char *mailbox);
-int imap_remove(struct backend *be, const char *mailbox);
-int imap_rename(struct backend *be, const char *from, const char *to);
+int imap_create(struct backend *be, const char *mailbox, char delim);
+int imap_remove(struct backend *be, const char *mailbox, char delim, int selectable);
+int imap_rename(struct backend *be, const char *from, const char *to, char delim);
 
 /* change.c */
 int imap_expunge(struct be_folder *f, uint32_t uidvalidity, uint32_t uid);
