@@ -247,7 +247,9 @@ struct backend_ops {
 	 * Moves message uid (m: its listing, to find it again if the answer
 	 * is lost) to the folder dst; *uid_r and *uidvalidity_r get its UID
 	 * there (0: the source would not tell).  Atomic with BE_CAN_MOVE,
-	 * else a copy, then the expunge of the original.
+	 * else a copy, then the expunge of the original.  f may only be
+	 * closed after it (asking where the message went may have needed
+	 * its connection).
 	 */
 	int (*move)(struct be_folder *f, uint32_t uidvalidity, const struct be_msg *m,
 	    const char *dst, uint32_t *uid_r, uint32_t *uidvalidity_r);
