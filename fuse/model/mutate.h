@@ -3,7 +3,8 @@
  * message exists at least once on the server at every moment and a retry
  * never duplicates one; and what every change shares: a folder found and
  * loaded for it (fctx), its sync_locks taken in order.  Every function
- * returns 0 or an errno and logs a failure with the server's text.  The
+ * returns 0 or an errno; the backend has logged a failure of the server
+ * with its text.  The
  * folders' own changes are dirs.h's, the forward table of moved
  * messages forward.h's (both included here for the callers).
  */
@@ -49,8 +50,8 @@ int mutate_unlink(struct node *dir, uint32_t uid);
 
 /*
  * mv of a message: within a folder only its name changes; to another
- * folder UID MOVE (or UID COPY, then \Deleted and UID EXPUNGE of the
- * source).  newname ("": its UID's name in dst) is what dst calls it; a
+ * folder the backend's move() (IMAP: UID MOVE, or UID COPY, then \Deleted
+ * and UID EXPUNGE of the source).  newname ("": its UID's name in dst) is what dst calls it; a
  * name another message of dst holds is refused with EEXIST: mv never
  * expunges a message the user did not name for removal.
  */
