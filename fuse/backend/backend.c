@@ -83,21 +83,21 @@ backend_personal_prefix(struct backend *be, char *buf, size_t size)
 }
 
 int
-backend_create(struct backend *be, const char *mailbox)
+backend_create(struct backend *be, const char *mailbox, char delim)
 {
-	return CALL(be, create, be, mailbox);
+	return CALL(be, create, be, mailbox, delim);
 }
 
 int
-backend_remove(struct backend *be, const char *mailbox)
+backend_remove(struct backend *be, const char *mailbox, char delim, int selectable)
 {
-	return CALL(be, remove, be, mailbox);
+	return CALL(be, remove, be, mailbox, delim, selectable);
 }
 
 int
-backend_rename(struct backend *be, const char *from, const char *to)
+backend_rename(struct backend *be, const char *from, const char *to, char delim)
 {
-	return CALL(be, rename, be, from, to);
+	return CALL(be, rename, be, from, to, delim);
 }
 
 int

@@ -186,9 +186,22 @@ struct backend_ops {
 	int (*probe)(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r);
 	/* The prefix new top-level folders need ("" when none) into buf. */
 	int (*personal_prefix)(struct backend *be, char *buf, size_t size);
-	int (*create)(struct backend *be, const char *mailbox);
-	int (*remove)(struct backend *be, const char *mailbox);
-	int (*rename)(struct backend *be, const char *from, const char *to);
+	/*
+	 * Each of these three runs on one connection; delim is the
+	 * hierarchy's, with which the source is asked after a lost answer
+	 * whether the change was made.
+	 */
+	int (*create)(struct backend *be, const char *mailbox, char delim);
+	/*
+	 * rmdir: removes mailbox when the source says it is empty:
+	 * ENOTEMPTY when it has children or (selectable: the caller knows
+	 * it as a folder of messages, not a level) messages; 0 with nothing
+	 * sent to remove it when no such folder exists (a level of the
+	 * hierarchy with nothing below goes with its last child).
+	 */
+	int (*remove)(struct backend *be, const char *mailbox, char delim, int selectable);
+	/* Renames from and the folders below it; EEXIST when to exists. */
+	int (*rename)(struct backend *be, const char *from, const char *to, char delim);
 	/*
 	 * The quota of the account's main folder; ENOENT when the source
 	 * names none.  On failure why (size bytes, NUL-terminated) says why
@@ -239,7 +252,9 @@ struct backend_ops {
 	 * Moves message uid (m: its listing, to find it again if the answer
 	 * is lost) to the folder dst; *uid_r and *uidvalidity_r get its UID
 	 * there (0: the source would not tell).  Atomic with BE_CAN_MOVE,
-	 * else a copy, then the expunge of the original.
+	 * else a copy, then the expunge of the original.  f may only be
+	 * closed after it (asking where the message went may have needed
+	 * its connection).
 	 */
 	int (*move)(struct be_folder *f, uint32_t uidvalidity, const struct be_msg *m,
 	    const char *dst, uint32_t *uid_r, uint32_t *uidvalidity_r);
@@ -277,9 +292,9 @@ int backend_list(struct backend *be, struct list_result *lr);
 int backend_status(struct backend *be, const char *mailbox, struct be_status *st_r);
 int backend_probe(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r);
 int backend_personal_prefix(struct backend *be, char *buf, size_t size);
-int backend_create(struct backend *be, const char *mailbox);
-int backend_remove(struct backend *be, const char *mailbox);
-int backend_rename(struct backend *be, const char *from, const char *to);
+int backend_create(struct backend *be, const char *mailbox, char delim);
+int backend_remove(struct backend *be, const char *mailbox, char delim, int selectable);
+int backend_rename(struct backend *be, const char *from, const char *to, char delim);
 int backend_quota(struct backend *be, struct be_quota *q_r, char *why,
     size_t size);
 int backend_open(struct backend *be, const char *mailbox, struct be_folder **f_r,

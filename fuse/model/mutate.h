@@ -1,21 +1,24 @@
 /*
- * Changes on the server: rm, mv, mkdir, rmdir and the rename of folders,
- * each ordered so that a message exists at least once on the server at
- * every moment and a retry never duplicates one.  Every function returns
- * 0 or an errno and logs a failure with the server's text.
+ * Changes of messages on the server: rm and mv, each ordered so that a
+ * message exists at least once on the server at every moment and a retry
+ * never duplicates one; and what every change shares: a folder found and
+ * loaded for it (fctx), its sync_locks taken in order.  Every function
+ * returns 0 or an errno; the backend has logged a failure of the server
+ * with its text.  The
+ * folders' own changes are dirs.h's, the forward table of moved
+ * messages forward.h's (both included here for the callers).
  */
 #ifndef MAILFS_FUSE_MUTATE_H
 #define MAILFS_FUSE_MUTATE_H
 
 #include <stdint.h>
 
-#include <mailfs/client.h>
-
+#include "dirs.h"
+#include "forward.h"
 #include "fs.h"
 
 struct node;
 struct folder;
-struct pool_conn;
 
 /* A folder that an operation works on, found and loaded by fctx_get(). */
 struct fctx {
@@ -47,31 +50,12 @@ int mutate_unlink(struct node *dir, uint32_t uid);
 
 /*
  * mv of a message: within a folder only its name changes; to another
- * folder UID MOVE (or UID COPY, then \Deleted and UID EXPUNGE of the
- * source).  newname ("": its UID's name in dst) is what dst calls it; a
+ * folder the backend's move() (IMAP: UID MOVE, or UID COPY, then \Deleted
+ * and UID EXPUNGE of the source).  newname ("": its UID's name in dst) is what dst calls it; a
  * name another message of dst holds is refused with EEXIST: mv never
  * expunges a message the user did not name for removal.
  */
 int mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst,
     const char *newname);
-
-/* mkdir: CREATE; *ino_r is the new directory (its lookup counted). */
-int mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r);
-
-/* rmdir: DELETE of a folder with no messages and no children; else ENOTEMPTY. */
-int mutate_rmdir(struct node *parent, const char *name);
-
-/* mv of a directory: RENAME. */
-int mutate_rename_dir(struct node *parent, const char *name, struct node *newparent,
-    const char *newname);
-
-/*
- * The inode number a message moved by this mount now has, for an inode
- * number the kernel may still hold (a dentry that rename moved); 0 when
- * there is none.
- */
-fuse_ino_t mutate_forward(fuse_ino_t ino);
-
-void mutate_destroy(void);
 
 #endif

@@ -33,10 +33,15 @@ struct secret;
 struct backend *imap_backend_new(const struct mailfs_params *params, const char *user,
     const struct secret *password, unsigned nconn);
 
-/* A folder opened (backend.h open()): a pool connection with it selected. */
+/*
+ * A folder opened (backend.h open()): a pool connection with it selected,
+ * held until close().  pc is NULL once a call gave it back early (move:
+ * so that asking where the message went, on a connection of its own,
+ * cannot wait for this one); later calls but close() then fail with EIO.
+ */
 struct be_folder {
 	struct pool_conn *pc;
-	char *mailbox;
+	char *mailbox;		/* malloc'ed */
 };
 
 /* imap.c */
@@ -64,9 +69,9 @@ int imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb
 /* folderops.c */
 int imap_probe(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r);
 int imap_personal_prefix(struct backend *be, char *buf, size_t size);
-int imap_create(struct backend *be, const char *mailbox);
-int imap_remove(struct backend *be, const char *mailbox);
-int imap_rename(struct backend *be, const char *from, const char *to);
+int imap_create(struct backend *be, const char *mailbox, char delim);
+int imap_remove(struct backend *be, const char *mailbox, char delim, int selectable);
+int imap_rename(struct backend *be, const char *from, const char *to, char delim);
 
 /* change.c */
 int imap_expunge(struct be_folder *f, uint32_t uidvalidity, uint32_t uid);

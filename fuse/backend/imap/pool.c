@@ -355,15 +355,24 @@ pool_put(struct pool_conn *pc, int failed)
 	pthread_mutex_unlock(&pool_lock);
 }
 
+int
+pool_name_under(const char *name, const char *mailbox, char delim)
+{
+	size_t len = strlen(mailbox);
+
+	return strncmp(name, mailbox, len) == 0 && (name[len] == '\0' ||
+	    (delim != '\0' && name[len] == delim));
+}
+
 void
-pool_unselect_name(const char *mailbox)
+pool_unselect_name(const char *mailbox, char delim)
 {
 	unsigned i;
 
 	pthread_mutex_lock(&pool_lock);
 	for (i = 0; i < nconns; i++)
 		if (!conns[i].busy && conns[i].selected != NULL &&
-		    strcmp(conns[i].selected, mailbox) == 0) {
+		    pool_name_under(conns[i].selected, mailbox, delim)) {
 			free(conns[i].selected);
 			conns[i].selected = NULL;
 		}

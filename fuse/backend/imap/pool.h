@@ -71,10 +71,14 @@ const char *pool_selected(const struct pool_conn *pc);
 void pool_put(struct pool_conn *pc, int failed);
 
 /*
- * Forgets that idle connections have this mailbox selected (after a
- * DELETE or RENAME), so that its next user selects afresh.
+ * Forgets that idle connections have this mailbox selected, or with delim
+ * a folder below it (after a DELETE or RENAME), so that its next user
+ * selects afresh.
  */
-void pool_unselect_name(const char *mailbox);
+void pool_unselect_name(const char *mailbox, char delim);
+
+/* 1 when name is mailbox or, with delim, a folder below it. */
+int pool_name_under(const char *name, const char *mailbox, char delim);
 
 /* The capabilities of the last connection made (MAILFS_CAP_*). */
 unsigned pool_capabilities(void);

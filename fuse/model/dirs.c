@@ -1,0 +1,161 @@
+/*
+ * Changes of folders (see dirs.h), through the backend (backend.h),
+ * which makes each on the source exactly once or not at all and decides
+ * rmdir's emptiness by the source's state.  Here: the names, the checks
+ * the source cannot make (INBOX, files still being written, a folder
+ * into itself), and the tree after the change.  Locks: the tree's read
+ * lock to look, its write lock to change it; a folder's lock briefly.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "alias.h"
+#include "backend.h"
+#include "cache.h"
+#include "dirs.h"
+#include "folder.h"
+#include "inode.h"
+#include "stage.h"
+
+int
+mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r)
+{
+	struct inval_list inv = { 0 };
+	struct list_item it;
+	struct node *c;
+	char mailbox[4096], delim;
+	int r;
+
+	tree_rdlock();
+	delim = tree_delimiter_locked();
+	if (tree_child_locked(parent, name) != NULL)
+		r = EEXIST;
+	else
+		r = tree_mailbox_name_locked(parent, name, mailbox, sizeof(mailbox));
+	tree_unlock();
+	if (r != 0)
+		return r;
+	if ((r = backend_create(fs.backend, mailbox, delim)) != 0)
+		return r;
+	memset(&it, 0, sizeof(it));
+	it.name = mailbox;
+	it.delim = delim;
+	tree_wrlock();
+	tree_touch_locked();
+	tree_add_locked(&it, &inv);
+	if ((c = tree_child_locked(parent, name)) != NULL) {
+		node_lookup(c);
+		*ino_r = c->ino;
+	} else
+		r = EIO;
+	tree_unlock();
+	inval_send_later(&inv);
+	inval_clear(&inv);
+	return r;
+}
+
+int
+mutate_rmdir(struct node *parent, const char *name)
+{
+	struct inval_list inv = { 0 };
+	struct node *c;
+	char mailbox[4096], delim;
+	uint32_t uidvalidity = 0;
+	int r = 0, selectable = 0;
+
+	tree_rdlock();
+	delim = tree_delimiter_locked();
+	if ((c = tree_child_locked(parent, name)) == NULL)
+		r = ENOENT;
+	else if (c->children != NULL)
+		r = ENOTEMPTY;
+	else if (c->mailbox != NULL)
+		snprintf(mailbox, sizeof(mailbox), "%s", c->mailbox);
+	else
+		r = tree_mailbox_name_locked(c, NULL, mailbox, sizeof(mailbox));
+	if (r == 0) {
+		node_ref(c);
+		selectable = node_selectable(c);
+	}
+	tree_unlock();
+	if (r != 0)
+		return r;
+	if (strcasecmp(mailbox, "INBOX") == 0)
+		r = EPERM;
+	else if (stage_any(c->ino))
+		r = ENOTEMPTY;
+	if (r == 0 && c->folder != NULL) {
+		pthread_mutex_lock(&c->folder->lock);
+		uidvalidity = c->folder->uidvalidity;
+		pthread_mutex_unlock(&c->folder->lock);
+	}
+	if (r == 0)
+		r = backend_remove(fs.backend, mailbox, delim, selectable);
+	if (r == 0) {
+		tree_wrlock();
+		tree_touch_locked();
+		tree_remove_locked(c, &inv);
+		tree_unlock();
+		inval_send_later(&inv);
+		inval_clear(&inv);
+		if (uidvalidity != 0)
+			cache_drop(mailbox, uidvalidity);
+	}
+	node_put(c);
+	return r;
+}
+
+static void
+move_aliases_locked(struct node *n)
+{
+	struct node *c;
+
+	if (n->folder != NULL && n->mailbox != NULL) {
+		pthread_mutex_lock(&n->folder->lock);
+		alias_move_locked(n->folder, n->mailbox);
+		pthread_mutex_unlock(&n->folder->lock);
+	}
+	for (c = n->children; c != NULL; c = c->next)
+		move_aliases_locked(c);
+}
+
+int
+mutate_rename_dir(struct node *parent, const char *name, struct node *newparent,
+    const char *newname)
+{
+	struct node *c, *a;
+	char from[4096], to[4096], delim;
+	int r = 0;
+
+	tree_rdlock();
+	delim = tree_delimiter_locked();
+	if ((c = tree_child_locked(parent, name)) == NULL)
+		r = ENOENT;
+	else if (tree_child_locked(newparent, newname) != NULL)
+		r = EEXIST;	/* IMAP RENAME never replaces */
+	else if ((r = tree_mailbox_name_locked(c, NULL, from, sizeof(from))) == 0)
+		r = tree_mailbox_name_locked(newparent, newname, to, sizeof(to));
+	for (a = newparent; r == 0 && a != NULL; a = a->parent)
+		if (a == c)
+			r = EINVAL;	/* into itself */
+	if (r == 0 && strcasecmp(from, "INBOX") == 0)
+		r = EPERM;	/* RENAME INBOX moves its messages and leaves it */
+	if (r == 0)
+		node_ref(c);
+	tree_unlock();
+	if (r != 0)
+		return r;
+	if ((r = backend_rename(fs.backend, from, to, delim)) == 0) {
+		/* The kernel moved its dentry: the node (its inode number) moves too. */
+		tree_wrlock();
+		tree_touch_locked();
+		if (c->parent != NULL && (r = tree_move_locked(c, newparent, newname)) == 0)
+			move_aliases_locked(c);
+		tree_unlock();
+	}
+	node_put(c);
+	return r;
+}
