@@ -7,12 +7,7 @@
 #ifndef MAILFS_FUSE_REFRESH_H
 #define MAILFS_FUSE_REFRESH_H
 
-#include <mailfs/client.h>
-
 #include "inode.h"
-
-/* LIST "" "*" (with STATUS where offered) into lr; 0 or -1 (the client's error). */
-int refresh_list(struct mailfs_client *c, struct list_result *lr);
 
 int refresh_start(unsigned interval_s);
 void refresh_stop(void);

@@ -50,6 +50,8 @@ void imap_cancel(struct backend *be, int on);
 unsigned imap_caps(struct backend *be);
 
 /* list.c */
+/* LIST "" "*" (with STATUS where offered) into lr; 0 or -1 (the client's error). */
+int refresh_list(struct mailfs_client *c, struct list_result *lr);
 int imap_list(struct backend *be, struct list_result *lr);
 int imap_status(struct backend *be, const char *mailbox, struct be_status *st_r);
 
