@@ -1,13 +1,12 @@
 /*
- * A folder's message list (see folder.h): a full listing with one
- * UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE), then deltas with
- * UID FETCH 1:* (...) (CHANGEDSINCE m VANISHED) under QRESYNC, or
- * (CHANGEDSINCE m) and a count check under CONDSTORE alone.
+ * A folder's message list (see folder.h): a full listing from
+ * backend_listing(), then deltas since the folder's HIGHESTMODSEQ (with
+ * what vanished where the source says, else a count check).  It speaks
+ * to the source only through backend.h.
  *
- * RFC 3501 6.4.8 and 7.4.2 (UID FETCH), RFC 7162 3.1.4 (CHANGEDSINCE),
- * 3.2.6 (VANISHED), RFC 4549 4.3 (resynchronisation by UID).  A
- * listing saved by an earlier mount (listcache.h) stands in for the full
- * listing when it is of the same UIDVALIDITY.
+ * RFC 4549 4.3 (resynchronisation by UID).  A listing saved by an
+ * earlier mount (listcache.h) stands in for the full listing when it is
+ * of the same UIDVALIDITY.
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,18 +14,15 @@
 #include <string.h>
 #include <strings.h>
 
-#include <mailfs/commands.h>
-
-#include "deadline.h"
 #include "alias.h"
+#include "backend.h"
 #include "cache.h"
-#include "errmap.h"
+#include "deadline.h"
 #include "folder.h"
 #include "inode.h"
 #include "listcache.h"
 #include "log.h"
 #include "options.h"
-#include "pool.h"
 
 /* spare bits of a struct msg while it is collected */
 #define SPARE_HAS_ATTRS	1u	/* SIZE and INTERNALDATE were present */
@@ -226,12 +222,19 @@ parse_flags_locked(struct folder *f, const char *flags, uint16_t *bits_r, uint32
 	free(copy);
 }
 
+/* UIDs first..last. */
+struct uidrange {
+	uint32_t first;
+	uint32_t last;
+};
+
 struct collect {
 	struct folder *f;
 	struct msg *v;
 	size_t n;
 	size_t cap;
-	struct mailfs_uidset vanished;
+	struct uidrange *vanished;	/* what went (a delta), as ranges */
+	size_t nvanished;
 	size_t vcap;
 	uint32_t maxuid;	/* the highest UID listed */
 	uint64_t maxmodseq;	/* the highest MODSEQ listed */
@@ -239,17 +242,17 @@ struct collect {
 };
 
 static void
-collect_fetch(void *ctx, const struct mailfs_msg *m)
+collect_msg(void *ctx, const struct be_msg *m)
 {
 	struct collect *c = ctx;
 	struct msg *e, *tmp;
 	size_t cap;
 
-	if (!(m->present & MAILFS_MSG_UID) || m->uid == 0)
+	if (m->uid == 0)
 		return;
 	if (m->uid > c->maxuid)
 		c->maxuid = m->uid;
-	if ((m->present & MAILFS_MSG_MODSEQ) && m->modseq > c->maxmodseq)
+	if (m->modseq > c->maxmodseq)
 		c->maxmodseq = m->modseq;
 	if (c->n == c->cap) {
 		cap = c->cap == 0 ? 1024 : c->cap * 2;
@@ -263,12 +266,12 @@ collect_fetch(void *ctx, const struct mailfs_msg *m)
 	e = &c->v[c->n++];
 	memset(e, 0, sizeof(*e));
 	e->uid = m->uid;
-	if ((m->present & MAILFS_MSG_SIZE) && (m->present & MAILFS_MSG_INTERNALDATE)) {
+	if (!m->partial) {
 		e->spare = SPARE_HAS_ATTRS;
-		e->size = m->size > UINT32_MAX ? UINT32_MAX : (uint32_t)m->size;
-		e->date = (int64_t)m->internaldate;
+		e->size = m->size;
+		e->date = m->date;
 	}
-	if (m->present & MAILFS_MSG_FLAGS) {
+	if (m->flags != NULL) {
 		pthread_mutex_lock(&c->f->lock);
 		parse_flags_locked(c->f, m->flags, &e->flags, &e->kw);
 		pthread_mutex_unlock(&c->f->lock);
@@ -277,57 +280,74 @@ collect_fetch(void *ctx, const struct mailfs_msg *m)
 }
 
 static void
-collect_vanished(void *ctx, const struct mailfs_uidset *uids, int earlier)
+collect_vanished(void *ctx, uint32_t first, uint32_t last)
 {
 	struct collect *c = ctx;
-	struct mailfs_uidrange *tmp;
-	size_t i, cap;
+	struct uidrange *tmp;
+	size_t cap;
 
-	(void)earlier;
-	for (i = 0; i < uids->count; i++) {
-		if (c->vanished.count == c->vcap) {
-			cap = c->vcap == 0 ? 16 : c->vcap * 2;
-			if ((tmp = realloc(c->vanished.ranges, cap * sizeof(*tmp))) == NULL) {
-				c->nomem = 1;
-				return;
-			}
-			c->vanished.ranges = tmp;
-			c->vcap = cap;
+	if (c->nvanished == c->vcap) {
+		cap = c->vcap == 0 ? 16 : c->vcap * 2;
+		if ((tmp = realloc(c->vanished, cap * sizeof(*tmp))) == NULL) {
+			c->nomem = 1;
+			return;
 		}
-		c->vanished.ranges[c->vanished.count++] = uids->ranges[i];
+		c->vanished = tmp;
+		c->vcap = cap;
 	}
+	c->vanished[c->nvanished].first = first;
+	c->vanished[c->nvanished].last = last;
+	c->nvanished++;
 }
 
 static int
 cmp_range(const void *a, const void *b)
 {
-	const struct mailfs_uidrange *x = a, *y = b;
+	const struct uidrange *x = a, *y = b;
 
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
 /*
- * Sorts and merges the ranges of s, as mailfs_uidset_contains() needs:
+ * Sorts and merges the vanished ranges, as vanished_has() needs:
  * VANISHED responses come in any order, and several may overlap.
  */
 static void
-uidset_normalise(struct mailfs_uidset *s)
+vanished_normalise(struct collect *c)
 {
+	struct uidrange *r = c->vanished;
 	size_t i, o = 0;
 
-	if (s->count == 0)
+	if (c->nvanished == 0)
 		return;
-	qsort(s->ranges, s->count, sizeof(*s->ranges), cmp_range);
-	for (i = 1; i < s->count; i++) {
-		if (s->ranges[o].last == UINT32_MAX ||
-		    s->ranges[i].first <= s->ranges[o].last + 1) {
-			if (s->ranges[i].last > s->ranges[o].last)
-				s->ranges[o].last = s->ranges[i].last;
+	qsort(r, c->nvanished, sizeof(*r), cmp_range);
+	for (i = 1; i < c->nvanished; i++) {
+		if (r[o].last == UINT32_MAX || r[i].first <= r[o].last + 1) {
+			if (r[i].last > r[o].last)
+				r[o].last = r[i].last;
 			continue;
 		}
-		s->ranges[++o] = s->ranges[i];
+		r[++o] = r[i];
 	}
-	s->count = o + 1;
+	c->nvanished = o + 1;
+}
+
+/* 1 when uid is in the vanished ranges (normalised). */
+static int
+vanished_has(const struct collect *c, uint32_t uid)
+{
+	size_t lo = 0, hi = c->nvanished, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (uid < c->vanished[mid].first)
+			hi = mid;
+		else if (uid > c->vanished[mid].last)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
 }
 
 static int
@@ -430,7 +450,7 @@ apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t
 
 	/* Take out what vanished. */
 	for (i = 0, o = 0; i < f->n; i++) {
-		if (mailfs_uidset_contains(&c->vanished, f->msgs[i].uid)) {
+		if (vanished_has(c, f->msgs[i].uid)) {
 			note_msg(inv, INVAL_DELETE, dir, gen, f, f->msgs[i].uid);
 			continue;
 		}
@@ -476,7 +496,7 @@ static void
 collect_clear(struct collect *c)
 {
 	free(c->v);
-	free(c->vanished.ranges);
+	free(c->vanished);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -622,47 +642,6 @@ forget_generation(struct node *n, const char *mailbox, uint32_t uidvalidity,
 	cache_drop(mailbox, uidvalidity);
 }
 
-/* A STATUS answer of the folder being synced. */
-struct fresh_status {
-	uint32_t uidvalidity;
-	uint32_t uidnext;
-	uint64_t modseq;
-	int got;
-};
-
-static void
-on_fresh_status(void *ctx, const struct mailfs_status *s)
-{
-	struct fresh_status *fst = ctx;
-
-	if ((s->present & MAILFS_STATUS_UIDVALIDITY) && (s->present & MAILFS_STATUS_UIDNEXT)) {
-		fst->uidvalidity = s->uidvalidity;
-		fst->uidnext = s->uidnext;
-		fst->modseq = (s->present & MAILFS_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0;
-		fst->got = 1;
-	}
-}
-
-/*
- * Asks the server, on c (the folder selected), for its UIDNEXT and
- * HIGHESTMODSEQ now: what a pooled connection's SELECT or a folder list
- * showed may be older than what this mount did since.  0 or -1.
- */
-static int
-fresh_status(struct mailfs_client *c, const char *mailbox, struct fresh_status *fst)
-{
-	struct mailfs_handlers h;
-
-	memset(fst, 0, sizeof(*fst));
-	memset(&h, 0, sizeof(h));
-	h.status = on_fresh_status;
-	h.ctx = fst;
-	if (mailfs_run(c, mailfs_status(c, mailbox, MAILFS_STATUS_UIDVALIDITY |
-	    MAILFS_STATUS_UIDNEXT | MAILFS_STATUS_HIGHESTMODSEQ, &h), NULL) == -1 || !fst->got)
-		return -1;
-	return 0;
-}
-
 static int
 status_unchanged(const struct folder *f, const struct list_item *st)
 {
@@ -773,21 +752,23 @@ out:
 }
 
 /*
- * Looks whether the server of n's folder (selected on c, of generation
- * uidvalidity) went back in time, and forgets the generation if so;
- * needs f->sync_lock.  What st or c's SELECT showed only raises the
- * suspicion, as either may be older than a mark this mount set since:
- * a STATUS sent after the marks were read decides.  1 when forgotten.
+ * Looks whether the server of n's folder (opened as bf, which showed
+ * opened, of generation uidvalidity) went back in time, and forgets the
+ * generation if so; needs f->sync_lock.  What st or the opening showed
+ * only raises the suspicion, as either may be older than a mark this
+ * mount set since: a status asked after the marks were read decides.
+ * 1 when forgotten.
  */
 static int
-check_went_back(struct node *n, struct mailfs_client *c, const char *mailbox,
-    uint32_t uidvalidity, const struct list_item *st, struct inval_list *inv)
+check_went_back(struct node *n, struct be_folder *bf, const struct be_status *opened,
+    const char *mailbox, uint32_t uidvalidity, const struct list_item *st,
+    struct inval_list *inv)
 {
-	const struct mailfs_mailbox_state *mb = mailfs_client_mailbox(c);
 	const unsigned need = BE_STATUS_UIDVALIDITY | BE_STATUS_UIDNEXT |
 	    BE_STATUS_HIGHESTMODSEQ;
+	const unsigned got = BE_STATUS_UIDVALIDITY | BE_STATUS_UIDNEXT;
 	struct folder *f = n->folder;
-	struct fresh_status fst;
+	struct be_status fst = { 0 };
 	uint32_t seen_uidnext;
 	uint64_t seen_modseq;
 	int suspect;
@@ -801,14 +782,19 @@ check_went_back(struct node *n, struct mailfs_client *c, const char *mailbox,
 	    st->status.uidvalidity == uidvalidity)
 		suspect = status_went_back_locked(f, uidvalidity, st);
 	else
-		suspect = went_back(mb->uidnext, mb->highestmodseq, seen_uidnext, seen_modseq);
+		suspect = went_back(opened->uidnext, opened->highestmodseq, seen_uidnext,
+		    seen_modseq);
 	pthread_mutex_unlock(&f->lock);
 	if (!suspect)
 		return 0;
-	if (fresh_status(c, mailbox, &fst) == -1 || fst.uidvalidity != uidvalidity ||
-	    !went_back(fst.uidnext, fst.modseq, seen_uidnext, seen_modseq))
+	if (backend_refresh(fs.backend, bf, &fst) != 0 || (fst.present & got) != got ||
+	    fst.uidvalidity != uidvalidity)
 		return 0;
-	forget_generation(n, mailbox, uidvalidity, fst.uidnext, fst.modseq, inv);
+	if (!(fst.present & BE_STATUS_HIGHESTMODSEQ))
+		fst.highestmodseq = 0;
+	if (!went_back(fst.uidnext, fst.highestmodseq, seen_uidnext, seen_modseq))
+		return 0;
+	forget_generation(n, mailbox, uidvalidity, fst.uidnext, fst.highestmodseq, inv);
 	return 1;
 }
 
@@ -833,12 +819,9 @@ int
 folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 {
 	struct folder *f = n->folder;
-	const struct mailfs_mailbox_state *mb;
-	struct mailfs_handlers h;
-	struct mailfs_fetch_spec spec;
-	struct mailfs_client *c;
-	struct pool_conn *pc;
-	struct mailfs_error err;
+	struct be_listing_cb cb;
+	struct be_status opened, after;
+	struct be_folder *bf;
 	struct collect col;
 	struct inval_list dummy = { 0 };
 	uint32_t uidvalidity, uidnext, exists, old_uidvalidity = 0, gen;
@@ -873,59 +856,54 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 		pthread_mutex_unlock(&f->sync_lock);
 		return ENOENT;
 	}
-	if ((pc = pool_get(mailbox, &err)) == NULL) {
-		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", mailbox, err.msg);
+	if ((r = backend_open(fs.backend, mailbox, &bf, &opened)) != 0) {
 		free(mailbox);
 		pthread_mutex_unlock(&f->sync_lock);
-		return errmap_errno(&err);
+		return r;
 	}
-	c = pool_client(pc);
-	mb = mailfs_client_mailbox(c);
-	uidvalidity = mb->uidvalidity;
-	modseq = mb->highestmodseq;
+	uidvalidity = opened.uidvalidity;
+	modseq = opened.highestmodseq;
 	if (st != NULL && st->has_status && (st->status.present & BE_STATUS_HIGHESTMODSEQ) &&
 	    st->status.highestmodseq > modseq)
 		modseq = st->status.highestmodseq;
-	if (check_went_back(n, c, mailbox, uidvalidity, st, inv))
+	if (check_went_back(n, bf, &opened, mailbox, uidvalidity, st, inv))
 		known_modseq = 0;
 	/* The names this mount gave messages of this generation (alias.h). */
 	alias_load(f, mailbox, uidvalidity);
 	full = !(loaded || restored) || uidvalidity != f->uidvalidity || known_modseq == 0 ||
-	    !mailfs_client_condstore_enabled(c) || modseq == 0;
+	    modseq == 0;
 	do {
 		again = 0;
 		memset(&col, 0, sizeof(col));
 		col.f = f;
-		memset(&h, 0, sizeof(h));
-		h.fetch = collect_fetch;
-		h.vanished = collect_vanished;
-		h.ctx = &col;
-		memset(&spec, 0, sizeof(spec));
-		spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_FLAGS | MAILFS_FETCH_SIZE |
-		    MAILFS_FETCH_INTERNALDATE;
-		if (!full) {
-			spec.changedsince = known_modseq;
-			spec.vanished = mailfs_client_qresync_enabled(c);
+		memset(&cb, 0, sizeof(cb));
+		cb.msg = collect_msg;
+		cb.vanished = collect_vanished;
+		cb.ctx = &col;
+		r = backend_listing(fs.backend, bf, full ? 0 : known_modseq, &cb, &after);
+		if (r == EPERM && !full) {
+			/* No delta on this connection (nothing was sent): list all. */
+			collect_clear(&col);
+			r = 0;
+			full = again = 1;
+			continue;
 		}
-		if (mailfs_run(c, mailfs_uid_fetch(c, "1:*", &spec, &h), NULL) == -1) {
-			err = *mailfs_client_error(c);
-			log_msg(LOG_WARNING, "cannot list the folder \"%s\": %s", mailbox, err.msg);
-			pool_put(pc, 1);
+		if (r != 0) {
+			backend_close(fs.backend, bf, 1);
 			collect_clear(&col);
 			free(mailbox);
 			pthread_mutex_unlock(&f->sync_lock);
-			return errmap_errno(&err);
+			return r;
 		}
-		mb = mailfs_client_mailbox(c);
-		exists = mb->exists;
-		uidnext = mb->uidnext;
+		exists = after.messages;
+		uidnext = after.uidnext;
 		if (col.nomem) {
 			collect_clear(&col);
 			r = ENOMEM;
 			break;
 		}
 		normalise(col.v, &col.n);
-		uidset_normalise(&col.vanished);
+		vanished_normalise(&col);
 
 		tree_wrlock();
 		pthread_mutex_lock(&f->lock);
@@ -952,7 +930,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 			f->uidvalidity = uidvalidity;
 			f->uidnext = uidnext;
 			f->modseq = modseq;
-			marks_raise_locked(f, uidvalidity, uidnext, mb->highestmodseq);
+			marks_raise_locked(f, uidvalidity, uidnext, after.highestmodseq);
 			marks_raise_locked(f, uidvalidity,
 			    col.maxuid < UINT32_MAX ? col.maxuid + 1 : col.maxuid, col.maxmodseq);
 			marks_raise_status_locked(f, uidvalidity, st);
@@ -962,7 +940,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 		tree_unlock();
 		collect_clear(&col);
 	} while (again);
-	pool_put(pc, 0);
+	backend_close(fs.backend, bf, 0);
 	if (old_uidvalidity != 0)
 		cache_drop(mailbox, old_uidvalidity);
 	free(mailbox);

@@ -1,8 +1,12 @@
 /*
- * The refresh thread (see refresh.h) and the kernel notifications.
+ * The refresh thread (see refresh.h) and the kernel notifications.  The
+ * folder list comes from backend_list() (with each folder's status where
+ * the source gives it), each folder's delta from folder_sync().
  *
- * RFC 3501 6.3.8 (LIST), RFC 5819 (LIST-STATUS), RFC 7162 3.1.2.1
- * (HIGHESTMODSEQ in STATUS).
+ * refresh_lock guards the thread's stop flag and the queued inodes;
+ * notify_lock the notifier's queue.  Both are leaves (fs.h): nothing is
+ * taken under them, and neither is held while the backend or the kernel
+ * is asked.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -10,14 +14,10 @@
 #include <string.h>
 #include <time.h>
 
-#include <mailfs/commands.h>
-
+#include "backend.h"
 #include "deadline.h"
-#include "errmap.h"
 #include "folder.h"
-#include "imap.h"
 #include "log.h"
-#include "pool.h"
 #include "refresh.h"
 
 static pthread_t refresh_thread;
@@ -141,17 +141,6 @@ notify_main(void *arg)
 	return NULL;
 }
 
-static struct list_item *
-find_item(const struct list_result *lr, const char *mailbox)
-{
-	size_t i;
-
-	for (i = 0; i < lr->n; i++)
-		if (strcmp(lr->v[i].name, mailbox) == 0)
-			return &lr->v[i];
-	return NULL;
-}
-
 static int
 stopping(void)
 {
@@ -168,10 +157,7 @@ refresh_once(void)
 {
 	struct list_result lr = { 0 };
 	struct inval_list inv = { 0 };
-	struct mailfs_error err;
-	struct pool_conn *pc;
 	struct node **folders;
-	struct list_item *item;
 	size_t n, i;
 	unsigned stamp;
 	int loaded;
@@ -183,26 +169,12 @@ refresh_once(void)
 	 * folder's sync_lock, which rm and mv wait for.
 	 */
 	deadline_begin();
-	if ((pc = pool_get(NULL, &err)) == NULL) {
-		deadline_end();
-		log_msg(LOG_WARNING, "cannot refresh the folder list: %s", err.msg);
-		return;
-	}
-	if (refresh_list(pool_client(pc), &lr) == -1) {
-		log_msg(LOG_WARNING, "cannot refresh the folder list: %s",
-		    mailfs_client_error(pool_client(pc))->msg);
-		pool_put(pc, 1);
+	/* The backend logs a failure; the next refresh tries again. */
+	if (backend_list(fs.backend, &lr) != 0) {
 		deadline_end();
 		list_result_clear(&lr);
 		return;
 	}
-	/*
-	 * A session's STATUS of its own selected mailbox shows that
-	 * session's view, which lags (Dovecot): look at that folder anyway.
-	 */
-	if (pool_selected(pc) != NULL && (item = find_item(&lr, pool_selected(pc))) != NULL)
-		item->has_status = 0;
-	pool_put(pc, 0);
 	/* A folder this mount made or removed meanwhile: that LIST is stale. */
 	if (tree_apply_list_since(&lr, &inv, stamp) == -1)
 		log_msg(LOG_DEBUG, "the folder list changed during LIST; applied next time");
@@ -220,7 +192,7 @@ refresh_once(void)
 		if (mailbox == NULL)
 			continue;
 		deadline_begin();
-		(void)folder_sync(folders[i], find_item(&lr, mailbox), &inv);
+		(void)folder_sync(folders[i], list_result_find(&lr, mailbox), &inv);
 		free(mailbox);
 	}
 	deadline_end();

@@ -6,6 +6,7 @@
  *
  * Files, one operation family each:
  *	imap.c		creating and freeing the backend, its capabilities
+ *	login.c		the first contact: log in and list, or say why not
  *	list.c		list, status
  *	select.c	open, close, refresh, listing
  *	folderops.c	probe, personal_prefix, create, remove, rename
@@ -19,6 +20,7 @@
 
 #include <mailfs/client.h>
 #include <mailfs/types.h>
+#include <mailfs/url.h>
 
 #include "backend.h"
 
@@ -49,9 +51,18 @@ void imap_free(struct backend *be);
 void imap_cancel(struct backend *be, int on);
 unsigned imap_caps(struct backend *be);
 
+/*
+ * Logs in and lists every folder into *lr (the caller's, emptied first),
+ * before the mount: 0, or an errno after one sentence on stderr that
+ * says, in the user's words, why url cannot be used.  main.c's, the
+ * composition root's, to call.
+ */
+int imap_backend_connect(struct backend *be, const struct mailfs_url *url,
+    struct list_result *lr);
+
 /* list.c */
 /* LIST "" "*" (with STATUS where offered) into lr; 0 or -1 (the client's error). */
-int refresh_list(struct mailfs_client *c, struct list_result *lr);
+int imap_list_run(struct mailfs_client *c, struct list_result *lr);
 int imap_list(struct backend *be, struct list_result *lr);
 int imap_status(struct backend *be, const char *mailbox, struct be_status *st_r);
 

@@ -1,6 +1,10 @@
 /*
- * The IMAP backend: list, status (filled by the folder listing work) (see imap.h).  STUB: not yet written;
- * returns EPERM, and nothing calls it yet.
+ * The IMAP backend: list and status (see imap.h).  The folder list is
+ * one LIST "" "*" with RETURN (SPECIAL-USE STATUS (...)) where the server
+ * offers LIST-STATUS, else the library pipelines a STATUS per folder.
+ *
+ * RFC 3501 6.3.8 (LIST), 6.3.10 (STATUS), RFC 5819 (LIST-STATUS),
+ * RFC 6154 (SPECIAL-USE), RFC 7162 3.1.2.1 (HIGHESTMODSEQ in STATUS).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -8,8 +12,10 @@
 
 #include <mailfs/commands.h>
 
+#include "errmap.h"
 #include "imap.h"
 #include "log.h"
+#include "pool.h"
 
 static void
 on_list(void *ctx, const struct mailfs_list_entry *e)
@@ -68,7 +74,7 @@ on_status(void *ctx, const struct mailfs_status *s)
 }
 
 int
-refresh_list(struct mailfs_client *c, struct list_result *lr)
+imap_list_run(struct mailfs_client *c, struct list_result *lr)
 {
 	struct mailfs_handlers h;
 	unsigned items = MAILFS_STATUS_MESSAGES | MAILFS_STATUS_UIDNEXT |
@@ -84,20 +90,65 @@ refresh_list(struct mailfs_client *c, struct list_result *lr)
 	    MAILFS_LIST_SPECIAL_USE, items, &h), NULL);
 }
 
-
 int
 imap_list(struct backend *be, struct list_result *lr)
 {
+	struct mailfs_error err;
+	struct pool_conn *pc;
+	struct list_item *item;
+
 	(void)be;
-	(void)lr;
-	return EPERM;
+	list_result_clear(lr);
+	if ((pc = pool_get(NULL, &err)) == NULL) {
+		log_msg(LOG_WARNING, "cannot refresh the folder list: %s", err.msg);
+		return errmap_errno(&err);
+	}
+	if (imap_list_run(pool_client(pc), lr) == -1) {
+		err = *mailfs_client_error(pool_client(pc));
+		log_msg(LOG_WARNING, "cannot refresh the folder list: %s", err.msg);
+		pool_put(pc, 1);
+		list_result_clear(lr);
+		return errmap_errno(&err);
+	}
+	/*
+	 * A session's STATUS of its own selected mailbox shows that
+	 * session's view, which lags (Dovecot): look at that folder anyway.
+	 */
+	if (pool_selected(pc) != NULL && (item = list_result_find(lr, pool_selected(pc))) != NULL)
+		item->has_status = 0;
+	pool_put(pc, 0);
+	return 0;
 }
 
 int
 imap_status(struct backend *be, const char *mailbox, struct be_status *st_r)
 {
+	struct mailfs_handlers h;
+	struct mailfs_error err;
+	struct mailfs_client *c;
+	struct pool_conn *pc;
+	struct be_status st = { 0 };
+	unsigned items = MAILFS_STATUS_MESSAGES | MAILFS_STATUS_UIDNEXT |
+	    MAILFS_STATUS_UIDVALIDITY;
+
 	(void)be;
-	(void)mailbox;
-	(void)st_r;
-	return EPERM;
+	if ((pc = pool_get(NULL, &err)) == NULL) {
+		log_msg(LOG_WARNING, "cannot ask the status of \"%s\": %s", mailbox, err.msg);
+		return errmap_errno(&err);
+	}
+	c = pool_client(pc);
+	if (mailfs_client_capabilities(c) & MAILFS_CAP_CONDSTORE)
+		items |= MAILFS_STATUS_HIGHESTMODSEQ;
+	memset(&h, 0, sizeof(h));
+	h.status = imap_status_handler;
+	h.ctx = &st;
+	if (mailfs_run(c, mailfs_status(c, mailbox, items, &h), NULL) == -1) {
+		err = *mailfs_client_error(c);
+		log_msg(LOG_WARNING, "cannot ask the status of \"%s\": %s", mailbox, err.msg);
+		pool_put(pc, 1);
+		return errmap_errno(&err);
+	}
+	pool_put(pc, 0);
+	*st_r = st;
+	return 0;
 }
