@@ -17,13 +17,11 @@
 #include "alias.h"
 #include "backend.h"
 #include "cache.h"
-#include "deadline.h"
 #include "folder.h"
 #include "folder_int.h"
 #include "inode.h"
 #include "listcache.h"
 #include "log.h"
-#include "options.h"
 
 static const struct {
 	const char *name;
@@ -149,7 +147,7 @@ cmp_str(const void *a, const void *b)
 
 /* Interns a sorted keyword set; needs f->lock.  0 (none) when out of memory. */
 uint32_t
-intern_locked(struct folder *f, const char *text)
+folder_intern_locked(struct folder *f, const char *text)
 {
 	struct kwset *k;
 	char **tmp;
@@ -216,7 +214,7 @@ parse_flags_locked(struct folder *f, const char *flags, uint16_t *bits_r, uint32
 		len += l;
 	}
 	*bits_r = bits;
-	*kw_r = intern_locked(f, joined);
+	*kw_r = folder_intern_locked(f, joined);
 	free(copy);
 }
 
@@ -291,7 +289,7 @@ cmp_range(const void *a, const void *b)
  * Sorts and merges the vanished ranges, as vanished_has() needs:
  * VANISHED responses come in any order, and several may overlap.
  */
-void
+static void
 vanished_normalise(struct collect *c)
 {
 	struct uidrange *r = c->vanished;
@@ -338,7 +336,7 @@ cmp_msg(const void *a, const void *b)
 }
 
 /* Sorts by UID and merges duplicates (an unsolicited FETCH beside ours). */
-void
+static void
 normalise(struct msg *v, size_t *n)
 {
 	size_t i, o = 0;
@@ -367,8 +365,8 @@ normalise(struct msg *v, size_t *n)
 
 /* Notes the name message uid of f has (needs f->lock). */
 void
-note_msg(struct inval_list *inv, enum inval_kind kind, fuse_ino_t dir, uint32_t gen,
-    const struct folder *f, uint32_t uid)
+folder_note_msg_locked(struct inval_list *inv, enum inval_kind kind, fuse_ino_t dir,
+    uint32_t gen, const struct folder *f, uint32_t uid)
 {
 	char name[NAMES_COMPONENT_MAX + 1];
 
@@ -384,18 +382,18 @@ note_msg(struct inval_list *inv, enum inval_kind kind, fuse_ino_t dir, uint32_t 
  * ones as entries (the kernel may hold a negative entry for the name).
  */
 void
-apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t gen,
-    struct inval_list *inv)
+folder_apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
+    uint32_t gen, struct inval_list *inv)
 {
 	struct msg *fit;
 	size_t i = 0, j = 0;
 
 	while (i < f->n || j < c->n) {
 		if (j == c->n || (i < f->n && f->msgs[i].uid < c->v[j].uid))
-			note_msg(inv, INVAL_DELETE, dir, gen, f, f->msgs[i++].uid);
+			folder_note_msg_locked(inv, INVAL_DELETE, dir, gen, f, f->msgs[i++].uid);
 		else if (i == f->n || c->v[j].uid < f->msgs[i].uid) {
 			if (f->loaded)
-				note_msg(inv, INVAL_ENTRY, dir, gen, f, c->v[j].uid);
+				folder_note_msg_locked(inv, INVAL_ENTRY, dir, gen, f, c->v[j].uid);
 			j++;
 		} else {
 			i++;
@@ -420,8 +418,8 @@ apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t 
 
 /* Merges a delta; needs f->lock.  Returns -1 when a full listing is needed. */
 int
-apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t gen,
-    struct inval_list *inv)
+folder_apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
+    uint32_t gen, struct inval_list *inv)
 {
 	struct msg *tmp;
 	size_t i, o, added = 0;
@@ -430,7 +428,7 @@ apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t
 	/* Take out what vanished. */
 	for (i = 0, o = 0; i < f->n; i++) {
 		if (vanished_has(c, f->msgs[i].uid)) {
-			note_msg(inv, INVAL_DELETE, dir, gen, f, f->msgs[i].uid);
+			folder_note_msg_locked(inv, INVAL_DELETE, dir, gen, f, f->msgs[i].uid);
 			continue;
 		}
 		f->msgs[o++] = f->msgs[i];
@@ -459,7 +457,7 @@ apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t
 	}
 	for (i = 0; i < added; i++) {
 		c->v[i].spare = 0;
-		note_msg(inv, INVAL_ENTRY, dir, gen, f, c->v[i].uid);
+		folder_note_msg_locked(inv, INVAL_ENTRY, dir, gen, f, c->v[i].uid);
 		f->msgs[f->n++] = c->v[i];
 	}
 	/* New UIDs are almost always above the old ones: sort only when not. */
@@ -469,6 +467,13 @@ apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t
 			break;
 		}
 	return 0;
+}
+
+void
+collect_finish(struct collect *c)
+{
+	normalise(c->v, &c->n);
+	vanished_normalise(c);
 }
 
 void
@@ -488,7 +493,7 @@ save_one(struct node *n)
 	char *mailbox, path[PATH_MAX];
 	int r = 0;
 
-	if ((mailbox = mailbox_of(n)) == NULL)
+	if ((mailbox = folder_mailbox_of(n)) == NULL)
 		return;
 	pthread_mutex_lock(&f->lock);
 	if (f->loaded && f->modseq != 0) {
@@ -543,7 +548,7 @@ void
 folder_note_modseq(struct folder *f, uint32_t uidvalidity, uint64_t modseq)
 {
 	pthread_mutex_lock(&f->lock);
-	marks_raise_locked(f, uidvalidity, 0, modseq);
+	folder_marks_raise_locked(f, uidvalidity, 0, modseq);
 	pthread_mutex_unlock(&f->lock);
 }
 
@@ -568,7 +573,7 @@ folder_add_local(struct folder *f, uint32_t uidvalidity, uint32_t uid, uint64_t 
 	pthread_mutex_lock(&f->lock);
 	f->touched = 1;
 	if (uid != 0 && uid < UINT32_MAX)
-		marks_raise_locked(f, uidvalidity, uid + 1, 0);
+		folder_marks_raise_locked(f, uidvalidity, uid + 1, 0);
 	if (!f->loaded || f->uidvalidity != uidvalidity || uid == 0) {
 		pthread_mutex_unlock(&f->lock);
 		return 0;

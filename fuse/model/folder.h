@@ -3,6 +3,10 @@
  * loaded with one listing of the backend (backend_listing()) and kept
  * current with its deltas (since a HIGHESTMODSEQ).
  *
+ * The module is two files: folder.c the array (lookups, flags, what this
+ * mount did itself, saving it for the next mount), sync.c keeping it in
+ * step with the source (folder_sync(), folder_ensure()).
+ *
  * folder->lock protects everything below it; folder->sync_lock makes one
  * sync at a time and is the only lock of the folder held across a round
  * trip (with the backend's folder opened under it).  Lock order (fs.h):

@@ -36,7 +36,8 @@ went_back(uint32_t uidnext, uint64_t modseq, uint32_t seen_uidnext, uint64_t see
 
 /* Raises the marks of generation uidvalidity, when they are the ones kept; needs f->lock. */
 void
-marks_raise_locked(struct folder *f, uint32_t uidvalidity, uint32_t uidnext, uint64_t modseq)
+folder_marks_raise_locked(struct folder *f, uint32_t uidvalidity, uint32_t uidnext,
+    uint64_t modseq)
 {
 	if (uidvalidity == 0 || f->seen_uidvalidity != uidvalidity)
 		return;
@@ -57,7 +58,7 @@ marks_raise_status_locked(struct folder *f, uint32_t uidvalidity, const struct l
 	s = &st->status;
 	if (!(s->present & BE_STATUS_UIDVALIDITY) || s->uidvalidity != uidvalidity)
 		return;
-	marks_raise_locked(f, uidvalidity,
+	folder_marks_raise_locked(f, uidvalidity,
 	    (s->present & BE_STATUS_UIDNEXT) ? s->uidnext : 0,
 	    (s->present & BE_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0);
 }
@@ -116,7 +117,7 @@ note_gone_locked(const struct folder *f, struct inval_list *inv, fuse_ino_t dir,
 
 	if (inv == NULL)
 		return;
-	note_msg(inv, INVAL_DELETE, dir, gen, f, uid);
+	folder_note_msg_locked(inv, INVAL_DELETE, dir, gen, f, uid);
 	alias_msg_name_locked(f, uid, name);
 	names_msg(f->uidvalidity, uid, uidname);
 	if (strcmp(name, uidname) != 0)
@@ -184,7 +185,7 @@ status_unchanged(const struct folder *f, const struct list_item *st)
 
 /* A copy of n's mailbox name (free it), or NULL. */
 char *
-mailbox_of(struct node *n)
+folder_mailbox_of(struct node *n)
 {
 	char *mailbox;
 
@@ -219,7 +220,7 @@ restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv
 	tried = f->loaded || f->restore_tried;
 	f->restore_tried = 1;
 	pthread_mutex_unlock(&f->lock);
-	if (tried || (mailbox = mailbox_of(n)) == NULL)
+	if (tried || (mailbox = folder_mailbox_of(n)) == NULL)
 		return;
 	if (cache_folder_file(mailbox, st->status.uidvalidity, "listing", path,
 	    sizeof(path)) != 0 || listcache_read(path, &lc) != 0) {
@@ -245,7 +246,7 @@ restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv
 	pthread_mutex_lock(&f->lock);
 	if (!f->loaded && f->n == 0) {
 		for (i = 0; i < lc.nkw; i++)
-			map[i] = intern_locked(f, lc.kw[i]);
+			map[i] = folder_intern_locked(f, lc.kw[i]);
 		for (k = 0; k < lc.n; k++) {
 			lc.msgs[k].kw = map[lc.msgs[k].kw];
 			lc.msgs[k].spare = 0;
@@ -327,7 +328,7 @@ accept_restored(struct node *n)
 	struct folder *f = n->folder;
 	char *mailbox;
 
-	if ((mailbox = mailbox_of(n)) != NULL)
+	if ((mailbox = folder_mailbox_of(n)) != NULL)
 		alias_load(f, mailbox, f->uidvalidity);
 	pthread_mutex_lock(&f->lock);
 	f->loaded = 1;
@@ -374,7 +375,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 	}
 	pthread_mutex_unlock(&f->lock);
 
-	if ((mailbox = mailbox_of(n)) == NULL) {
+	if ((mailbox = folder_mailbox_of(n)) == NULL) {
 		pthread_mutex_unlock(&f->sync_lock);
 		return ENOENT;
 	}
@@ -424,8 +425,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 			r = ENOMEM;
 			break;
 		}
-		normalise(col.v, &col.n);
-		vanished_normalise(&col);
+		collect_finish(&col);
 
 		tree_wrlock();
 		pthread_mutex_lock(&f->lock);
@@ -434,14 +434,14 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 			log_msg(LOG_NOTICE, "the folder \"%s\" changed its UIDVALIDITY; "
 			    "its messages have new names", mailbox);
 			old_uidvalidity = f->uidvalidity;
-			apply_full_locked(f, &(struct collect){ 0 }, n->ino, n->gen, inv);
+			folder_apply_full_locked(f, &(struct collect){ 0 }, n->ino, n->gen, inv);
 			tree_new_gen_locked(n);
 			f->loaded = 0;
 		}
 		gen = n->gen;
 		if (full)
-			apply_full_locked(f, &col, n->ino, gen, inv);
-		else if (apply_delta_locked(f, &col, n->ino, gen, inv) == -1 ||
+			folder_apply_full_locked(f, &col, n->ino, gen, inv);
+		else if (folder_apply_delta_locked(f, &col, n->ino, gen, inv) == -1 ||
 		    f->n != exists) {
 			/* Expunges we were not told of (no QRESYNC), or a gap. */
 			full = again = 1;
@@ -452,8 +452,8 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 			f->uidvalidity = uidvalidity;
 			f->uidnext = uidnext;
 			f->modseq = modseq;
-			marks_raise_locked(f, uidvalidity, uidnext, after.highestmodseq);
-			marks_raise_locked(f, uidvalidity,
+			folder_marks_raise_locked(f, uidvalidity, uidnext, after.highestmodseq);
+			folder_marks_raise_locked(f, uidvalidity,
 			    col.maxuid < UINT32_MAX ? col.maxuid + 1 : col.maxuid, col.maxmodseq);
 			marks_raise_status_locked(f, uidvalidity, st);
 			alias_prune_locked(f);
