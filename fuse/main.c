@@ -33,15 +33,16 @@
 #define PACKAGE_VERSION "unknown"
 #endif
 
-/* Logs in and lists the folders into the tree; 0 or -1 with the sentence printed. */
+/* Logs in and lists the folders into the tree; 0, or an errno with the sentence printed. */
 static int
 first_contact(const struct mailfs_url *url)
 {
 	struct list_result lr = { 0 };
 	struct inval_list inv = { 0 };
+	int r;
 
-	if (imap_backend_connect(fs.backend, url, &lr) != 0)
-		return -1;
+	if ((r = imap_backend_connect(fs.backend, url, &lr)) != 0)
+		return r;
 	tree_apply_list(&lr, &inv);
 	log_msg(LOG_DEBUG, "%zu folders", lr.n);
 	list_result_clear(&lr);
@@ -146,7 +147,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "mailfs: out of memory\n");
 		goto out_tree;
 	}
-	if (first_contact(&url) == -1)
+	if (first_contact(&url) != 0)
 		goto out_pool;
 	snprintf(account, sizeof(account), "%s@%s:%s", url.user, url.host, url.port);
 	if (cache_init(account, o.cache_size, why, sizeof(why)) == -1) {

@@ -1,5 +1,7 @@
 /*
- * The kernel notifications (see inval.h and fs.h).
+ * The kernel notifications (see inval.h and fs.h).  Before the mount
+ * (fs.se NULL) nothing is sent; after inval_stop() what is queued is
+ * dropped: nobody is left to tell.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -123,8 +125,10 @@ notify_main(void *arg)
 int
 inval_start(void)
 {
-	if (pthread_create(&notify_thread, NULL, notify_main, NULL) != 0)
-		return -1;
+	int r;
+
+	if ((r = pthread_create(&notify_thread, NULL, notify_main, NULL)) != 0)
+		return r;
 	notify_running = 1;
 	return 0;
 }

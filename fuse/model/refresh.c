@@ -1,12 +1,13 @@
 /*
- * The refresh thread (see refresh.h) and the kernel notifications.  The
- * folder list comes from backend_list() (with each folder's status where
- * the source gives it), each folder's delta from folder_sync().
+ * The refresh thread (see refresh.h).  The folder list comes from
+ * backend_list() (with each folder's status where the source gives it),
+ * each folder's delta from folder_sync(); what the kernel must forget
+ * goes out through inval.h.
  *
- * refresh_lock guards the thread's stop flag and the queued inodes;
- * notify_lock the notifier's queue.  Both are leaves (fs.h): nothing is
- * taken under them, and neither is held while the backend or the kernel
- * is asked.
+ * Owns the thread and refresh_lock, which guards its stop flag and the
+ * queued inodes: a leaf (fs.h), nothing is taken under it, and it is not
+ * held while the backend or the kernel is asked.  A folder's sync takes
+ * its own locks (folder.h) one folder at a time.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -126,7 +127,7 @@ int
 refresh_start(unsigned interval_s)
 {
 	refresh_interval = interval_s;
-	if (inval_start() == -1)
+	if (inval_start() != 0)
 		return -1;
 	if (pthread_create(&refresh_thread, NULL, refresh_main, NULL) != 0) {
 		refresh_stop();

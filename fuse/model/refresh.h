@@ -3,6 +3,8 @@
  * (with LIST-STATUS where offered) and a delta of every folder the kernel
  * has looked at whose status changed; then the kernel is told what to
  * forget.  The thread never holds a connection while it talks to the kernel.
+ * refresh_start() starts the kernel notifier (inval.h) too, refresh_stop()
+ * stops both.
  */
 #ifndef MAILFS_FUSE_REFRESH_H
 #define MAILFS_FUSE_REFRESH_H
