@@ -2,7 +2,8 @@
  * The IMAP backend: backend.h over libmailfs's IMAP client, on a pool of
  * connections (pool.h), its answers mapped to errno by one table
  * (errmap.h), and its recovery after lost answers in recover.h.  Only
- * the files of this folder include this header.
+ * the files of this folder include this header, and main.c, which
+ * makes the backend (imap_backend_new(), imap_backend_connect()).
  *
  * Files, one operation family each:
  *	imap.c		creating and freeing the backend, its capabilities
