@@ -20,19 +20,26 @@
 #include "log.h"
 #include "pool.h"
 
-/* What SELECT (and what came since) showed of the folder selected on c. */
+/*
+ * What SELECT (and what came since) showed of the folder selected on c;
+ * UIDNEXT and HIGHESTMODSEQ are present when the server gave them (the
+ * values are 0 when not).
+ */
 static void
 selected_status(struct mailfs_client *c, struct be_status *st_r)
 {
 	const struct mailfs_mailbox_state *mb = mailfs_client_mailbox(c);
 
 	memset(st_r, 0, sizeof(*st_r));
-	st_r->present = BE_STATUS_MESSAGES | BE_STATUS_UIDNEXT | BE_STATUS_UIDVALIDITY |
-	    BE_STATUS_HIGHESTMODSEQ;
+	st_r->present = BE_STATUS_MESSAGES | BE_STATUS_UIDVALIDITY;
 	st_r->messages = mb->exists;
-	st_r->uidnext = mb->uidnext;
 	st_r->uidvalidity = mb->uidvalidity;
+	st_r->uidnext = mb->uidnext;
 	st_r->highestmodseq = mb->highestmodseq;
+	if (mb->uidnext != 0)
+		st_r->present |= BE_STATUS_UIDNEXT;
+	if (mb->highestmodseq != 0)
+		st_r->present |= BE_STATUS_HIGHESTMODSEQ;
 }
 
 int
@@ -63,7 +70,8 @@ imap_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
 void
 imap_close(struct be_folder *f, int failed)
 {
-	pool_put(f->pc, failed);
+	if (f->pc != NULL)
+		pool_put(f->pc, failed);
 	free(f->mailbox);
 	free(f);
 }
@@ -76,10 +84,13 @@ imap_close(struct be_folder *f, int failed)
 int
 imap_refresh(struct be_folder *f, struct be_status *st_r)
 {
-	struct mailfs_client *c = pool_client(f->pc);
+	struct mailfs_client *c;
 	struct mailfs_handlers h;
 	struct be_status st = { 0 };
 
+	if (f->pc == NULL)
+		return EIO;	/* given back early: only close() is left */
+	c = pool_client(f->pc);
 	memset(&h, 0, sizeof(h));
 	h.status = imap_status_handler;
 	h.ctx = &st;
@@ -129,10 +140,13 @@ int
 imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb,
     struct be_status *st_r)
 {
-	struct mailfs_client *c = pool_client(f->pc);
+	struct mailfs_client *c;
 	struct mailfs_fetch_spec spec;
 	struct mailfs_handlers h;
 
+	if (f->pc == NULL)
+		return EIO;	/* given back early: only close() is left */
+	c = pool_client(f->pc);
 	/* A delta needs CONDSTORE enabled on this connection, not only offered. */
 	if (since != 0 && !mailfs_client_condstore_enabled(c))
 		return EPERM;
