@@ -25,7 +25,6 @@
 #include "ops.h"
 #include "options.h"
 #include "password.h"
-#include "pool.h"
 #include "prefetch.h"
 #include "refresh.h"
 #include "stage.h"
@@ -34,66 +33,16 @@
 #define PACKAGE_VERSION "unknown"
 #endif
 
-/* The sentence for a failure to reach the account. */
-static void
-connect_failure(const struct mailfs_url *url, const struct mailfs_error *err)
-{
-	switch (err->kind) {
-	case MAILFS_ERR_AUTH:
-		fprintf(stderr, "mailfs: login failed: the server rejected the user name "
-		    "or password\n");
-		break;
-	case MAILFS_ERR_RESOLVE:
-		fprintf(stderr, "mailfs: the host name %s does not resolve\n", url->host);
-		break;
-	case MAILFS_ERR_CERT:
-		fprintf(stderr, "mailfs: the certificate of %s:%s is not trusted "
-		    "(for a private CA use -o tls_ca_file=PATH)\n", url->host, url->port);
-		break;
-	case MAILFS_ERR_HOSTNAME:
-		fprintf(stderr, "mailfs: the certificate of %s:%s is not valid for the "
-		    "name %s\n", url->host, url->port, url->host);
-		break;
-	case MAILFS_ERR_NO_STARTTLS:
-		fprintf(stderr, "mailfs: %s:%s does not offer STARTTLS, which imap:// "
-		    "requires (nothing was sent)\n", url->host, url->port);
-		break;
-	case MAILFS_ERR_LOGINDISABLED:
-		fprintf(stderr, "mailfs: %s:%s does not allow login on this connection\n",
-		    url->host, url->port);
-		break;
-	case MAILFS_ERR_TIMEOUT:
-		fprintf(stderr, "mailfs: %s:%s did not answer in time\n", url->host,
-		    url->port);
-		break;
-	default:
-		fprintf(stderr, "mailfs: cannot use %s:%s: %s\n", url->host, url->port,
-		    err->msg[0] != '\0' ? err->msg : mailfs_errkind_name(err->kind));
-		break;
-	}
-}
-
-/* Logs in and lists the folders into the tree; 0 or -1 with the sentence printed. */
+/* Logs in and lists the folders into the tree; 0, or an errno with the sentence printed. */
 static int
 first_contact(const struct mailfs_url *url)
 {
 	struct list_result lr = { 0 };
 	struct inval_list inv = { 0 };
-	struct mailfs_error err;
-	struct pool_conn *pc;
+	int r;
 
-	if ((pc = pool_get(NULL, &err)) == NULL) {
-		connect_failure(url, &err);
-		return -1;
-	}
-	if (refresh_list(pool_client(pc), &lr) == -1) {
-		err = *mailfs_client_error(pool_client(pc));
-		pool_put(pc, 1);
-		list_result_clear(&lr);
-		connect_failure(url, &err);
-		return -1;
-	}
-	pool_put(pc, 0);
+	if ((r = imap_backend_connect(fs.backend, url, &lr)) != 0)
+		return r;
 	tree_apply_list(&lr, &inv);
 	log_msg(LOG_DEBUG, "%zu folders", lr.n);
 	list_result_clear(&lr);
@@ -198,7 +147,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "mailfs: out of memory\n");
 		goto out_tree;
 	}
-	if (first_contact(&url) == -1)
+	if (first_contact(&url) != 0)
 		goto out_pool;
 	snprintf(account, sizeof(account), "%s@%s:%s", url.user, url.host, url.port);
 	if (cache_init(account, o.cache_size, why, sizeof(why)) == -1) {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "backend.h"
 
@@ -23,6 +24,17 @@ be_status_merge(struct be_status *to, const struct be_status *from)
 	if (from->present & BE_STATUS_HIGHESTMODSEQ)
 		to->highestmodseq = from->highestmodseq;
 	to->present |= from->present;
+}
+
+struct list_item *
+list_result_find(const struct list_result *lr, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < lr->n; i++)
+		if (strcmp(lr->v[i].name, name) == 0)
+			return &lr->v[i];
+	return NULL;
 }
 
 void

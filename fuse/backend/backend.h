@@ -108,6 +108,8 @@ struct list_result {
 };
 
 void list_result_clear(struct list_result *lr);
+/* The entry of the folder name in lr (lr's), or NULL. */
+struct list_item *list_result_find(const struct list_result *lr, const char *name);
 
 /* ---- messages ---- */
 
@@ -118,6 +120,11 @@ struct be_msg {
 	int64_t date;		/* INTERNALDATE, seconds since the epoch */
 	uint64_t modseq;	/* 0: not given */
 	const char *flags;	/* "\Seen $Label1", space-separated; NULL: not given */
+	/*
+	 * listing() only: 1 when size and date were not given (a change the
+	 * source told unasked, beside the listing); 0 from every other call.
+	 */
+	int partial;
 };
 
 /* Called by listing(): one message, then (deltas) what went. */
@@ -226,7 +233,9 @@ struct backend_ops {
 	/*
 	 * Every message (since 0), or the messages changed since the modseq
 	 * (BE_CAN_DELTA) and, with BE_CAN_VANISHED, those gone since; then
-	 * *st_r is the folder's status after the listing.
+	 * *st_r is the folder's status after the listing.  A delta asked of
+	 * a folder whose connection cannot give one now (IMAP: CONDSTORE
+	 * offered but not enabled on it) is EPERM, nothing sent: list all.
 	 */
 	int (*listing)(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb,
 	    struct be_status *st_r);

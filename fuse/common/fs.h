@@ -1,7 +1,7 @@
 /*
  * The daemon's shared state: one mount, one account.  Each module owns
  * its part (inode.c the tree, folder.c the message lists, pool.c the
- * connections, cache.c the bytes, refresh.c the change notifications).
+ * connections, cache.c the bytes, inval.c the kernel notifications).
  *
  * Lock order (outermost first); no lock is held while waiting for the
  * kernel, and only a staged file's upload_lock, folder->sync_lock and a

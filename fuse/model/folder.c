@@ -1,13 +1,12 @@
 /*
- * A folder's message list (see folder.h): a full listing with one
- * UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE), then deltas with
- * UID FETCH 1:* (...) (CHANGEDSINCE m VANISHED) under QRESYNC, or
- * (CHANGEDSINCE m) and a count check under CONDSTORE alone.
+ * A folder's message list (see folder.h): a full listing from
+ * backend_listing(), then deltas since the folder's HIGHESTMODSEQ (with
+ * what vanished where the source says, else a count check).  It speaks
+ * to the source only through backend.h.
  *
- * RFC 3501 6.4.8 and 7.4.2 (UID FETCH), RFC 7162 3.1.4 (CHANGEDSINCE),
- * 3.2.6 (VANISHED), RFC 4549 4.3 (resynchronisation by UID).  A
- * listing saved by an earlier mount (listcache.h) stands in for the full
- * listing when it is of the same UIDVALIDITY.
+ * RFC 4549 4.3 (resynchronisation by UID).  A listing saved by an
+ * earlier mount (listcache.h) stands in for the full listing when it is
+ * of the same UIDVALIDITY.
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,21 +14,14 @@
 #include <string.h>
 #include <strings.h>
 
-#include <mailfs/commands.h>
-
-#include "deadline.h"
 #include "alias.h"
+#include "backend.h"
 #include "cache.h"
-#include "errmap.h"
 #include "folder.h"
+#include "folder_int.h"
 #include "inode.h"
 #include "listcache.h"
 #include "log.h"
-#include "options.h"
-#include "pool.h"
-
-/* spare bits of a struct msg while it is collected */
-#define SPARE_HAS_ATTRS	1u	/* SIZE and INTERNALDATE were present */
 
 static const struct {
 	const char *name;
@@ -154,8 +146,8 @@ cmp_str(const void *a, const void *b)
 }
 
 /* Interns a sorted keyword set; needs f->lock.  0 (none) when out of memory. */
-static uint32_t
-intern_locked(struct folder *f, const char *text)
+uint32_t
+folder_intern_locked(struct folder *f, const char *text)
 {
 	struct kwset *k;
 	char **tmp;
@@ -222,34 +214,22 @@ parse_flags_locked(struct folder *f, const char *flags, uint16_t *bits_r, uint32
 		len += l;
 	}
 	*bits_r = bits;
-	*kw_r = intern_locked(f, joined);
+	*kw_r = folder_intern_locked(f, joined);
 	free(copy);
 }
 
-struct collect {
-	struct folder *f;
-	struct msg *v;
-	size_t n;
-	size_t cap;
-	struct mailfs_uidset vanished;
-	size_t vcap;
-	uint32_t maxuid;	/* the highest UID listed */
-	uint64_t maxmodseq;	/* the highest MODSEQ listed */
-	int nomem;
-};
-
-static void
-collect_fetch(void *ctx, const struct mailfs_msg *m)
+void
+collect_msg(void *ctx, const struct be_msg *m)
 {
 	struct collect *c = ctx;
 	struct msg *e, *tmp;
 	size_t cap;
 
-	if (!(m->present & MAILFS_MSG_UID) || m->uid == 0)
+	if (m->uid == 0)
 		return;
 	if (m->uid > c->maxuid)
 		c->maxuid = m->uid;
-	if ((m->present & MAILFS_MSG_MODSEQ) && m->modseq > c->maxmodseq)
+	if (m->modseq > c->maxmodseq)
 		c->maxmodseq = m->modseq;
 	if (c->n == c->cap) {
 		cap = c->cap == 0 ? 1024 : c->cap * 2;
@@ -263,12 +243,12 @@ collect_fetch(void *ctx, const struct mailfs_msg *m)
 	e = &c->v[c->n++];
 	memset(e, 0, sizeof(*e));
 	e->uid = m->uid;
-	if ((m->present & MAILFS_MSG_SIZE) && (m->present & MAILFS_MSG_INTERNALDATE)) {
+	if (!m->partial) {
 		e->spare = SPARE_HAS_ATTRS;
-		e->size = m->size > UINT32_MAX ? UINT32_MAX : (uint32_t)m->size;
-		e->date = (int64_t)m->internaldate;
+		e->size = m->size;
+		e->date = m->date;
 	}
-	if (m->present & MAILFS_MSG_FLAGS) {
+	if (m->flags != NULL) {
 		pthread_mutex_lock(&c->f->lock);
 		parse_flags_locked(c->f, m->flags, &e->flags, &e->kw);
 		pthread_mutex_unlock(&c->f->lock);
@@ -276,58 +256,75 @@ collect_fetch(void *ctx, const struct mailfs_msg *m)
 		e->spare |= 2;	/* no flags: keep the old ones */
 }
 
-static void
-collect_vanished(void *ctx, const struct mailfs_uidset *uids, int earlier)
+void
+collect_vanished(void *ctx, uint32_t first, uint32_t last)
 {
 	struct collect *c = ctx;
-	struct mailfs_uidrange *tmp;
-	size_t i, cap;
+	struct uidrange *tmp;
+	size_t cap;
 
-	(void)earlier;
-	for (i = 0; i < uids->count; i++) {
-		if (c->vanished.count == c->vcap) {
-			cap = c->vcap == 0 ? 16 : c->vcap * 2;
-			if ((tmp = realloc(c->vanished.ranges, cap * sizeof(*tmp))) == NULL) {
-				c->nomem = 1;
-				return;
-			}
-			c->vanished.ranges = tmp;
-			c->vcap = cap;
+	if (c->nvanished == c->vcap) {
+		cap = c->vcap == 0 ? 16 : c->vcap * 2;
+		if ((tmp = realloc(c->vanished, cap * sizeof(*tmp))) == NULL) {
+			c->nomem = 1;
+			return;
 		}
-		c->vanished.ranges[c->vanished.count++] = uids->ranges[i];
+		c->vanished = tmp;
+		c->vcap = cap;
 	}
+	c->vanished[c->nvanished].first = first;
+	c->vanished[c->nvanished].last = last;
+	c->nvanished++;
 }
 
 static int
 cmp_range(const void *a, const void *b)
 {
-	const struct mailfs_uidrange *x = a, *y = b;
+	const struct uidrange *x = a, *y = b;
 
 	return x->first < y->first ? -1 : x->first > y->first;
 }
 
 /*
- * Sorts and merges the ranges of s, as mailfs_uidset_contains() needs:
+ * Sorts and merges the vanished ranges, as vanished_has() needs:
  * VANISHED responses come in any order, and several may overlap.
  */
 static void
-uidset_normalise(struct mailfs_uidset *s)
+vanished_normalise(struct collect *c)
 {
+	struct uidrange *r = c->vanished;
 	size_t i, o = 0;
 
-	if (s->count == 0)
+	if (c->nvanished == 0)
 		return;
-	qsort(s->ranges, s->count, sizeof(*s->ranges), cmp_range);
-	for (i = 1; i < s->count; i++) {
-		if (s->ranges[o].last == UINT32_MAX ||
-		    s->ranges[i].first <= s->ranges[o].last + 1) {
-			if (s->ranges[i].last > s->ranges[o].last)
-				s->ranges[o].last = s->ranges[i].last;
+	qsort(r, c->nvanished, sizeof(*r), cmp_range);
+	for (i = 1; i < c->nvanished; i++) {
+		if (r[o].last == UINT32_MAX || r[i].first <= r[o].last + 1) {
+			if (r[i].last > r[o].last)
+				r[o].last = r[i].last;
 			continue;
 		}
-		s->ranges[++o] = s->ranges[i];
+		r[++o] = r[i];
 	}
-	s->count = o + 1;
+	c->nvanished = o + 1;
+}
+
+/* 1 when uid is in the vanished ranges (normalised). */
+static int
+vanished_has(const struct collect *c, uint32_t uid)
+{
+	size_t lo = 0, hi = c->nvanished, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (uid < c->vanished[mid].first)
+			hi = mid;
+		else if (uid > c->vanished[mid].last)
+			lo = mid + 1;
+		else
+			return 1;
+	}
+	return 0;
 }
 
 static int
@@ -367,9 +364,9 @@ normalise(struct msg *v, size_t *n)
 }
 
 /* Notes the name message uid of f has (needs f->lock). */
-static void
-note_msg(struct inval_list *inv, enum inval_kind kind, fuse_ino_t dir, uint32_t gen,
-    const struct folder *f, uint32_t uid)
+void
+folder_note_msg_locked(struct inval_list *inv, enum inval_kind kind, fuse_ino_t dir,
+    uint32_t gen, const struct folder *f, uint32_t uid)
 {
 	char name[NAMES_COMPONENT_MAX + 1];
 
@@ -384,19 +381,19 @@ note_msg(struct inval_list *inv, enum inval_kind kind, fuse_ino_t dir, uint32_t 
  * old list that are missing from the new one are noted as deleted, new
  * ones as entries (the kernel may hold a negative entry for the name).
  */
-static void
-apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t gen,
-    struct inval_list *inv)
+void
+folder_apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
+    uint32_t gen, struct inval_list *inv)
 {
 	struct msg *fit;
 	size_t i = 0, j = 0;
 
 	while (i < f->n || j < c->n) {
 		if (j == c->n || (i < f->n && f->msgs[i].uid < c->v[j].uid))
-			note_msg(inv, INVAL_DELETE, dir, gen, f, f->msgs[i++].uid);
+			folder_note_msg_locked(inv, INVAL_DELETE, dir, gen, f, f->msgs[i++].uid);
 		else if (i == f->n || c->v[j].uid < f->msgs[i].uid) {
 			if (f->loaded)
-				note_msg(inv, INVAL_ENTRY, dir, gen, f, c->v[j].uid);
+				folder_note_msg_locked(inv, INVAL_ENTRY, dir, gen, f, c->v[j].uid);
 			j++;
 		} else {
 			i++;
@@ -420,9 +417,9 @@ apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t 
 }
 
 /* Merges a delta; needs f->lock.  Returns -1 when a full listing is needed. */
-static int
-apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t gen,
-    struct inval_list *inv)
+int
+folder_apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
+    uint32_t gen, struct inval_list *inv)
 {
 	struct msg *tmp;
 	size_t i, o, added = 0;
@@ -430,8 +427,8 @@ apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t
 
 	/* Take out what vanished. */
 	for (i = 0, o = 0; i < f->n; i++) {
-		if (mailfs_uidset_contains(&c->vanished, f->msgs[i].uid)) {
-			note_msg(inv, INVAL_DELETE, dir, gen, f, f->msgs[i].uid);
+		if (vanished_has(c, f->msgs[i].uid)) {
+			folder_note_msg_locked(inv, INVAL_DELETE, dir, gen, f, f->msgs[i].uid);
 			continue;
 		}
 		f->msgs[o++] = f->msgs[i];
@@ -460,7 +457,7 @@ apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t
 	}
 	for (i = 0; i < added; i++) {
 		c->v[i].spare = 0;
-		note_msg(inv, INVAL_ENTRY, dir, gen, f, c->v[i].uid);
+		folder_note_msg_locked(inv, INVAL_ENTRY, dir, gen, f, c->v[i].uid);
 		f->msgs[f->n++] = c->v[i];
 	}
 	/* New UIDs are almost always above the old ones: sort only when not. */
@@ -472,521 +469,19 @@ apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir, uint32_t
 	return 0;
 }
 
-static void
+void
+collect_finish(struct collect *c)
+{
+	normalise(c->v, &c->n);
+	vanished_normalise(c);
+}
+
+void
 collect_clear(struct collect *c)
 {
 	free(c->v);
-	free(c->vanished.ranges);
+	free(c->vanished);
 	memset(c, 0, sizeof(*c));
-}
-
-/*
- * 1 when a server that shows uidnext and modseq (0: not shown) shows
- * less than the marks: it went back in time (RFC 3501 2.3.1.1 and RFC
- * 7162 3.1.1 let neither go down within one UIDVALIDITY).
- */
-static int
-went_back(uint32_t uidnext, uint64_t modseq, uint32_t seen_uidnext, uint64_t seen_modseq)
-{
-	return (uidnext != 0 && uidnext < seen_uidnext) ||
-	    (modseq != 0 && modseq < seen_modseq);
-}
-
-/* Raises the marks of generation uidvalidity, when they are the ones kept; needs f->lock. */
-static void
-marks_raise_locked(struct folder *f, uint32_t uidvalidity, uint32_t uidnext, uint64_t modseq)
-{
-	if (uidvalidity == 0 || f->seen_uidvalidity != uidvalidity)
-		return;
-	if (uidnext > f->seen_uidnext)
-		f->seen_uidnext = uidnext;
-	if (modseq > f->seen_modseq)
-		f->seen_modseq = modseq;
-}
-
-/* Raises the marks with what st shows, when it is of generation uidvalidity; needs f->lock. */
-static void
-marks_raise_status_locked(struct folder *f, uint32_t uidvalidity, const struct list_item *st)
-{
-	const struct be_status *s;
-
-	if (st == NULL || !st->has_status)
-		return;
-	s = &st->status;
-	if (!(s->present & BE_STATUS_UIDVALIDITY) || s->uidvalidity != uidvalidity)
-		return;
-	marks_raise_locked(f, uidvalidity,
-	    (s->present & BE_STATUS_UIDNEXT) ? s->uidnext : 0,
-	    (s->present & BE_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0);
-}
-
-/* 1 when st, of generation uidvalidity, shows less than the marks; needs f->lock. */
-static int
-status_went_back_locked(const struct folder *f, uint32_t uidvalidity,
-    const struct list_item *st)
-{
-	const struct be_status *s;
-
-	if (st == NULL || !st->has_status || f->seen_uidvalidity != uidvalidity)
-		return 0;
-	s = &st->status;
-	if (!(s->present & BE_STATUS_UIDVALIDITY) || s->uidvalidity != uidvalidity)
-		return 0;
-	return went_back((s->present & BE_STATUS_UIDNEXT) ? s->uidnext : 0,
-	    (s->present & BE_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0,
-	    f->seen_uidnext, f->seen_modseq);
-}
-
-/*
- * Makes the marks those of generation uidvalidity: the saved listing's,
- * or none (a generation never saved).
- */
-static void
-marks_load(struct folder *f, const char *mailbox, uint32_t uidvalidity)
-{
-	struct listcache lc;
-	char path[PATH_MAX];
-	int known;
-
-	pthread_mutex_lock(&f->lock);
-	known = f->seen_uidvalidity == uidvalidity;
-	pthread_mutex_unlock(&f->lock);
-	if (known || uidvalidity == 0)
-		return;
-	if (cache_folder_file(mailbox, uidvalidity, "listing", path, sizeof(path)) != 0 ||
-	    listcache_read_marks(path, &lc) != 0 || lc.uidvalidity != uidvalidity)
-		memset(&lc, 0, sizeof(lc));
-	pthread_mutex_lock(&f->lock);
-	if (f->seen_uidvalidity != uidvalidity) {
-		f->seen_uidvalidity = uidvalidity;
-		f->seen_uidnext = lc.seen_uidnext;
-		f->seen_modseq = lc.seen_modseq;
-	}
-	pthread_mutex_unlock(&f->lock);
-}
-
-/* Notes that the kernel must forget message uid under every name it may know; needs f->lock. */
-static void
-note_gone_locked(const struct folder *f, struct inval_list *inv, fuse_ino_t dir,
-    uint32_t gen, uint32_t uid)
-{
-	char name[NAMES_COMPONENT_MAX + 1], uidname[NAMES_MSG_LEN + 1];
-
-	if (inv == NULL)
-		return;
-	note_msg(inv, INVAL_DELETE, dir, gen, f, uid);
-	alias_msg_name_locked(f, uid, name);
-	names_msg(f->uidvalidity, uid, uidname);
-	if (strcmp(name, uidname) != 0)
-		inval_add(inv, INVAL_DELETE, dir, msg_ino(gen, uid), uidname);
-}
-
-/*
- * The server of n's folder went back in time to (uidnext, modseq) of
- * generation uidvalidity: known UIDs may be other messages now.  Forgets
- * the listing, the names and the cached bytes of the generation, in
- * memory and on disk, and gives the folder's messages new inode numbers;
- * what the kernel must forget goes to inv.  Needs f->sync_lock.
- */
-static void
-forget_generation(struct node *n, const char *mailbox, uint32_t uidvalidity,
-    uint32_t uidnext, uint64_t modseq, struct inval_list *inv)
-{
-	struct folder *f = n->folder;
-	size_t i;
-
-	log_msg(LOG_NOTICE, "the folder \"%s\" went back in time (UIDNEXT %u, "
-	    "HIGHESTMODSEQ %llu, after %u and %llu): its saved listing, names and "
-	    "cached messages are dropped", mailbox, (unsigned)uidnext,
-	    (unsigned long long)modseq, (unsigned)f->seen_uidnext,
-	    (unsigned long long)f->seen_modseq);
-	tree_wrlock();
-	pthread_mutex_lock(&f->lock);
-	if (f->loaded) {
-		for (i = 0; i < f->n; i++)
-			note_gone_locked(f, inv, n->ino, n->gen, f->msgs[i].uid);
-		tree_new_gen_locked(n);
-	}
-	free(f->msgs);
-	f->msgs = NULL;
-	f->n = f->cap = 0;
-	f->restored = 0;
-	f->uidnext = 0;
-	f->modseq = 0;
-	alias_clear_locked(f);
-	f->seen_uidvalidity = uidvalidity;
-	f->seen_uidnext = uidnext;
-	f->seen_modseq = modseq;
-	pthread_mutex_unlock(&f->lock);
-	tree_unlock();
-	cache_drop(mailbox, uidvalidity);
-}
-
-/* A STATUS answer of the folder being synced. */
-struct fresh_status {
-	uint32_t uidvalidity;
-	uint32_t uidnext;
-	uint64_t modseq;
-	int got;
-};
-
-static void
-on_fresh_status(void *ctx, const struct mailfs_status *s)
-{
-	struct fresh_status *fst = ctx;
-
-	if ((s->present & MAILFS_STATUS_UIDVALIDITY) && (s->present & MAILFS_STATUS_UIDNEXT)) {
-		fst->uidvalidity = s->uidvalidity;
-		fst->uidnext = s->uidnext;
-		fst->modseq = (s->present & MAILFS_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0;
-		fst->got = 1;
-	}
-}
-
-/*
- * Asks the server, on c (the folder selected), for its UIDNEXT and
- * HIGHESTMODSEQ now: what a pooled connection's SELECT or a folder list
- * showed may be older than what this mount did since.  0 or -1.
- */
-static int
-fresh_status(struct mailfs_client *c, const char *mailbox, struct fresh_status *fst)
-{
-	struct mailfs_handlers h;
-
-	memset(fst, 0, sizeof(*fst));
-	memset(&h, 0, sizeof(h));
-	h.status = on_fresh_status;
-	h.ctx = fst;
-	if (mailfs_run(c, mailfs_status(c, mailbox, MAILFS_STATUS_UIDVALIDITY |
-	    MAILFS_STATUS_UIDNEXT | MAILFS_STATUS_HIGHESTMODSEQ, &h), NULL) == -1 || !fst->got)
-		return -1;
-	return 0;
-}
-
-static int
-status_unchanged(const struct folder *f, const struct list_item *st)
-{
-	const struct be_status *s = &st->status;
-	unsigned need = BE_STATUS_UIDVALIDITY | BE_STATUS_UIDNEXT |
-	    BE_STATUS_MESSAGES | BE_STATUS_HIGHESTMODSEQ;
-
-	/*
-	 * Without HIGHESTMODSEQ a flag change would not show: look every
-	 * time.  A server that went back in time is never unchanged.
-	 */
-	return !status_went_back_locked(f, f->uidvalidity, st) &&
-	    (f->loaded || (f->restored && !f->touched)) && st->has_status &&
-	    (s->present & need) == need &&
-	    s->uidvalidity == f->uidvalidity && s->uidnext == f->uidnext &&
-	    s->messages == f->n && s->highestmodseq == f->modseq && f->modseq != 0;
-}
-
-/* A copy of n's mailbox name (free it), or NULL. */
-static char *
-mailbox_of(struct node *n)
-{
-	char *mailbox;
-
-	tree_rdlock();
-	mailbox = n->mailbox != NULL ? strdup(n->mailbox) : NULL;
-	tree_unlock();
-	return mailbox;
-}
-
-/*
- * Puts the listing an earlier mount saved into a folder not loaded yet,
- * when st names the same UIDVALIDITY; needs f->sync_lock.  It is checked
- * against st, or brought up to date with a delta, before anyone sees it.
- * When st shows less than the listing's marks (st is this mount's, the
- * listing an earlier one's), the server went back in time: the
- * generation's listing, names and bytes go instead.
- */
-static void
-restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv)
-{
-	struct folder *f = n->folder;
-	struct listcache lc;
-	char *mailbox, path[PATH_MAX];
-	uint32_t *map = NULL, i;
-	unsigned need = BE_STATUS_UIDVALIDITY | BE_STATUS_HIGHESTMODSEQ;
-	size_t k;
-	int tried;
-
-	if (st == NULL || !st->has_status || (st->status.present & need) != need)
-		return;
-	pthread_mutex_lock(&f->lock);
-	tried = f->loaded || f->restore_tried;
-	f->restore_tried = 1;
-	pthread_mutex_unlock(&f->lock);
-	if (tried || (mailbox = mailbox_of(n)) == NULL)
-		return;
-	if (cache_folder_file(mailbox, st->status.uidvalidity, "listing", path,
-	    sizeof(path)) != 0 || listcache_read(path, &lc) != 0) {
-		free(mailbox);
-		return;
-	}
-	if (lc.uidvalidity != st->status.uidvalidity)
-		goto out;
-	if (went_back((st->status.present & BE_STATUS_UIDNEXT) ? st->status.uidnext : 0,
-	    st->status.highestmodseq, lc.seen_uidnext, lc.seen_modseq)) {
-		pthread_mutex_lock(&f->lock);
-		f->seen_uidvalidity = lc.uidvalidity;
-		f->seen_uidnext = lc.seen_uidnext;
-		f->seen_modseq = lc.seen_modseq;
-		pthread_mutex_unlock(&f->lock);
-		forget_generation(n, mailbox, lc.uidvalidity,
-		    (st->status.present & BE_STATUS_UIDNEXT) ? st->status.uidnext : 0,
-		    st->status.highestmodseq, inv);
-		goto out;
-	}
-	if (lc.modseq == 0 || (map = calloc(lc.nkw, sizeof(*map))) == NULL)
-		goto out;
-	pthread_mutex_lock(&f->lock);
-	if (!f->loaded && f->n == 0) {
-		for (i = 0; i < lc.nkw; i++)
-			map[i] = intern_locked(f, lc.kw[i]);
-		for (k = 0; k < lc.n; k++) {
-			lc.msgs[k].kw = map[lc.msgs[k].kw];
-			lc.msgs[k].spare = 0;
-		}
-		free(f->msgs);
-		f->msgs = lc.msgs;
-		f->n = f->cap = lc.n;
-		lc.msgs = NULL;
-		f->uidvalidity = lc.uidvalidity;
-		f->uidnext = lc.uidnext;
-		f->modseq = lc.modseq;
-		f->restored = 1;
-		f->seen_uidvalidity = lc.uidvalidity;
-		f->seen_uidnext = lc.seen_uidnext;
-		f->seen_modseq = lc.seen_modseq;
-		marks_raise_status_locked(f, lc.uidvalidity, st);
-		log_msg(LOG_DEBUG, "the folder \"%s\": %zu messages from the saved "
-		    "listing (HIGHESTMODSEQ %llu)", mailbox, f->n,
-		    (unsigned long long)f->modseq);
-	}
-	pthread_mutex_unlock(&f->lock);
-out:
-	free(map);
-	listcache_clear(&lc);
-	free(mailbox);
-}
-
-/*
- * Looks whether the server of n's folder (selected on c, of generation
- * uidvalidity) went back in time, and forgets the generation if so;
- * needs f->sync_lock.  What st or c's SELECT showed only raises the
- * suspicion, as either may be older than a mark this mount set since:
- * a STATUS sent after the marks were read decides.  1 when forgotten.
- */
-static int
-check_went_back(struct node *n, struct mailfs_client *c, const char *mailbox,
-    uint32_t uidvalidity, const struct list_item *st, struct inval_list *inv)
-{
-	const struct mailfs_mailbox_state *mb = mailfs_client_mailbox(c);
-	const unsigned need = BE_STATUS_UIDVALIDITY | BE_STATUS_UIDNEXT |
-	    BE_STATUS_HIGHESTMODSEQ;
-	struct folder *f = n->folder;
-	struct fresh_status fst;
-	uint32_t seen_uidnext;
-	uint64_t seen_modseq;
-	int suspect;
-
-	marks_load(f, mailbox, uidvalidity);
-	pthread_mutex_lock(&f->lock);
-	seen_uidnext = f->seen_uidnext;
-	seen_modseq = f->seen_modseq;
-	/* A folder list's STATUS is fresher than a pooled connection's SELECT. */
-	if (st != NULL && st->has_status && (st->status.present & need) == need &&
-	    st->status.uidvalidity == uidvalidity)
-		suspect = status_went_back_locked(f, uidvalidity, st);
-	else
-		suspect = went_back(mb->uidnext, mb->highestmodseq, seen_uidnext, seen_modseq);
-	pthread_mutex_unlock(&f->lock);
-	if (!suspect)
-		return 0;
-	if (fresh_status(c, mailbox, &fst) == -1 || fst.uidvalidity != uidvalidity ||
-	    !went_back(fst.uidnext, fst.modseq, seen_uidnext, seen_modseq))
-		return 0;
-	forget_generation(n, mailbox, uidvalidity, fst.uidnext, fst.modseq, inv);
-	return 1;
-}
-
-/* The restored listing proved current: the folder is loaded without a round trip. */
-static void
-accept_restored(struct node *n)
-{
-	struct folder *f = n->folder;
-	char *mailbox;
-
-	if ((mailbox = mailbox_of(n)) != NULL)
-		alias_load(f, mailbox, f->uidvalidity);
-	pthread_mutex_lock(&f->lock);
-	f->loaded = 1;
-	f->restored = 0;
-	alias_prune_locked(f);
-	pthread_mutex_unlock(&f->lock);
-	free(mailbox);
-}
-
-int
-folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
-{
-	struct folder *f = n->folder;
-	const struct mailfs_mailbox_state *mb;
-	struct mailfs_handlers h;
-	struct mailfs_fetch_spec spec;
-	struct mailfs_client *c;
-	struct pool_conn *pc;
-	struct mailfs_error err;
-	struct collect col;
-	struct inval_list dummy = { 0 };
-	uint32_t uidvalidity, uidnext, exists, old_uidvalidity = 0, gen;
-	uint64_t modseq, known_modseq;
-	char *mailbox;
-	int full, loaded, restored, r = 0, again;
-
-	if (f == NULL)
-		return ENOENT;
-	if (inv == NULL)
-		inv = &dummy;
-	/* Held by a sync or a change that waits on the server: not past our deadline. */
-	if (deadline_lock(&f->sync_lock) != 0)
-		return ETIMEDOUT;
-	restore_saved(n, st, inv);
-	pthread_mutex_lock(&f->lock);
-	loaded = f->loaded;
-	restored = !loaded && f->restored;
-	known_modseq = f->modseq;
-	if (st != NULL && status_unchanged(f, st)) {
-		log_msg(LOG_DEBUG, "folder %llu unchanged (HIGHESTMODSEQ %llu)",
-		    (unsigned long long)n->ino, (unsigned long long)f->modseq);
-		pthread_mutex_unlock(&f->lock);
-		if (restored)
-			accept_restored(n);
-		pthread_mutex_unlock(&f->sync_lock);
-		return 0;
-	}
-	pthread_mutex_unlock(&f->lock);
-
-	if ((mailbox = mailbox_of(n)) == NULL) {
-		pthread_mutex_unlock(&f->sync_lock);
-		return ENOENT;
-	}
-	if ((pc = pool_get(mailbox, &err)) == NULL) {
-		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", mailbox, err.msg);
-		free(mailbox);
-		pthread_mutex_unlock(&f->sync_lock);
-		return errmap_errno(&err);
-	}
-	c = pool_client(pc);
-	mb = mailfs_client_mailbox(c);
-	uidvalidity = mb->uidvalidity;
-	modseq = mb->highestmodseq;
-	if (st != NULL && st->has_status && (st->status.present & BE_STATUS_HIGHESTMODSEQ) &&
-	    st->status.highestmodseq > modseq)
-		modseq = st->status.highestmodseq;
-	if (check_went_back(n, c, mailbox, uidvalidity, st, inv))
-		known_modseq = 0;
-	/* The names this mount gave messages of this generation (alias.h). */
-	alias_load(f, mailbox, uidvalidity);
-	full = !(loaded || restored) || uidvalidity != f->uidvalidity || known_modseq == 0 ||
-	    !mailfs_client_condstore_enabled(c) || modseq == 0;
-	do {
-		again = 0;
-		memset(&col, 0, sizeof(col));
-		col.f = f;
-		memset(&h, 0, sizeof(h));
-		h.fetch = collect_fetch;
-		h.vanished = collect_vanished;
-		h.ctx = &col;
-		memset(&spec, 0, sizeof(spec));
-		spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_FLAGS | MAILFS_FETCH_SIZE |
-		    MAILFS_FETCH_INTERNALDATE;
-		if (!full) {
-			spec.changedsince = known_modseq;
-			spec.vanished = mailfs_client_qresync_enabled(c);
-		}
-		if (mailfs_run(c, mailfs_uid_fetch(c, "1:*", &spec, &h), NULL) == -1) {
-			err = *mailfs_client_error(c);
-			log_msg(LOG_WARNING, "cannot list the folder \"%s\": %s", mailbox, err.msg);
-			pool_put(pc, 1);
-			collect_clear(&col);
-			free(mailbox);
-			pthread_mutex_unlock(&f->sync_lock);
-			return errmap_errno(&err);
-		}
-		mb = mailfs_client_mailbox(c);
-		exists = mb->exists;
-		uidnext = mb->uidnext;
-		if (col.nomem) {
-			collect_clear(&col);
-			r = ENOMEM;
-			break;
-		}
-		normalise(col.v, &col.n);
-		uidset_normalise(&col.vanished);
-
-		tree_wrlock();
-		pthread_mutex_lock(&f->lock);
-		if (f->loaded && uidvalidity != f->uidvalidity) {
-			/* A new generation: every old name and byte goes. */
-			log_msg(LOG_NOTICE, "the folder \"%s\" changed its UIDVALIDITY; "
-			    "its messages have new names", mailbox);
-			old_uidvalidity = f->uidvalidity;
-			apply_full_locked(f, &(struct collect){ 0 }, n->ino, n->gen, inv);
-			tree_new_gen_locked(n);
-			f->loaded = 0;
-		}
-		gen = n->gen;
-		if (full)
-			apply_full_locked(f, &col, n->ino, gen, inv);
-		else if (apply_delta_locked(f, &col, n->ino, gen, inv) == -1 ||
-		    f->n != exists) {
-			/* Expunges we were not told of (no QRESYNC), or a gap. */
-			full = again = 1;
-		}
-		if (!again) {
-			f->loaded = 1;
-			f->restored = 0;
-			f->uidvalidity = uidvalidity;
-			f->uidnext = uidnext;
-			f->modseq = modseq;
-			marks_raise_locked(f, uidvalidity, uidnext, mb->highestmodseq);
-			marks_raise_locked(f, uidvalidity,
-			    col.maxuid < UINT32_MAX ? col.maxuid + 1 : col.maxuid, col.maxmodseq);
-			marks_raise_status_locked(f, uidvalidity, st);
-			alias_prune_locked(f);
-		}
-		pthread_mutex_unlock(&f->lock);
-		tree_unlock();
-		collect_clear(&col);
-	} while (again);
-	pool_put(pc, 0);
-	if (old_uidvalidity != 0)
-		cache_drop(mailbox, old_uidvalidity);
-	free(mailbox);
-	inval_clear(&dummy);
-	pthread_mutex_unlock(&f->sync_lock);
-	return r;
-}
-
-int
-folder_ensure(struct node *n)
-{
-	struct list_item st;
-	int loaded;
-
-	if (n->folder == NULL)
-		return ENOENT;
-	pthread_mutex_lock(&n->folder->lock);
-	loaded = n->folder->loaded;
-	pthread_mutex_unlock(&n->folder->lock);
-	if (loaded)
-		return 0;
-	/* As fresh as a loaded folder between two refreshes may be. */
-	return folder_sync(n, node_recent_status(n, (time_t)fs.opts->refresh, &st) ?
-	    &st : NULL, NULL);
 }
 
 /* Saves n's listing when it is loaded and current with a HIGHESTMODSEQ. */
@@ -998,7 +493,7 @@ save_one(struct node *n)
 	char *mailbox, path[PATH_MAX];
 	int r = 0;
 
-	if ((mailbox = mailbox_of(n)) == NULL)
+	if ((mailbox = folder_mailbox_of(n)) == NULL)
 		return;
 	pthread_mutex_lock(&f->lock);
 	if (f->loaded && f->modseq != 0) {
@@ -1053,7 +548,7 @@ void
 folder_note_modseq(struct folder *f, uint32_t uidvalidity, uint64_t modseq)
 {
 	pthread_mutex_lock(&f->lock);
-	marks_raise_locked(f, uidvalidity, 0, modseq);
+	folder_marks_raise_locked(f, uidvalidity, 0, modseq);
 	pthread_mutex_unlock(&f->lock);
 }
 
@@ -1078,7 +573,7 @@ folder_add_local(struct folder *f, uint32_t uidvalidity, uint32_t uid, uint64_t 
 	pthread_mutex_lock(&f->lock);
 	f->touched = 1;
 	if (uid != 0 && uid < UINT32_MAX)
-		marks_raise_locked(f, uidvalidity, uid + 1, 0);
+		folder_marks_raise_locked(f, uidvalidity, uid + 1, 0);
 	if (!f->loaded || f->uidvalidity != uidvalidity || uid == 0) {
 		pthread_mutex_unlock(&f->lock);
 		return 0;

@@ -1,10 +1,16 @@
 /*
  * A folder's messages: a flat array sorted by UID of 24-byte entries,
- * loaded with one UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE) and kept
- * current with CONDSTORE/QRESYNC deltas.
+ * loaded with one listing of the backend (backend_listing()) and kept
+ * current with its deltas (since a HIGHESTMODSEQ).
+ *
+ * The module is two files: folder.c the array (lookups, flags, what this
+ * mount did itself, saving it for the next mount), sync.c keeping it in
+ * step with the source (folder_sync(), folder_ensure()).
  *
  * folder->lock protects everything below it; folder->sync_lock makes one
- * sync at a time and is the only lock held across a round trip.
+ * sync at a time and is the only lock of the folder held across a round
+ * trip (with the backend's folder opened under it).  Lock order (fs.h):
+ * sync_lock > the backend's connection > tree_lock > folder->lock.
  */
 #ifndef MAILFS_FUSE_FOLDER_H
 #define MAILFS_FUSE_FOLDER_H
@@ -14,8 +20,6 @@
 #include <stdint.h>
 
 #include <uthash.h>
-
-#include <mailfs/types.h>
 
 #include "fs.h"
 

@@ -14,8 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <mailfs/types.h>
-
 #include "folder.h"
 #include "inode.h"
 #include "log.h"

@@ -30,8 +30,6 @@
 
 #include <uthash.h>
 
-#include <mailfs/types.h>
-
 #include "backend.h"
 #include "fs.h"
 

@@ -191,7 +191,7 @@ static int
 move_on_server(struct fctx *src, struct fctx *dst, const struct msg *m,
     uint32_t *newuid_r, uint32_t *uidvalidity_r)
 {
-	struct be_msg bm = { m->uid, m->size, m->date, 0, NULL };
+	struct be_msg bm = { .uid = m->uid, .size = m->size, .date = m->date };
 	struct be_folder *bf;
 	struct be_status st;
 	int r;

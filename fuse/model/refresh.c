@@ -1,8 +1,13 @@
 /*
- * The refresh thread (see refresh.h) and the kernel notifications.
+ * The refresh thread (see refresh.h).  The folder list comes from
+ * backend_list() (with each folder's status where the source gives it),
+ * each folder's delta from folder_sync(); what the kernel must forget
+ * goes out through inval.h.
  *
- * RFC 3501 6.3.8 (LIST), RFC 5819 (LIST-STATUS), RFC 7162 3.1.2.1
- * (HIGHESTMODSEQ in STATUS).
+ * Owns the thread and refresh_lock, which guards its stop flag and the
+ * queued inodes: a leaf (fs.h), nothing is taken under it, and it is not
+ * held while the backend or the kernel is asked.  A folder's sync takes
+ * its own locks (folder.h) one folder at a time.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -10,14 +15,11 @@
 #include <string.h>
 #include <time.h>
 
-#include <mailfs/commands.h>
-
+#include "backend.h"
 #include "deadline.h"
-#include "errmap.h"
 #include "folder.h"
-#include "imap.h"
+#include "inval.h"
 #include "log.h"
-#include "pool.h"
 #include "refresh.h"
 
 static pthread_t refresh_thread;
@@ -29,201 +31,6 @@ static pthread_cond_t refresh_cond = PTHREAD_COND_INITIALIZER;
 static fuse_ino_t *queued;
 static size_t nqueued;
 static size_t capqueued;
-
-/* The notifier: invalidations that handlers may not send themselves. */
-static pthread_t notify_thread;
-static int notify_running;
-static int notify_stopping;
-static pthread_mutex_t notify_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t notify_cond = PTHREAD_COND_INITIALIZER;
-static struct inval_list notify_queue;
-
-int
-inval_add(struct inval_list *l, enum inval_kind kind, fuse_ino_t parent,
-    fuse_ino_t child, const char *name)
-{
-	struct inval *tmp;
-	size_t cap;
-
-	if (l->n == l->cap) {
-		cap = l->cap == 0 ? 32 : l->cap * 2;
-		if ((tmp = realloc(l->v, cap * sizeof(*tmp))) == NULL)
-			return -1;
-		l->v = tmp;
-		l->cap = cap;
-	}
-	l->v[l->n].kind = kind;
-	l->v[l->n].parent = parent;
-	l->v[l->n].child = child;
-	strncpy(l->v[l->n].name, name, sizeof(l->v[l->n].name) - 1);
-	l->v[l->n].name[sizeof(l->v[l->n].name) - 1] = '\0';
-	l->n++;
-	return 0;
-}
-
-void
-inval_clear(struct inval_list *l)
-{
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-void
-inval_send(struct inval_list *l)
-{
-	struct inval *iv;
-	size_t i;
-	int r;
-
-	if (fs.se == NULL)
-		return;
-	for (i = 0; i < l->n; i++) {
-		iv = &l->v[i];
-		switch (iv->kind) {
-		case INVAL_ENTRY:
-			r = fuse_lowlevel_notify_inval_entry(fs.se, iv->parent, iv->name,
-			    strlen(iv->name));
-			break;
-		case INVAL_DELETE:
-			r = fuse_lowlevel_notify_delete(fs.se, iv->parent, iv->child,
-			    iv->name, strlen(iv->name));
-			if (r != 0 && r != -ENOENT)
-				r = fuse_lowlevel_notify_inval_entry(fs.se, iv->parent,
-				    iv->name, strlen(iv->name));
-			break;
-		default:
-			r = fuse_lowlevel_notify_inval_inode(fs.se, iv->child, 0, 0);
-			break;
-		}
-		/* ENOENT: the kernel did not have it cached, which is fine. */
-		if (r != 0 && r != -ENOENT)
-			log_msg(LOG_DEBUG, "invalidating %s in %llu: %s", iv->name,
-			    (unsigned long long)iv->parent, strerror(-r));
-	}
-}
-
-void
-inval_send_later(struct inval_list *l)
-{
-	size_t i;
-
-	pthread_mutex_lock(&notify_lock);
-	if (notify_running)
-		for (i = 0; i < l->n; i++)
-			inval_add(&notify_queue, l->v[i].kind, l->v[i].parent,
-			    l->v[i].child, l->v[i].name);
-	pthread_cond_signal(&notify_cond);
-	pthread_mutex_unlock(&notify_lock);
-	l->n = 0;
-}
-
-static void *
-notify_main(void *arg)
-{
-	struct inval_list mine = { 0 };
-
-	(void)arg;
-	pthread_mutex_lock(&notify_lock);
-	for (;;) {
-		while (notify_queue.n == 0 && !notify_stopping)
-			pthread_cond_wait(&notify_cond, &notify_lock);
-		if (notify_queue.n == 0)
-			break;
-		mine = notify_queue;
-		memset(&notify_queue, 0, sizeof(notify_queue));
-		pthread_mutex_unlock(&notify_lock);
-		/* Blocks until the handler that queued these has replied. */
-		inval_send(&mine);
-		inval_clear(&mine);
-		pthread_mutex_lock(&notify_lock);
-	}
-	pthread_mutex_unlock(&notify_lock);
-	return NULL;
-}
-
-static void
-on_list(void *ctx, const struct mailfs_list_entry *e)
-{
-	struct list_result *lr = ctx;
-	struct list_item *tmp;
-	size_t cap;
-
-	if (e->name == NULL && e->name_lost)
-		goto lost;
-	if (e->name == NULL) {
-		log_msg(LOG_DEBUG, "a folder name is not valid modified UTF-7; left out");
-		return;
-	}
-	if (e->attrs & MAILFS_MBX_NONEXISTENT)
-		return;
-	if (lr->n == lr->cap) {
-		cap = lr->cap == 0 ? 64 : lr->cap * 2;
-		if ((tmp = realloc(lr->v, cap * sizeof(*tmp))) == NULL)
-			goto lost;
-		lr->v = tmp;
-		lr->cap = cap;
-	}
-	memset(&lr->v[lr->n], 0, sizeof(lr->v[lr->n]));
-	if ((lr->v[lr->n].name = strdup(e->name)) == NULL)
-		goto lost;
-	lr->v[lr->n].delim = e->delimiter;
-	lr->v[lr->n].attrs = imap_folder_attrs(e->attrs);
-	lr->n++;
-	return;
-lost:
-	/* Applied as complete, the list would take the folder away. */
-	log_msg(LOG_ERR, "out of memory for the folder \"%s\" in the folder list",
-	    e->name != NULL ? e->name : e->raw_name);
-	lr->incomplete = 1;
-}
-
-static void
-on_status(void *ctx, const struct mailfs_status *s)
-{
-	struct list_result *lr = ctx;
-	struct list_item *it;
-	size_t i;
-
-	if (s->name == NULL)
-		return;
-	/* LIST-STATUS sends STATUS right after its LIST line: look from the end. */
-	for (i = lr->n; i-- > 0;) {
-		it = &lr->v[i];
-		if (strcmp(it->name, s->name) != 0)
-			continue;
-		it->has_status = 1;
-		imap_status_copy(&it->status, s);
-		return;
-	}
-}
-
-int
-refresh_list(struct mailfs_client *c, struct list_result *lr)
-{
-	struct mailfs_handlers h;
-	unsigned items = MAILFS_STATUS_MESSAGES | MAILFS_STATUS_UIDNEXT |
-	    MAILFS_STATUS_UIDVALIDITY;
-
-	if (mailfs_client_capabilities(c) & MAILFS_CAP_CONDSTORE)
-		items |= MAILFS_STATUS_HIGHESTMODSEQ;
-	memset(&h, 0, sizeof(h));
-	h.list = on_list;
-	h.status = on_status;
-	h.ctx = lr;
-	return mailfs_run(c, mailfs_list(c, "", "*", MAILFS_LIST_STATUS |
-	    MAILFS_LIST_SPECIAL_USE, items, &h), NULL);
-}
-
-static struct list_item *
-find_item(const struct list_result *lr, const char *mailbox)
-{
-	size_t i;
-
-	for (i = 0; i < lr->n; i++)
-		if (strcmp(lr->v[i].name, mailbox) == 0)
-			return &lr->v[i];
-	return NULL;
-}
 
 static int
 stopping(void)
@@ -241,10 +48,7 @@ refresh_once(void)
 {
 	struct list_result lr = { 0 };
 	struct inval_list inv = { 0 };
-	struct mailfs_error err;
-	struct pool_conn *pc;
 	struct node **folders;
-	struct list_item *item;
 	size_t n, i;
 	unsigned stamp;
 	int loaded;
@@ -256,26 +60,12 @@ refresh_once(void)
 	 * folder's sync_lock, which rm and mv wait for.
 	 */
 	deadline_begin();
-	if ((pc = pool_get(NULL, &err)) == NULL) {
-		deadline_end();
-		log_msg(LOG_WARNING, "cannot refresh the folder list: %s", err.msg);
-		return;
-	}
-	if (refresh_list(pool_client(pc), &lr) == -1) {
-		log_msg(LOG_WARNING, "cannot refresh the folder list: %s",
-		    mailfs_client_error(pool_client(pc))->msg);
-		pool_put(pc, 1);
+	/* The backend logs a failure; the next refresh tries again. */
+	if (backend_list(fs.backend, &lr) != 0) {
 		deadline_end();
 		list_result_clear(&lr);
 		return;
 	}
-	/*
-	 * A session's STATUS of its own selected mailbox shows that
-	 * session's view, which lags (Dovecot): look at that folder anyway.
-	 */
-	if (pool_selected(pc) != NULL && (item = find_item(&lr, pool_selected(pc))) != NULL)
-		item->has_status = 0;
-	pool_put(pc, 0);
 	/* A folder this mount made or removed meanwhile: that LIST is stale. */
 	if (tree_apply_list_since(&lr, &inv, stamp) == -1)
 		log_msg(LOG_DEBUG, "the folder list changed during LIST; applied next time");
@@ -293,7 +83,7 @@ refresh_once(void)
 		if (mailbox == NULL)
 			continue;
 		deadline_begin();
-		(void)folder_sync(folders[i], find_item(&lr, mailbox), &inv);
+		(void)folder_sync(folders[i], list_result_find(&lr, mailbox), &inv);
 		free(mailbox);
 	}
 	deadline_end();
@@ -337,9 +127,8 @@ int
 refresh_start(unsigned interval_s)
 {
 	refresh_interval = interval_s;
-	if (pthread_create(&notify_thread, NULL, notify_main, NULL) != 0)
+	if (inval_start() != 0)
 		return -1;
-	notify_running = 1;
 	if (pthread_create(&refresh_thread, NULL, refresh_main, NULL) != 0) {
 		refresh_stop();
 		return -1;
@@ -355,16 +144,7 @@ refresh_stop(void)
 	refresh_stopping = 1;
 	pthread_cond_broadcast(&refresh_cond);
 	pthread_mutex_unlock(&refresh_lock);
-	if (notify_running) {
-		pthread_mutex_lock(&notify_lock);
-		notify_queue.n = 0;	/* the session is over: nobody to tell */
-		notify_stopping = 1;
-		pthread_cond_broadcast(&notify_cond);
-		pthread_mutex_unlock(&notify_lock);
-		pthread_join(notify_thread, NULL);
-		notify_running = 0;
-		inval_clear(&notify_queue);
-	}
+	inval_stop();
 	if (!refresh_running)
 		return;
 	pthread_join(refresh_thread, NULL);

@@ -3,16 +3,13 @@
  * (with LIST-STATUS where offered) and a delta of every folder the kernel
  * has looked at whose status changed; then the kernel is told what to
  * forget.  The thread never holds a connection while it talks to the kernel.
+ * refresh_start() starts the kernel notifier (inval.h) too, refresh_stop()
+ * stops both.
  */
 #ifndef MAILFS_FUSE_REFRESH_H
 #define MAILFS_FUSE_REFRESH_H
 
-#include <mailfs/client.h>
-
 #include "inode.h"
-
-/* LIST "" "*" (with STATUS where offered) into lr; 0 or -1 (the client's error). */
-int refresh_list(struct mailfs_client *c, struct list_result *lr);
 
 int refresh_start(unsigned interval_s);
 void refresh_stop(void);

@@ -2,10 +2,12 @@
  * The IMAP backend: backend.h over libmailfs's IMAP client, on a pool of
  * connections (pool.h), its answers mapped to errno by one table
  * (errmap.h), and its recovery after lost answers in recover.h.  Only
- * the files of this folder include this header.
+ * the files of this folder include this header, and main.c, which
+ * makes the backend (imap_backend_new(), imap_backend_connect()).
  *
  * Files, one operation family each:
  *	imap.c		creating and freeing the backend, its capabilities
+ *	login.c		the first contact: log in and list, or say why not
  *	list.c		list, status
  *	select.c	open, close, refresh, listing
  *	folderops.c	probe, personal_prefix, create, remove, rename
@@ -19,6 +21,7 @@
 
 #include <mailfs/client.h>
 #include <mailfs/types.h>
+#include <mailfs/url.h>
 
 #include "backend.h"
 
@@ -54,7 +57,18 @@ void imap_free(struct backend *be);
 void imap_cancel(struct backend *be, int on);
 unsigned imap_caps(struct backend *be);
 
+/*
+ * Logs in and lists every folder into *lr (the caller's, emptied first),
+ * before the mount: 0, or an errno after one sentence on stderr that
+ * says, in the user's words, why url cannot be used.  main.c's, the
+ * composition root's, to call.
+ */
+int imap_backend_connect(struct backend *be, const struct mailfs_url *url,
+    struct list_result *lr);
+
 /* list.c */
+/* LIST "" "*" (with STATUS where offered) into lr; 0 or -1 (the client's error). */
+int imap_list_run(struct mailfs_client *c, struct list_result *lr);
 int imap_list(struct backend *be, struct list_result *lr);
 int imap_status(struct backend *be, const char *mailbox, struct be_status *st_r);
 

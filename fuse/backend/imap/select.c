@@ -1,47 +1,73 @@
 /*
- * The IMAP backend: open, close, refresh, listing (see imap.h).  open and
- * close are written (a pool connection through imap_conn(), as rm and mv
- * took theirs); refresh and listing are STUBS returning EPERM.
+ * The IMAP backend: open, close, refresh, listing (see imap.h).  A folder
+ * opened is a pool connection with the mailbox selected (SELECT
+ * (CONDSTORE), pool.c), held by the caller until close().  Its listing
+ * is one UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE), with
+ * (CHANGEDSINCE m) for a delta where CONDSTORE is enabled on the
+ * connection, and VANISHED where QRESYNC is.
+ *
+ * RFC 3501 6.3.1 (SELECT), 6.3.10 (STATUS), 6.4.8 and 7.4.2 (UID FETCH),
+ * RFC 7162 3.1.4 (CHANGEDSINCE), 3.2.6 (VANISHED).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <mailfs/commands.h>
+
+#include "errmap.h"
 #include "imap.h"
+#include "log.h"
 #include "pool.h"
 #include "recover.h"
+
+/*
+ * What SELECT (and what came since) showed of the folder selected on c;
+ * UIDNEXT and HIGHESTMODSEQ are present when the server gave them (the
+ * values are 0 when not).
+ */
+static void
+selected_status(struct mailfs_client *c, struct be_status *st_r)
+{
+	const struct mailfs_mailbox_state *mb = mailfs_client_mailbox(c);
+
+	memset(st_r, 0, sizeof(*st_r));
+	st_r->present = BE_STATUS_MESSAGES | BE_STATUS_UIDVALIDITY;
+	st_r->messages = mb->exists;
+	st_r->uidvalidity = mb->uidvalidity;
+	st_r->uidnext = mb->uidnext;
+	st_r->highestmodseq = mb->highestmodseq;
+	if (mb->uidnext != 0)
+		st_r->present |= BE_STATUS_UIDNEXT;
+	if (mb->highestmodseq != 0)
+		st_r->present |= BE_STATUS_HIGHESTMODSEQ;
+}
 
 int
 imap_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
     struct be_status *st_r)
 {
-	const struct mailfs_mailbox_state *mb;
 	struct be_folder *f;
 	int r;
 
 	(void)be;
 	if ((f = calloc(1, sizeof(*f))) == NULL || (f->mailbox = strdup(mailbox)) == NULL) {
 		free(f);
+		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", mailbox,
+		    "out of memory");
 		return ENOMEM;
 	}
+	/*
+	 * imap_conn() tries again when the connection the pool gave was
+	 * dropped meanwhile (and logs what it could not reach), as rm and mv
+	 * always did; a listing gains the same patience.
+	 */
 	if ((r = imap_conn(mailbox, &f->pc)) != 0) {
 		free(f->mailbox);
 		free(f);
 		return r;
 	}
-	mb = mailfs_client_mailbox(pool_client(f->pc));
-	memset(st_r, 0, sizeof(*st_r));
-	st_r->present = BE_STATUS_MESSAGES | BE_STATUS_UIDVALIDITY;
-	st_r->messages = mb->exists;
-	st_r->uidvalidity = mb->uidvalidity;
-	if (mb->uidnext != 0) {
-		st_r->present |= BE_STATUS_UIDNEXT;
-		st_r->uidnext = mb->uidnext;
-	}
-	if (mb->highestmodseq != 0) {
-		st_r->present |= BE_STATUS_HIGHESTMODSEQ;
-		st_r->highestmodseq = mb->highestmodseq;
-	}
+	selected_status(pool_client(f->pc), st_r);
 	*f_r = f;
 	return 0;
 }
@@ -55,21 +81,96 @@ imap_close(struct be_folder *f, int failed)
 	free(f);
 }
 
+/*
+ * Asks the server, on the folder's own connection, for its UIDNEXT and
+ * HIGHESTMODSEQ now: what a pooled connection's SELECT or a folder list
+ * showed may be older than what this mount did since.
+ */
 int
 imap_refresh(struct be_folder *f, struct be_status *st_r)
 {
-	(void)f;
-	(void)st_r;
-	return EPERM;
+	struct mailfs_client *c;
+	struct mailfs_handlers h;
+	struct be_status st = { 0 };
+
+	if (f->pc == NULL)
+		return EIO;	/* given back early: only close() is left */
+	c = pool_client(f->pc);
+	memset(&h, 0, sizeof(h));
+	h.status = imap_status_handler;
+	h.ctx = &st;
+	if (mailfs_run(c, mailfs_status(c, f->mailbox, MAILFS_STATUS_UIDVALIDITY |
+	    MAILFS_STATUS_UIDNEXT | MAILFS_STATUS_HIGHESTMODSEQ, &h), NULL) == -1)
+		return errmap_errno(mailfs_client_error(c));
+	*st_r = st;
+	return 0;
+}
+
+static void
+on_listing_fetch(void *ctx, const struct mailfs_msg *m)
+{
+	const struct be_listing_cb *cb = ctx;
+	struct be_msg bm;
+
+	if (!(m->present & MAILFS_MSG_UID) || m->uid == 0)
+		return;
+	memset(&bm, 0, sizeof(bm));
+	bm.uid = m->uid;
+	if ((m->present & MAILFS_MSG_SIZE) && (m->present & MAILFS_MSG_INTERNALDATE)) {
+		bm.size = m->size > UINT32_MAX ? UINT32_MAX : (uint32_t)m->size;
+		bm.date = (int64_t)m->internaldate;
+	} else
+		bm.partial = 1;
+	if (m->present & MAILFS_MSG_MODSEQ)
+		bm.modseq = m->modseq;
+	if (m->present & MAILFS_MSG_FLAGS)
+		bm.flags = m->flags;
+	cb->msg(cb->ctx, &bm);
+}
+
+static void
+on_listing_vanished(void *ctx, const struct mailfs_uidset *uids, int earlier)
+{
+	const struct be_listing_cb *cb = ctx;
+	size_t i;
+
+	(void)earlier;
+	if (cb->vanished == NULL)
+		return;
+	for (i = 0; i < uids->count; i++)
+		cb->vanished(cb->ctx, uids->ranges[i].first, uids->ranges[i].last);
 }
 
 int
 imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb,
     struct be_status *st_r)
 {
-	(void)f;
-	(void)since;
-	(void)cb;
-	(void)st_r;
-	return EPERM;
+	struct mailfs_client *c;
+	struct mailfs_fetch_spec spec;
+	struct mailfs_handlers h;
+
+	if (f->pc == NULL)
+		return EIO;	/* given back early: only close() is left */
+	c = pool_client(f->pc);
+	/* A delta needs CONDSTORE enabled on this connection, not only offered. */
+	if (since != 0 && !mailfs_client_condstore_enabled(c))
+		return EPERM;
+	memset(&h, 0, sizeof(h));
+	h.fetch = on_listing_fetch;
+	h.vanished = on_listing_vanished;
+	h.ctx = (void *)cb;
+	memset(&spec, 0, sizeof(spec));
+	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_FLAGS | MAILFS_FETCH_SIZE |
+	    MAILFS_FETCH_INTERNALDATE;
+	if (since != 0) {
+		spec.changedsince = since;
+		spec.vanished = mailfs_client_qresync_enabled(c);
+	}
+	if (mailfs_run(c, mailfs_uid_fetch(c, "1:*", &spec, &h), NULL) == -1) {
+		log_msg(LOG_WARNING, "cannot list the folder \"%s\": %s", f->mailbox,
+		    mailfs_client_error(c)->msg);
+		return errmap_errno(mailfs_client_error(c));
+	}
+	selected_status(c, st_r);
+	return 0;
 }

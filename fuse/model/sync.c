@@ -1,0 +1,490 @@
+/*
+ * Keeping a folder's listing in step with the source (see folder.h):
+ * folder_sync() and folder_ensure(), the listing an earlier mount saved
+ * (listcache.h) put back, and the marks that show a server went back in
+ * time.
+ *
+ * RFC 4549 4.3 (resynchronisation by UID).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alias.h"
+#include "backend.h"
+#include "cache.h"
+#include "deadline.h"
+#include "folder.h"
+#include "folder_int.h"
+#include "inode.h"
+#include "listcache.h"
+#include "log.h"
+#include "options.h"
+
+/*
+ * 1 when a server that shows uidnext and modseq (0: not shown) shows
+ * less than the marks: it went back in time (RFC 3501 2.3.1.1 and RFC
+ * 7162 3.1.1 let neither go down within one UIDVALIDITY).
+ */
+static int
+went_back(uint32_t uidnext, uint64_t modseq, uint32_t seen_uidnext, uint64_t seen_modseq)
+{
+	return (uidnext != 0 && uidnext < seen_uidnext) ||
+	    (modseq != 0 && modseq < seen_modseq);
+}
+
+/* Raises the marks of generation uidvalidity, when they are the ones kept; needs f->lock. */
+void
+folder_marks_raise_locked(struct folder *f, uint32_t uidvalidity, uint32_t uidnext,
+    uint64_t modseq)
+{
+	if (uidvalidity == 0 || f->seen_uidvalidity != uidvalidity)
+		return;
+	if (uidnext > f->seen_uidnext)
+		f->seen_uidnext = uidnext;
+	if (modseq > f->seen_modseq)
+		f->seen_modseq = modseq;
+}
+
+/* Raises the marks with what st shows, when it is of generation uidvalidity; needs f->lock. */
+static void
+marks_raise_status_locked(struct folder *f, uint32_t uidvalidity, const struct list_item *st)
+{
+	const struct be_status *s;
+
+	if (st == NULL || !st->has_status)
+		return;
+	s = &st->status;
+	if (!(s->present & BE_STATUS_UIDVALIDITY) || s->uidvalidity != uidvalidity)
+		return;
+	folder_marks_raise_locked(f, uidvalidity,
+	    (s->present & BE_STATUS_UIDNEXT) ? s->uidnext : 0,
+	    (s->present & BE_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0);
+}
+
+/* 1 when st, of generation uidvalidity, shows less than the marks; needs f->lock. */
+static int
+status_went_back_locked(const struct folder *f, uint32_t uidvalidity,
+    const struct list_item *st)
+{
+	const struct be_status *s;
+
+	if (st == NULL || !st->has_status || f->seen_uidvalidity != uidvalidity)
+		return 0;
+	s = &st->status;
+	if (!(s->present & BE_STATUS_UIDVALIDITY) || s->uidvalidity != uidvalidity)
+		return 0;
+	return went_back((s->present & BE_STATUS_UIDNEXT) ? s->uidnext : 0,
+	    (s->present & BE_STATUS_HIGHESTMODSEQ) ? s->highestmodseq : 0,
+	    f->seen_uidnext, f->seen_modseq);
+}
+
+/*
+ * Makes the marks those of generation uidvalidity: the saved listing's,
+ * or none (a generation never saved).
+ */
+static void
+marks_load(struct folder *f, const char *mailbox, uint32_t uidvalidity)
+{
+	struct listcache lc;
+	char path[PATH_MAX];
+	int known;
+
+	pthread_mutex_lock(&f->lock);
+	known = f->seen_uidvalidity == uidvalidity;
+	pthread_mutex_unlock(&f->lock);
+	if (known || uidvalidity == 0)
+		return;
+	if (cache_folder_file(mailbox, uidvalidity, "listing", path, sizeof(path)) != 0 ||
+	    listcache_read_marks(path, &lc) != 0 || lc.uidvalidity != uidvalidity)
+		memset(&lc, 0, sizeof(lc));
+	pthread_mutex_lock(&f->lock);
+	if (f->seen_uidvalidity != uidvalidity) {
+		f->seen_uidvalidity = uidvalidity;
+		f->seen_uidnext = lc.seen_uidnext;
+		f->seen_modseq = lc.seen_modseq;
+	}
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* Notes that the kernel must forget message uid under every name it may know; needs f->lock. */
+static void
+note_gone_locked(const struct folder *f, struct inval_list *inv, fuse_ino_t dir,
+    uint32_t gen, uint32_t uid)
+{
+	char name[NAMES_COMPONENT_MAX + 1], uidname[NAMES_MSG_LEN + 1];
+
+	if (inv == NULL)
+		return;
+	folder_note_msg_locked(inv, INVAL_DELETE, dir, gen, f, uid);
+	alias_msg_name_locked(f, uid, name);
+	names_msg(f->uidvalidity, uid, uidname);
+	if (strcmp(name, uidname) != 0)
+		inval_add(inv, INVAL_DELETE, dir, msg_ino(gen, uid), uidname);
+}
+
+/*
+ * The server of n's folder went back in time to (uidnext, modseq) of
+ * generation uidvalidity: known UIDs may be other messages now.  Forgets
+ * the listing, the names and the cached bytes of the generation, in
+ * memory and on disk, and gives the folder's messages new inode numbers;
+ * what the kernel must forget goes to inv.  Needs f->sync_lock.
+ */
+static void
+forget_generation(struct node *n, const char *mailbox, uint32_t uidvalidity,
+    uint32_t uidnext, uint64_t modseq, struct inval_list *inv)
+{
+	struct folder *f = n->folder;
+	size_t i;
+
+	log_msg(LOG_NOTICE, "the folder \"%s\" went back in time (UIDNEXT %u, "
+	    "HIGHESTMODSEQ %llu, after %u and %llu): its saved listing, names and "
+	    "cached messages are dropped", mailbox, (unsigned)uidnext,
+	    (unsigned long long)modseq, (unsigned)f->seen_uidnext,
+	    (unsigned long long)f->seen_modseq);
+	tree_wrlock();
+	pthread_mutex_lock(&f->lock);
+	if (f->loaded) {
+		for (i = 0; i < f->n; i++)
+			note_gone_locked(f, inv, n->ino, n->gen, f->msgs[i].uid);
+		tree_new_gen_locked(n);
+	}
+	free(f->msgs);
+	f->msgs = NULL;
+	f->n = f->cap = 0;
+	f->restored = 0;
+	f->uidnext = 0;
+	f->modseq = 0;
+	alias_clear_locked(f);
+	f->seen_uidvalidity = uidvalidity;
+	f->seen_uidnext = uidnext;
+	f->seen_modseq = modseq;
+	pthread_mutex_unlock(&f->lock);
+	tree_unlock();
+	cache_drop(mailbox, uidvalidity);
+}
+
+static int
+status_unchanged(const struct folder *f, const struct list_item *st)
+{
+	const struct be_status *s = &st->status;
+	unsigned need = BE_STATUS_UIDVALIDITY | BE_STATUS_UIDNEXT |
+	    BE_STATUS_MESSAGES | BE_STATUS_HIGHESTMODSEQ;
+
+	/*
+	 * Without HIGHESTMODSEQ a flag change would not show: look every
+	 * time.  A server that went back in time is never unchanged.
+	 */
+	return !status_went_back_locked(f, f->uidvalidity, st) &&
+	    (f->loaded || (f->restored && !f->touched)) && st->has_status &&
+	    (s->present & need) == need &&
+	    s->uidvalidity == f->uidvalidity && s->uidnext == f->uidnext &&
+	    s->messages == f->n && s->highestmodseq == f->modseq && f->modseq != 0;
+}
+
+/* A copy of n's mailbox name (free it), or NULL. */
+char *
+folder_mailbox_of(struct node *n)
+{
+	char *mailbox;
+
+	tree_rdlock();
+	mailbox = n->mailbox != NULL ? strdup(n->mailbox) : NULL;
+	tree_unlock();
+	return mailbox;
+}
+
+/*
+ * Puts the listing an earlier mount saved into a folder not loaded yet,
+ * when st names the same UIDVALIDITY; needs f->sync_lock.  It is checked
+ * against st, or brought up to date with a delta, before anyone sees it.
+ * When st shows less than the listing's marks (st is this mount's, the
+ * listing an earlier one's), the server went back in time: the
+ * generation's listing, names and bytes go instead.
+ */
+static void
+restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv)
+{
+	struct folder *f = n->folder;
+	struct listcache lc;
+	char *mailbox, path[PATH_MAX];
+	uint32_t *map = NULL, i;
+	unsigned need = BE_STATUS_UIDVALIDITY | BE_STATUS_HIGHESTMODSEQ;
+	size_t k;
+	int tried;
+
+	if (st == NULL || !st->has_status || (st->status.present & need) != need)
+		return;
+	pthread_mutex_lock(&f->lock);
+	tried = f->loaded || f->restore_tried;
+	f->restore_tried = 1;
+	pthread_mutex_unlock(&f->lock);
+	if (tried || (mailbox = folder_mailbox_of(n)) == NULL)
+		return;
+	if (cache_folder_file(mailbox, st->status.uidvalidity, "listing", path,
+	    sizeof(path)) != 0 || listcache_read(path, &lc) != 0) {
+		free(mailbox);
+		return;
+	}
+	if (lc.uidvalidity != st->status.uidvalidity)
+		goto out;
+	if (went_back((st->status.present & BE_STATUS_UIDNEXT) ? st->status.uidnext : 0,
+	    st->status.highestmodseq, lc.seen_uidnext, lc.seen_modseq)) {
+		pthread_mutex_lock(&f->lock);
+		f->seen_uidvalidity = lc.uidvalidity;
+		f->seen_uidnext = lc.seen_uidnext;
+		f->seen_modseq = lc.seen_modseq;
+		pthread_mutex_unlock(&f->lock);
+		forget_generation(n, mailbox, lc.uidvalidity,
+		    (st->status.present & BE_STATUS_UIDNEXT) ? st->status.uidnext : 0,
+		    st->status.highestmodseq, inv);
+		goto out;
+	}
+	if (lc.modseq == 0 || (map = calloc(lc.nkw, sizeof(*map))) == NULL)
+		goto out;
+	pthread_mutex_lock(&f->lock);
+	if (!f->loaded && f->n == 0) {
+		for (i = 0; i < lc.nkw; i++)
+			map[i] = folder_intern_locked(f, lc.kw[i]);
+		for (k = 0; k < lc.n; k++) {
+			lc.msgs[k].kw = map[lc.msgs[k].kw];
+			lc.msgs[k].spare = 0;
+		}
+		free(f->msgs);
+		f->msgs = lc.msgs;
+		f->n = f->cap = lc.n;
+		lc.msgs = NULL;
+		f->uidvalidity = lc.uidvalidity;
+		f->uidnext = lc.uidnext;
+		f->modseq = lc.modseq;
+		f->restored = 1;
+		f->seen_uidvalidity = lc.uidvalidity;
+		f->seen_uidnext = lc.seen_uidnext;
+		f->seen_modseq = lc.seen_modseq;
+		marks_raise_status_locked(f, lc.uidvalidity, st);
+		log_msg(LOG_DEBUG, "the folder \"%s\": %zu messages from the saved "
+		    "listing (HIGHESTMODSEQ %llu)", mailbox, f->n,
+		    (unsigned long long)f->modseq);
+	}
+	pthread_mutex_unlock(&f->lock);
+out:
+	free(map);
+	listcache_clear(&lc);
+	free(mailbox);
+}
+
+/*
+ * Looks whether the server of n's folder (opened as bf, which showed
+ * opened, of generation uidvalidity) went back in time, and forgets the
+ * generation if so; needs f->sync_lock.  What st or the opening showed
+ * only raises the suspicion, as either may be older than a mark this
+ * mount set since: a status asked after the marks were read decides.
+ * 1 when forgotten.
+ */
+static int
+check_went_back(struct node *n, struct be_folder *bf, const struct be_status *opened,
+    const char *mailbox, uint32_t uidvalidity, const struct list_item *st,
+    struct inval_list *inv)
+{
+	const unsigned need = BE_STATUS_UIDVALIDITY | BE_STATUS_UIDNEXT |
+	    BE_STATUS_HIGHESTMODSEQ;
+	const unsigned got = BE_STATUS_UIDVALIDITY | BE_STATUS_UIDNEXT;
+	struct folder *f = n->folder;
+	struct be_status fst = { 0 };
+	uint32_t seen_uidnext;
+	uint64_t seen_modseq;
+	int suspect;
+
+	marks_load(f, mailbox, uidvalidity);
+	pthread_mutex_lock(&f->lock);
+	seen_uidnext = f->seen_uidnext;
+	seen_modseq = f->seen_modseq;
+	/* A folder list's STATUS is fresher than a pooled connection's SELECT. */
+	if (st != NULL && st->has_status && (st->status.present & need) == need &&
+	    st->status.uidvalidity == uidvalidity)
+		suspect = status_went_back_locked(f, uidvalidity, st);
+	else
+		suspect = went_back(opened->uidnext, opened->highestmodseq, seen_uidnext,
+		    seen_modseq);
+	pthread_mutex_unlock(&f->lock);
+	if (!suspect)
+		return 0;
+	if (backend_refresh(fs.backend, bf, &fst) != 0 || (fst.present & got) != got ||
+	    fst.uidvalidity != uidvalidity)
+		return 0;
+	if (!(fst.present & BE_STATUS_HIGHESTMODSEQ))
+		fst.highestmodseq = 0;
+	if (!went_back(fst.uidnext, fst.highestmodseq, seen_uidnext, seen_modseq))
+		return 0;
+	forget_generation(n, mailbox, uidvalidity, fst.uidnext, fst.highestmodseq, inv);
+	return 1;
+}
+
+/* The restored listing proved current: the folder is loaded without a round trip. */
+static void
+accept_restored(struct node *n)
+{
+	struct folder *f = n->folder;
+	char *mailbox;
+
+	if ((mailbox = folder_mailbox_of(n)) != NULL)
+		alias_load(f, mailbox, f->uidvalidity);
+	pthread_mutex_lock(&f->lock);
+	f->loaded = 1;
+	f->restored = 0;
+	alias_prune_locked(f);
+	pthread_mutex_unlock(&f->lock);
+	free(mailbox);
+}
+
+int
+folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
+{
+	struct folder *f = n->folder;
+	struct be_listing_cb cb;
+	struct be_status opened, after;
+	struct be_folder *bf;
+	struct collect col;
+	struct inval_list dummy = { 0 };
+	uint32_t uidvalidity, uidnext, exists, old_uidvalidity = 0, gen;
+	uint64_t modseq, known_modseq;
+	char *mailbox;
+	int full, loaded, restored, r = 0, again;
+
+	if (f == NULL)
+		return ENOENT;
+	if (inv == NULL)
+		inv = &dummy;
+	/* Held by a sync or a change that waits on the server: not past our deadline. */
+	if (deadline_lock(&f->sync_lock) != 0)
+		return ETIMEDOUT;
+	restore_saved(n, st, inv);
+	pthread_mutex_lock(&f->lock);
+	loaded = f->loaded;
+	restored = !loaded && f->restored;
+	known_modseq = f->modseq;
+	if (st != NULL && status_unchanged(f, st)) {
+		log_msg(LOG_DEBUG, "folder %llu unchanged (HIGHESTMODSEQ %llu)",
+		    (unsigned long long)n->ino, (unsigned long long)f->modseq);
+		pthread_mutex_unlock(&f->lock);
+		if (restored)
+			accept_restored(n);
+		pthread_mutex_unlock(&f->sync_lock);
+		return 0;
+	}
+	pthread_mutex_unlock(&f->lock);
+
+	if ((mailbox = folder_mailbox_of(n)) == NULL) {
+		pthread_mutex_unlock(&f->sync_lock);
+		return ENOENT;
+	}
+	if ((r = backend_open(fs.backend, mailbox, &bf, &opened)) != 0) {
+		free(mailbox);
+		pthread_mutex_unlock(&f->sync_lock);
+		return r;
+	}
+	uidvalidity = opened.uidvalidity;
+	modseq = opened.highestmodseq;
+	if (st != NULL && st->has_status && (st->status.present & BE_STATUS_HIGHESTMODSEQ) &&
+	    st->status.highestmodseq > modseq)
+		modseq = st->status.highestmodseq;
+	if (check_went_back(n, bf, &opened, mailbox, uidvalidity, st, inv))
+		known_modseq = 0;
+	/* The names this mount gave messages of this generation (alias.h). */
+	alias_load(f, mailbox, uidvalidity);
+	full = !(loaded || restored) || uidvalidity != f->uidvalidity || known_modseq == 0 ||
+	    modseq == 0;
+	do {
+		again = 0;
+		memset(&col, 0, sizeof(col));
+		col.f = f;
+		memset(&cb, 0, sizeof(cb));
+		cb.msg = collect_msg;
+		cb.vanished = collect_vanished;
+		cb.ctx = &col;
+		r = backend_listing(fs.backend, bf, full ? 0 : known_modseq, &cb, &after);
+		if (r == EPERM && !full) {
+			/* No delta on this connection (nothing was sent): list all. */
+			collect_clear(&col);
+			r = 0;
+			full = again = 1;
+			continue;
+		}
+		if (r != 0) {
+			backend_close(fs.backend, bf, 1);
+			collect_clear(&col);
+			free(mailbox);
+			pthread_mutex_unlock(&f->sync_lock);
+			return r;
+		}
+		exists = after.messages;
+		uidnext = after.uidnext;
+		if (col.nomem) {
+			collect_clear(&col);
+			r = ENOMEM;
+			break;
+		}
+		collect_finish(&col);
+
+		tree_wrlock();
+		pthread_mutex_lock(&f->lock);
+		if (f->loaded && uidvalidity != f->uidvalidity) {
+			/* A new generation: every old name and byte goes. */
+			log_msg(LOG_NOTICE, "the folder \"%s\" changed its UIDVALIDITY; "
+			    "its messages have new names", mailbox);
+			old_uidvalidity = f->uidvalidity;
+			folder_apply_full_locked(f, &(struct collect){ 0 }, n->ino, n->gen, inv);
+			tree_new_gen_locked(n);
+			f->loaded = 0;
+		}
+		gen = n->gen;
+		if (full)
+			folder_apply_full_locked(f, &col, n->ino, gen, inv);
+		else if (folder_apply_delta_locked(f, &col, n->ino, gen, inv) == -1 ||
+		    f->n != exists) {
+			/* Expunges we were not told of (no QRESYNC), or a gap. */
+			full = again = 1;
+		}
+		if (!again) {
+			f->loaded = 1;
+			f->restored = 0;
+			f->uidvalidity = uidvalidity;
+			f->uidnext = uidnext;
+			f->modseq = modseq;
+			folder_marks_raise_locked(f, uidvalidity, uidnext, after.highestmodseq);
+			folder_marks_raise_locked(f, uidvalidity,
+			    col.maxuid < UINT32_MAX ? col.maxuid + 1 : col.maxuid, col.maxmodseq);
+			marks_raise_status_locked(f, uidvalidity, st);
+			alias_prune_locked(f);
+		}
+		pthread_mutex_unlock(&f->lock);
+		tree_unlock();
+		collect_clear(&col);
+	} while (again);
+	backend_close(fs.backend, bf, 0);
+	if (old_uidvalidity != 0)
+		cache_drop(mailbox, old_uidvalidity);
+	free(mailbox);
+	inval_clear(&dummy);
+	pthread_mutex_unlock(&f->sync_lock);
+	return r;
+}
+
+int
+folder_ensure(struct node *n)
+{
+	struct list_item st;
+	int loaded;
+
+	if (n->folder == NULL)
+		return ENOENT;
+	pthread_mutex_lock(&n->folder->lock);
+	loaded = n->folder->loaded;
+	pthread_mutex_unlock(&n->folder->lock);
+	if (loaded)
+		return 0;
+	/* As fresh as a loaded folder between two refreshes may be. */
+	return folder_sync(n, node_recent_status(n, (time_t)fs.opts->refresh, &st) ?
+	    &st : NULL, NULL);
+}
