@@ -1,18 +1,21 @@
 /*
- * The IMAP backend: expunge, move (see imap.h).  STUB: not yet written;
- * returns EPERM, and nothing calls it yet.
+ * The IMAP backend: expunge, move (see imap.h).  PROVISIONAL expunge
+ * (h-bytes), so that a save that replaces a message runs on this branch
+ * alone: the h-changes branch's change.c replaces this file at the
+ * merge.  move is a STUB returning EPERM.
  */
 #include <errno.h>
 
 #include "imap.h"
+#include "pool.h"
+#include "recover.h"
 
 int
 imap_expunge(struct be_folder *f, uint32_t uidvalidity, uint32_t uid)
 {
-	(void)f;
-	(void)uidvalidity;
-	(void)uid;
-	return EPERM;
+	if (mailfs_client_mailbox(pool_client(f->pc))->uidvalidity != uidvalidity)
+		return ESTALE;
+	return imap_expunge_uid(&f->pc, f->mailbox, uid);
 }
 
 int

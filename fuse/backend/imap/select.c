@@ -1,27 +1,52 @@
 /*
- * The IMAP backend: open, close, refresh, listing (see imap.h).  STUB: not yet written;
- * returns EPERM, and nothing calls it yet.
+ * The IMAP backend: open, close, refresh, listing (see imap.h).
+ * PROVISIONAL open and close (h-bytes), so that the store and the
+ * staging run on this branch alone: the h-sync branch's select.c
+ * replaces this file at the merge.  refresh and listing are STUBs
+ * returning EPERM.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "errmap.h"
 #include "imap.h"
+#include "log.h"
+#include "pool.h"
 
 int
 imap_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
     struct be_status *st_r)
 {
+	struct mailfs_error err;
+	struct be_folder *f;
+
 	(void)be;
-	(void)mailbox;
-	(void)f_r;
-	(void)st_r;
-	return EPERM;
+	if ((f = calloc(1, sizeof(*f))) == NULL || (f->mailbox = strdup(mailbox)) == NULL) {
+		free(f);
+		return ENOMEM;
+	}
+	if ((f->pc = pool_get(mailbox, &err)) == NULL) {
+		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", mailbox, err.msg);
+		free(f->mailbox);
+		free(f);
+		return errmap_errno(&err);
+	}
+	memset(st_r, 0, sizeof(*st_r));
+	st_r->present = BE_STATUS_UIDVALIDITY | BE_STATUS_UIDNEXT;
+	st_r->uidvalidity = mailfs_client_mailbox(pool_client(f->pc))->uidvalidity;
+	st_r->uidnext = mailfs_client_mailbox(pool_client(f->pc))->uidnext;
+	*f_r = f;
+	return 0;
 }
 
 void
 imap_close(struct be_folder *f, int failed)
 {
-	(void)f;
-	(void)failed;
+	if (f->pc != NULL)
+		pool_put(f->pc, failed);
+	free(f->mailbox);
+	free(f);
 }
 
 int
