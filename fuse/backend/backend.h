@@ -130,9 +130,12 @@ struct be_listing_cb {
 
 /*
  * Called by fetch(): a message's bytes in order, offset 0 first; total
- * is the length the source announced.  done() follows the last chunk,
- * with what the source said of the message (size, date); a message whose
- * done() does not come was cut short and must be thrown away.
+ * is the length the source announced; uid is 0 when the source names the
+ * message only after its bytes (IMAP may).  done() follows the last
+ * chunk, with what the source said of the message (uid, size, date;
+ * date INT64_MIN when it gave none); a message whose done() does not
+ * come before the next one's offset 0 or the end of the call was cut
+ * short and must be thrown away.
  */
 struct be_body_cb {
 	void (*chunk)(void *ctx, uint32_t uid, uint64_t offset, uint64_t total,

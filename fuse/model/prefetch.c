@@ -23,15 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <mailfs/client.h>
-
-#include "deadline.h"
+#include "backend.h"
 #include "cache.h"
+#include "deadline.h"
 #include "folder.h"
 #include "inode.h"
 #include "log.h"
 #include "options.h"
-#include "pool.h"
 #include "prefetch.h"
 
 #define NSTREAMS	8
@@ -95,12 +93,12 @@ job_free(struct job *j)
 static void *
 prefetch_main(void *arg)
 {
-	struct mailfs_error err;
+	struct be_status st;
+	struct be_folder *f;
 	struct cache_batch *b;
-	struct pool_conn *pc;
 	struct job *j;
 	size_t i;
-	int r;
+	int failed;
 
 	(void)arg;
 	pthread_mutex_lock(&prefetch_lock);
@@ -122,16 +120,16 @@ prefetch_main(void *arg)
 		deadline_begin();	/* a job has -o timeout, as a request has */
 		if (j->list != NULL)
 			(void)folder_ensure(j->list);	/* a failure shows to the reader */
-		else if ((pc = pool_get(j->mailbox, &err)) == NULL)
-			log_msg(LOG_DEBUG, "prefetch in \"%s\": %s", j->mailbox, err.msg);
+		else if (backend_open(fs.backend, j->mailbox, &f, &st) != 0)
+			;	/* logged by the backend; the reader fetches alone */
 		else if ((b = cache_batch_new(j->mailbox, j->uidvalidity)) == NULL)
-			pool_put(pc, 0);
+			backend_close(fs.backend, f, 0);
 		else {
 			for (i = 0; i < j->n; i++)
 				if (cache_batch_claim(b, j->uids[i], j->adjacent[i]) == -1)
 					break;
-			r = cache_batch_fetch(b, pool_client(pc));
-			pool_put(pc, r == -1);
+			(void)cache_batch_fetch(b, f, &failed);
+			backend_close(fs.backend, f, failed);
 			log_msg(LOG_DEBUG, "prefetched %zu of %zu messages (%llu bytes) of \"%s\"",
 			    cache_batch_count(b), j->n,
 			    (unsigned long long)cache_batch_bytes(b), j->mailbox);

@@ -30,13 +30,11 @@
 
 #include <uthash.h>
 
-#include <mailfs/commands.h>
-
-#include "deadline.h"
+#include "backend.h"
 #include "cache.h"
-#include "errmap.h"
+#include "deadline.h"
+#include "fs.h"
 #include "log.h"
-#include "pool.h"
 
 struct centry {
 	char *path;
@@ -366,12 +364,10 @@ struct cache_batch {
 	uint64_t bytes;		/* committed */
 	/* the body being streamed */
 	int fd;
-	uint32_t seq;
 	uint64_t written;
 	uint64_t total;
 	int werr;
 	char tmp[4300];
-	struct mailfs_client *client;	/* while cache_batch_fetch() runs */
 };
 
 /* The path of a message's bytes in the batch's folder directory. */
@@ -549,16 +545,16 @@ batch_discard_body(struct cache_batch *b)
 }
 
 static void
-batch_body(void *ctx, uint32_t seq, uint64_t offset, uint64_t total, const char *data,
+batch_chunk(void *ctx, uint32_t uid, uint64_t offset, uint64_t total, const char *data,
     size_t len)
 {
 	struct cache_batch *b = ctx;
 	ssize_t n;
 
+	(void)uid;
 	if (offset == 0) {
-		/* A new message: its UID comes with its FETCH response. */
+		/* A new message: its UID comes with done(). */
 		batch_discard_body(b);
-		b->seq = seq;
 		b->written = 0;
 		b->total = total;
 		b->werr = 0;
@@ -571,8 +567,7 @@ batch_body(void *ctx, uint32_t seq, uint64_t offset, uint64_t total, const char 
 	}
 	if (b->werr != 0 || b->fd == -1)
 		return;
-	pool_op_progress(b->client);
-	if (seq != b->seq || offset != b->written) {
+	if (offset != b->written) {
 		b->werr = EIO;
 		return;
 	}
@@ -596,34 +591,34 @@ batch_body(void *ctx, uint32_t seq, uint64_t offset, uint64_t total, const char 
  * no listing and is fetched again when next opened.
  */
 static void
-stamp(int fd, const struct mailfs_msg *m)
+stamp(int fd, const struct be_msg *m)
 {
 	struct timespec ts[2];
 
-	if (!(m->present & MAILFS_MSG_INTERNALDATE) || !(m->present & MAILFS_MSG_SIZE))
+	if (m->date == INT64_MIN)
 		return;
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_NOW;
-	ts[1].tv_sec = m->internaldate;
+	ts[1].tv_sec = (time_t)m->date;
 	ts[1].tv_nsec = m->size <= REPORTED_MAX ? (long)m->size : 0;
 	if (futimens(fd, ts) == -1)
 		log_msg(LOG_WARNING, "cannot set the time of a cached message: %s",
 		    strerror(errno));
 }
 
-/* A message's FETCH response is complete: put its bytes in place. */
+/* A message is complete: put its bytes in place. */
 static void
-batch_fetch(void *ctx, const struct mailfs_msg *m)
+batch_done(void *ctx, const struct be_msg *m)
 {
 	struct cache_batch *b = ctx;
 	char path[4200];
 	long k;
 	int ok;
 
-	if (!(m->present & MAILFS_MSG_BODY_STREAMED) || b->fd == -1)
+	if (b->fd == -1)
 		return;
-	ok = (m->present & MAILFS_MSG_UID) && m->seq == b->seq && b->werr == 0 &&
-	    b->written == b->total && (k = batch_index(b, m->uid)) >= 0 && !b->done[k];
+	ok = b->werr == 0 && b->written == b->total && (k = batch_index(b, m->uid)) >= 0 &&
+	    !b->done[k];
 	if (!ok) {
 		if (b->werr != 0)
 			log_msg(LOG_WARNING, "cannot write to the cache: %s", strerror(b->werr));
@@ -670,17 +665,15 @@ batch_set(const struct cache_batch *b)
 }
 
 int
-cache_batch_fetch(struct cache_batch *b, struct mailfs_client *c)
+cache_batch_fetch(struct cache_batch *b, struct be_folder *f, int *failed_r)
 {
-	struct mailfs_handlers h;
-	struct mailfs_fetch_spec spec;
+	const struct be_body_cb cb = { batch_chunk, batch_done, b };
 	char *set;
-	int r = 0;
+	int r;
 
+	*failed_r = 0;
 	if (b->n == 0)
 		return 0;
-	if (mailfs_client_mailbox(c)->uidvalidity != b->uidvalidity)
-		return ESTALE;	/* a new generation: these UIDs may be other messages now */
 	if (ensure_dir(b->dir) == -1) {
 		r = errno;
 		log_msg(LOG_WARNING, "cannot write to the cache %s: %s", b->dir, strerror(r));
@@ -688,20 +681,9 @@ cache_batch_fetch(struct cache_batch *b, struct mailfs_client *c)
 	}
 	if ((set = batch_set(b)) == NULL)
 		return ENOMEM;
-	memset(&h, 0, sizeof(h));
-	h.fetch = batch_fetch;
-	h.body = batch_body;
-	h.ctx = b;
-	b->client = c;
-	memset(&spec, 0, sizeof(spec));
-	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_BODY | MAILFS_FETCH_SIZE |
-	    MAILFS_FETCH_INTERNALDATE;
-	if (mailfs_run(c, mailfs_uid_fetch(c, set, &spec, &h), NULL) == -1) {
-		log_msg(LOG_WARNING, "cannot fetch messages %s of \"%s\": %s", set,
-		    b->mailbox, mailfs_client_error(c)->msg);
-		r = -1;
-	}
-	b->client = NULL;
+	r = backend_fetch(fs.backend, f, b->uidvalidity, set, &cb);
+	/* Another generation is no failure of the folder's connection. */
+	*failed_r = r != 0 && r != ESTALE;
 	batch_discard_body(b);
 	free(set);
 	return r;
@@ -748,33 +730,22 @@ cache_batch_free(struct cache_batch **bp)
 	*bp = NULL;
 }
 
-/* Fetches one message with a batch of one on a pool connection; 0 or an errno. */
+/*
+ * Fetches one message with a batch of one on the folder opened for it
+ * (the backend asks again for a message that came in meanwhile); 0 or
+ * an errno.
+ */
 static int
 fetch_one(struct cache_batch *b, uint32_t uid)
 {
-	struct mailfs_error err;
-	struct pool_conn *pc;
-	int r;
+	struct be_folder *f;
+	struct be_status st;
+	int r, failed;
 
-	if ((pc = pool_get(b->mailbox, &err)) == NULL) {
-		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", b->mailbox, err.msg);
-		return errmap_errno(&err);
-	}
-	r = cache_batch_fetch(b, pool_client(pc));
-	/*
-	 * A message that came in since this connection last looked (mv into
-	 * the folder through another connection, then cat at once) is not in
-	 * its view yet, and UID FETCH gives nothing: NOOP, and ask again.
-	 */
-	if (r == 0 && !cache_batch_done(b, uid) &&
-	    mailfs_run(pool_client(pc), mailfs_noop(pool_client(pc)), NULL) == 0)
-		r = cache_batch_fetch(b, pool_client(pc));
-	if (r == -1) {
-		err = *mailfs_client_error(pool_client(pc));
-		pool_put(pc, 1);
-		return errmap_errno(&err);
-	}
-	pool_put(pc, 0);
+	if ((r = backend_open(fs.backend, b->mailbox, &f, &st)) != 0)
+		return r;
+	r = cache_batch_fetch(b, f, &failed);
+	backend_close(fs.backend, f, failed);
 	if (r == 0 && !cache_batch_done(b, uid))
 		r = ENOENT;	/* expunged meanwhile, or not written (logged) */
 	return r;

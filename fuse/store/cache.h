@@ -32,8 +32,8 @@ void cache_destroy(void);
 int cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t size,
     int64_t date, uint64_t *size_r);
 
+struct be_folder;
 struct cache_batch;
-struct mailfs_client;
 
 /* An empty batch of messages of one folder generation, or NULL. */
 struct cache_batch *cache_batch_new(const char *mailbox, uint32_t uidvalidity);
@@ -48,12 +48,12 @@ int cache_batch_claim(struct cache_batch *b, uint32_t uid, int adjacent);
 size_t cache_batch_count(const struct cache_batch *b);
 
 /*
- * Fetches the claimed messages over c, which has the batch's mailbox
- * selected; each goes in place as its response completes.  0, ESTALE
- * when c's UIDVALIDITY is another, another errno, or -1 when the command
- * failed (c's error says why).
+ * Fetches the claimed messages from f, the batch's folder (backend_open()),
+ * each put in place as it completes.  0, ESTALE when the folder is of
+ * another UIDVALIDITY now, or another errno; *failed_r: the source
+ * failed, and f is to be closed as failed (backend_close()).
  */
-int cache_batch_fetch(struct cache_batch *b, struct mailfs_client *c);
+int cache_batch_fetch(struct cache_batch *b, struct be_folder *f, int *failed_r);
 
 /* 1 when the batch put uid in place. */
 int cache_batch_done(const struct cache_batch *b, uint32_t uid);
