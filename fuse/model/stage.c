@@ -1,15 +1,12 @@
 /*
  * Staged new files and their upload (see stage.h).
  *
- * An upload is one APPEND.  When its answer is lost (the connection
- * drops after the literal went out), the message may or may not be on
- * the server: before anything is sent again, the folder is searched,
- * from the UIDNEXT seen before the APPEND, for a message of the same
- * size, INTERNALDATE and Message-ID (imap_find()), so that a retry
- * never makes a second copy; that search runs at once on a new
- * connection, so that close() fails exactly when no message was made.
+ * An upload is one backend_append(), which returns 0 exactly when the
+ * message is on the server once, a lost answer included (backend.h):
+ * close() fails exactly when no message was made.  The Message-ID is
+ * handed with it, so that a lost answer's message can be found again.
  *
- * RFC 3501 6.3.11 (APPEND), RFC 4315 (APPENDUID), RFC 5322 3.6.4 (Message-ID).
+ * RFC 5322 3.6.4 (Message-ID).
  */
 #include <sys/stat.h>
 
@@ -24,17 +21,13 @@
 
 #include <uthash.h>
 
-#include <mailfs/commands.h>
-
 #include "alias.h"
+#include "backend.h"
 #include "cache.h"
-#include "errmap.h"
 #include "folder.h"
 #include "inode.h"
 #include "log.h"
 #include "mutate.h"
-#include "pool.h"
-#include "recover.h"
 #include "stage.h"
 
 #define XATTR_FLAGS	"user.imap.flags"
@@ -57,7 +50,6 @@ struct staged {
 	int uploaded;
 	int keep;			/* leave the staging file (unmount, upload failed) */
 	fuse_ino_t msg;			/* once uploaded: the message */
-	uint32_t check_from;		/* > 0: an APPEND's answer was lost; search from here */
 	int failed_fd;			/* the handle whose upload failed, or -1 */
 	int failed_err;			/* and how */
 	pthread_mutex_t upload_lock;
@@ -547,10 +539,26 @@ stage_read_crlf(int fd, uint64_t size, char **buf_r, size_t *len_r)
 	return read_crlf(fd, size, buf_r, len_r);
 }
 
-static void
-copy_error(struct mailfs_error *err, struct pool_conn *pc)
+/*
+ * Expunges message uid of fc's folder, which a save replaces; needs its
+ * sync_lock.  0 or an errno.
+ */
+static int
+expunge_replaced(struct fctx *fc, uint32_t uid)
 {
-	*err = *mailfs_client_error(pool_client(pc));
+	struct be_folder *f;
+	struct be_status st;
+	int r;
+
+	if ((r = backend_open(fs.backend, fc->mailbox, &f, &st)) != 0)
+		return r;
+	r = backend_expunge(fs.backend, f, fc->uidvalidity, uid);
+	backend_close(fs.backend, f, r != 0 && r != ESTALE);
+	if (r == ESTALE)
+		return 0;	/* a new generation: the message it named is gone */
+	if (r == 0)
+		folder_remove_local(fc->f, uid);
+	return r;
 }
 
 /*
@@ -560,18 +568,14 @@ copy_error(struct mailfs_error *err, struct pool_conn *pc)
 static int
 upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_uid)
 {
-	struct mailfs_cmd_result res;
-	struct mailfs_error err;
-	struct mailfs_client *c;
-	struct pool_conn *pc = NULL;
+	struct be_new_msg m;
 	struct fctx fc;
 	struct stat st;
 	struct node *old;
-	char *data = NULL, *flags = NULL, msgid[256];
-	const struct mailfs_mailbox_state *mb;
-	uint32_t uid = 0, uidvalidity = 0, from, gen;
+	char *data = NULL, *flags = NULL, msgid[256], note[4200];
+	uint32_t uid = 0, uidvalidity = 0, gen;
 	size_t len = 0;
-	int r, broken;
+	int r;
 
 	if (fstat(s->fd, &st) == -1)
 		return errno;
@@ -590,66 +594,20 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 	if (r != 0)
 		goto out_free;
 
+	snprintf(note, sizeof(note), "its bytes stay staged in %s", s->path);
+	memset(&m, 0, sizeof(m));
+	m.data = data;
+	m.len = len;
+	m.date = st.st_mtime;
+	m.flags = flags;
+	m.msgid = msgid[0] != '\0' ? msgid : NULL;
+	m.name = name;
+	m.note = note;
 	sync_lock2(fc.f, NULL);
-	if ((r = imap_conn(fc.mailbox, &pc)) != 0) {
+	if ((r = backend_append(fs.backend, fc.mailbox, &m, &uid, &uidvalidity)) != 0) {
 		sync_unlock2(fc.f, NULL);
 		goto out_free;
 	}
-	c = pool_client(pc);
-	mb = mailfs_client_mailbox(c);
-	if (s->check_from != 0) {
-		/* The last APPEND's answer was lost: did it land after all? */
-		if (imap_find(c, s->check_from, len, st.st_mtime, msgid[0] ? msgid : NULL,
-		    &uid) == -1) {
-			copy_error(&err, pc);
-			goto fail;
-		}
-		if (uid != 0) {
-			uidvalidity = mb->uidvalidity;
-			log_msg(LOG_NOTICE, "\"%s\" was in \"%s\" already (UID %u): not sent again",
-			    name, fc.mailbox, (unsigned)uid);
-			goto landed;
-		}
-	}
-	from = mb->uidnext != 0 ? mb->uidnext : 1;
-	if (fc.uidvalidity == mb->uidvalidity && fc.f->uidnext != 0 && fc.f->uidnext < from)
-		from = fc.f->uidnext;
-	memset(&res, 0, sizeof(res));
-	s->check_from = from;
-	if (mailfs_run(c, mailfs_append(c, fc.mailbox, flags, st.st_mtime, data, len),
-	    &res) == 0) {
-		uid = mailfs_uidset_nth(&res.dst_uids, 0);
-		uidvalidity = res.uidvalidity;
-		mailfs_cmd_result_clear(&res);
-		if (uid == 0) {
-			/* No APPENDUID (no UIDPLUS): look for it. */
-			uidvalidity = mb->uidvalidity;
-			if (imap_find(c, from, len, st.st_mtime, msgid[0] ? msgid : NULL,
-			    &uid) == -1) {
-				copy_error(&err, pc);
-				goto fail;
-			}
-		}
-		goto landed;
-	}
-	mailfs_cmd_result_clear(&res);
-	copy_error(&err, pc);
-	broken = imap_lost(c, &err);
-	pool_put(pc, 1);
-	pc = NULL;
-	if (!broken) {
-		s->check_from = 0;	/* the server said no: nothing was made */
-		goto fail;
-	}
-	/* Whether it landed decides what close() says: ask on a new connection. */
-	if (imap_find_in(fc.mailbox, from, len, st.st_mtime, msgid[0] ? msgid : NULL,
-	    &uid, &uidvalidity) != 0 || uid == 0)
-		goto fail;	/* err: the lost connection */
-	log_msg(LOG_NOTICE, "the connection broke after \"%s\" was sent; it is in \"%s\" "
-	    "(UID %u)", name, fc.mailbox, (unsigned)uid);
-landed:
-	s->check_from = 0;
-	r = 0;
 	if (uid != 0 && folder_add_local(fc.f, uidvalidity, uid, len, st.st_mtime,
 	    flags)) {
 		pthread_mutex_lock(&fc.f->lock);
@@ -657,15 +615,8 @@ landed:
 			(void)alias_set_locked(fc.f, uid, name);
 		pthread_mutex_unlock(&fc.f->lock);
 	}
-	if (replace_uid != 0 && replace_uid != uid) {
-		if (pc != NULL || (r = imap_conn(fc.mailbox, &pc)) == 0)
-			r = imap_expunge_uid(&pc, fc.mailbox, replace_uid);
-	}
-	if (replace_uid != 0 && replace_uid != uid && r == 0)
-		folder_remove_local(fc.f, replace_uid);
-	if (pc != NULL)
-		pool_put(pc, r != 0);
-	pc = NULL;
+	if (replace_uid != 0 && replace_uid != uid)
+		r = expunge_replaced(&fc, replace_uid);
 	sync_unlock2(fc.f, NULL);
 
 	tree_rdlock();
@@ -688,14 +639,6 @@ landed:
 	(void)unlink(s->path);
 	log_msg(LOG_DEBUG, "uploaded \"%s\" to \"%s\" as UID %u", name, fc.mailbox,
 	    (unsigned)uid);
-	goto out_free;
-fail:
-	if (pc != NULL)
-		pool_put(pc, 1);
-	sync_unlock2(fc.f, NULL);
-	r = errmap_op_errno(&err, ERRMAP_APPEND);
-	log_msg(LOG_WARNING, "cannot upload \"%s\" to \"%s\": %s; its bytes stay staged in %s",
-	    name, fc.mailbox, err.msg, s->path);
 out_free:
 	free(flags);
 	free(data);
@@ -800,7 +743,6 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
     uint32_t replace_uid)
 {
 	struct staged *s, *other, *dead = NULL;
-	struct pool_conn *pc;
 	struct node *old = NULL;
 	struct fctx fc;
 	int r = 0, due;
@@ -822,11 +764,7 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
 	else if (r == 0 && replace_uid != 0 && (r = fctx_get(newdir, &fc)) == 0) {
 		/* An empty or hidden file takes the message's place: it goes. */
 		sync_lock2(fc.f, NULL);
-		if ((r = imap_conn(fc.mailbox, &pc)) == 0 &&
-		    (r = imap_expunge_uid(&pc, fc.mailbox, replace_uid)) == 0)
-			folder_remove_local(fc.f, replace_uid);
-		if (pc != NULL)
-			pool_put(pc, r != 0);
+		r = expunge_replaced(&fc, replace_uid);
 		sync_unlock2(fc.f, NULL);
 		fctx_clear(&fc);
 	}
