@@ -34,185 +34,12 @@
 #define XATTR_UID	"user.imap.uid"
 #define UPLOAD_MAX	((uint64_t)UINT32_MAX / 2)	/* RFC822.SIZE is 32 bits; CRLF may double */
 
-struct staged {
-	fuse_ino_t ino;
-	uint32_t id;
-	uint64_t nlookup;		/* the kernel's lookup count */
-	unsigned opens;			/* open handles */
-	unsigned refs;			/* operations using it */
-	struct node *dir;		/* referenced */
-	char *name;
-	char *key;			/* "DIRINO/NAME" while in by_key */
-	char *path;			/* the staging file */
-	int fd;				/* O_RDWR; -1 once uploaded */
-	char *flags;			/* user.imap.flags; NULL: none set */
-	int unlinked;
-	int uploaded;
-	int keep;			/* leave the staging file (unmount, upload failed) */
-	fuse_ino_t msg;			/* once uploaded: the message */
-	int failed_fd;			/* the handle whose upload failed, or -1 */
-	int failed_err;			/* and how */
-	pthread_mutex_t upload_lock;
-	UT_hash_handle hh;		/* by ino */
-	UT_hash_handle hh_key;		/* by key, while neither uploaded nor unlinked */
-};
-
-static pthread_mutex_t stage_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct staged *by_ino;
-static struct staged *by_key;
-static uint32_t next_id = 1;
 static char staging_dir[4096];
-
-static char *
-make_key(fuse_ino_t dir, const char *name)
-{
-	char *key;
-
-	if (asprintf(&key, "%llu/%s", (unsigned long long)dir, name) == -1)
-		return NULL;
-	return key;
-}
 
 static int
 is_hidden(const char *name)
 {
 	return name[0] == '.';
-}
-
-static struct staged *
-find_key_locked(fuse_ino_t dir, const char *name)
-{
-	struct staged *s;
-	char *key;
-
-	if ((key = make_key(dir, name)) == NULL)
-		return NULL;
-	HASH_FIND(hh_key, by_key, key, strlen(key), s);
-	free(key);
-	return s;
-}
-
-static struct staged *
-get_locked(fuse_ino_t ino)
-{
-	struct staged *s;
-
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL)
-		s->refs++;
-	return s;
-}
-
-static struct staged *
-get(fuse_ino_t ino)
-{
-	struct staged *s;
-
-	pthread_mutex_lock(&stage_lock);
-	s = get_locked(ino);
-	pthread_mutex_unlock(&stage_lock);
-	return s;
-}
-
-static void
-unkey_locked(struct staged *s)
-{
-	if (s->key != NULL) {
-		HASH_DELETE(hh_key, by_key, s);
-		free(s->key);
-		s->key = NULL;
-	}
-}
-
-/* Takes s out of the tables when nobody needs it; the caller destroys it unlocked. */
-static struct staged *
-unhash_if_dead_locked(struct staged *s)
-{
-	if (s->refs > 0 || s->nlookup > 0 || s->opens > 0 || !(s->uploaded || s->unlinked))
-		return NULL;
-	unkey_locked(s);
-	HASH_DELETE(hh, by_ino, s);
-	return s;
-}
-
-static void
-destroy(struct staged *s)
-{
-	if (s == NULL)
-		return;
-	if (s->fd != -1)
-		close(s->fd);
-	if (!s->keep && s->path != NULL)
-		(void)unlink(s->path);
-	node_put(s->dir);
-	pthread_mutex_destroy(&s->upload_lock);
-	free(s->name);
-	free(s->key);
-	free(s->path);
-	free(s->flags);
-	free(s);
-}
-
-static void
-put(struct staged *s)
-{
-	struct staged *dead;
-
-	if (s == NULL)
-		return;
-	pthread_mutex_lock(&stage_lock);
-	s->refs--;
-	dead = unhash_if_dead_locked(s);
-	pthread_mutex_unlock(&stage_lock);
-	destroy(dead);
-}
-
-/*
- * Gives s its place dir/name; needs stage_lock.  0 or ENOMEM.  *old_r is
- * a reference to the former folder for the caller to put, unlocked.
- */
-static int
-place_locked(struct staged *s, struct node *dir, const char *name, struct node **old_r)
-{
-	char *key, *nm;
-
-	if ((key = make_key(dir->ino, name)) == NULL || (nm = strdup(name)) == NULL) {
-		free(key);
-		return ENOMEM;
-	}
-	unkey_locked(s);
-	free(s->name);
-	s->name = nm;
-	s->key = key;
-	*old_r = NULL;
-	if (s->dir != dir) {
-		node_ref(dir);
-		*old_r = s->dir;
-		s->dir = dir;
-	}
-	HASH_ADD_KEYPTR(hh_key, by_key, s->key, strlen(s->key), s);
-	return 0;
-}
-
-static void
-fill_stat(const struct staged *s, struct stat *st)
-{
-	struct stat fst;
-
-	memset(st, 0, sizeof(*st));
-	if (s->fd != -1 && fstat(s->fd, &fst) == 0) {
-		st->st_size = fst.st_size;
-		st->st_blocks = fst.st_blocks;
-		st->st_atim = fst.st_atim;
-		st->st_mtim = fst.st_mtim;
-		st->st_ctim = fst.st_ctim;
-	}
-	st->st_ino = s->ino;
-	st->st_mode = S_IFREG | 0600;
-	st->st_nlink = 1;
-	st->st_uid = fs.uid;
-	st->st_gid = fs.gid;
-	st->st_blksize = 4096;
 }
 
 int
@@ -224,77 +51,6 @@ stage_init(void)
 		log_msg(LOG_ERR, "cannot make the staging directory %s: %s", staging_dir,
 		    strerror(r));
 	return r == 0 ? 0 : -1;
-}
-
-fuse_ino_t
-stage_lookup(fuse_ino_t dir, const char *name, struct stat *st, int count)
-{
-	struct staged *s;
-	fuse_ino_t ino = 0;
-
-	pthread_mutex_lock(&stage_lock);
-	if ((s = find_key_locked(dir, name)) != NULL) {
-		fill_stat(s, st);
-		if (count)
-			s->nlookup++;
-		ino = s->ino;
-	}
-	pthread_mutex_unlock(&stage_lock);
-	return ino;
-}
-
-int
-stage_any(fuse_ino_t dir)
-{
-	struct staged *s, *tmp;
-	int any = 0;
-
-	pthread_mutex_lock(&stage_lock);
-	HASH_ITER(hh_key, by_key, s, tmp)
-		if (s->dir->ino == dir) {
-			any = 1;
-			break;
-		}
-	pthread_mutex_unlock(&stage_lock);
-	return any;
-}
-
-static int
-cmp_dirent(const void *a, const void *b)
-{
-	const struct stage_dirent *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-size_t
-stage_list(fuse_ino_t dir, uint32_t after, struct stage_dirent **v_r)
-{
-	struct stage_dirent *v = NULL, *tmp;
-	struct staged *s, *t;
-	size_t n = 0, cap = 0;
-
-	pthread_mutex_lock(&stage_lock);
-	HASH_ITER(hh_key, by_key, s, t) {
-		if (s->dir->ino != dir || s->id <= after)
-			continue;
-		if (n == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			if ((tmp = realloc(v, cap * sizeof(*v))) == NULL)
-				break;
-			v = tmp;
-		}
-		v[n].id = s->id;
-		strncpy(v[n].name, s->name, NAMES_COMPONENT_MAX);
-		v[n].name[NAMES_COMPONENT_MAX] = '\0';
-		fill_stat(s, &v[n].st);
-		n++;
-	}
-	pthread_mutex_unlock(&stage_lock);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_dirent);
-	*v_r = v;
-	return n;
 }
 
 int
@@ -313,9 +69,9 @@ stage_create(struct node *dir, const char *name, struct stat *st, fuse_ino_t *in
 	s->failed_fd = -1;
 	pthread_mutex_init(&s->upload_lock, NULL);
 	pthread_mutex_lock(&stage_lock);
-	if (find_key_locked(dir->ino, name) != NULL) {
+	if (staged_find_key_locked(dir->ino, name) != NULL) {
 		pthread_mutex_unlock(&stage_lock);
-		destroy(s);
+		staged_destroy(s);
 		return EEXIST;
 	}
 	s->id = next_id++;
@@ -330,34 +86,20 @@ stage_create(struct node *dir, const char *name, struct stat *st, fuse_ino_t *in
 	else if ((*fd_r = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) == -1)
 		r = errno;
 	else
-		r = place_locked(s, dir, name, &old);
+		r = staged_place_locked(s, dir, name, &old);
 	if (r != 0) {
 		pthread_mutex_unlock(&stage_lock);
 		log_msg(LOG_WARNING, "cannot stage \"%s\": %s", name, strerror(r));
-		destroy(s);
+		staged_destroy(s);
 		return r;
 	}
 	s->nlookup = 1;
 	s->opens = 1;
 	HASH_ADD(hh, by_ino, ino, sizeof(s->ino), s);
-	fill_stat(s, st);
+	staged_fill_stat(s, st);
 	*ino_r = s->ino;
 	pthread_mutex_unlock(&stage_lock);
 	return 0;
-}
-
-fuse_ino_t
-stage_uploaded(fuse_ino_t ino)
-{
-	struct staged *s;
-	fuse_ino_t msg = 0;
-
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL && s->uploaded)
-		msg = s->msg;
-	pthread_mutex_unlock(&stage_lock);
-	return msg;
 }
 
 int
@@ -366,7 +108,7 @@ stage_open(fuse_ino_t ino, int flags, int *fd_r)
 	struct staged *s;
 	int r = 0;
 
-	if ((s = get(ino)) == NULL)
+	if ((s = staged_get(ino)) == NULL)
 		return ENOENT;
 	pthread_mutex_lock(&s->upload_lock);
 	pthread_mutex_lock(&stage_lock);
@@ -380,23 +122,7 @@ stage_open(fuse_ino_t ino, int flags, int *fd_r)
 		s->opens++;
 	pthread_mutex_unlock(&stage_lock);
 	pthread_mutex_unlock(&s->upload_lock);
-	put(s);
-	return r;
-}
-
-int
-stage_getattr(fuse_ino_t ino, struct stat *st)
-{
-	struct staged *s;
-	int r = ENOENT;
-
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL) {
-		fill_stat(s, st);
-		r = 0;
-	}
-	pthread_mutex_unlock(&stage_lock);
+	staged_put(s);
 	return r;
 }
 
@@ -406,7 +132,7 @@ stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off)
 	struct staged *s;
 	ssize_t n;
 
-	if ((s = get(ino)) == NULL)
+	if ((s = staged_get(ino)) == NULL)
 		return -ENOENT;
 	/* Not while an upload reads the bytes: after it, the file is a message. */
 	pthread_mutex_lock(&s->upload_lock);
@@ -415,7 +141,7 @@ stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off)
 	else if ((n = pwrite(fd, buf, size, off)) == -1)
 		n = -errno;
 	pthread_mutex_unlock(&s->upload_lock);
-	put(s);
+	staged_put(s);
 	return n;
 }
 
@@ -426,7 +152,7 @@ stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct stat *
 	struct staged *s;
 	int r = 0;
 
-	if ((s = get(ino)) == NULL)
+	if ((s = staged_get(ino)) == NULL)
 		return ENOENT;
 	pthread_mutex_lock(&s->upload_lock);
 	if (s->uploaded) {
@@ -456,11 +182,11 @@ stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct stat *
 		}
 	}
 	pthread_mutex_lock(&stage_lock);
-	fill_stat(s, st);
+	staged_fill_stat(s, st);
 	pthread_mutex_unlock(&stage_lock);
 out:
 	pthread_mutex_unlock(&s->upload_lock);
-	put(s);
+	staged_put(s);
 	return r;
 }
 
@@ -623,7 +349,7 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 	gen = dir->gen;
 	tree_unlock();
 	pthread_mutex_lock(&stage_lock);
-	unkey_locked(s);
+	staged_unkey_locked(s);
 	old = NULL;
 	if (s->dir != dir) {
 		node_ref(dir);
@@ -662,7 +388,7 @@ stage_sync(fuse_ino_t ino, int fd, int explicit)
 	struct staged *s;
 	int r = 0, due;
 
-	if ((s = get(ino)) == NULL)
+	if ((s = staged_get(ino)) == NULL)
 		return 0;
 	pthread_mutex_lock(&s->upload_lock);
 	pthread_mutex_lock(&stage_lock);
@@ -682,60 +408,8 @@ stage_sync(fuse_ino_t ino, int fd, int explicit)
 		s->failed_err = r;
 	}
 	pthread_mutex_unlock(&s->upload_lock);
-	put(s);
+	staged_put(s);
 	return r;
-}
-
-void
-stage_release(fuse_ino_t ino, int fd)
-{
-	struct staged *s, *dead = NULL;
-
-	close(fd);
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL) {
-		if (s->opens > 0)
-			s->opens--;
-		if (s->failed_fd == fd)
-			s->failed_fd = -1;
-		dead = unhash_if_dead_locked(s);
-	}
-	pthread_mutex_unlock(&stage_lock);
-	destroy(dead);
-}
-
-void
-stage_forget(fuse_ino_t ino, uint64_t nlookup)
-{
-	struct staged *s, *dead = NULL;
-
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL) {
-		s->nlookup = s->nlookup > nlookup ? s->nlookup - nlookup : 0;
-		dead = unhash_if_dead_locked(s);
-	}
-	pthread_mutex_unlock(&stage_lock);
-	destroy(dead);
-}
-
-int
-stage_unlink(fuse_ino_t dir, const char *name)
-{
-	struct staged *s, *dead = NULL;
-
-	pthread_mutex_lock(&stage_lock);
-	if ((s = find_key_locked(dir, name)) == NULL) {
-		pthread_mutex_unlock(&stage_lock);
-		return ENOENT;
-	}
-	s->unlinked = 1;
-	unkey_locked(s);
-	dead = unhash_if_dead_locked(s);
-	pthread_mutex_unlock(&stage_lock);
-	destroy(dead);
-	return 0;
 }
 
 int
@@ -748,7 +422,7 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
 	int r = 0, due;
 
 	pthread_mutex_lock(&stage_lock);
-	if ((s = find_key_locked(dir, name)) != NULL)
+	if ((s = staged_find_key_locked(dir, name)) != NULL)
 		s->refs++;
 	pthread_mutex_unlock(&stage_lock);
 	if (s == NULL)
@@ -769,19 +443,19 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
 		fctx_clear(&fc);
 	}
 	pthread_mutex_lock(&stage_lock);
-	if (r == 0 && (other = find_key_locked(newdir->ino, newname)) != NULL && other != s) {
+	if (r == 0 && (other = staged_find_key_locked(newdir->ino, newname)) != NULL && other != s) {
 		/* A staged file was there: replaced, as rename(2) replaces. */
 		other->unlinked = 1;
-		unkey_locked(other);
-		dead = unhash_if_dead_locked(other);
+		staged_unkey_locked(other);
+		dead = staged_unhash_if_dead_locked(other);
 	}
 	if (r == 0 && !s->uploaded)
-		r = place_locked(s, newdir, newname, &old);
+		r = staged_place_locked(s, newdir, newname, &old);
 	pthread_mutex_unlock(&stage_lock);
 	pthread_mutex_unlock(&s->upload_lock);
 	node_put(old);
-	destroy(dead);
-	put(s);
+	staged_destroy(dead);
+	staged_put(s);
 	return r;
 }
 
@@ -857,7 +531,7 @@ stage_finish(void)
 	v = calloc(HASH_CNT(hh, by_ino) + 1, sizeof(*v));
 	HASH_ITER(hh, by_ino, s, tmp) {
 		HASH_DELETE(hh, by_ino, s);
-		unkey_locked(s);
+		staged_unkey_locked(s);
 		if (v != NULL)
 			v[n++] = s;
 	}
@@ -877,7 +551,7 @@ stage_finish(void)
 				s->keep = 1;
 			}
 		}
-		destroy(s);
+		staged_destroy(s);
 	}
 	free(v);
 }

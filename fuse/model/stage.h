@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "fs.h"
+#include "staged.h"
 
 struct node;
 
@@ -38,9 +39,6 @@ int stage_read_crlf(int fd, uint64_t size, char **buf_r, size_t *len_r);
 /* At unmount: uploads what is left (logging each), then frees everything. */
 void stage_finish(void);
 
-/* The staged file dir/name: its attributes and inode number (lookup counted when count), or 0. */
-fuse_ino_t stage_lookup(fuse_ino_t dir, const char *name, struct stat *st, int count);
-
 /*
  * Creates the staged file name in the folder dir and opens it.  Returns 0
  * with its attributes, inode number (lookup counted) and a descriptor.
@@ -48,12 +46,8 @@ fuse_ino_t stage_lookup(fuse_ino_t dir, const char *name, struct stat *st, int c
 int stage_create(struct node *dir, const char *name, struct stat *st, fuse_ino_t *ino_r,
     int *fd_r);
 
-/* Where an uploaded staged file leads (its message's inode number), else 0. */
-fuse_ino_t stage_uploaded(fuse_ino_t ino);
-
 /* open(): a descriptor of the staged bytes; O_TRUNC truncates.  ENOENT when unknown. */
 int stage_open(fuse_ino_t ino, int flags, int *fd_r);
-int stage_getattr(fuse_ino_t ino, struct stat *st);
 /* Writes through fd; the number of bytes, or -errno (EPERM once uploaded). */
 ssize_t stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off);
 /* setattr: size, times (kept for the INTERNALDATE); mode and owner are accepted. */
@@ -65,12 +59,6 @@ int stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct st
  * unmount try again.
  */
 int stage_sync(fuse_ino_t ino, int fd, int explicit);
-void stage_release(fuse_ino_t ino, int fd);
-void stage_forget(fuse_ino_t ino, uint64_t nlookup);
-
-/* rm of a staged file (ENOENT when dir/name is none). */
-int stage_unlink(fuse_ino_t dir, const char *name);
-
 /*
  * mv of the staged file dir/name to newdir/newname; uploads it there when
  * it becomes visible.  replace_uid (0: none) is a message named newname in
@@ -84,16 +72,5 @@ int stage_rename(fuse_ino_t dir, const char *name, struct node *newdir,
 int stage_getxattr(fuse_ino_t ino, const char *name, char *buf, size_t size, size_t *len_r);
 int stage_setxattr(fuse_ino_t ino, const char *name, const char *value);
 int stage_removexattr(fuse_ino_t ino, const char *name);
-
-/* The staged files of a folder, for readdir, ordered by id (> after). */
-struct stage_dirent {
-	uint32_t id;
-	char name[NAMES_COMPONENT_MAX + 1];
-	struct stat st;
-};
-size_t stage_list(fuse_ino_t dir, uint32_t after, struct stage_dirent **v_r);
-
-/* 1 when the folder dir holds a staged file (rmdir). */
-int stage_any(fuse_ino_t dir);
 
 #endif
