@@ -19,8 +19,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <uthash.h>
-
 #include "alias.h"
 #include "backend.h"
 #include "cache.h"
@@ -63,21 +61,15 @@ stage_create(struct node *dir, const char *name, struct stat *st, fuse_ino_t *in
 
 	if (staging_dir[0] == '\0')
 		return EROFS;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return ENOMEM;
-	s->fd = -1;
-	s->failed_fd = -1;
-	pthread_mutex_init(&s->upload_lock, NULL);
-	pthread_mutex_lock(&stage_lock);
+	if ((r = staged_new(&s)) != 0)
+		return r;
+	staged_lock();
 	if (staged_find_key_locked(dir->ino, name) != NULL) {
-		pthread_mutex_unlock(&stage_lock);
+		staged_unlock();
 		staged_destroy(s);
 		return EEXIST;
 	}
-	s->id = next_id++;
-	if (next_id == 0)
-		next_id = 1;
-	s->ino = ((fuse_ino_t)STAGE_GEN << 32) | s->id;
+	staged_number_locked(s);
 	if (asprintf(&s->path, "%s/%ld.%u", staging_dir, (long)getpid(), s->id) == -1) {
 		s->path = NULL;
 		r = ENOMEM;
@@ -88,17 +80,17 @@ stage_create(struct node *dir, const char *name, struct stat *st, fuse_ino_t *in
 	else
 		r = staged_place_locked(s, dir, name, &old);
 	if (r != 0) {
-		pthread_mutex_unlock(&stage_lock);
+		staged_unlock();
 		log_msg(LOG_WARNING, "cannot stage \"%s\": %s", name, strerror(r));
 		staged_destroy(s);
 		return r;
 	}
 	s->nlookup = 1;
 	s->opens = 1;
-	HASH_ADD(hh, by_ino, ino, sizeof(s->ino), s);
+	staged_add_locked(s);
 	staged_fill_stat(s, st);
 	*ino_r = s->ino;
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	return 0;
 }
 
@@ -111,7 +103,7 @@ stage_open(fuse_ino_t ino, int flags, int *fd_r)
 	if ((s = staged_get(ino)) == NULL)
 		return ENOENT;
 	pthread_mutex_lock(&s->upload_lock);
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	if (s->uploaded || s->fd == -1)
 		r = ESTALE;
 	else if ((flags & O_TRUNC) && ftruncate(s->fd, 0) == -1)
@@ -120,7 +112,7 @@ stage_open(fuse_ino_t ino, int flags, int *fd_r)
 		r = errno;
 	else
 		s->opens++;
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	pthread_mutex_unlock(&s->upload_lock);
 	staged_put(s);
 	return r;
@@ -181,9 +173,9 @@ stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct stat *
 			goto out;
 		}
 	}
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	staged_fill_stat(s, st);
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 out:
 	pthread_mutex_unlock(&s->upload_lock);
 	staged_put(s);
@@ -313,10 +305,10 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 		return r;
 	}
 	message_id(data, len, msgid, sizeof(msgid));
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	if (s->flags != NULL && (flags = strdup(s->flags)) == NULL)
 		r = ENOMEM;
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	if (r != 0)
 		goto out_free;
 
@@ -348,7 +340,7 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 	tree_rdlock();
 	gen = dir->gen;
 	tree_unlock();
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	staged_unkey_locked(s);
 	old = NULL;
 	if (s->dir != dir) {
@@ -360,7 +352,7 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 	s->msg = uid != 0 && gen != 0 ? msg_ino(gen, uid) : 0;
 	close(s->fd);
 	s->fd = -1;
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	node_put(old);
 	(void)unlink(s->path);
 	log_msg(LOG_DEBUG, "uploaded \"%s\" to \"%s\" as UID %u", name, fc.mailbox,
@@ -372,7 +364,7 @@ out_free:
 	return r;
 }
 
-/* 1 when s is due for an upload as dir/name; needs stage_lock. */
+/* 1 when s is due for an upload as dir/name; needs staged_lock(). */
 static int
 due_locked(const struct staged *s, const char *name)
 {
@@ -391,7 +383,7 @@ stage_sync(fuse_ino_t ino, int fd, int explicit)
 	if ((s = staged_get(ino)) == NULL)
 		return 0;
 	pthread_mutex_lock(&s->upload_lock);
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	due = due_locked(s, s->name);
 	/*
 	 * The close() after a failed fsync() on the same handle says so again
@@ -402,7 +394,7 @@ stage_sync(fuse_ino_t ino, int fd, int explicit)
 		due = 0;
 		r = s->failed_err;
 	}
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	if (due && (r = upload(s, s->dir, s->name, 0)) != 0) {
 		s->failed_fd = fd;
 		s->failed_err = r;
@@ -421,18 +413,18 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
 	struct fctx fc;
 	int r = 0, due;
 
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	if ((s = staged_find_key_locked(dir, name)) != NULL)
 		s->refs++;
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	if (s == NULL)
 		return ENOENT;
 	pthread_mutex_lock(&s->upload_lock);
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	due = s->key != NULL && due_locked(s, newname);
 	if (s->key == NULL)
 		r = ENOENT;	/* uploaded or removed meanwhile */
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	if (r == 0 && due)
 		r = upload(s, newdir, newname, replace_uid);
 	else if (r == 0 && replace_uid != 0 && (r = fctx_get(newdir, &fc)) == 0) {
@@ -442,7 +434,7 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
 		sync_unlock2(fc.f, NULL);
 		fctx_clear(&fc);
 	}
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	if (r == 0 && (other = staged_find_key_locked(newdir->ino, newname)) != NULL && other != s) {
 		/* A staged file was there: replaced, as rename(2) replaces. */
 		other->unlinked = 1;
@@ -451,7 +443,7 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
 	}
 	if (r == 0 && !s->uploaded)
 		r = staged_place_locked(s, newdir, newname, &old);
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	pthread_mutex_unlock(&s->upload_lock);
 	node_put(old);
 	staged_destroy(dead);
@@ -468,9 +460,8 @@ stage_getxattr(fuse_ino_t ino, const char *name, char *buf, size_t size, size_t 
 
 	if (strcmp(name, XATTR_FLAGS) != 0)
 		return ENODATA;		/* no UID before the upload */
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s == NULL)
+	staged_lock();
+	if ((s = staged_find_locked(ino)) == NULL)
 		r = ENOENT;
 	else {
 		v = s->flags != NULL ? s->flags : "";
@@ -478,7 +469,7 @@ stage_getxattr(fuse_ino_t ino, const char *name, char *buf, size_t size, size_t 
 		if (size > 0 && *len_r <= size)
 			memcpy(buf, v, *len_r);
 	}
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	return r;
 }
 
@@ -496,9 +487,8 @@ stage_setxattr(fuse_ino_t ino, const char *name, const char *value)
 		return ENOTSUP;
 	if (value != NULL && (dup = strdup(value)) == NULL)
 		return ENOMEM;
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s == NULL)
+	staged_lock();
+	if ((s = staged_find_locked(ino)) == NULL)
 		r = ENOENT;
 	else if (s->uploaded)
 		r = ESTALE;
@@ -507,7 +497,7 @@ stage_setxattr(fuse_ino_t ino, const char *name, const char *value)
 		s->flags = dup;
 		dup = NULL;
 	}
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	free(dup);
 	return r;
 }
@@ -523,19 +513,13 @@ stage_removexattr(fuse_ino_t ino, const char *name)
 void
 stage_finish(void)
 {
-	struct staged *s, *tmp, **v;
-	size_t n = 0, i;
+	struct staged *s, **v;
+	size_t n, i;
 	int r;
 
-	pthread_mutex_lock(&stage_lock);
-	v = calloc(HASH_CNT(hh, by_ino) + 1, sizeof(*v));
-	HASH_ITER(hh, by_ino, s, tmp) {
-		HASH_DELETE(hh, by_ino, s);
-		staged_unkey_locked(s);
-		if (v != NULL)
-			v[n++] = s;
-	}
-	pthread_mutex_unlock(&stage_lock);
+	/* Out of memory, nothing is taken: the bytes stay in staging/. */
+	if (staged_take_all(&v, &n) != 0)
+		return;
 	for (i = 0; i < n; i++) {
 		s = v[i];
 		if (!s->uploaded && !s->unlinked && s->fd != -1) {

@@ -13,8 +13,9 @@
  * unmount tries again.  After the upload the name stays the message's
  * (alias.h) and its inode number leads to the message.
  *
- * stage_lock protects the tables; an upload holds the file's own
- * upload_lock, never stage_lock, across its round trips.
+ * The staged files are kept in staged.h's table (and its lock); an
+ * upload holds the file's own upload_lock, never the table's, across its
+ * round trips.
  */
 #ifndef MAILFS_FUSE_STAGE_H
 #define MAILFS_FUSE_STAGE_H

@@ -1,5 +1,8 @@
 /*
- * The staged files' table (see staged.h).
+ * The staged files' table (see staged.h).  An entry lives while the
+ * kernel knows its inode number (nlookup), a handle is open (opens) or
+ * an operation uses it (refs), and until it is uploaded or removed; the
+ * one that takes it out of the tables destroys it, unlocked.
  */
 #include <sys/stat.h>
 
@@ -15,10 +18,82 @@
 #include "inode.h"
 #include "staged.h"
 
-pthread_mutex_t stage_lock = PTHREAD_MUTEX_INITIALIZER;
-struct staged *by_ino;
-struct staged *by_key;
-uint32_t next_id = 1;
+static pthread_mutex_t staged_mutex = PTHREAD_MUTEX_INITIALIZER;
+static struct staged *by_ino;
+static struct staged *by_key;		/* while neither uploaded nor unlinked */
+static uint32_t next_id = 1;
+
+void
+staged_lock(void)
+{
+	pthread_mutex_lock(&staged_mutex);
+}
+
+void
+staged_unlock(void)
+{
+	pthread_mutex_unlock(&staged_mutex);
+}
+
+int
+staged_new(struct staged **s_r)
+{
+	struct staged *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return ENOMEM;
+	s->fd = -1;
+	s->failed_fd = -1;
+	pthread_mutex_init(&s->upload_lock, NULL);
+	*s_r = s;
+	return 0;
+}
+
+void
+staged_number_locked(struct staged *s)
+{
+	s->id = next_id++;
+	if (next_id == 0)
+		next_id = 1;
+	s->ino = ((fuse_ino_t)STAGE_GEN << 32) | s->id;
+}
+
+void
+staged_add_locked(struct staged *s)
+{
+	HASH_ADD(hh, by_ino, ino, sizeof(s->ino), s);
+}
+
+struct staged *
+staged_find_locked(fuse_ino_t ino)
+{
+	struct staged *s;
+
+	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
+	return s;
+}
+
+int
+staged_take_all(struct staged ***v_r, size_t *n_r)
+{
+	struct staged *s, *tmp, **v;
+	size_t n = 0;
+
+	staged_lock();
+	if ((v = calloc(HASH_CNT(hh, by_ino) + 1, sizeof(*v))) == NULL) {
+		staged_unlock();
+		return ENOMEM;
+	}
+	HASH_ITER(hh, by_ino, s, tmp) {
+		HASH_DELETE(hh, by_ino, s);
+		staged_unkey_locked(s);
+		v[n++] = s;
+	}
+	staged_unlock();
+	*v_r = v;
+	*n_r = n;
+	return 0;
+}
 
 static char *
 make_key(fuse_ino_t dir, const char *name)
@@ -43,13 +118,12 @@ staged_find_key_locked(fuse_ino_t dir, const char *name)
 	return s;
 }
 
-struct staged *
+static struct staged *
 staged_get_locked(fuse_ino_t ino)
 {
 	struct staged *s;
 
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL)
+	if ((s = staged_find_locked(ino)) != NULL)
 		s->refs++;
 	return s;
 }
@@ -59,9 +133,9 @@ staged_get(fuse_ino_t ino)
 {
 	struct staged *s;
 
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	s = staged_get_locked(ino);
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	return s;
 }
 
@@ -111,15 +185,15 @@ staged_put(struct staged *s)
 
 	if (s == NULL)
 		return;
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	s->refs--;
 	dead = staged_unhash_if_dead_locked(s);
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	staged_destroy(dead);
 }
 
 /*
- * Gives s its place dir/name; needs stage_lock.  0 or ENOMEM.  *old_r is
+ * Gives s its place dir/name; needs staged_lock().  0 or ENOMEM.  *old_r is
  * a reference to the former folder for the caller to put, unlocked.
  */
 int
@@ -172,14 +246,14 @@ stage_lookup(fuse_ino_t dir, const char *name, struct stat *st, int count)
 	struct staged *s;
 	fuse_ino_t ino = 0;
 
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	if ((s = staged_find_key_locked(dir, name)) != NULL) {
 		staged_fill_stat(s, st);
 		if (count)
 			s->nlookup++;
 		ino = s->ino;
 	}
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	return ino;
 }
 
@@ -189,13 +263,13 @@ stage_any(fuse_ino_t dir)
 	struct staged *s, *tmp;
 	int any = 0;
 
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	HASH_ITER(hh_key, by_key, s, tmp)
 		if (s->dir->ino == dir) {
 			any = 1;
 			break;
 		}
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	return any;
 }
 
@@ -214,7 +288,7 @@ stage_list(fuse_ino_t dir, uint32_t after, struct stage_dirent **v_r)
 	struct staged *s, *t;
 	size_t n = 0, cap = 0;
 
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	HASH_ITER(hh_key, by_key, s, t) {
 		if (s->dir->ino != dir || s->id <= after)
 			continue;
@@ -230,7 +304,7 @@ stage_list(fuse_ino_t dir, uint32_t after, struct stage_dirent **v_r)
 		staged_fill_stat(s, &v[n].st);
 		n++;
 	}
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cmp_dirent);
 	*v_r = v;
@@ -243,11 +317,10 @@ stage_uploaded(fuse_ino_t ino)
 	struct staged *s;
 	fuse_ino_t msg = 0;
 
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL && s->uploaded)
+	staged_lock();
+	if ((s = staged_find_locked(ino)) != NULL && s->uploaded)
 		msg = s->msg;
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	return msg;
 }
 
@@ -257,13 +330,12 @@ stage_getattr(fuse_ino_t ino, struct stat *st)
 	struct staged *s;
 	int r = ENOENT;
 
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL) {
+	staged_lock();
+	if ((s = staged_find_locked(ino)) != NULL) {
 		staged_fill_stat(s, st);
 		r = 0;
 	}
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	return r;
 }
 
@@ -273,16 +345,15 @@ stage_release(fuse_ino_t ino, int fd)
 	struct staged *s, *dead = NULL;
 
 	close(fd);
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL) {
+	staged_lock();
+	if ((s = staged_find_locked(ino)) != NULL) {
 		if (s->opens > 0)
 			s->opens--;
 		if (s->failed_fd == fd)
 			s->failed_fd = -1;
 		dead = staged_unhash_if_dead_locked(s);
 	}
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	staged_destroy(dead);
 }
 
@@ -291,13 +362,12 @@ stage_forget(fuse_ino_t ino, uint64_t nlookup)
 {
 	struct staged *s, *dead = NULL;
 
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL) {
+	staged_lock();
+	if ((s = staged_find_locked(ino)) != NULL) {
 		s->nlookup = s->nlookup > nlookup ? s->nlookup - nlookup : 0;
 		dead = staged_unhash_if_dead_locked(s);
 	}
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	staged_destroy(dead);
 }
 
@@ -306,15 +376,15 @@ stage_unlink(fuse_ino_t dir, const char *name)
 {
 	struct staged *s, *dead = NULL;
 
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	if ((s = staged_find_key_locked(dir, name)) == NULL) {
-		pthread_mutex_unlock(&stage_lock);
+		staged_unlock();
 		return ENOENT;
 	}
 	s->unlinked = 1;
 	staged_unkey_locked(s);
 	dead = staged_unhash_if_dead_locked(s);
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	staged_destroy(dead);
 	return 0;
 }
