@@ -48,7 +48,7 @@ stage_init(void)
 	if ((r = cache_staging_dir(staging_dir, sizeof(staging_dir))) != 0)
 		log_msg(LOG_ERR, "cannot make the staging directory %s: %s", staging_dir,
 		    strerror(r));
-	return r == 0 ? 0 : -1;
+	return r;
 }
 
 int

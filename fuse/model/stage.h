@@ -30,6 +30,7 @@
 
 struct node;
 
+/* Makes the staging directory (logged when it cannot); 0 or an errno. */
 int stage_init(void);
 /*
  * The first size bytes of fd with every bare LF made CRLF, as they are

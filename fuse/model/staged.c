@@ -95,26 +95,27 @@ staged_take_all(struct staged ***v_r, size_t *n_r)
 	return 0;
 }
 
-static char *
-make_key(fuse_ino_t dir, const char *name)
-{
-	char *key;
+/* "DIRINO/NAME" fits: the kernel's names are at most NAME_MAX (255) bytes. */
+#define KEY_MAX		(24 + NAMES_COMPONENT_MAX + 1)
 
-	if (asprintf(&key, "%llu/%s", (unsigned long long)dir, name) == -1)
-		return NULL;
-	return key;
+/* dir/name's key into buf (KEY_MAX bytes); 0 or ENAMETOOLONG. */
+static int
+make_key(fuse_ino_t dir, const char *name, char *buf)
+{
+	int n = snprintf(buf, KEY_MAX, "%llu/%s", (unsigned long long)dir, name);
+
+	return n < 0 || n >= KEY_MAX ? ENAMETOOLONG : 0;
 }
 
 struct staged *
 staged_find_key_locked(fuse_ino_t dir, const char *name)
 {
 	struct staged *s;
-	char *key;
+	char key[KEY_MAX];
 
-	if ((key = make_key(dir, name)) == NULL)
-		return NULL;
+	if (make_key(dir, name, key) != 0)
+		return NULL;	/* no staged file has so long a name */
 	HASH_FIND(hh_key, by_key, key, strlen(key), s);
-	free(key);
 	return s;
 }
 
@@ -199,9 +200,12 @@ staged_put(struct staged *s)
 int
 staged_place_locked(struct staged *s, struct node *dir, const char *name, struct node **old_r)
 {
-	char *key, *nm;
+	char buf[KEY_MAX], *key, *nm;
+	int r;
 
-	if ((key = make_key(dir->ino, name)) == NULL || (nm = strdup(name)) == NULL) {
+	if ((r = make_key(dir->ino, name, buf)) != 0)
+		return r;
+	if ((key = strdup(buf)) == NULL || (nm = strdup(name)) == NULL) {
 		free(key);
 		return ENOMEM;
 	}

@@ -61,7 +61,7 @@ void staged_number_locked(struct staged *s);
 /* Adds s (numbered, placed) to the table by inode number; needs the lock. */
 void staged_add_locked(struct staged *s);
 /*
- * Gives s its place dir/name; needs the lock.  0 or ENOMEM.  *old_r is
+ * Gives s its place dir/name; needs the lock.  0 or an errno.  *old_r is
  * a reference to the former folder for the caller to put, unlocked.
  */
 int staged_place_locked(struct staged *s, struct node *dir, const char *name,

@@ -79,26 +79,25 @@ hash_hex(const char *s, char out[33])
 	snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
 }
 
+/* mkdir -p, mode 0700; 0 or an errno. */
 static int
 mkdirs(const char *path)
 {
 	char buf[4096], *p;
 
-	if (strlen(path) >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
+	if (strlen(path) >= sizeof(buf))
+		return ENAMETOOLONG;
 	strcpy(buf, path);
 	for (p = buf + 1; *p != '\0'; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
 		if (mkdir(buf, 0700) == -1 && errno != EEXIST)
-			return -1;
+			return errno;
 		*p = '/';
 	}
 	if (mkdir(buf, 0700) == -1 && errno != EEXIST)
-		return -1;
+		return errno;
 	return 0;
 }
 
@@ -210,6 +209,7 @@ cache_init(const char *account, uint64_t limit, char *why, size_t whylen)
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	struct passwd *pw;
 	char hash[33], buf[4096];
+	int r;
 
 	if (xdg != NULL && xdg[0] == '/')
 		snprintf(buf, sizeof(buf), "%s/mailfs", xdg);
@@ -223,18 +223,18 @@ cache_init(const char *account, uint64_t limit, char *why, size_t whylen)
 	hash_hex(account, hash);
 	if (strlen(buf) + 34 >= sizeof(buf)) {
 		snprintf(why, whylen, "the cache directory's name is too long");
-		return -1;
+		return ENAMETOOLONG;
 	}
 	strcat(buf, "/");
 	strcat(buf, hash);
-	if (mkdirs(buf) == -1) {
+	if ((r = mkdirs(buf)) != 0) {
 		snprintf(why, whylen, "cannot make the cache directory %s: %s", buf,
-		    strerror(errno));
-		return -1;
+		    strerror(r));
+		return r;
 	}
 	if ((cache_root = strdup(buf)) == NULL) {
 		snprintf(why, whylen, "out of memory");
-		return -1;
+		return ENOMEM;
 	}
 	cache_limit = limit;
 	cache_clock = (uint64_t)time(NULL);
@@ -316,34 +316,38 @@ remove_stale(const char *path, const struct stat *st)
 }
 
 /*
- * Opens a cached file and marks it used; -1 when it is not there, or
- * when check is set and it is not the message of that size and date
- * (then it is removed).
+ * Opens a cached file and marks it used: 0 with *fd_r and *size_r (its
+ * length), or an errno: ENOENT when it is not there, ESTALE when check
+ * is set and it is not the message of that size and date (then it is
+ * removed).
  */
 static int
-open_cached(const char *path, int check, uint64_t size, int64_t date, uint64_t *size_r)
+open_cached(const char *path, int check, uint64_t size, int64_t date, int *fd_r,
+    uint64_t *size_r)
 {
 	struct stat st;
-	int fd;
+	int fd, r;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
+		return errno;
 	if (fstat(fd, &st) == -1) {
+		r = errno;
 		close(fd);
-		return -1;
+		return r;
 	}
 	if (check && !file_matches(&st, size, date)) {
 		log_msg(LOG_INFO, "%s is not the message of %llu bytes dated %lld: "
 		    "fetched again", path, (unsigned long long)size, (long long)date);
 		close(fd);
 		remove_stale(path, &st);
-		return -1;
+		return ESTALE;
 	}
 	*size_r = (uint64_t)st.st_size;
 	pthread_mutex_lock(&cache_lock);
 	index_add_locked(path, *size_r, ++cache_clock);
 	pthread_mutex_unlock(&cache_lock);
-	return fd;
+	*fd_r = fd;
+	return 0;
 }
 
 /*
@@ -380,21 +384,21 @@ batch_path(const struct cache_batch *b, uint32_t uid, char *out, size_t size)
 /*
  * Makes a folder generation's directory, once: the set of directories
  * made is remembered (cache_drop() forgets one), so that a message costs
- * no mkdir.  0 or -1 with errno.
+ * no mkdir.  0 or an errno.
  */
 static int
 ensure_dir(const char *dir)
 {
 	struct made_dir *d;
-	int known;
+	int known, r;
 
 	pthread_mutex_lock(&cache_lock);
 	known = made_dirs_find_locked(dir) != NULL;
 	pthread_mutex_unlock(&cache_lock);
 	if (known)
 		return 0;
-	if (mkdirs(dir) == -1)
-		return -1;
+	if ((r = mkdirs(dir)) != 0)
+		return r;
 	if ((d = calloc(1, sizeof(*d))) == NULL || (d->path = strdup(dir)) == NULL) {
 		free(d);
 		return 0;	/* made all the same; asked again next time */
@@ -410,21 +414,22 @@ ensure_dir(const char *dir)
 	return 0;
 }
 
-struct cache_batch *
-cache_batch_new(const char *mailbox, uint32_t uidvalidity)
+int
+cache_batch_new(const char *mailbox, uint32_t uidvalidity, struct cache_batch **b_r)
 {
 	struct cache_batch *b;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
-		return NULL;
+		return ENOMEM;
 	if ((b->mailbox = strdup(mailbox)) == NULL) {
 		free(b);
-		return NULL;
+		return ENOMEM;
 	}
 	b->uidvalidity = uidvalidity;
 	b->fd = -1;
 	folder_dir(mailbox, uidvalidity, b->dir, sizeof(b->dir));
-	return b;
+	*b_r = b;
+	return 0;
 }
 
 static struct inflight *
@@ -436,7 +441,7 @@ inflight_find_locked(const char *path)
 	return i;
 }
 
-/* 1 when path is cached or being fetched; else claims it (0) or fails (-1). */
+/* Claims path: 0, EBUSY when it is cached or being fetched, or ENOMEM. */
 static int
 claim_locked(const char *path)
 {
@@ -445,10 +450,10 @@ claim_locked(const char *path)
 
 	HASH_FIND_STR(index_by_path, path, e);
 	if (e != NULL || inflight_find_locked(path) != NULL)
-		return 1;
+		return EBUSY;
 	if ((i = calloc(1, sizeof(*i))) == NULL || (i->path = strdup(path)) == NULL) {
 		free(i);
-		return -1;
+		return ENOMEM;
 	}
 	HASH_ADD_KEYPTR(hh, inflight, i->path, strlen(i->path), i);
 	return 0;
@@ -466,7 +471,7 @@ unclaim_locked(const char *path)
 	free(i);
 }
 
-/* Adds a claimed uid (ascending) to the batch; 0 or -1 (no memory). */
+/* Adds a claimed uid (ascending) to the batch; 0 or ENOMEM. */
 static int
 batch_add(struct cache_batch *b, uint32_t uid, int adjacent)
 {
@@ -477,13 +482,13 @@ batch_add(struct cache_batch *b, uint32_t uid, int adjacent)
 	if (b->n == b->cap) {
 		cap = b->cap == 0 ? 16 : b->cap * 2;
 		if ((u = realloc(b->uids, cap * sizeof(*u))) == NULL)
-			return -1;
+			return ENOMEM;
 		b->uids = u;
 		if ((a = realloc(b->adjacent, cap)) == NULL)
-			return -1;
+			return ENOMEM;
 		b->adjacent = a;
 		if ((d = realloc(b->done, cap)) == NULL)
-			return -1;
+			return ENOMEM;
 		b->done = d;
 		b->cap = cap;
 	}
@@ -495,21 +500,23 @@ batch_add(struct cache_batch *b, uint32_t uid, int adjacent)
 }
 
 int
-cache_batch_claim(struct cache_batch *b, uint32_t uid, int adjacent)
+cache_batch_claim(struct cache_batch *b, uint32_t uid, int adjacent, int *claimed_r)
 {
 	char path[4200];
 	int r;
 
+	*claimed_r = 0;
 	if (b->n > 0 && uid <= b->uids[b->n - 1])
 		return 0;
 	batch_path(b, uid, path, sizeof(path));
 	pthread_mutex_lock(&cache_lock);
-	if ((r = claim_locked(path)) == 0 && batch_add(b, uid, adjacent) == -1) {
+	if ((r = claim_locked(path)) == 0 && (r = batch_add(b, uid, adjacent)) != 0)
 		unclaim_locked(path);
-		r = -1;
-	}
 	pthread_mutex_unlock(&cache_lock);
-	return r == 0 ? 1 : r == 1 ? 0 : -1;
+	if (r == EBUSY)
+		return 0;
+	*claimed_r = r == 0;
+	return r;
 }
 
 size_t
@@ -643,15 +650,18 @@ batch_done(void *ctx, const struct be_msg *m)
 	pthread_mutex_unlock(&cache_lock);
 }
 
-/* The batch's UIDs as a set: runs with nothing between them as a:b. */
-static char *
-batch_set(const struct cache_batch *b)
+/*
+ * The batch's UIDs as a set, runs with nothing between them as a:b: 0
+ * with *set_r (malloc'ed), or ENOMEM.
+ */
+static int
+batch_set(const struct cache_batch *b, char **set_r)
 {
 	size_t i, j, o = 0, size = b->n * 24 + 1;
 	char *s;
 
 	if ((s = malloc(size)) == NULL)
-		return NULL;
+		return ENOMEM;
 	for (i = 0; i < b->n; i = j) {
 		for (j = i + 1; j < b->n && b->adjacent[j]; j++)
 			;
@@ -661,7 +671,8 @@ batch_set(const struct cache_batch *b)
 			o += (size_t)snprintf(s + o, size - o, ":%u", (unsigned)b->uids[j - 1]);
 	}
 	s[o] = '\0';
-	return s;
+	*set_r = s;
+	return 0;
 }
 
 int
@@ -674,13 +685,12 @@ cache_batch_fetch(struct cache_batch *b, struct be_folder *f, int *failed_r)
 	*failed_r = 0;
 	if (b->n == 0)
 		return 0;
-	if (ensure_dir(b->dir) == -1) {
-		r = errno;
+	if ((r = ensure_dir(b->dir)) != 0) {
 		log_msg(LOG_WARNING, "cannot write to the cache %s: %s", b->dir, strerror(r));
 		return r;
 	}
-	if ((set = batch_set(b)) == NULL)
-		return ENOMEM;
+	if ((r = batch_set(b, &set)) != 0)
+		return r;
 	r = backend_fetch(fs.backend, f, b->uidvalidity, set, &cb);
 	/* Another generation is no failure of the folder's connection. */
 	*failed_r = r != 0 && r != ESTALE;
@@ -762,10 +772,10 @@ cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t siz
 
 	folder_dir(mailbox, uidvalidity, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/%u", dir, (unsigned)uid);
-	if ((b = cache_batch_new(mailbox, uidvalidity)) == NULL)
+	if (cache_batch_new(mailbox, uidvalidity, &b) != 0)
 		return -ENOMEM;
 	for (;;) {
-		if ((fd = open_cached(path, 1, size, date, size_r)) != -1) {
+		if (open_cached(path, 1, size, date, &fd, size_r) == 0) {
 			cache_batch_free(&b);
 			return fd;
 		}
@@ -787,14 +797,12 @@ cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t siz
 	HASH_FIND_STR(index_by_path, path, e);
 	if (e != NULL)
 		index_del_locked(e);
-	r = claim_locked(path) == -1 || batch_add(b, uid, 0) == -1 ? ENOMEM : 0;
-	if (r != 0)
+	if ((r = claim_locked(path)) == 0 && (r = batch_add(b, uid, 0)) != 0)
 		unclaim_locked(path);
 	pthread_mutex_unlock(&cache_lock);
 	/* What was just fetched is the server's: trusted whatever the listing says. */
-	if (r == 0 && (r = fetch_one(b, uid)) == 0 &&
-	    (fd = open_cached(path, 0, 0, 0, size_r)) == -1)
-		r = errno;
+	if (r == 0 && (r = fetch_one(b, uid)) == 0)
+		r = open_cached(path, 0, 0, 0, &fd, size_r);
 	cache_batch_free(&b);
 	return r == 0 ? fd : -r;
 }
@@ -804,10 +812,11 @@ cache_folder_file(const char *mailbox, uint32_t uidvalidity, const char *leaf,
     char *out, size_t size)
 {
 	char dir[4096];
+	int r;
 
 	folder_dir(mailbox, uidvalidity, dir, sizeof(dir));
-	if (ensure_dir(dir) == -1)
-		return errno;
+	if ((r = ensure_dir(dir)) != 0)
+		return r;
 	if ((size_t)snprintf(out, size, "%s/%s", dir, leaf) >= size)
 		return ENAMETOOLONG;
 	return 0;
@@ -818,7 +827,7 @@ cache_staging_dir(char *out, size_t size)
 {
 	if ((size_t)snprintf(out, size, "%s/staging", cache_root) >= size)
 		return ENAMETOOLONG;
-	return mkdirs(out) == -1 ? errno : 0;
+	return mkdirs(out);
 }
 
 void

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* account: a string that names the account (user@host:port).  0 or -1 with why. */
+/* account: a string that names the account (user@host:port).  0, or an errno and why. */
 int cache_init(const char *account, uint64_t limit, char *why, size_t whylen);
 void cache_destroy(void);
 
@@ -35,16 +35,19 @@ int cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t
 struct be_folder;
 struct cache_batch;
 
-/* An empty batch of messages of one folder generation, or NULL. */
-struct cache_batch *cache_batch_new(const char *mailbox, uint32_t uidvalidity);
+/*
+ * An empty batch of messages of one folder generation: 0 with *b_r (the
+ * caller's, for cache_batch_free()), or ENOMEM.
+ */
+int cache_batch_new(const char *mailbox, uint32_t uidvalidity, struct cache_batch **b_r);
 
 /*
  * Claims uid (greater than every UID claimed before) for the batch
- * unless it is cached or being fetched.  adjacent: no message of the
- * folder lies between the UID claimed before and this one, so that the
- * two can be asked for as a range.  1 claimed, 0 not, -1 out of memory.
+ * unless it is cached or being fetched (*claimed_r says which).
+ * adjacent: no message of the folder lies between the UID claimed before
+ * and this one, so that the two can be asked for as a range.  0 or ENOMEM.
  */
-int cache_batch_claim(struct cache_batch *b, uint32_t uid, int adjacent);
+int cache_batch_claim(struct cache_batch *b, uint32_t uid, int adjacent, int *claimed_r);
 size_t cache_batch_count(const struct cache_batch *b);
 
 /*
