@@ -17,7 +17,7 @@
  * had, so that the reader finds the next folder's first messages on
  * their way.
  *
- * RFC 3501 6.4.8 (UID FETCH with a UID set), 6.4.5 (BODY.PEEK[]).
+ * A range is one backend_fetch() (IMAP: backend/imap/fetch.c).
  */
 #include <errno.h>
 #include <pthread.h>

@@ -2,8 +2,9 @@
  * New files.  A file created in a folder is staged: its bytes go to a
  * file of mode 0600 in the cache directory's staging/, and it reads,
  * stats and lists like any file.  It becomes a message with exactly one
- * APPEND of its bytes (bare LF turned into CRLF), INTERNALDATE from its
- * mtime and flags from its user.imap.flags, as last set, when
+ * append of its bytes (backend_append(), backend.h; IMAP: one APPEND),
+ * bare LF turned into CRLF, INTERNALDATE from its mtime and flags from
+ * its user.imap.flags, as last set, when
  *	- a handle that wrote to it is closed (FUSE flush) or fsync'ed,
  *	- it is renamed from a hidden name (".x") to a visible one,
  *	- the filesystem is unmounted,
@@ -13,9 +14,13 @@
  * unmount tries again.  After the upload the name stays the message's
  * (alias.h) and its inode number leads to the message.
  *
- * The staged files are kept in staged.h's table (and its lock); an
- * upload holds the file's own upload_lock, never the table's, across its
- * round trips.
+ * A save over a message's name (rename onto it) expunges that message
+ * once the new one is there (backend_expunge()).
+ *
+ * The staged files are kept in staged.h's table, under its lock (a
+ * leaf).  An upload holds the file's own upload_lock (the outermost lock
+ * of fs.h's order) and its folder's sync_lock, never the table's, across
+ * its round trips.
  */
 #ifndef MAILFS_FUSE_STAGE_H
 #define MAILFS_FUSE_STAGE_H

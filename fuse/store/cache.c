@@ -1,11 +1,10 @@
 /*
  * The on-disk message cache (see cache.h).
  *
- * cache_lock protects the index and the list of fetches in flight; it is
- * never held across a round trip: a second reader of a message that is
- * being fetched waits on cache_cond for the first.
- *
- * RFC 3501 6.4.5 (BODY.PEEK[] does not set \Seen).
+ * cache_lock protects the index, the directories made and the list of
+ * fetches in flight; it is never held across a round trip: a second
+ * reader of a message that is being fetched waits on cache_cond for the
+ * first.
  *
  * A cached file's mtime is the message's INTERNALDATE, and its
  * nanoseconds the RFC822.SIZE the server reported with the bytes (when

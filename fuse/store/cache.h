@@ -1,15 +1,25 @@
 /*
- * Message bytes on disk: $XDG_CACHE_HOME/mailfs/ACCOUNT/FOLDER/UIDVALIDITY/UID
- * (hashes for ACCOUNT and FOLDER; files 0600, directories 0700), fetched
- * whole with BODY.PEEK[], written to a temporary file and renamed into
- * place when complete, bounded in total size by evicting the least
- * recently used.  An open file keeps its descriptor, so eviction never
- * disturbs a reader.  A folder generation's directory is made once.
+ * The byte store: message bytes on disk,
+ * $XDG_CACHE_HOME/mailfs/ACCOUNT/FOLDER/UIDVALIDITY/UID (hashes for
+ * ACCOUNT and FOLDER; files 0600, directories 0700), fetched whole from
+ * the backend (backend_fetch(), backend.h), written to a temporary file
+ * and renamed into place when complete, bounded in total size by
+ * evicting the least recently used.  An open file keeps its descriptor,
+ * so eviction never disturbs a reader.  A folder generation's directory
+ * is made once.  It also names the files kept beside a generation's
+ * bytes (the alias map, the saved listing) and the staging directory.
  *
  * A message is fetched by one thread at a time: whoever fetches it
  * claims it first, and a reader of a claimed message waits until it is
- * in place (or given up).  Batches (the prefetch, prefetch.h) claim many
- * and fetch them with one UID FETCH, each put in place as it arrives.
+ * in place (or given up), at most until its operation's deadline.
+ * Batches (the read-ahead, prefetch.h) claim many and fetch them with
+ * one backend_fetch(), each put in place as it arrives.
+ *
+ * Owns: the index of cached files, the fetches in flight and the
+ * directories made, under the cache lock, a leaf of fs.h's order
+ * (nothing is taken under it; never held across a round trip).  The
+ * store sits below the model: it includes no model header, and calls
+ * only the backend.
  */
 #ifndef MAILFS_FUSE_CACHE_H
 #define MAILFS_FUSE_CACHE_H
