@@ -396,8 +396,11 @@ stage_sync(fuse_ino_t ino, int fd, int explicit)
 	}
 	staged_unlock();
 	if (due && (r = upload(s, s->dir, s->name, 0)) != 0) {
+		/* stage_release() reads them under the table's lock only. */
+		staged_lock();
 		s->failed_fd = fd;
 		s->failed_err = r;
+		staged_unlock();
 	}
 	pthread_mutex_unlock(&s->upload_lock);
 	staged_put(s);

@@ -10,8 +10,10 @@
  *
  * Lock: staged_lock() (a leaf in fs.h's order: nothing is taken under
  * it, and it is never held across a round trip or a wait) protects the
- * tables and the fields marked (L) of every entry.  A staged file's own
- * upload_lock is taken before it, never under it.
+ * tables and the fields marked (L) of every entry; those marked (L, U)
+ * are written with the entry's upload_lock held too, and may be read
+ * under either.  A staged file's own upload_lock is taken before the
+ * table's, never under it.
  */
 #ifndef MAILFS_FUSE_STAGED_H
 #define MAILFS_FUSE_STAGED_H
@@ -34,8 +36,8 @@ struct staged {
 	uint64_t nlookup;		/* (L) the kernel's lookup count */
 	unsigned opens;			/* (L) open handles */
 	unsigned refs;			/* (L) operations using it (staged_get()) */
-	struct node *dir;		/* (L) its folder, referenced */
-	char *name;			/* (L) */
+	struct node *dir;		/* (L, U) its folder, referenced */
+	char *name;			/* (L, U) */
 	char *key;			/* (L) "DIRINO/NAME" while found by name */
 	char *path;			/* the staging file */
 	int fd;				/* (L) O_RDWR; -1 once uploaded */
