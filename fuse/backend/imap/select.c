@@ -27,9 +27,18 @@ imap_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
 		return ENOMEM;
 	}
 	if ((f->pc = pool_get(mailbox, &err)) == NULL) {
-		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", mailbox, err.msg);
 		free(f->mailbox);
 		free(f);
+		/*
+		 * Ended by cancel() (the exit): the caller asked for it, and
+		 * the read-ahead, whose open this mostly is then, never
+		 * warned of its own failures.
+		 */
+		if (pool_cancelled()) {
+			log_msg(LOG_DEBUG, "cannot open the folder \"%s\": %s", mailbox, err.msg);
+			return ECANCELED;
+		}
+		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", mailbox, err.msg);
 		return errmap_errno(&err);
 	}
 	memset(st_r, 0, sizeof(*st_r));
