@@ -93,8 +93,11 @@ imap_fetch(struct be_folder *f, uint32_t uidvalidity, const char *uids,
     const struct be_body_cb *cb)
 {
 	struct fetch_run fr;
-	struct mailfs_client *c = pool_client(f->pc);
+	struct mailfs_client *c;
 
+	if (f->pc == NULL)
+		return EIO;	/* given back by an earlier call (imap.h) */
+	c = pool_client(f->pc);
 	if (mailfs_client_mailbox(c)->uidvalidity != uidvalidity)
 		return ESTALE;	/* a new generation: these UIDs may be other messages now */
 	memset(&fr, 0, sizeof(fr));

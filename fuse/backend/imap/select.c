@@ -1,50 +1,47 @@
 /*
- * The IMAP backend: open, close, refresh, listing (see imap.h).
- * PROVISIONAL open and close (h-bytes), so that the store and the
- * staging run on this branch alone: the h-sync branch's select.c
- * replaces this file at the merge.  refresh and listing are STUBs
- * returning EPERM.
+ * The IMAP backend: open, close, refresh, listing (see imap.h).  open and
+ * close are written (a pool connection through imap_conn(), as rm and mv
+ * took theirs); refresh and listing are STUBS returning EPERM.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "errmap.h"
 #include "imap.h"
-#include "log.h"
 #include "pool.h"
+#include "recover.h"
 
 int
 imap_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
     struct be_status *st_r)
 {
-	struct mailfs_error err;
+	const struct mailfs_mailbox_state *mb;
 	struct be_folder *f;
+	int r;
 
 	(void)be;
 	if ((f = calloc(1, sizeof(*f))) == NULL || (f->mailbox = strdup(mailbox)) == NULL) {
 		free(f);
 		return ENOMEM;
 	}
-	if ((f->pc = pool_get(mailbox, &err)) == NULL) {
+	if ((r = imap_conn(mailbox, &f->pc)) != 0) {
 		free(f->mailbox);
 		free(f);
-		/*
-		 * Ended by cancel() (the exit): the caller asked for it, and
-		 * the read-ahead, whose open this mostly is then, never
-		 * warned of its own failures.
-		 */
-		if (pool_cancelled()) {
-			log_msg(LOG_DEBUG, "cannot open the folder \"%s\": %s", mailbox, err.msg);
-			return ECANCELED;
-		}
-		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", mailbox, err.msg);
-		return errmap_errno(&err);
+		return r;
 	}
+	mb = mailfs_client_mailbox(pool_client(f->pc));
 	memset(st_r, 0, sizeof(*st_r));
-	st_r->present = BE_STATUS_UIDVALIDITY | BE_STATUS_UIDNEXT;
-	st_r->uidvalidity = mailfs_client_mailbox(pool_client(f->pc))->uidvalidity;
-	st_r->uidnext = mailfs_client_mailbox(pool_client(f->pc))->uidnext;
+	st_r->present = BE_STATUS_MESSAGES | BE_STATUS_UIDVALIDITY;
+	st_r->messages = mb->exists;
+	st_r->uidvalidity = mb->uidvalidity;
+	if (mb->uidnext != 0) {
+		st_r->present |= BE_STATUS_UIDNEXT;
+		st_r->uidnext = mb->uidnext;
+	}
+	if (mb->highestmodseq != 0) {
+		st_r->present |= BE_STATUS_HIGHESTMODSEQ;
+		st_r->highestmodseq = mb->highestmodseq;
+	}
 	*f_r = f;
 	return 0;
 }
