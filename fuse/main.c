@@ -150,11 +150,11 @@ main(int argc, char **argv)
 	if (first_contact(&url) != 0)
 		goto out_pool;
 	snprintf(account, sizeof(account), "%s@%s:%s", url.user, url.host, url.port);
-	if (cache_init(account, o.cache_size, why, sizeof(why)) == -1) {
+	if (cache_init(account, o.cache_size, why, sizeof(why)) != 0) {
 		fprintf(stderr, "mailfs: %s\n", why);
 		goto out_pool;
 	}
-	if (stage_init() == -1)
+	if (stage_init() != 0)
 		log_msg(LOG_WARNING, "new files cannot be written: no staging directory");
 	if (add_mount_options(&o, &url) == -1) {
 		fprintf(stderr, "mailfs: out of memory\n");

@@ -177,12 +177,10 @@ backend_move(struct backend *be, struct be_folder *f, uint32_t uidvalidity,
 }
 
 int
-backend_append(struct backend *be, const char *mailbox, const char *data, size_t len,
-    int64_t date, const char *flags, const char *msgid, uint32_t *uid_r,
-    uint32_t *uidvalidity_r)
+backend_append(struct backend *be, const char *mailbox, const struct be_new_msg *m,
+    uint32_t *uid_r, uint32_t *uidvalidity_r)
 {
-	return CALL(be, append, be, mailbox, data, len, date, flags, msgid, uid_r,
-	    uidvalidity_r);
+	return CALL(be, append, be, mailbox, m, uid_r, uidvalidity_r);
 }
 
 int

@@ -137,9 +137,12 @@ struct be_listing_cb {
 
 /*
  * Called by fetch(): a message's bytes in order, offset 0 first; total
- * is the length the source announced.  done() follows the last chunk,
- * with what the source said of the message (size, date); a message whose
- * done() does not come was cut short and must be thrown away.
+ * is the length the source announced; uid is 0 when the source names the
+ * message only after its bytes (IMAP may).  done() follows the last
+ * chunk, with what the source said of the message (uid, size, date;
+ * date INT64_MIN when it gave none); a message whose done() does not
+ * come before the next one's offset 0 or the end of the call was cut
+ * short and must be thrown away.
  */
 struct be_body_cb {
 	void (*chunk)(void *ctx, uint32_t uid, uint64_t offset, uint64_t total,
@@ -153,6 +156,17 @@ enum be_flags_mode {
 	BE_FLAGS_SET,
 	BE_FLAGS_ADD,
 	BE_FLAGS_REMOVE
+};
+
+/* A new message for append(). */
+struct be_new_msg {
+	const char *data;	/* the message, lines ending in CRLF */
+	size_t len;
+	int64_t date;		/* its INTERNALDATE to be */
+	const char *flags;	/* NULL: none */
+	const char *msgid;	/* its Message-ID, or NULL: to find it after a lost answer */
+	const char *name;	/* for the log: what the user calls it (a file name) */
+	const char *note;	/* for the log: said after a failure's reason; NULL: nothing */
 };
 
 /* A quota (statfs): usage and limit in KiB. */
@@ -270,14 +284,14 @@ struct backend_ops {
 
 	/* ---- new messages ---- */
 	/*
-	 * Adds the message data[0..len) (CRLF lines) to mailbox with date
-	 * and flags (NULL: none); msgid (its Message-ID, or NULL) helps find
-	 * it again if the answer is lost.  *uid_r and *uidvalidity_r get its
-	 * UID (0: the source would not tell).
+	 * Adds the message m to mailbox.  *uid_r and *uidvalidity_r get its
+	 * UID (0: the source would not tell).  When an answer is lost and
+	 * what happened cannot be learnt, the backend remembers it: the next
+	 * append of the same message (mailbox, bytes, date, Message-ID)
+	 * looks for it before sending it again.
 	 */
-	int (*append)(struct backend *be, const char *mailbox, const char *data, size_t len,
-	    int64_t date, const char *flags, const char *msgid, uint32_t *uid_r,
-	    uint32_t *uidvalidity_r);
+	int (*append)(struct backend *be, const char *mailbox, const struct be_new_msg *m,
+	    uint32_t *uid_r, uint32_t *uidvalidity_r);
 
 	/* ---- changes made elsewhere ---- */
 	/*
@@ -321,9 +335,8 @@ int backend_expunge(struct backend *be, struct be_folder *f, uint32_t uidvalidit
     uint32_t uid);
 int backend_move(struct backend *be, struct be_folder *f, uint32_t uidvalidity,
     const struct be_msg *m, const char *dst, uint32_t *uid_r, uint32_t *uidvalidity_r);
-int backend_append(struct backend *be, const char *mailbox, const char *data, size_t len,
-    int64_t date, const char *flags, const char *msgid, uint32_t *uid_r,
-    uint32_t *uidvalidity_r);
+int backend_append(struct backend *be, const char *mailbox, const struct be_new_msg *m,
+    uint32_t *uid_r, uint32_t *uidvalidity_r);
 int backend_wait_changes(struct backend *be, unsigned timeout_ms);
 
 #endif

@@ -8,7 +8,7 @@
  * pool connection are held across a round trip to the server:
  *	staged->upload_lock  >  folder->sync_lock (of two folders: the one
  *	at the lower address first)  >  pool connection  >  tree_lock  >
- *	folder->lock  >  count_lock (inode.c), stage_lock, cache lock,
+ *	folder->lock  >  count_lock (inode.c), staged_lock (staged.h), cache lock,
  *	prefetch_lock, refresh queue lock, pool_lock (these last are
  *	leaves: nothing is taken under them)
  * A wait for folder->sync_lock, a pool connection or another thread's

@@ -17,21 +17,20 @@
  * had, so that the reader finds the next folder's first messages on
  * their way.
  *
- * RFC 3501 6.4.8 (UID FETCH with a UID set), 6.4.5 (BODY.PEEK[]).
+ * A range is one backend_fetch() (IMAP: backend/imap/fetch.c).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <mailfs/client.h>
-
-#include "deadline.h"
+#include "backend.h"
 #include "cache.h"
+#include "deadline.h"
 #include "folder.h"
 #include "inode.h"
 #include "log.h"
 #include "options.h"
-#include "pool.h"
 #include "prefetch.h"
 
 #define NSTREAMS	8
@@ -95,12 +94,12 @@ job_free(struct job *j)
 static void *
 prefetch_main(void *arg)
 {
-	struct mailfs_error err;
+	struct be_status st;
+	struct be_folder *f;
 	struct cache_batch *b;
-	struct pool_conn *pc;
 	struct job *j;
 	size_t i;
-	int r;
+	int claimed, failed;
 
 	(void)arg;
 	pthread_mutex_lock(&prefetch_lock);
@@ -122,16 +121,16 @@ prefetch_main(void *arg)
 		deadline_begin();	/* a job has -o timeout, as a request has */
 		if (j->list != NULL)
 			(void)folder_ensure(j->list);	/* a failure shows to the reader */
-		else if ((pc = pool_get(j->mailbox, &err)) == NULL)
-			log_msg(LOG_DEBUG, "prefetch in \"%s\": %s", j->mailbox, err.msg);
-		else if ((b = cache_batch_new(j->mailbox, j->uidvalidity)) == NULL)
-			pool_put(pc, 0);
+		else if (backend_open(fs.backend, j->mailbox, &f, &st) != 0)
+			;	/* logged by the backend; the reader fetches alone */
+		else if (cache_batch_new(j->mailbox, j->uidvalidity, &b) != 0)
+			backend_close(fs.backend, f, 0);
 		else {
 			for (i = 0; i < j->n; i++)
-				if (cache_batch_claim(b, j->uids[i], j->adjacent[i]) == -1)
+				if (cache_batch_claim(b, j->uids[i], j->adjacent[i], &claimed) != 0)
 					break;
-			r = cache_batch_fetch(b, pool_client(pc));
-			pool_put(pc, r == -1);
+			(void)cache_batch_fetch(b, f, &failed);
+			backend_close(fs.backend, f, failed);
 			log_msg(LOG_DEBUG, "prefetched %zu of %zu messages (%llu bytes) of \"%s\"",
 			    cache_batch_count(b), j->n,
 			    (unsigned long long)cache_batch_bytes(b), j->mailbox);
@@ -176,16 +175,21 @@ window_of(const struct stream *s)
 
 /*
  * A job of the messages from index i on, up to window bytes beyond the
- * ahead bytes already on their way; NULL when there are none.
+ * ahead bytes already on their way, into *j_r (NULL when there are
+ * none); 0 or ENOMEM.
  */
-static struct job *
-fill_locked(struct folder *f, struct stream *s, size_t i, uint64_t ahead, uint64_t window)
+static int
+fill_locked(struct folder *f, struct stream *s, size_t i, uint64_t ahead, uint64_t window,
+    struct job **j_r)
 {
 	struct job *j;
 	uint64_t bytes = 0;
 
-	if (i >= f->n || (j = calloc(1, sizeof(*j))) == NULL)
-		return NULL;
+	*j_r = NULL;
+	if (i >= f->n)
+		return 0;
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return ENOMEM;
 	for (; i < f->n && j->n < JOB_MAX_MSGS && ahead + bytes < window; i++) {
 		j->uids[j->n] = f->msgs[i].uid;
 		j->adjacent[j->n] = j->n > 0;
@@ -193,21 +197,23 @@ fill_locked(struct folder *f, struct stream *s, size_t i, uint64_t ahead, uint64
 		j->n++;
 	}
 	s->ahead_uid = j->uids[j->n - 1];
-	return j;
+	*j_r = j;
+	return 0;
 }
 
 /*
  * Decides, under the folder's lock, whether to prefetch after message k,
- * and copies the job's UIDs out; returns the job or NULL.  *at_end: a
- * walk has the rest of this folder on its way.
+ * and copies the job's UIDs out into *j_r (NULL: none); 0 or ENOMEM.
+ * *at_end: a walk has the rest of this folder on its way.
  */
-static struct job *
-plan_locked(struct folder *f, struct stream *s, size_t k, int *at_end)
+static int
+plan_locked(struct folder *f, struct stream *s, size_t k, int *at_end, struct job **j_r)
 {
 	uint64_t ahead = 0;
 	size_t i;
 
 	*at_end = 0;
+	*j_r = NULL;
 	if (s->last_uid != 0 && k > s->last_k && k - s->last_k <= STRIDE_MAX)
 		s->run++;
 	else if (!(k == 0 && s->last_uid == 0 && s->run > 0))
@@ -216,36 +222,36 @@ plan_locked(struct folder *f, struct stream *s, size_t k, int *at_end)
 	s->last_uid = f->msgs[k].uid;
 	s->last_k = k;
 	if (s->run == 0 || stopping)
-		return NULL;
+		return 0;
 	if (s->ahead_uid < s->last_uid)
 		s->ahead_uid = s->last_uid;
 	for (i = k + 1; i < f->n && f->msgs[i].uid <= s->ahead_uid; i++)
 		ahead += f->msgs[i].size;
 	if (i >= f->n) {
 		*at_end = !s->continued;
-		return NULL;
+		return 0;
 	}
 	/* Enough on its way: wait until the reader has used half of it. */
 	if (ahead > window_of(s) / 2 || queued >= QUEUE_MAX)
-		return NULL;
-	return fill_locked(f, s, i, ahead, window_of(s));
+		return 0;
+	return fill_locked(f, s, i, ahead, window_of(s), j_r);
 }
 
 /*
  * The first window of the folder after dir (of that UIDVALIDITY) in the
- * walk, when it is listed and nothing of it is on its way yet; needs
- * tree_lock.  Marks dir's stream continued when a job results.  The
- * stream is looked up again: between two holds of prefetch_lock its slot
- * may have gone to another folder.
+ * walk, when it is listed and nothing of it is on its way yet, into
+ * *j_r (NULL: none); needs tree_lock.  0 or ENOMEM.  Marks dir's stream
+ * continued when a job results.  The stream is looked up again: between
+ * two holds of prefetch_lock its slot may have gone to another folder.
  */
-static struct job *
-plan_next_folder_locked(struct node *dir, uint32_t uidvalidity)
+static int
+plan_next_folder_locked(struct node *dir, uint32_t uidvalidity, struct job **j_r)
 {
 	struct node *c;
 	struct folder *f;
 	struct stream *s, *from;
 	struct job *j = NULL;
-	int empty;
+	int empty, r = 0;
 
 	/* The next folder with messages; an empty one is passed over. */
 	for (c = tree_walk_next_locked(dir); c != NULL; c = tree_walk_next_locked(c)) {
@@ -262,7 +268,8 @@ plan_next_folder_locked(struct node *dir, uint32_t uidvalidity)
 			s = stream_get_locked(c->gen, f->uidvalidity);
 			if (s->last_uid == 0 && s->ahead_uid == 0) {
 				s->run = from->run;
-				if ((j = fill_locked(f, s, 0, 0, window_of(s))) != NULL) {
+				r = fill_locked(f, s, 0, 0, window_of(s), &j);
+				if (j != NULL) {
 					j->uidvalidity = f->uidvalidity;
 					from->continued = 1;
 				}
@@ -276,8 +283,10 @@ plan_next_folder_locked(struct node *dir, uint32_t uidvalidity)
 	if (j != NULL && (j->mailbox = strdup(c->mailbox)) == NULL) {
 		job_free(j);
 		j = NULL;
+		r = ENOMEM;
 	}
-	return j;
+	*j_r = j;
+	return r;
 }
 
 /* Hands j to the threads (started as needed), or frees it. */
@@ -325,12 +334,13 @@ prefetch_hint(struct node *dir, const char *mailbox, uint32_t uidvalidity, uint3
 	if (f->uidvalidity == uidvalidity && (k = folder_find_locked(f, uid)) >= 0) {
 		pthread_mutex_lock(&prefetch_lock);
 		s = stream_get_locked(dir->gen, uidvalidity);
-		j = plan_locked(f, s, (size_t)k, &at_end);
+		/* Out of memory there is no read-ahead: the reader fetches alone. */
+		(void)plan_locked(f, s, (size_t)k, &at_end, &j);
 		pthread_mutex_unlock(&prefetch_lock);
 	}
 	pthread_mutex_unlock(&f->lock);
 	if (at_end)
-		next = plan_next_folder_locked(dir, uidvalidity);
+		(void)plan_next_folder_locked(dir, uidvalidity, &next);
 	tree_unlock();
 	if (j != NULL) {
 		j->uidvalidity = uidvalidity;

@@ -2,13 +2,17 @@
  * Read-ahead of whole messages: when the files of a folder are opened in
  * UID order (rsync, grep -r, tar, find -exec cat: they read names in
  * sorted or listing order, which is UID order), the bodies of the
- * following messages are fetched by range (UID FETCH a:b BODY.PEEK[]) on
- * a pool connection of their own, into the on-disk cache, a byte window
- * ahead of the reader.  A reader of a message being prefetched waits for
- * that message only (cache.h).
+ * following messages are fetched by range (one backend_fetch() of a UID
+ * set; IMAP: UID FETCH a:b BODY.PEEK[]) on a folder the job opens for
+ * itself (backend_open()), into the on-disk cache (cache.h), a byte
+ * window ahead of the reader.  A reader of a message being prefetched
+ * waits for that message only.  Up to two threads fetch; a walk from
+ * folder to folder also has the next folders listed ahead.
  *
- * prefetch_lock, the module's lock, is taken under folder->lock and takes
- * no other lock (a leaf, like the cache lock).
+ * Owns the read streams and the job queue, under prefetch_lock, which is
+ * taken under folder->lock and takes no other lock (a leaf, like the
+ * cache lock).  A job holds its folder open, and no lock, across its
+ * round trips.
  */
 #ifndef MAILFS_FUSE_PREFETCH_H
 #define MAILFS_FUSE_PREFETCH_H

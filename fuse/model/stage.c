@@ -1,15 +1,12 @@
 /*
  * Staged new files and their upload (see stage.h).
  *
- * An upload is one APPEND.  When its answer is lost (the connection
- * drops after the literal went out), the message may or may not be on
- * the server: before anything is sent again, the folder is searched,
- * from the UIDNEXT seen before the APPEND, for a message of the same
- * size, INTERNALDATE and Message-ID (imap_find()), so that a retry
- * never makes a second copy; that search runs at once on a new
- * connection, so that close() fails exactly when no message was made.
+ * An upload is one backend_append(), which returns 0 exactly when the
+ * message is on the server once, a lost answer included (backend.h):
+ * close() fails exactly when no message was made.  The Message-ID is
+ * handed with it, so that a lost answer's message can be found again.
  *
- * RFC 3501 6.3.11 (APPEND), RFC 4315 (APPENDUID), RFC 5322 3.6.4 (Message-ID).
+ * RFC 5322 3.6.4 (Message-ID).
  */
 #include <sys/stat.h>
 
@@ -22,205 +19,25 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <uthash.h>
-
-#include <mailfs/commands.h>
-
 #include "alias.h"
+#include "backend.h"
 #include "cache.h"
-#include "errmap.h"
 #include "folder.h"
 #include "inode.h"
 #include "log.h"
 #include "mutate.h"
-#include "pool.h"
-#include "recover.h"
 #include "stage.h"
 
 #define XATTR_FLAGS	"user.imap.flags"
 #define XATTR_UID	"user.imap.uid"
 #define UPLOAD_MAX	((uint64_t)UINT32_MAX / 2)	/* RFC822.SIZE is 32 bits; CRLF may double */
 
-struct staged {
-	fuse_ino_t ino;
-	uint32_t id;
-	uint64_t nlookup;		/* the kernel's lookup count */
-	unsigned opens;			/* open handles */
-	unsigned refs;			/* operations using it */
-	struct node *dir;		/* referenced */
-	char *name;
-	char *key;			/* "DIRINO/NAME" while in by_key */
-	char *path;			/* the staging file */
-	int fd;				/* O_RDWR; -1 once uploaded */
-	char *flags;			/* user.imap.flags; NULL: none set */
-	int unlinked;
-	int uploaded;
-	int keep;			/* leave the staging file (unmount, upload failed) */
-	fuse_ino_t msg;			/* once uploaded: the message */
-	uint32_t check_from;		/* > 0: an APPEND's answer was lost; search from here */
-	int failed_fd;			/* the handle whose upload failed, or -1 */
-	int failed_err;			/* and how */
-	pthread_mutex_t upload_lock;
-	UT_hash_handle hh;		/* by ino */
-	UT_hash_handle hh_key;		/* by key, while neither uploaded nor unlinked */
-};
-
-static pthread_mutex_t stage_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct staged *by_ino;
-static struct staged *by_key;
-static uint32_t next_id = 1;
 static char staging_dir[4096];
-
-static char *
-make_key(fuse_ino_t dir, const char *name)
-{
-	char *key;
-
-	if (asprintf(&key, "%llu/%s", (unsigned long long)dir, name) == -1)
-		return NULL;
-	return key;
-}
 
 static int
 is_hidden(const char *name)
 {
 	return name[0] == '.';
-}
-
-static struct staged *
-find_key_locked(fuse_ino_t dir, const char *name)
-{
-	struct staged *s;
-	char *key;
-
-	if ((key = make_key(dir, name)) == NULL)
-		return NULL;
-	HASH_FIND(hh_key, by_key, key, strlen(key), s);
-	free(key);
-	return s;
-}
-
-static struct staged *
-get_locked(fuse_ino_t ino)
-{
-	struct staged *s;
-
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL)
-		s->refs++;
-	return s;
-}
-
-static struct staged *
-get(fuse_ino_t ino)
-{
-	struct staged *s;
-
-	pthread_mutex_lock(&stage_lock);
-	s = get_locked(ino);
-	pthread_mutex_unlock(&stage_lock);
-	return s;
-}
-
-static void
-unkey_locked(struct staged *s)
-{
-	if (s->key != NULL) {
-		HASH_DELETE(hh_key, by_key, s);
-		free(s->key);
-		s->key = NULL;
-	}
-}
-
-/* Takes s out of the tables when nobody needs it; the caller destroys it unlocked. */
-static struct staged *
-unhash_if_dead_locked(struct staged *s)
-{
-	if (s->refs > 0 || s->nlookup > 0 || s->opens > 0 || !(s->uploaded || s->unlinked))
-		return NULL;
-	unkey_locked(s);
-	HASH_DELETE(hh, by_ino, s);
-	return s;
-}
-
-static void
-destroy(struct staged *s)
-{
-	if (s == NULL)
-		return;
-	if (s->fd != -1)
-		close(s->fd);
-	if (!s->keep && s->path != NULL)
-		(void)unlink(s->path);
-	node_put(s->dir);
-	pthread_mutex_destroy(&s->upload_lock);
-	free(s->name);
-	free(s->key);
-	free(s->path);
-	free(s->flags);
-	free(s);
-}
-
-static void
-put(struct staged *s)
-{
-	struct staged *dead;
-
-	if (s == NULL)
-		return;
-	pthread_mutex_lock(&stage_lock);
-	s->refs--;
-	dead = unhash_if_dead_locked(s);
-	pthread_mutex_unlock(&stage_lock);
-	destroy(dead);
-}
-
-/*
- * Gives s its place dir/name; needs stage_lock.  0 or ENOMEM.  *old_r is
- * a reference to the former folder for the caller to put, unlocked.
- */
-static int
-place_locked(struct staged *s, struct node *dir, const char *name, struct node **old_r)
-{
-	char *key, *nm;
-
-	if ((key = make_key(dir->ino, name)) == NULL || (nm = strdup(name)) == NULL) {
-		free(key);
-		return ENOMEM;
-	}
-	unkey_locked(s);
-	free(s->name);
-	s->name = nm;
-	s->key = key;
-	*old_r = NULL;
-	if (s->dir != dir) {
-		node_ref(dir);
-		*old_r = s->dir;
-		s->dir = dir;
-	}
-	HASH_ADD_KEYPTR(hh_key, by_key, s->key, strlen(s->key), s);
-	return 0;
-}
-
-static void
-fill_stat(const struct staged *s, struct stat *st)
-{
-	struct stat fst;
-
-	memset(st, 0, sizeof(*st));
-	if (s->fd != -1 && fstat(s->fd, &fst) == 0) {
-		st->st_size = fst.st_size;
-		st->st_blocks = fst.st_blocks;
-		st->st_atim = fst.st_atim;
-		st->st_mtim = fst.st_mtim;
-		st->st_ctim = fst.st_ctim;
-	}
-	st->st_ino = s->ino;
-	st->st_mode = S_IFREG | 0600;
-	st->st_nlink = 1;
-	st->st_uid = fs.uid;
-	st->st_gid = fs.gid;
-	st->st_blksize = 4096;
 }
 
 int
@@ -231,78 +48,7 @@ stage_init(void)
 	if ((r = cache_staging_dir(staging_dir, sizeof(staging_dir))) != 0)
 		log_msg(LOG_ERR, "cannot make the staging directory %s: %s", staging_dir,
 		    strerror(r));
-	return r == 0 ? 0 : -1;
-}
-
-fuse_ino_t
-stage_lookup(fuse_ino_t dir, const char *name, struct stat *st, int count)
-{
-	struct staged *s;
-	fuse_ino_t ino = 0;
-
-	pthread_mutex_lock(&stage_lock);
-	if ((s = find_key_locked(dir, name)) != NULL) {
-		fill_stat(s, st);
-		if (count)
-			s->nlookup++;
-		ino = s->ino;
-	}
-	pthread_mutex_unlock(&stage_lock);
-	return ino;
-}
-
-int
-stage_any(fuse_ino_t dir)
-{
-	struct staged *s, *tmp;
-	int any = 0;
-
-	pthread_mutex_lock(&stage_lock);
-	HASH_ITER(hh_key, by_key, s, tmp)
-		if (s->dir->ino == dir) {
-			any = 1;
-			break;
-		}
-	pthread_mutex_unlock(&stage_lock);
-	return any;
-}
-
-static int
-cmp_dirent(const void *a, const void *b)
-{
-	const struct stage_dirent *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-size_t
-stage_list(fuse_ino_t dir, uint32_t after, struct stage_dirent **v_r)
-{
-	struct stage_dirent *v = NULL, *tmp;
-	struct staged *s, *t;
-	size_t n = 0, cap = 0;
-
-	pthread_mutex_lock(&stage_lock);
-	HASH_ITER(hh_key, by_key, s, t) {
-		if (s->dir->ino != dir || s->id <= after)
-			continue;
-		if (n == cap) {
-			cap = cap == 0 ? 8 : cap * 2;
-			if ((tmp = realloc(v, cap * sizeof(*v))) == NULL)
-				break;
-			v = tmp;
-		}
-		v[n].id = s->id;
-		strncpy(v[n].name, s->name, NAMES_COMPONENT_MAX);
-		v[n].name[NAMES_COMPONENT_MAX] = '\0';
-		fill_stat(s, &v[n].st);
-		n++;
-	}
-	pthread_mutex_unlock(&stage_lock);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_dirent);
-	*v_r = v;
-	return n;
+	return r;
 }
 
 int
@@ -315,21 +61,15 @@ stage_create(struct node *dir, const char *name, struct stat *st, fuse_ino_t *in
 
 	if (staging_dir[0] == '\0')
 		return EROFS;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return ENOMEM;
-	s->fd = -1;
-	s->failed_fd = -1;
-	pthread_mutex_init(&s->upload_lock, NULL);
-	pthread_mutex_lock(&stage_lock);
-	if (find_key_locked(dir->ino, name) != NULL) {
-		pthread_mutex_unlock(&stage_lock);
-		destroy(s);
+	if ((r = staged_new(&s)) != 0)
+		return r;
+	staged_lock();
+	if (staged_find_key_locked(dir->ino, name) != NULL) {
+		staged_unlock();
+		staged_destroy(s);
 		return EEXIST;
 	}
-	s->id = next_id++;
-	if (next_id == 0)
-		next_id = 1;
-	s->ino = ((fuse_ino_t)STAGE_GEN << 32) | s->id;
+	staged_number_locked(s);
 	if (asprintf(&s->path, "%s/%ld.%u", staging_dir, (long)getpid(), s->id) == -1) {
 		s->path = NULL;
 		r = ENOMEM;
@@ -338,34 +78,20 @@ stage_create(struct node *dir, const char *name, struct stat *st, fuse_ino_t *in
 	else if ((*fd_r = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) == -1)
 		r = errno;
 	else
-		r = place_locked(s, dir, name, &old);
+		r = staged_place_locked(s, dir, name, &old);
 	if (r != 0) {
-		pthread_mutex_unlock(&stage_lock);
+		staged_unlock();
 		log_msg(LOG_WARNING, "cannot stage \"%s\": %s", name, strerror(r));
-		destroy(s);
+		staged_destroy(s);
 		return r;
 	}
 	s->nlookup = 1;
 	s->opens = 1;
-	HASH_ADD(hh, by_ino, ino, sizeof(s->ino), s);
-	fill_stat(s, st);
+	staged_add_locked(s);
+	staged_fill_stat(s, st);
 	*ino_r = s->ino;
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	return 0;
-}
-
-fuse_ino_t
-stage_uploaded(fuse_ino_t ino)
-{
-	struct staged *s;
-	fuse_ino_t msg = 0;
-
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL && s->uploaded)
-		msg = s->msg;
-	pthread_mutex_unlock(&stage_lock);
-	return msg;
 }
 
 int
@@ -374,10 +100,10 @@ stage_open(fuse_ino_t ino, int flags, int *fd_r)
 	struct staged *s;
 	int r = 0;
 
-	if ((s = get(ino)) == NULL)
+	if ((s = staged_get(ino)) == NULL)
 		return ENOENT;
 	pthread_mutex_lock(&s->upload_lock);
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	if (s->uploaded || s->fd == -1)
 		r = ESTALE;
 	else if ((flags & O_TRUNC) && ftruncate(s->fd, 0) == -1)
@@ -386,25 +112,9 @@ stage_open(fuse_ino_t ino, int flags, int *fd_r)
 		r = errno;
 	else
 		s->opens++;
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	pthread_mutex_unlock(&s->upload_lock);
-	put(s);
-	return r;
-}
-
-int
-stage_getattr(fuse_ino_t ino, struct stat *st)
-{
-	struct staged *s;
-	int r = ENOENT;
-
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL) {
-		fill_stat(s, st);
-		r = 0;
-	}
-	pthread_mutex_unlock(&stage_lock);
+	staged_put(s);
 	return r;
 }
 
@@ -414,7 +124,7 @@ stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off)
 	struct staged *s;
 	ssize_t n;
 
-	if ((s = get(ino)) == NULL)
+	if ((s = staged_get(ino)) == NULL)
 		return -ENOENT;
 	/* Not while an upload reads the bytes: after it, the file is a message. */
 	pthread_mutex_lock(&s->upload_lock);
@@ -423,7 +133,7 @@ stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off)
 	else if ((n = pwrite(fd, buf, size, off)) == -1)
 		n = -errno;
 	pthread_mutex_unlock(&s->upload_lock);
-	put(s);
+	staged_put(s);
 	return n;
 }
 
@@ -434,7 +144,7 @@ stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct stat *
 	struct staged *s;
 	int r = 0;
 
-	if ((s = get(ino)) == NULL)
+	if ((s = staged_get(ino)) == NULL)
 		return ENOENT;
 	pthread_mutex_lock(&s->upload_lock);
 	if (s->uploaded) {
@@ -463,12 +173,12 @@ stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct stat *
 			goto out;
 		}
 	}
-	pthread_mutex_lock(&stage_lock);
-	fill_stat(s, st);
-	pthread_mutex_unlock(&stage_lock);
+	staged_lock();
+	staged_fill_stat(s, st);
+	staged_unlock();
 out:
 	pthread_mutex_unlock(&s->upload_lock);
-	put(s);
+	staged_put(s);
 	return r;
 }
 
@@ -547,10 +257,26 @@ stage_read_crlf(int fd, uint64_t size, char **buf_r, size_t *len_r)
 	return read_crlf(fd, size, buf_r, len_r);
 }
 
-static void
-copy_error(struct mailfs_error *err, struct pool_conn *pc)
+/*
+ * Expunges message uid of fc's folder, which a save replaces; needs its
+ * sync_lock.  0 or an errno.
+ */
+static int
+expunge_replaced(struct fctx *fc, uint32_t uid)
 {
-	*err = *mailfs_client_error(pool_client(pc));
+	struct be_folder *f;
+	struct be_status st;
+	int r;
+
+	if ((r = backend_open(fs.backend, fc->mailbox, &f, &st)) != 0)
+		return r;
+	r = backend_expunge(fs.backend, f, fc->uidvalidity, uid);
+	backend_close(fs.backend, f, r != 0 && r != ESTALE);
+	if (r == ESTALE)
+		return 0;	/* a new generation: the message it named is gone */
+	if (r == 0)
+		folder_remove_local(fc->f, uid);
+	return r;
 }
 
 /*
@@ -560,18 +286,14 @@ copy_error(struct mailfs_error *err, struct pool_conn *pc)
 static int
 upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_uid)
 {
-	struct mailfs_cmd_result res;
-	struct mailfs_error err;
-	struct mailfs_client *c;
-	struct pool_conn *pc = NULL;
+	struct be_new_msg m;
 	struct fctx fc;
 	struct stat st;
 	struct node *old;
-	char *data = NULL, *flags = NULL, msgid[256];
-	const struct mailfs_mailbox_state *mb;
-	uint32_t uid = 0, uidvalidity = 0, from, gen;
+	char *data = NULL, *flags = NULL, msgid[256], note[4200];
+	uint32_t uid = 0, uidvalidity = 0, gen;
 	size_t len = 0;
-	int r, broken;
+	int r;
 
 	if (fstat(s->fd, &st) == -1)
 		return errno;
@@ -583,73 +305,27 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 		return r;
 	}
 	message_id(data, len, msgid, sizeof(msgid));
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	if (s->flags != NULL && (flags = strdup(s->flags)) == NULL)
 		r = ENOMEM;
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	if (r != 0)
 		goto out_free;
 
+	snprintf(note, sizeof(note), "its bytes stay staged in %s", s->path);
+	memset(&m, 0, sizeof(m));
+	m.data = data;
+	m.len = len;
+	m.date = st.st_mtime;
+	m.flags = flags;
+	m.msgid = msgid[0] != '\0' ? msgid : NULL;
+	m.name = name;
+	m.note = note;
 	sync_lock2(fc.f, NULL);
-	if ((r = imap_conn(fc.mailbox, &pc)) != 0) {
+	if ((r = backend_append(fs.backend, fc.mailbox, &m, &uid, &uidvalidity)) != 0) {
 		sync_unlock2(fc.f, NULL);
 		goto out_free;
 	}
-	c = pool_client(pc);
-	mb = mailfs_client_mailbox(c);
-	if (s->check_from != 0) {
-		/* The last APPEND's answer was lost: did it land after all? */
-		if (imap_find(c, s->check_from, len, st.st_mtime, msgid[0] ? msgid : NULL,
-		    &uid) == -1) {
-			copy_error(&err, pc);
-			goto fail;
-		}
-		if (uid != 0) {
-			uidvalidity = mb->uidvalidity;
-			log_msg(LOG_NOTICE, "\"%s\" was in \"%s\" already (UID %u): not sent again",
-			    name, fc.mailbox, (unsigned)uid);
-			goto landed;
-		}
-	}
-	from = mb->uidnext != 0 ? mb->uidnext : 1;
-	if (fc.uidvalidity == mb->uidvalidity && fc.f->uidnext != 0 && fc.f->uidnext < from)
-		from = fc.f->uidnext;
-	memset(&res, 0, sizeof(res));
-	s->check_from = from;
-	if (mailfs_run(c, mailfs_append(c, fc.mailbox, flags, st.st_mtime, data, len),
-	    &res) == 0) {
-		uid = mailfs_uidset_nth(&res.dst_uids, 0);
-		uidvalidity = res.uidvalidity;
-		mailfs_cmd_result_clear(&res);
-		if (uid == 0) {
-			/* No APPENDUID (no UIDPLUS): look for it. */
-			uidvalidity = mb->uidvalidity;
-			if (imap_find(c, from, len, st.st_mtime, msgid[0] ? msgid : NULL,
-			    &uid) == -1) {
-				copy_error(&err, pc);
-				goto fail;
-			}
-		}
-		goto landed;
-	}
-	mailfs_cmd_result_clear(&res);
-	copy_error(&err, pc);
-	broken = imap_lost(c, &err);
-	pool_put(pc, 1);
-	pc = NULL;
-	if (!broken) {
-		s->check_from = 0;	/* the server said no: nothing was made */
-		goto fail;
-	}
-	/* Whether it landed decides what close() says: ask on a new connection. */
-	if (imap_find_in(fc.mailbox, from, len, st.st_mtime, msgid[0] ? msgid : NULL,
-	    &uid, &uidvalidity) != 0 || uid == 0)
-		goto fail;	/* err: the lost connection */
-	log_msg(LOG_NOTICE, "the connection broke after \"%s\" was sent; it is in \"%s\" "
-	    "(UID %u)", name, fc.mailbox, (unsigned)uid);
-landed:
-	s->check_from = 0;
-	r = 0;
 	if (uid != 0 && folder_add_local(fc.f, uidvalidity, uid, len, st.st_mtime,
 	    flags)) {
 		pthread_mutex_lock(&fc.f->lock);
@@ -657,22 +333,15 @@ landed:
 			(void)alias_set_locked(fc.f, uid, name);
 		pthread_mutex_unlock(&fc.f->lock);
 	}
-	if (replace_uid != 0 && replace_uid != uid) {
-		if (pc != NULL || (r = imap_conn(fc.mailbox, &pc)) == 0)
-			r = imap_expunge_uid(&pc, fc.mailbox, replace_uid);
-	}
-	if (replace_uid != 0 && replace_uid != uid && r == 0)
-		folder_remove_local(fc.f, replace_uid);
-	if (pc != NULL)
-		pool_put(pc, r != 0);
-	pc = NULL;
+	if (replace_uid != 0 && replace_uid != uid)
+		r = expunge_replaced(&fc, replace_uid);
 	sync_unlock2(fc.f, NULL);
 
 	tree_rdlock();
 	gen = dir->gen;
 	tree_unlock();
-	pthread_mutex_lock(&stage_lock);
-	unkey_locked(s);
+	staged_lock();
+	staged_unkey_locked(s);
 	old = NULL;
 	if (s->dir != dir) {
 		node_ref(dir);
@@ -683,19 +352,11 @@ landed:
 	s->msg = uid != 0 && gen != 0 ? msg_ino(gen, uid) : 0;
 	close(s->fd);
 	s->fd = -1;
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	node_put(old);
 	(void)unlink(s->path);
 	log_msg(LOG_DEBUG, "uploaded \"%s\" to \"%s\" as UID %u", name, fc.mailbox,
 	    (unsigned)uid);
-	goto out_free;
-fail:
-	if (pc != NULL)
-		pool_put(pc, 1);
-	sync_unlock2(fc.f, NULL);
-	r = errmap_op_errno(&err, ERRMAP_APPEND);
-	log_msg(LOG_WARNING, "cannot upload \"%s\" to \"%s\": %s; its bytes stay staged in %s",
-	    name, fc.mailbox, err.msg, s->path);
 out_free:
 	free(flags);
 	free(data);
@@ -703,7 +364,7 @@ out_free:
 	return r;
 }
 
-/* 1 when s is due for an upload as dir/name; needs stage_lock. */
+/* 1 when s is due for an upload as dir/name; needs staged_lock(). */
 static int
 due_locked(const struct staged *s, const char *name)
 {
@@ -719,10 +380,10 @@ stage_sync(fuse_ino_t ino, int fd, int explicit)
 	struct staged *s;
 	int r = 0, due;
 
-	if ((s = get(ino)) == NULL)
+	if ((s = staged_get(ino)) == NULL)
 		return 0;
 	pthread_mutex_lock(&s->upload_lock);
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	due = due_locked(s, s->name);
 	/*
 	 * The close() after a failed fsync() on the same handle says so again
@@ -733,66 +394,17 @@ stage_sync(fuse_ino_t ino, int fd, int explicit)
 		due = 0;
 		r = s->failed_err;
 	}
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	if (due && (r = upload(s, s->dir, s->name, 0)) != 0) {
+		/* stage_release() reads them under the table's lock only. */
+		staged_lock();
 		s->failed_fd = fd;
 		s->failed_err = r;
+		staged_unlock();
 	}
 	pthread_mutex_unlock(&s->upload_lock);
-	put(s);
+	staged_put(s);
 	return r;
-}
-
-void
-stage_release(fuse_ino_t ino, int fd)
-{
-	struct staged *s, *dead = NULL;
-
-	close(fd);
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL) {
-		if (s->opens > 0)
-			s->opens--;
-		if (s->failed_fd == fd)
-			s->failed_fd = -1;
-		dead = unhash_if_dead_locked(s);
-	}
-	pthread_mutex_unlock(&stage_lock);
-	destroy(dead);
-}
-
-void
-stage_forget(fuse_ino_t ino, uint64_t nlookup)
-{
-	struct staged *s, *dead = NULL;
-
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s != NULL) {
-		s->nlookup = s->nlookup > nlookup ? s->nlookup - nlookup : 0;
-		dead = unhash_if_dead_locked(s);
-	}
-	pthread_mutex_unlock(&stage_lock);
-	destroy(dead);
-}
-
-int
-stage_unlink(fuse_ino_t dir, const char *name)
-{
-	struct staged *s, *dead = NULL;
-
-	pthread_mutex_lock(&stage_lock);
-	if ((s = find_key_locked(dir, name)) == NULL) {
-		pthread_mutex_unlock(&stage_lock);
-		return ENOENT;
-	}
-	s->unlinked = 1;
-	unkey_locked(s);
-	dead = unhash_if_dead_locked(s);
-	pthread_mutex_unlock(&stage_lock);
-	destroy(dead);
-	return 0;
 }
 
 int
@@ -800,50 +412,45 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
     uint32_t replace_uid)
 {
 	struct staged *s, *other, *dead = NULL;
-	struct pool_conn *pc;
 	struct node *old = NULL;
 	struct fctx fc;
 	int r = 0, due;
 
-	pthread_mutex_lock(&stage_lock);
-	if ((s = find_key_locked(dir, name)) != NULL)
+	staged_lock();
+	if ((s = staged_find_key_locked(dir, name)) != NULL)
 		s->refs++;
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	if (s == NULL)
 		return ENOENT;
 	pthread_mutex_lock(&s->upload_lock);
-	pthread_mutex_lock(&stage_lock);
+	staged_lock();
 	due = s->key != NULL && due_locked(s, newname);
 	if (s->key == NULL)
 		r = ENOENT;	/* uploaded or removed meanwhile */
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	if (r == 0 && due)
 		r = upload(s, newdir, newname, replace_uid);
 	else if (r == 0 && replace_uid != 0 && (r = fctx_get(newdir, &fc)) == 0) {
 		/* An empty or hidden file takes the message's place: it goes. */
 		sync_lock2(fc.f, NULL);
-		if ((r = imap_conn(fc.mailbox, &pc)) == 0 &&
-		    (r = imap_expunge_uid(&pc, fc.mailbox, replace_uid)) == 0)
-			folder_remove_local(fc.f, replace_uid);
-		if (pc != NULL)
-			pool_put(pc, r != 0);
+		r = expunge_replaced(&fc, replace_uid);
 		sync_unlock2(fc.f, NULL);
 		fctx_clear(&fc);
 	}
-	pthread_mutex_lock(&stage_lock);
-	if (r == 0 && (other = find_key_locked(newdir->ino, newname)) != NULL && other != s) {
+	staged_lock();
+	if (r == 0 && (other = staged_find_key_locked(newdir->ino, newname)) != NULL && other != s) {
 		/* A staged file was there: replaced, as rename(2) replaces. */
 		other->unlinked = 1;
-		unkey_locked(other);
-		dead = unhash_if_dead_locked(other);
+		staged_unkey_locked(other);
+		dead = staged_unhash_if_dead_locked(other);
 	}
 	if (r == 0 && !s->uploaded)
-		r = place_locked(s, newdir, newname, &old);
-	pthread_mutex_unlock(&stage_lock);
+		r = staged_place_locked(s, newdir, newname, &old);
+	staged_unlock();
 	pthread_mutex_unlock(&s->upload_lock);
 	node_put(old);
-	destroy(dead);
-	put(s);
+	staged_destroy(dead);
+	staged_put(s);
 	return r;
 }
 
@@ -856,9 +463,8 @@ stage_getxattr(fuse_ino_t ino, const char *name, char *buf, size_t size, size_t 
 
 	if (strcmp(name, XATTR_FLAGS) != 0)
 		return ENODATA;		/* no UID before the upload */
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s == NULL)
+	staged_lock();
+	if ((s = staged_find_locked(ino)) == NULL)
 		r = ENOENT;
 	else {
 		v = s->flags != NULL ? s->flags : "";
@@ -866,7 +472,7 @@ stage_getxattr(fuse_ino_t ino, const char *name, char *buf, size_t size, size_t 
 		if (size > 0 && *len_r <= size)
 			memcpy(buf, v, *len_r);
 	}
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	return r;
 }
 
@@ -884,9 +490,8 @@ stage_setxattr(fuse_ino_t ino, const char *name, const char *value)
 		return ENOTSUP;
 	if (value != NULL && (dup = strdup(value)) == NULL)
 		return ENOMEM;
-	pthread_mutex_lock(&stage_lock);
-	HASH_FIND(hh, by_ino, &ino, sizeof(ino), s);
-	if (s == NULL)
+	staged_lock();
+	if ((s = staged_find_locked(ino)) == NULL)
 		r = ENOENT;
 	else if (s->uploaded)
 		r = ESTALE;
@@ -895,7 +500,7 @@ stage_setxattr(fuse_ino_t ino, const char *name, const char *value)
 		s->flags = dup;
 		dup = NULL;
 	}
-	pthread_mutex_unlock(&stage_lock);
+	staged_unlock();
 	free(dup);
 	return r;
 }
@@ -911,19 +516,13 @@ stage_removexattr(fuse_ino_t ino, const char *name)
 void
 stage_finish(void)
 {
-	struct staged *s, *tmp, **v;
-	size_t n = 0, i;
+	struct staged *s, **v;
+	size_t n, i;
 	int r;
 
-	pthread_mutex_lock(&stage_lock);
-	v = calloc(HASH_CNT(hh, by_ino) + 1, sizeof(*v));
-	HASH_ITER(hh, by_ino, s, tmp) {
-		HASH_DELETE(hh, by_ino, s);
-		unkey_locked(s);
-		if (v != NULL)
-			v[n++] = s;
-	}
-	pthread_mutex_unlock(&stage_lock);
+	/* Out of memory, nothing is taken: the bytes stay in staging/. */
+	if (staged_take_all(&v, &n) != 0)
+		return;
 	for (i = 0; i < n; i++) {
 		s = v[i];
 		if (!s->uploaded && !s->unlinked && s->fd != -1) {
@@ -939,7 +538,7 @@ stage_finish(void)
 				s->keep = 1;
 			}
 		}
-		destroy(s);
+		staged_destroy(s);
 	}
 	free(v);
 }

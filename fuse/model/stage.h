@@ -2,8 +2,9 @@
  * New files.  A file created in a folder is staged: its bytes go to a
  * file of mode 0600 in the cache directory's staging/, and it reads,
  * stats and lists like any file.  It becomes a message with exactly one
- * APPEND of its bytes (bare LF turned into CRLF), INTERNALDATE from its
- * mtime and flags from its user.imap.flags, as last set, when
+ * append of its bytes (backend_append(), backend.h; IMAP: one APPEND),
+ * bare LF turned into CRLF, INTERNALDATE from its mtime and flags from
+ * its user.imap.flags, as last set, when
  *	- a handle that wrote to it is closed (FUSE flush) or fsync'ed,
  *	- it is renamed from a hidden name (".x") to a visible one,
  *	- the filesystem is unmounted,
@@ -13,8 +14,13 @@
  * unmount tries again.  After the upload the name stays the message's
  * (alias.h) and its inode number leads to the message.
  *
- * stage_lock protects the tables; an upload holds the file's own
- * upload_lock, never stage_lock, across its round trips.
+ * A save over a message's name (rename onto it) expunges that message
+ * once the new one is there (backend_expunge()).
+ *
+ * The staged files are kept in staged.h's table, under its lock (a
+ * leaf).  An upload holds the file's own upload_lock (the outermost lock
+ * of fs.h's order) and its folder's sync_lock, never the table's, across
+ * its round trips.
  */
 #ifndef MAILFS_FUSE_STAGE_H
 #define MAILFS_FUSE_STAGE_H
@@ -25,9 +31,11 @@
 #include <stdint.h>
 
 #include "fs.h"
+#include "staged.h"
 
 struct node;
 
+/* Makes the staging directory (logged when it cannot); 0 or an errno. */
 int stage_init(void);
 /*
  * The first size bytes of fd with every bare LF made CRLF, as they are
@@ -38,9 +46,6 @@ int stage_read_crlf(int fd, uint64_t size, char **buf_r, size_t *len_r);
 /* At unmount: uploads what is left (logging each), then frees everything. */
 void stage_finish(void);
 
-/* The staged file dir/name: its attributes and inode number (lookup counted when count), or 0. */
-fuse_ino_t stage_lookup(fuse_ino_t dir, const char *name, struct stat *st, int count);
-
 /*
  * Creates the staged file name in the folder dir and opens it.  Returns 0
  * with its attributes, inode number (lookup counted) and a descriptor.
@@ -48,12 +53,8 @@ fuse_ino_t stage_lookup(fuse_ino_t dir, const char *name, struct stat *st, int c
 int stage_create(struct node *dir, const char *name, struct stat *st, fuse_ino_t *ino_r,
     int *fd_r);
 
-/* Where an uploaded staged file leads (its message's inode number), else 0. */
-fuse_ino_t stage_uploaded(fuse_ino_t ino);
-
 /* open(): a descriptor of the staged bytes; O_TRUNC truncates.  ENOENT when unknown. */
 int stage_open(fuse_ino_t ino, int flags, int *fd_r);
-int stage_getattr(fuse_ino_t ino, struct stat *st);
 /* Writes through fd; the number of bytes, or -errno (EPERM once uploaded). */
 ssize_t stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off);
 /* setattr: size, times (kept for the INTERNALDATE); mode and owner are accepted. */
@@ -65,12 +66,6 @@ int stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct st
  * unmount try again.
  */
 int stage_sync(fuse_ino_t ino, int fd, int explicit);
-void stage_release(fuse_ino_t ino, int fd);
-void stage_forget(fuse_ino_t ino, uint64_t nlookup);
-
-/* rm of a staged file (ENOENT when dir/name is none). */
-int stage_unlink(fuse_ino_t dir, const char *name);
-
 /*
  * mv of the staged file dir/name to newdir/newname; uploads it there when
  * it becomes visible.  replace_uid (0: none) is a message named newname in
@@ -84,16 +79,5 @@ int stage_rename(fuse_ino_t dir, const char *name, struct node *newdir,
 int stage_getxattr(fuse_ino_t ino, const char *name, char *buf, size_t size, size_t *len_r);
 int stage_setxattr(fuse_ino_t ino, const char *name, const char *value);
 int stage_removexattr(fuse_ino_t ino, const char *name);
-
-/* The staged files of a folder, for readdir, ordered by id (> after). */
-struct stage_dirent {
-	uint32_t id;
-	char name[NAMES_COMPONENT_MAX + 1];
-	struct stat st;
-};
-size_t stage_list(fuse_ino_t dir, uint32_t after, struct stage_dirent **v_r);
-
-/* 1 when the folder dir holds a staged file (rmdir). */
-int stage_any(fuse_ino_t dir);
 
 #endif

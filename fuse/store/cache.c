@@ -1,11 +1,10 @@
 /*
  * The on-disk message cache (see cache.h).
  *
- * cache_lock protects the index and the list of fetches in flight; it is
- * never held across a round trip: a second reader of a message that is
- * being fetched waits on cache_cond for the first.
- *
- * RFC 3501 6.4.5 (BODY.PEEK[] does not set \Seen).
+ * cache_lock protects the index, the directories made and the list of
+ * fetches in flight; it is never held across a round trip: a second
+ * reader of a message that is being fetched waits on cache_cond for the
+ * first.
  *
  * A cached file's mtime is the message's INTERNALDATE, and its
  * nanoseconds the RFC822.SIZE the server reported with the bytes (when
@@ -30,13 +29,11 @@
 
 #include <uthash.h>
 
-#include <mailfs/commands.h>
-
-#include "deadline.h"
+#include "backend.h"
 #include "cache.h"
-#include "errmap.h"
+#include "deadline.h"
+#include "fs.h"
 #include "log.h"
-#include "pool.h"
 
 struct centry {
 	char *path;
@@ -81,26 +78,25 @@ hash_hex(const char *s, char out[33])
 	snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
 }
 
+/* mkdir -p, mode 0700; 0 or an errno. */
 static int
 mkdirs(const char *path)
 {
 	char buf[4096], *p;
 
-	if (strlen(path) >= sizeof(buf)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
+	if (strlen(path) >= sizeof(buf))
+		return ENAMETOOLONG;
 	strcpy(buf, path);
 	for (p = buf + 1; *p != '\0'; p++) {
 		if (*p != '/')
 			continue;
 		*p = '\0';
 		if (mkdir(buf, 0700) == -1 && errno != EEXIST)
-			return -1;
+			return errno;
 		*p = '/';
 	}
 	if (mkdir(buf, 0700) == -1 && errno != EEXIST)
-		return -1;
+		return errno;
 	return 0;
 }
 
@@ -212,6 +208,7 @@ cache_init(const char *account, uint64_t limit, char *why, size_t whylen)
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	struct passwd *pw;
 	char hash[33], buf[4096];
+	int r;
 
 	if (xdg != NULL && xdg[0] == '/')
 		snprintf(buf, sizeof(buf), "%s/mailfs", xdg);
@@ -225,18 +222,18 @@ cache_init(const char *account, uint64_t limit, char *why, size_t whylen)
 	hash_hex(account, hash);
 	if (strlen(buf) + 34 >= sizeof(buf)) {
 		snprintf(why, whylen, "the cache directory's name is too long");
-		return -1;
+		return ENAMETOOLONG;
 	}
 	strcat(buf, "/");
 	strcat(buf, hash);
-	if (mkdirs(buf) == -1) {
+	if ((r = mkdirs(buf)) != 0) {
 		snprintf(why, whylen, "cannot make the cache directory %s: %s", buf,
-		    strerror(errno));
-		return -1;
+		    strerror(r));
+		return r;
 	}
 	if ((cache_root = strdup(buf)) == NULL) {
 		snprintf(why, whylen, "out of memory");
-		return -1;
+		return ENOMEM;
 	}
 	cache_limit = limit;
 	cache_clock = (uint64_t)time(NULL);
@@ -318,34 +315,38 @@ remove_stale(const char *path, const struct stat *st)
 }
 
 /*
- * Opens a cached file and marks it used; -1 when it is not there, or
- * when check is set and it is not the message of that size and date
- * (then it is removed).
+ * Opens a cached file and marks it used: 0 with *fd_r and *size_r (its
+ * length), or an errno: ENOENT when it is not there, ESTALE when check
+ * is set and it is not the message of that size and date (then it is
+ * removed).
  */
 static int
-open_cached(const char *path, int check, uint64_t size, int64_t date, uint64_t *size_r)
+open_cached(const char *path, int check, uint64_t size, int64_t date, int *fd_r,
+    uint64_t *size_r)
 {
 	struct stat st;
-	int fd;
+	int fd, r;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
+		return errno;
 	if (fstat(fd, &st) == -1) {
+		r = errno;
 		close(fd);
-		return -1;
+		return r;
 	}
 	if (check && !file_matches(&st, size, date)) {
 		log_msg(LOG_INFO, "%s is not the message of %llu bytes dated %lld: "
 		    "fetched again", path, (unsigned long long)size, (long long)date);
 		close(fd);
 		remove_stale(path, &st);
-		return -1;
+		return ESTALE;
 	}
 	*size_r = (uint64_t)st.st_size;
 	pthread_mutex_lock(&cache_lock);
 	index_add_locked(path, *size_r, ++cache_clock);
 	pthread_mutex_unlock(&cache_lock);
-	return fd;
+	*fd_r = fd;
+	return 0;
 }
 
 /*
@@ -366,12 +367,10 @@ struct cache_batch {
 	uint64_t bytes;		/* committed */
 	/* the body being streamed */
 	int fd;
-	uint32_t seq;
 	uint64_t written;
 	uint64_t total;
 	int werr;
 	char tmp[4300];
-	struct mailfs_client *client;	/* while cache_batch_fetch() runs */
 };
 
 /* The path of a message's bytes in the batch's folder directory. */
@@ -384,21 +383,21 @@ batch_path(const struct cache_batch *b, uint32_t uid, char *out, size_t size)
 /*
  * Makes a folder generation's directory, once: the set of directories
  * made is remembered (cache_drop() forgets one), so that a message costs
- * no mkdir.  0 or -1 with errno.
+ * no mkdir.  0 or an errno.
  */
 static int
 ensure_dir(const char *dir)
 {
 	struct made_dir *d;
-	int known;
+	int known, r;
 
 	pthread_mutex_lock(&cache_lock);
 	known = made_dirs_find_locked(dir) != NULL;
 	pthread_mutex_unlock(&cache_lock);
 	if (known)
 		return 0;
-	if (mkdirs(dir) == -1)
-		return -1;
+	if ((r = mkdirs(dir)) != 0)
+		return r;
 	if ((d = calloc(1, sizeof(*d))) == NULL || (d->path = strdup(dir)) == NULL) {
 		free(d);
 		return 0;	/* made all the same; asked again next time */
@@ -414,21 +413,22 @@ ensure_dir(const char *dir)
 	return 0;
 }
 
-struct cache_batch *
-cache_batch_new(const char *mailbox, uint32_t uidvalidity)
+int
+cache_batch_new(const char *mailbox, uint32_t uidvalidity, struct cache_batch **b_r)
 {
 	struct cache_batch *b;
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
-		return NULL;
+		return ENOMEM;
 	if ((b->mailbox = strdup(mailbox)) == NULL) {
 		free(b);
-		return NULL;
+		return ENOMEM;
 	}
 	b->uidvalidity = uidvalidity;
 	b->fd = -1;
 	folder_dir(mailbox, uidvalidity, b->dir, sizeof(b->dir));
-	return b;
+	*b_r = b;
+	return 0;
 }
 
 static struct inflight *
@@ -440,7 +440,7 @@ inflight_find_locked(const char *path)
 	return i;
 }
 
-/* 1 when path is cached or being fetched; else claims it (0) or fails (-1). */
+/* Claims path: 0, EBUSY when it is cached or being fetched, or ENOMEM. */
 static int
 claim_locked(const char *path)
 {
@@ -449,10 +449,10 @@ claim_locked(const char *path)
 
 	HASH_FIND_STR(index_by_path, path, e);
 	if (e != NULL || inflight_find_locked(path) != NULL)
-		return 1;
+		return EBUSY;
 	if ((i = calloc(1, sizeof(*i))) == NULL || (i->path = strdup(path)) == NULL) {
 		free(i);
-		return -1;
+		return ENOMEM;
 	}
 	HASH_ADD_KEYPTR(hh, inflight, i->path, strlen(i->path), i);
 	return 0;
@@ -470,7 +470,7 @@ unclaim_locked(const char *path)
 	free(i);
 }
 
-/* Adds a claimed uid (ascending) to the batch; 0 or -1 (no memory). */
+/* Adds a claimed uid (ascending) to the batch; 0 or ENOMEM. */
 static int
 batch_add(struct cache_batch *b, uint32_t uid, int adjacent)
 {
@@ -481,13 +481,13 @@ batch_add(struct cache_batch *b, uint32_t uid, int adjacent)
 	if (b->n == b->cap) {
 		cap = b->cap == 0 ? 16 : b->cap * 2;
 		if ((u = realloc(b->uids, cap * sizeof(*u))) == NULL)
-			return -1;
+			return ENOMEM;
 		b->uids = u;
 		if ((a = realloc(b->adjacent, cap)) == NULL)
-			return -1;
+			return ENOMEM;
 		b->adjacent = a;
 		if ((d = realloc(b->done, cap)) == NULL)
-			return -1;
+			return ENOMEM;
 		b->done = d;
 		b->cap = cap;
 	}
@@ -499,21 +499,23 @@ batch_add(struct cache_batch *b, uint32_t uid, int adjacent)
 }
 
 int
-cache_batch_claim(struct cache_batch *b, uint32_t uid, int adjacent)
+cache_batch_claim(struct cache_batch *b, uint32_t uid, int adjacent, int *claimed_r)
 {
 	char path[4200];
 	int r;
 
+	*claimed_r = 0;
 	if (b->n > 0 && uid <= b->uids[b->n - 1])
 		return 0;
 	batch_path(b, uid, path, sizeof(path));
 	pthread_mutex_lock(&cache_lock);
-	if ((r = claim_locked(path)) == 0 && batch_add(b, uid, adjacent) == -1) {
+	if ((r = claim_locked(path)) == 0 && (r = batch_add(b, uid, adjacent)) != 0)
 		unclaim_locked(path);
-		r = -1;
-	}
 	pthread_mutex_unlock(&cache_lock);
-	return r == 0 ? 1 : r == 1 ? 0 : -1;
+	if (r == EBUSY)
+		return 0;
+	*claimed_r = r == 0;
+	return r;
 }
 
 size_t
@@ -549,16 +551,16 @@ batch_discard_body(struct cache_batch *b)
 }
 
 static void
-batch_body(void *ctx, uint32_t seq, uint64_t offset, uint64_t total, const char *data,
+batch_chunk(void *ctx, uint32_t uid, uint64_t offset, uint64_t total, const char *data,
     size_t len)
 {
 	struct cache_batch *b = ctx;
 	ssize_t n;
 
+	(void)uid;
 	if (offset == 0) {
-		/* A new message: its UID comes with its FETCH response. */
+		/* A new message: its UID comes with done(). */
 		batch_discard_body(b);
-		b->seq = seq;
 		b->written = 0;
 		b->total = total;
 		b->werr = 0;
@@ -571,8 +573,7 @@ batch_body(void *ctx, uint32_t seq, uint64_t offset, uint64_t total, const char 
 	}
 	if (b->werr != 0 || b->fd == -1)
 		return;
-	pool_op_progress(b->client);
-	if (seq != b->seq || offset != b->written) {
+	if (offset != b->written) {
 		b->werr = EIO;
 		return;
 	}
@@ -596,34 +597,34 @@ batch_body(void *ctx, uint32_t seq, uint64_t offset, uint64_t total, const char 
  * no listing and is fetched again when next opened.
  */
 static void
-stamp(int fd, const struct mailfs_msg *m)
+stamp(int fd, const struct be_msg *m)
 {
 	struct timespec ts[2];
 
-	if (!(m->present & MAILFS_MSG_INTERNALDATE) || !(m->present & MAILFS_MSG_SIZE))
+	if (m->date == INT64_MIN)
 		return;
 	ts[0].tv_sec = 0;
 	ts[0].tv_nsec = UTIME_NOW;
-	ts[1].tv_sec = m->internaldate;
+	ts[1].tv_sec = (time_t)m->date;
 	ts[1].tv_nsec = m->size <= REPORTED_MAX ? (long)m->size : 0;
 	if (futimens(fd, ts) == -1)
 		log_msg(LOG_WARNING, "cannot set the time of a cached message: %s",
 		    strerror(errno));
 }
 
-/* A message's FETCH response is complete: put its bytes in place. */
+/* A message is complete: put its bytes in place. */
 static void
-batch_fetch(void *ctx, const struct mailfs_msg *m)
+batch_done(void *ctx, const struct be_msg *m)
 {
 	struct cache_batch *b = ctx;
 	char path[4200];
 	long k;
 	int ok;
 
-	if (!(m->present & MAILFS_MSG_BODY_STREAMED) || b->fd == -1)
+	if (b->fd == -1)
 		return;
-	ok = (m->present & MAILFS_MSG_UID) && m->seq == b->seq && b->werr == 0 &&
-	    b->written == b->total && (k = batch_index(b, m->uid)) >= 0 && !b->done[k];
+	ok = b->werr == 0 && b->written == b->total && (k = batch_index(b, m->uid)) >= 0 &&
+	    !b->done[k];
 	if (!ok) {
 		if (b->werr != 0)
 			log_msg(LOG_WARNING, "cannot write to the cache: %s", strerror(b->werr));
@@ -648,15 +649,18 @@ batch_fetch(void *ctx, const struct mailfs_msg *m)
 	pthread_mutex_unlock(&cache_lock);
 }
 
-/* The batch's UIDs as a set: runs with nothing between them as a:b. */
-static char *
-batch_set(const struct cache_batch *b)
+/*
+ * The batch's UIDs as a set, runs with nothing between them as a:b: 0
+ * with *set_r (malloc'ed), or ENOMEM.
+ */
+static int
+batch_set(const struct cache_batch *b, char **set_r)
 {
 	size_t i, j, o = 0, size = b->n * 24 + 1;
 	char *s;
 
 	if ((s = malloc(size)) == NULL)
-		return NULL;
+		return ENOMEM;
 	for (i = 0; i < b->n; i = j) {
 		for (j = i + 1; j < b->n && b->adjacent[j]; j++)
 			;
@@ -666,42 +670,29 @@ batch_set(const struct cache_batch *b)
 			o += (size_t)snprintf(s + o, size - o, ":%u", (unsigned)b->uids[j - 1]);
 	}
 	s[o] = '\0';
-	return s;
+	*set_r = s;
+	return 0;
 }
 
 int
-cache_batch_fetch(struct cache_batch *b, struct mailfs_client *c)
+cache_batch_fetch(struct cache_batch *b, struct be_folder *f, int *failed_r)
 {
-	struct mailfs_handlers h;
-	struct mailfs_fetch_spec spec;
+	const struct be_body_cb cb = { batch_chunk, batch_done, b };
 	char *set;
-	int r = 0;
+	int r;
 
+	*failed_r = 0;
 	if (b->n == 0)
 		return 0;
-	if (mailfs_client_mailbox(c)->uidvalidity != b->uidvalidity)
-		return ESTALE;	/* a new generation: these UIDs may be other messages now */
-	if (ensure_dir(b->dir) == -1) {
-		r = errno;
+	if ((r = ensure_dir(b->dir)) != 0) {
 		log_msg(LOG_WARNING, "cannot write to the cache %s: %s", b->dir, strerror(r));
 		return r;
 	}
-	if ((set = batch_set(b)) == NULL)
-		return ENOMEM;
-	memset(&h, 0, sizeof(h));
-	h.fetch = batch_fetch;
-	h.body = batch_body;
-	h.ctx = b;
-	b->client = c;
-	memset(&spec, 0, sizeof(spec));
-	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_BODY | MAILFS_FETCH_SIZE |
-	    MAILFS_FETCH_INTERNALDATE;
-	if (mailfs_run(c, mailfs_uid_fetch(c, set, &spec, &h), NULL) == -1) {
-		log_msg(LOG_WARNING, "cannot fetch messages %s of \"%s\": %s", set,
-		    b->mailbox, mailfs_client_error(c)->msg);
-		r = -1;
-	}
-	b->client = NULL;
+	if ((r = batch_set(b, &set)) != 0)
+		return r;
+	r = backend_fetch(fs.backend, f, b->uidvalidity, set, &cb);
+	/* Another generation is no failure of the folder's connection. */
+	*failed_r = r != 0 && r != ESTALE;
 	batch_discard_body(b);
 	free(set);
 	return r;
@@ -748,33 +739,22 @@ cache_batch_free(struct cache_batch **bp)
 	*bp = NULL;
 }
 
-/* Fetches one message with a batch of one on a pool connection; 0 or an errno. */
+/*
+ * Fetches one message with a batch of one on the folder opened for it
+ * (the backend asks again for a message that came in meanwhile); 0 or
+ * an errno.
+ */
 static int
 fetch_one(struct cache_batch *b, uint32_t uid)
 {
-	struct mailfs_error err;
-	struct pool_conn *pc;
-	int r;
+	struct be_folder *f;
+	struct be_status st;
+	int r, failed;
 
-	if ((pc = pool_get(b->mailbox, &err)) == NULL) {
-		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", b->mailbox, err.msg);
-		return errmap_errno(&err);
-	}
-	r = cache_batch_fetch(b, pool_client(pc));
-	/*
-	 * A message that came in since this connection last looked (mv into
-	 * the folder through another connection, then cat at once) is not in
-	 * its view yet, and UID FETCH gives nothing: NOOP, and ask again.
-	 */
-	if (r == 0 && !cache_batch_done(b, uid) &&
-	    mailfs_run(pool_client(pc), mailfs_noop(pool_client(pc)), NULL) == 0)
-		r = cache_batch_fetch(b, pool_client(pc));
-	if (r == -1) {
-		err = *mailfs_client_error(pool_client(pc));
-		pool_put(pc, 1);
-		return errmap_errno(&err);
-	}
-	pool_put(pc, 0);
+	if ((r = backend_open(fs.backend, b->mailbox, &f, &st)) != 0)
+		return r;
+	r = cache_batch_fetch(b, f, &failed);
+	backend_close(fs.backend, f, failed);
 	if (r == 0 && !cache_batch_done(b, uid))
 		r = ENOENT;	/* expunged meanwhile, or not written (logged) */
 	return r;
@@ -791,10 +771,10 @@ cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t siz
 
 	folder_dir(mailbox, uidvalidity, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/%u", dir, (unsigned)uid);
-	if ((b = cache_batch_new(mailbox, uidvalidity)) == NULL)
+	if (cache_batch_new(mailbox, uidvalidity, &b) != 0)
 		return -ENOMEM;
 	for (;;) {
-		if ((fd = open_cached(path, 1, size, date, size_r)) != -1) {
+		if (open_cached(path, 1, size, date, &fd, size_r) == 0) {
 			cache_batch_free(&b);
 			return fd;
 		}
@@ -816,14 +796,12 @@ cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t siz
 	HASH_FIND_STR(index_by_path, path, e);
 	if (e != NULL)
 		index_del_locked(e);
-	r = claim_locked(path) == -1 || batch_add(b, uid, 0) == -1 ? ENOMEM : 0;
-	if (r != 0)
+	if ((r = claim_locked(path)) == 0 && (r = batch_add(b, uid, 0)) != 0)
 		unclaim_locked(path);
 	pthread_mutex_unlock(&cache_lock);
 	/* What was just fetched is the server's: trusted whatever the listing says. */
-	if (r == 0 && (r = fetch_one(b, uid)) == 0 &&
-	    (fd = open_cached(path, 0, 0, 0, size_r)) == -1)
-		r = errno;
+	if (r == 0 && (r = fetch_one(b, uid)) == 0)
+		r = open_cached(path, 0, 0, 0, &fd, size_r);
 	cache_batch_free(&b);
 	return r == 0 ? fd : -r;
 }
@@ -833,10 +811,11 @@ cache_folder_file(const char *mailbox, uint32_t uidvalidity, const char *leaf,
     char *out, size_t size)
 {
 	char dir[4096];
+	int r;
 
 	folder_dir(mailbox, uidvalidity, dir, sizeof(dir));
-	if (ensure_dir(dir) == -1)
-		return errno;
+	if ((r = ensure_dir(dir)) != 0)
+		return r;
 	if ((size_t)snprintf(out, size, "%s/%s", dir, leaf) >= size)
 		return ENAMETOOLONG;
 	return 0;
@@ -847,7 +826,7 @@ cache_staging_dir(char *out, size_t size)
 {
 	if ((size_t)snprintf(out, size, "%s/staging", cache_root) >= size)
 		return ENAMETOOLONG;
-	return mkdirs(out) == -1 ? errno : 0;
+	return mkdirs(out);
 }
 
 void

@@ -1,15 +1,25 @@
 /*
- * Message bytes on disk: $XDG_CACHE_HOME/mailfs/ACCOUNT/FOLDER/UIDVALIDITY/UID
- * (hashes for ACCOUNT and FOLDER; files 0600, directories 0700), fetched
- * whole with BODY.PEEK[], written to a temporary file and renamed into
- * place when complete, bounded in total size by evicting the least
- * recently used.  An open file keeps its descriptor, so eviction never
- * disturbs a reader.  A folder generation's directory is made once.
+ * The byte store: message bytes on disk,
+ * $XDG_CACHE_HOME/mailfs/ACCOUNT/FOLDER/UIDVALIDITY/UID (hashes for
+ * ACCOUNT and FOLDER; files 0600, directories 0700), fetched whole from
+ * the backend (backend_fetch(), backend.h), written to a temporary file
+ * and renamed into place when complete, bounded in total size by
+ * evicting the least recently used.  An open file keeps its descriptor,
+ * so eviction never disturbs a reader.  A folder generation's directory
+ * is made once.  It also names the files kept beside a generation's
+ * bytes (the alias map, the saved listing) and the staging directory.
  *
  * A message is fetched by one thread at a time: whoever fetches it
  * claims it first, and a reader of a claimed message waits until it is
- * in place (or given up).  Batches (the prefetch, prefetch.h) claim many
- * and fetch them with one UID FETCH, each put in place as it arrives.
+ * in place (or given up), at most until its operation's deadline.
+ * Batches (the read-ahead, prefetch.h) claim many and fetch them with
+ * one backend_fetch(), each put in place as it arrives.
+ *
+ * Owns: the index of cached files, the fetches in flight and the
+ * directories made, under the cache lock, a leaf of fs.h's order
+ * (nothing is taken under it; never held across a round trip).  The
+ * store sits below the model: it includes no model header, and calls
+ * only the backend.
  */
 #ifndef MAILFS_FUSE_CACHE_H
 #define MAILFS_FUSE_CACHE_H
@@ -17,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* account: a string that names the account (user@host:port).  0 or -1 with why. */
+/* account: a string that names the account (user@host:port).  0, or an errno and why. */
 int cache_init(const char *account, uint64_t limit, char *why, size_t whylen);
 void cache_destroy(void);
 
@@ -32,28 +42,31 @@ void cache_destroy(void);
 int cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t size,
     int64_t date, uint64_t *size_r);
 
+struct be_folder;
 struct cache_batch;
-struct mailfs_client;
 
-/* An empty batch of messages of one folder generation, or NULL. */
-struct cache_batch *cache_batch_new(const char *mailbox, uint32_t uidvalidity);
+/*
+ * An empty batch of messages of one folder generation: 0 with *b_r (the
+ * caller's, for cache_batch_free()), or ENOMEM.
+ */
+int cache_batch_new(const char *mailbox, uint32_t uidvalidity, struct cache_batch **b_r);
 
 /*
  * Claims uid (greater than every UID claimed before) for the batch
- * unless it is cached or being fetched.  adjacent: no message of the
- * folder lies between the UID claimed before and this one, so that the
- * two can be asked for as a range.  1 claimed, 0 not, -1 out of memory.
+ * unless it is cached or being fetched (*claimed_r says which).
+ * adjacent: no message of the folder lies between the UID claimed before
+ * and this one, so that the two can be asked for as a range.  0 or ENOMEM.
  */
-int cache_batch_claim(struct cache_batch *b, uint32_t uid, int adjacent);
+int cache_batch_claim(struct cache_batch *b, uint32_t uid, int adjacent, int *claimed_r);
 size_t cache_batch_count(const struct cache_batch *b);
 
 /*
- * Fetches the claimed messages over c, which has the batch's mailbox
- * selected; each goes in place as its response completes.  0, ESTALE
- * when c's UIDVALIDITY is another, another errno, or -1 when the command
- * failed (c's error says why).
+ * Fetches the claimed messages from f, the batch's folder (backend_open()),
+ * each put in place as it completes.  0, ESTALE when the folder is of
+ * another UIDVALIDITY now, or another errno; *failed_r: the source
+ * failed, and f is to be closed as failed (backend_close()).
  */
-int cache_batch_fetch(struct cache_batch *b, struct mailfs_client *c);
+int cache_batch_fetch(struct cache_batch *b, struct be_folder *f, int *failed_r);
 
 /* 1 when the batch put uid in place. */
 int cache_batch_done(const struct cache_batch *b, uint32_t uid);

@@ -97,9 +97,8 @@ int imap_fetch(struct be_folder *f, uint32_t uidvalidity, const char *uids,
     const struct be_body_cb *cb);
 
 /* append.c */
-int imap_append(struct backend *be, const char *mailbox, const char *data, size_t len,
-    int64_t date, const char *flags, const char *msgid, uint32_t *uid_r,
-    uint32_t *uidvalidity_r);
+int imap_append(struct backend *be, const char *mailbox, const struct be_new_msg *m,
+    uint32_t *uid_r, uint32_t *uidvalidity_r);
 
 /* flags.c */
 int imap_set_flags(struct be_folder *f, uint32_t uidvalidity, uint32_t uid,

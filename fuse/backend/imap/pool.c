@@ -90,6 +90,17 @@ pool_cancel(int on)
 			;
 }
 
+int
+pool_cancelled(void)
+{
+	int on;
+
+	pthread_mutex_lock(&pool_lock);
+	on = cancelled;
+	pthread_mutex_unlock(&pool_lock);
+	return on;
+}
+
 void
 pool_destroy(void)
 {

@@ -38,6 +38,8 @@ void pool_destroy(void);
  * that stopped answering return at once and can be joined.
  */
 void pool_cancel(int on);
+/* 1 between pool_cancel(1) and pool_cancel(0). */
+int pool_cancelled(void);
 
 /*
  * The server is sending c what the operation asked for (a message's

@@ -44,6 +44,15 @@ imap_conn(const char *mailbox, struct pool_conn **pc_r)
 		    deadline_left_ms() == 0)
 			break;
 	}
+	/*
+	 * Ended by cancel() (the exit): asked for, no failure of the server
+	 * (the read-ahead, whose open this mostly is then, never warned).
+	 */
+	if (pool_cancelled()) {
+		log_msg(LOG_DEBUG, "cannot reach \"%s\": %s", mailbox != NULL ? mailbox :
+		    "the server", err.msg);
+		return ECANCELED;
+	}
 	log_msg(LOG_WARNING, "cannot reach \"%s\": %s", mailbox != NULL ? mailbox :
 	    "the server", err.msg);
 	return errmap_errno(&err);
