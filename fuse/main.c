@@ -82,7 +82,7 @@ main(int argc, char **argv)
 	int status = 1, r;
 
 	memset(&url, 0, sizeof(url));
-	if (options_parse(argc, argv, &o, why, sizeof(why)) == -1) {
+	if (options_parse(argc, argv, &o, why, sizeof(why)) != 0) {
 		fprintf(stderr, "mailfs: %s\n", why);
 		options_free(&o);
 		return 1;
@@ -121,7 +121,7 @@ main(int argc, char **argv)
 	}
 	snprintf(prompt, sizeof(prompt), "Password for %s@%s: ", url.user, url.host);
 	if (password_get(o.password_file, o.password_command, prompt, (int)o.timeout, &pw,
-	    why, sizeof(why)) == -1) {
+	    why, sizeof(why)) != 0) {
 		fprintf(stderr, "mailfs: %s\n", why);
 		goto out;
 	}
@@ -180,7 +180,7 @@ main(int argc, char **argv)
 	if (!o.foreground)
 		log_background();
 	log_msg(LOG_INFO, "mounted %s@%s on %s", url.user, url.host, o.mountpoint);
-	if (refresh_start(o.refresh) == -1) {
+	if (refresh_start(o.refresh) != 0) {
 		log_msg(LOG_ERR, "cannot start the refresh thread");
 		goto out_unmount;
 	}

@@ -62,6 +62,7 @@ struct inval_list {
 	size_t cap;
 };
 
+/* Adds a notification to l: 0, or ENOMEM (then the kernel may show stale entries until they time out). */
 int inval_add(struct inval_list *l, enum inval_kind kind, fuse_ino_t parent,
     fuse_ino_t child, const char *name);
 void inval_send(struct inval_list *l);

@@ -64,10 +64,8 @@ names_encode(const char *level, size_t len, char out[NAMES_COMPONENT_MAX + 1])
 	size_t i, o = 0;
 	int r = 0;
 
-	if (len == 0 || memchr(level, '\0', len) != NULL) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (len == 0 || memchr(level, '\0', len) != NULL)
+		return EINVAL;
 	if (len == 1 && level[0] == '.')
 		r = put(out, &o, "%2E", 3);
 	else if (len == 2 && level[0] == '.' && level[1] == '.')
@@ -86,10 +84,8 @@ names_encode(const char *level, size_t len, char out[NAMES_COMPONENT_MAX + 1])
 				r = put(out, &o, level + i, 1);
 		}
 	}
-	if (r == -1) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
+	if (r == -1)
+		return ENAMETOOLONG;
 	out[o] = '\0';
 	return 0;
 }
@@ -121,20 +117,17 @@ names_decode(const char *comp, char *out, size_t outsize)
 			}
 			i += 2;
 		}
-		if (o + 1 >= outsize) {
-			errno = ENAMETOOLONG;
-			return -1;
-		}
+		if (o + 1 >= outsize)
+			return ENAMETOOLONG;
 		out[o++] = c;
 	}
 	out[o] = '\0';
 	/* Only the canonical spelling of a name is accepted: one name, one path. */
-	if (names_encode(out, o, check) == -1 || strcmp(check, comp) != 0)
+	if (names_encode(out, o, check) != 0 || strcmp(check, comp) != 0)
 		goto invalid;
 	return 0;
 invalid:
-	errno = EINVAL;
-	return -1;
+	return EINVAL;
 }
 
 void
@@ -155,15 +148,16 @@ names_split(const char *mailbox, char delim, char ***comps_r, size_t *n_r)
 	char buf[NAMES_COMPONENT_MAX + 1], **comps = NULL, **tmp;
 	const char *p = mailbox, *end;
 	size_t n = 0, len;
-	int saved;
+	int r;
 
 	for (;;) {
 		end = delim != '\0' ? strchr(p, delim) : NULL;
 		len = end != NULL ? (size_t)(end - p) : strlen(p);
 		if (n == 0 && len == 5 && strncasecmp(p, "INBOX", 5) == 0)
 			memcpy(buf, "INBOX", 6);
-		else if (names_encode(p, len, buf) == -1)
+		else if ((r = names_encode(p, len, buf)) != 0)
 			goto fail;
+		r = ENOMEM;
 		tmp = realloc(comps, (n + 1) * sizeof(*comps));
 		if (tmp == NULL)
 			goto fail;
@@ -179,10 +173,8 @@ names_split(const char *mailbox, char delim, char ***comps_r, size_t *n_r)
 	*n_r = n;
 	return 0;
 fail:
-	saved = errno;
 	names_free(comps, n);
-	errno = saved;
-	return -1;
+	return r;
 }
 
 void
@@ -214,7 +206,7 @@ names_msg_uid(const char *name, uint32_t *uidvalidity_r, uint32_t *uid_r)
 	if (strlen(name) != NAMES_MSG_LEN || name[10] != '-' ||
 	    memcmp(name + 21, ".eml", 4) != 0 ||
 	    (v = number10(name)) == 0 || (u = number10(name + 11)) == 0)
-		return -1;
+		return EINVAL;
 	*uidvalidity_r = v;
 	*uid_r = u;
 	return 0;

@@ -24,13 +24,12 @@
 
 /*
  * Escapes the len bytes at level (one hierarchy level, UTF-8) into out.
- * Returns 0, or -1 with errno EINVAL (empty, or a NUL byte) or
- * ENAMETOOLONG.
+ * Returns 0, EINVAL (empty, or a NUL byte) or ENAMETOOLONG.
  */
 int names_encode(const char *level, size_t len, char out[NAMES_COMPONENT_MAX + 1]);
 
 /*
- * Reverses names_encode().  Returns 0, or -1 with errno EINVAL when comp
+ * Reverses names_encode().  Returns 0, EINVAL when comp
  * is not exactly what names_encode() produces for some level, or
  * ENAMETOOLONG when out (outsize bytes) is too small.
  */
@@ -39,8 +38,8 @@ int names_decode(const char *comp, char *out, size_t outsize);
 /*
  * Splits a mailbox name at delim (0: the name is one level) and escapes
  * each level.  A first level that is "INBOX" in any case becomes "INBOX".
- * Returns 0 with *comps_r (free with names_free()) and *n_r, or -1 with
- * errno as names_encode(), or ENOMEM.
+ * Returns 0 with *comps_r (free with names_free()) and *n_r, an errno
+ * as names_encode(), or ENOMEM.
  */
 int names_split(const char *mailbox, char delim, char ***comps_r, size_t *n_r);
 void names_free(char **comps, size_t n);
@@ -56,8 +55,8 @@ void names_free(char **comps, size_t n);
 void names_msg(uint32_t uidvalidity, uint32_t uid, char *out);
 
 /*
- * The UIDVALIDITY and UID a name of exactly that form holds: 0, or -1
- * when name is not one (or either number is 0 or over 32 bits).  Whether
+ * The UIDVALIDITY and UID a name of exactly that form holds: 0, or
+ * EINVAL when name is not one (or either number is 0 or over 32 bits).  Whether
  * it names a message of a folder is the folder's to say (alias.h).
  */
 int names_msg_uid(const char *name, uint32_t *uidvalidity_r, uint32_t *uid_r);

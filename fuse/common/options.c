@@ -108,11 +108,11 @@ options_size(const char *text, uint64_t *bytes_r)
 	char *end;
 
 	if (text[0] < '0' || text[0] > '9')
-		return -1;
+		return EINVAL;
 	errno = 0;
 	v = strtoull(text, &end, 10);
 	if (errno != 0)
-		return -1;
+		return EINVAL;
 	switch (*end) {
 	case '\0':
 		break;
@@ -129,12 +129,12 @@ options_size(const char *text, uint64_t *bytes_r)
 		mul = 1ULL << 40;
 		break;
 	default:
-		return -1;
+		return EINVAL;
 	}
 	if (*end != '\0' && end[1] != '\0')
-		return -1;
+		return EINVAL;
 	if (v > UINT64_MAX / mul)
-		return -1;
+		return EINVAL;
 	*bytes_r = v * mul;
 	return 0;
 }
@@ -155,45 +155,45 @@ options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen
 	if (fuse_opt_parse(&o->args, o, opt_spec, opt_proc) == -1) {
 		if (!parse_state.failed)
 			snprintf(why, whylen, "invalid options (see mailfs --help)");
-		return -1;
+		return EINVAL;
 	}
 	if (o->help || o->version)
 		return 0;
 	if (o->refresh_text != NULL &&
 	    parse_uint(o->refresh_text, 1, 86400, &o->refresh) == -1) {
 		snprintf(why, whylen, "refresh= takes a number of seconds from 1 to 86400");
-		return -1;
+		return EINVAL;
 	}
 	if (o->timeout_text != NULL &&
 	    parse_uint(o->timeout_text, 1, 3600, &o->timeout) == -1) {
 		snprintf(why, whylen, "timeout= takes a number of seconds from 1 to 3600");
-		return -1;
+		return EINVAL;
 	}
 	if (o->connections_text != NULL &&
 	    parse_uint(o->connections_text, 1, 32, &o->connections) == -1) {
 		snprintf(why, whylen, "connections= takes a number from 1 to 32");
-		return -1;
+		return EINVAL;
 	}
 	if (o->cache_size_text != NULL &&
-	    options_size(o->cache_size_text, &o->cache_size) == -1) {
+	    options_size(o->cache_size_text, &o->cache_size) != 0) {
 		snprintf(why, whylen, "cache_size= takes a size such as 500M or 2G");
-		return -1;
+		return EINVAL;
 	}
 	if (o->delete_text != NULL) {
 		if (strcmp(o->delete_text, "trash") == 0)
 			o->delete_trash = 1;
 		else if (strcmp(o->delete_text, "expunge") != 0) {
 			snprintf(why, whylen, "delete= takes expunge or trash");
-			return -1;
+			return EINVAL;
 		}
 	}
 	if (o->password_file != NULL && o->password_command != NULL) {
 		snprintf(why, whylen, "password_file= and password_command= exclude each other");
-		return -1;
+		return EINVAL;
 	}
 	if (o->url == NULL || o->mountpoint == NULL) {
 		snprintf(why, whylen, "usage: mailfs [-f] [-d] [-o OPTION[,OPTION...]] URL MOUNTPOINT");
-		return -1;
+		return EINVAL;
 	}
 	return 0;
 }

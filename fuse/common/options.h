@@ -35,14 +35,15 @@ struct options {
 };
 
 /*
- * Parses argv.  Returns 0, or -1 with one sentence in why.  Free with
+ * Parses argv.  Returns 0, or EINVAL with one sentence for the user in
+ * why.  Free with
  * options_free() either way.
  */
 int options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen);
 void options_free(struct options *o);
 void options_usage(const char *progname);
 
-/* "512M", "2G", "1000000" to bytes; 0 or -1. */
+/* "512M", "2G", "1000000" to bytes; 0 or EINVAL. */
 int options_size(const char *text, uint64_t *bytes_r);
 
 #endif

@@ -34,7 +34,7 @@ secret_alloc(struct secret *s)
 {
 	s->buf = calloc(1, PASSWORD_MAX + 1);
 	if (s->buf == NULL)
-		return -1;
+		return ENOMEM;
 	/* Best effort: keep it out of swap. */
 	(void)mlock(s->buf, PASSWORD_MAX + 1);
 	s->len = 0;
@@ -115,27 +115,28 @@ from_file(const char *path, struct secret *s, char *why, size_t whylen)
 	int fd, r;
 
 	if ((fd = open(path, O_RDONLY | O_NOCTTY)) == -1) {
+		r = errno;
 		snprintf(why, whylen, "cannot open the password file %s: %s", path,
-		    strerror(errno));
-		return -1;
+		    strerror(r));
+		return r;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		snprintf(why, whylen, "the password file %s is not a regular file", path);
 		close(fd);
-		return -1;
+		return EINVAL;
 	}
 	if (st.st_mode & (S_IRGRP | S_IROTH)) {
 		snprintf(why, whylen, "the password file %s is readable by group or others; "
 		    "run chmod 600 on it", path);
 		close(fd);
-		return -1;
+		return EACCES;
 	}
 	r = read_fd(fd, s, -1);
 	close(fd);
 	if (r == -1 || first_line(s) == -1) {
 		snprintf(why, whylen, "the password file %s holds no password on its first line",
 		    path);
-		return -1;
+		return EINVAL;
 	}
 	return 0;
 }
@@ -147,14 +148,16 @@ from_command(const char *cmd, int timeout_s, struct secret *s, char *why, size_t
 	pid_t pid;
 
 	if (pipe(fds) == -1) {
-		snprintf(why, whylen, "cannot run the password command: %s", strerror(errno));
-		return -1;
+		r = errno;
+		snprintf(why, whylen, "cannot run the password command: %s", strerror(r));
+		return r;
 	}
 	if ((pid = fork()) == -1) {
-		snprintf(why, whylen, "cannot run the password command: %s", strerror(errno));
+		r = errno;
+		snprintf(why, whylen, "cannot run the password command: %s", strerror(r));
 		close(fds[0]);
 		close(fds[1]);
-		return -1;
+		return r;
 	}
 	if (pid == 0) {
 		close(fds[0]);
@@ -175,15 +178,15 @@ from_command(const char *cmd, int timeout_s, struct secret *s, char *why, size_t
 	if (r == -2) {
 		snprintf(why, whylen, "the password command did not answer within %d seconds",
 		    timeout_s);
-		return -1;
+		return ETIMEDOUT;
 	}
 	if (r == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		snprintf(why, whylen, "the password command failed");
-		return -1;
+		return EIO;
 	}
 	if (first_line(s) == -1) {
 		snprintf(why, whylen, "the password command printed no password");
-		return -1;
+		return EINVAL;
 	}
 	return 0;
 }
@@ -199,12 +202,13 @@ from_terminal(const char *prompt, struct secret *s, char *why, size_t whylen)
 			close(fd);
 		snprintf(why, whylen, "no terminal to ask for the password on; "
 		    "use -o password_file= or -o password_command=");
-		return -1;
+		return ENOTTY;
 	}
 	if (tcgetattr(fd, &old) == -1) {
-		snprintf(why, whylen, "cannot turn off echo on the terminal: %s", strerror(errno));
+		r = errno;
+		snprintf(why, whylen, "cannot turn off echo on the terminal: %s", strerror(r));
 		close(fd);
-		return -1;
+		return r;
 	}
 	quiet = old;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
@@ -217,7 +221,7 @@ from_terminal(const char *prompt, struct secret *s, char *why, size_t whylen)
 	close(fd);
 	if (r == -1 || first_line(s) == -1) {
 		snprintf(why, whylen, "no password was given");
-		return -1;
+		return EINVAL;
 	}
 	return 0;
 }
@@ -228,9 +232,9 @@ password_get(const char *password_file, const char *password_command,
 {
 	int r;
 
-	if (secret_alloc(s) == -1) {
+	if ((r = secret_alloc(s)) != 0) {
 		snprintf(why, whylen, "out of memory");
-		return -1;
+		return r;
 	}
 	if (password_file != NULL)
 		r = from_file(password_file, s, why, whylen);
@@ -238,7 +242,7 @@ password_get(const char *password_file, const char *password_command,
 		r = from_command(password_command, timeout_s, s, why, whylen);
 	else
 		r = from_terminal(prompt, s, why, whylen);
-	if (r == -1)
+	if (r != 0)
 		secret_wipe(s);
 	return r;
 }

@@ -17,7 +17,7 @@ struct secret {
 /*
  * Reads the password from password_file, else password_command (run with
  * /bin/sh -c, bounded by timeout_s seconds), else the terminal with prompt.
- * Returns 0, or -1 with one sentence in why.
+ * Returns 0, or an errno with one sentence for the user in why.
  */
 int password_get(const char *password_file, const char *password_command,
     const char *prompt, int timeout_s, struct secret *s, char *why, size_t whylen);

@@ -243,7 +243,7 @@ own_uid(const struct folder *f, const char *name, uint32_t *uid_r)
 {
 	uint32_t v;
 
-	if (names_msg_uid(name, &v, uid_r) == -1 || v != f->uidvalidity)
+	if (names_msg_uid(name, &v, uid_r) != 0 || v != f->uidvalidity)
 		return -1;
 	return 0;
 }

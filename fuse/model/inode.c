@@ -337,7 +337,7 @@ apply_item(const struct list_item *it, struct inval_list *inv)
 
 	if (it->delim != '\0')
 		tree_delim = it->delim;
-	if (names_split(it->name, it->delim, &comps, &ncomps) == -1) {
+	if (names_split(it->name, it->delim, &comps, &ncomps) != 0) {
 		log_msg(LOG_WARNING, "the folder \"%s\" cannot be shown as a directory "
 		    "(an empty or overlong level); left out", it->name);
 		return;
@@ -448,15 +448,15 @@ int
 tree_apply_list_since(const struct list_result *lr, struct inval_list *inv,
     unsigned stamp)
 {
-	int r = -1;
+	int applied = 0;
 
 	tree_wrlock();
 	if (tree_changes == stamp) {
 		apply_list_locked(lr, inv);
-		r = 0;
+		applied = 1;
 	}
 	tree_unlock();
-	return r;
+	return applied;
 }
 
 char
@@ -477,7 +477,7 @@ path_locked(const struct node *n, char *out, size_t size, size_t *len)
 		return 0;
 	if ((r = path_locked(n->parent, out, size, len)) != 0)
 		return r;
-	if (names_decode(n->name, level, sizeof(level)) == -1)
+	if (names_decode(n->name, level, sizeof(level)) != 0)
 		return EINVAL;
 	l = strlen(level);
 	if (*len + l + 2 > size)
@@ -504,7 +504,7 @@ tree_mailbox_name_locked(const struct node *dir, const char *comp, char *out,
 		return path_locked(dir, out, size, &len);
 	if (dir->parent != NULL && tree_delim == '\0')
 		return EPERM;	/* a flat namespace: folders hold no folders */
-	if (names_decode(comp, level, sizeof(level)) == -1 ||
+	if (names_decode(comp, level, sizeof(level)) != 0 ||
 	    (tree_delim != '\0' && strchr(level, tree_delim) != NULL))
 		return EINVAL;
 	if ((r = path_locked(dir, out, size, &len)) != 0)

@@ -127,7 +127,7 @@ int tree_mailbox_name_locked(const struct node *dir, const char *comp, char *out
  */
 unsigned tree_stamp(void);
 void tree_touch_locked(void);
-/* tree_apply_list() unless the stamp moved since stamp; 0, or -1 when it did. */
+/* tree_apply_list() unless the stamp moved since stamp: 1 applied, 0 left alone. */
 int tree_apply_list_since(const struct list_result *lr, struct inval_list *inv,
     unsigned stamp);
 

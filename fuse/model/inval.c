@@ -29,7 +29,7 @@ inval_add(struct inval_list *l, enum inval_kind kind, fuse_ino_t parent,
 	if (l->n == l->cap) {
 		cap = l->cap == 0 ? 32 : l->cap * 2;
 		if ((tmp = realloc(l->v, cap * sizeof(*tmp))) == NULL)
-			return -1;
+			return ENOMEM;
 		l->v = tmp;
 		l->cap = cap;
 	}

@@ -67,7 +67,7 @@ refresh_once(void)
 		return;
 	}
 	/* A folder this mount made or removed meanwhile: that LIST is stale. */
-	if (tree_apply_list_since(&lr, &inv, stamp) == -1)
+	if (!tree_apply_list_since(&lr, &inv, stamp))
 		log_msg(LOG_DEBUG, "the folder list changed during LIST; applied next time");
 
 	n = tree_folders(&folders);
@@ -126,12 +126,14 @@ refresh_main(void *arg)
 int
 refresh_start(unsigned interval_s)
 {
+	int r;
+
 	refresh_interval = interval_s;
-	if (inval_start() != 0)
-		return -1;
-	if (pthread_create(&refresh_thread, NULL, refresh_main, NULL) != 0) {
+	if ((r = inval_start()) != 0)
+		return r;
+	if ((r = pthread_create(&refresh_thread, NULL, refresh_main, NULL)) != 0) {
 		refresh_stop();
-		return -1;
+		return r;
 	}
 	refresh_running = 1;
 	return 0;

@@ -11,6 +11,7 @@
 
 #include "inode.h"
 
+/* Starts the refresh and notifier threads: 0 or an errno. */
 int refresh_start(unsigned interval_s);
 void refresh_stop(void);
 

@@ -118,23 +118,27 @@ stage_open(fuse_ino_t ino, int flags, int *fd_r)
 	return r;
 }
 
-ssize_t
-stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off)
+int
+stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off,
+    size_t *written_r)
 {
 	struct staged *s;
 	ssize_t n;
+	int r = 0;
 
 	if ((s = staged_get(ino)) == NULL)
-		return -ENOENT;
+		return ENOENT;
 	/* Not while an upload reads the bytes: after it, the file is a message. */
 	pthread_mutex_lock(&s->upload_lock);
 	if (s->uploaded)
-		n = -EPERM;
+		r = EPERM;
 	else if ((n = pwrite(fd, buf, size, off)) == -1)
-		n = -errno;
+		r = errno;
+	else
+		*written_r = (size_t)n;
 	pthread_mutex_unlock(&s->upload_lock);
 	staged_put(s);
-	return n;
+	return r;
 }
 
 int

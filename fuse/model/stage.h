@@ -55,8 +55,9 @@ int stage_create(struct node *dir, const char *name, struct stat *st, fuse_ino_t
 
 /* open(): a descriptor of the staged bytes; O_TRUNC truncates.  ENOENT when unknown. */
 int stage_open(fuse_ino_t ino, int flags, int *fd_r);
-/* Writes through fd; the number of bytes, or -errno (EPERM once uploaded). */
-ssize_t stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off);
+/* Writes through fd: 0 with the number of bytes in *written_r, or an errno (EPERM once uploaded). */
+int stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off,
+    size_t *written_r);
 /* setattr: size, times (kept for the INTERNALDATE); mode and owner are accepted. */
 int stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct stat *st);
 /*

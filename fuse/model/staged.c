@@ -285,8 +285,8 @@ cmp_dirent(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-size_t
-stage_list(fuse_ino_t dir, uint32_t after, struct stage_dirent **v_r)
+int
+stage_list(fuse_ino_t dir, uint32_t after, struct stage_dirent **v_r, size_t *n_r)
 {
 	struct stage_dirent *v = NULL, *tmp;
 	struct staged *s, *t;
@@ -298,8 +298,12 @@ stage_list(fuse_ino_t dir, uint32_t after, struct stage_dirent **v_r)
 			continue;
 		if (n == cap) {
 			cap = cap == 0 ? 8 : cap * 2;
-			if ((tmp = realloc(v, cap * sizeof(*v))) == NULL)
-				break;
+			if ((tmp = realloc(v, cap * sizeof(*v))) == NULL) {
+				/* A listing that leaves out a file would be a lie. */
+				staged_unlock();
+				free(v);
+				return ENOMEM;
+			}
 			v = tmp;
 		}
 		v[n].id = s->id;
@@ -312,7 +316,8 @@ stage_list(fuse_ino_t dir, uint32_t after, struct stage_dirent **v_r)
 	if (n > 1)
 		qsort(v, n, sizeof(*v), cmp_dirent);
 	*v_r = v;
-	return n;
+	*n_r = n;
+	return 0;
 }
 
 fuse_ino_t

@@ -119,7 +119,8 @@ struct stage_dirent {
 	char name[NAMES_COMPONENT_MAX + 1];
 	struct stat st;
 };
-size_t stage_list(fuse_ino_t dir, uint32_t after, struct stage_dirent **v_r);
+/* 0 with *v_r (the caller frees it) and *n_r, or ENOMEM. */
+int stage_list(fuse_ino_t dir, uint32_t after, struct stage_dirent **v_r, size_t *n_r);
 
 /* 1 when the folder dir holds a staged file (rmdir). */
 int stage_any(fuse_ino_t dir);

@@ -762,21 +762,21 @@ fetch_one(struct cache_batch *b, uint32_t uid)
 
 int
 cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t size,
-    int64_t date, uint64_t *size_r)
+    int64_t date, int *fd_r, uint64_t *size_r)
 {
 	struct cache_batch *b;
 	struct centry *e;
 	char dir[4096], path[4200];
-	int fd, r;
+	int r;
 
 	folder_dir(mailbox, uidvalidity, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/%u", dir, (unsigned)uid);
 	if (cache_batch_new(mailbox, uidvalidity, &b) != 0)
-		return -ENOMEM;
+		return ENOMEM;
 	for (;;) {
-		if (open_cached(path, 1, size, date, &fd, size_r) == 0) {
+		if (open_cached(path, 1, size, date, fd_r, size_r) == 0) {
 			cache_batch_free(&b);
-			return fd;
+			return 0;
 		}
 		pthread_mutex_lock(&cache_lock);
 		if (inflight_find_locked(path) == NULL)
@@ -788,7 +788,7 @@ cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t siz
 		if (deadline_wait(&cache_cond, &cache_lock) == ETIMEDOUT) {
 			pthread_mutex_unlock(&cache_lock);
 			cache_batch_free(&b);
-			return -ETIMEDOUT;
+			return ETIMEDOUT;
 		}
 		pthread_mutex_unlock(&cache_lock);
 	}
@@ -801,9 +801,9 @@ cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t siz
 	pthread_mutex_unlock(&cache_lock);
 	/* What was just fetched is the server's: trusted whatever the listing says. */
 	if (r == 0 && (r = fetch_one(b, uid)) == 0)
-		r = open_cached(path, 0, 0, 0, &fd, size_r);
+		r = open_cached(path, 0, 0, 0, fd_r, size_r);
 	cache_batch_free(&b);
-	return r == 0 ? fd : -r;
+	return r;
 }
 
 int

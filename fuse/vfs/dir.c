@@ -79,8 +79,13 @@ do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	if (o < OFF_MSGS)
-		ns = stage_list(ino, o > OFF_STAGED ? (uint32_t)(o - OFF_STAGED) : 0, &sv);
+	if (o < OFF_MSGS && stage_list(ino, o > OFF_STAGED ? (uint32_t)(o - OFF_STAGED) : 0,
+	    &sv, &ns) != 0) {
+		free(buf);
+		node_put(n);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
 #define ADD(nm, ep, next) do {						\
 		need = plus ? fuse_add_direntry_plus(req, buf + pos, size - pos, \
 		    (nm), (ep), (off_t)(next)) :				\

@@ -53,10 +53,10 @@ vfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	/* Before blocking on this one: a walk through the folder reads ahead. */
 	prefetch_hint(mi.dir, mi.mailbox, mi.uidvalidity, mi.m.uid);
-	fd = cache_open(mi.mailbox, mi.uidvalidity, mi.m.uid, mi.m.size, mi.m.date, &size);
-	if (fd < 0) {
+	if ((r = cache_open(mi.mailbox, mi.uidvalidity, mi.m.uid, mi.m.size, mi.m.date, &fd,
+	    &size)) != 0) {
 		msg_info_clear(&mi);
-		fuse_reply_err(req, -fd == ESTALE ? ENOENT : -fd);
+		fuse_reply_err(req, r == ESTALE ? ENOENT : r);
 		return;
 	}
 	if (size != mi.m.size) {
@@ -102,17 +102,18 @@ void
 vfs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
-	ssize_t n;
+	size_t n;
+	int r;
 
 	stats_count(STAT_WRITE);
 	if (!(fi->fh & FH_STAGED)) {
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	if ((n = stage_write(ino, FH_FD(fi->fh), data, size, off)) < 0)
-		fuse_reply_err(req, (int)-n);
+	if ((r = stage_write(ino, FH_FD(fi->fh), data, size, off, &n)) != 0)
+		fuse_reply_err(req, r);
 	else
-		fuse_reply_write(req, (size_t)n);
+		fuse_reply_write(req, n);
 }
 
 /*

@@ -34,7 +34,7 @@ harmless(const char *comp)
 	CHECK(strchr(comp, '/') == NULL);
 	CHECK(strcmp(comp, ".") != 0 && strcmp(comp, "..") != 0);
 	/* A folder never takes the name of a message file. */
-	CHECK(names_msg_uid(comp, &uidvalidity, &uid) == -1);
+	CHECK(names_msg_uid(comp, &uidvalidity, &uid) != 0);
 	(void)uidvalidity;
 }
 
@@ -44,7 +44,7 @@ encode(const char *level, size_t len)
 {
 	char out[NAMES_COMPONENT_MAX + 1], back[4096];
 
-	if (names_encode(level, len, out) == -1) {
+	if (names_encode(level, len, out) != 0) {
 		CHECK(errno == EINVAL || errno == ENAMETOOLONG);
 		CHECK((errno == EINVAL) ==
 		    (len == 0 || memchr(level, '\0', len) != NULL));
