@@ -134,7 +134,7 @@ main(int argc, char **argv)
 	params.connect_timeout_ms = (int)o.timeout * 1000;
 	params.io_timeout_ms = (int)o.timeout * 1000;
 	if (o.debug)
-		params.trace = log_trace;
+		params.trace = imap_log_trace;
 	fs.opts = &o;
 	fs.uid = getuid();
 	fs.gid = getgid();

@@ -11,6 +11,9 @@
 static int log_to_syslog;
 static int log_debug;
 
+/* This thread does work nobody waits for (log_quiet()). */
+static __thread int quiet;
+
 void
 log_init(int foreground, int debug)
 {
@@ -33,11 +36,19 @@ log_debugging(void)
 }
 
 void
+log_quiet(int on)
+{
+	quiet = on;
+}
+
+void
 log_msg(int prio, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
 
+	if (quiet && (prio == LOG_WARNING || prio == LOG_NOTICE))
+		prio = LOG_DEBUG;
 	if (prio == LOG_DEBUG && !log_debug)
 		return;
 	va_start(ap, fmt);
@@ -50,15 +61,4 @@ log_msg(int prio, const char *fmt, ...)
 		 * what went wrong from what merely happened. */
 		fprintf(stderr, "mailfs: %s%s\n", prio <= LOG_ERR ? "error: " :
 		    prio == LOG_WARNING ? "warning: " : "", buf);
-}
-
-void
-log_trace(void *ctx, enum mailfs_trace_dir dir, const char *line, size_t len)
-{
-	static const char *const arrows[] = { "C:", "S:", "--" };
-	int n = len > 900 ? 900 : (int)len;
-
-	(void)ctx;
-	log_msg(LOG_DEBUG, "%s %.*s%s", arrows[dir <= MAILFS_TRACE_INFO ? dir : 2],
-	    n, line, n < (int)len ? " ..." : "");
 }

@@ -8,15 +8,18 @@
 #include <stddef.h>
 #include <syslog.h>
 
-#include <mailfs/client.h>
-
 void log_init(int foreground, int debug);
 /* Switches to syslog (after fuse_daemonize()). */
 void log_background(void);
 int log_debugging(void);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* A mailfs_trace_fn for the library's protocol trace (secrets already masked). */
-void log_trace(void *ctx, enum mailfs_trace_dir dir, const char *line, size_t len);
+/*
+ * on: this thread's warnings and notices go out as debug lines, until
+ * log_quiet(0).  For work nobody waits for (the read-ahead): when it
+ * cannot reach the server, the reader that needs the bytes fetches them
+ * itself and says why it could not.
+ */
+void log_quiet(int on);
 
 #endif

@@ -91,6 +91,22 @@ job_free(struct job *j)
 	free(j);
 }
 
+/*
+ * backend_open() for the read-ahead: a server it cannot reach is no
+ * warning (nobody waits for this work; the reader that needs the bytes
+ * fetches them itself and says why it could not).
+ */
+static int
+prefetch_open(const char *mailbox, struct be_folder **f_r, struct be_status *st_r)
+{
+	int r;
+
+	log_quiet(1);
+	r = backend_open(fs.backend, mailbox, f_r, st_r);
+	log_quiet(0);
+	return r;
+}
+
 static void *
 prefetch_main(void *arg)
 {
@@ -121,8 +137,8 @@ prefetch_main(void *arg)
 		deadline_begin();	/* a job has -o timeout, as a request has */
 		if (j->list != NULL)
 			(void)folder_ensure(j->list);	/* a failure shows to the reader */
-		else if (backend_open(fs.backend, j->mailbox, &f, &st) != 0)
-			;	/* logged by the backend; the reader fetches alone */
+		else if (prefetch_open(j->mailbox, &f, &st) != 0)
+			;	/* the reader fetches alone, and says why it could not */
 		else if (cache_batch_new(j->mailbox, j->uidvalidity, &b) != 0)
 			backend_close(fs.backend, f, 0);
 		else {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "imap.h"
+#include "log.h"
 #include "pool.h"
 
 static const struct backend_ops imap_ops = {
@@ -130,4 +131,15 @@ imap_folder_attrs(unsigned mbx)
 		if (mbx & map[i].mbx)
 			be |= map[i].be;
 	return be;
+}
+
+void
+imap_log_trace(void *ctx, enum mailfs_trace_dir dir, const char *line, size_t len)
+{
+	static const char *const arrows[] = { "C:", "S:", "--" };
+	int n = len > 900 ? 900 : (int)len;
+
+	(void)ctx;
+	log_msg(LOG_DEBUG, "%s %.*s%s", arrows[dir <= MAILFS_TRACE_INFO ? dir : 2],
+	    n, line, n < (int)len ? " ..." : "");
 }

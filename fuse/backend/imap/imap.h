@@ -48,6 +48,8 @@ struct be_folder {
 };
 
 /* imap.c */
+/* A mailfs_trace_fn for the library's protocol trace (-d; secrets already masked). */
+void imap_log_trace(void *ctx, enum mailfs_trace_dir dir, const char *line, size_t len);
 /* Adds what a STATUS response carries to *to; as a handler, ctx is the struct be_status. */
 void imap_status_copy(struct be_status *to, const struct mailfs_status *s);
 void imap_status_handler(void *ctx, const struct mailfs_status *s);
