@@ -1,18 +1,34 @@
 /*
- * The daemon's shared state: one mount, one account.  Each module owns
- * its part (inode.c the tree, folder.c the message lists, pool.c the
- * connections, cache.c the bytes, inval.c the kernel notifications).
+ * The daemon's shared state: one mount, one account, one backend.
+ * Each module owns its part behind its own functions and lock: inode.c
+ * the tree, folder.c the message listings, alias.c the names, cache.c
+ * the bytes, staged.c the new files, inval.c the kernel notifications,
+ * backend/imap/pool.c the connections.
  *
- * Lock order (outermost first); no lock is held while waiting for the
- * kernel, and only a staged file's upload_lock, folder->sync_lock and a
- * pool connection are held across a round trip to the server:
- *	staged->upload_lock  >  folder->sync_lock (of two folders: the one
- *	at the lower address first)  >  pool connection  >  tree_lock  >
- *	folder->lock  >  count_lock (inode.c), staged_lock (staged.h), cache lock,
- *	prefetch_lock, refresh queue lock, pool_lock (these last are
- *	leaves: nothing is taken under them)
- * A wait for folder->sync_lock, a pool connection or another thread's
- * fetch ends at the operation's deadline (deadline.h).
+ * Lock order, outermost first: a thread holding one lock takes only
+ * locks further down the list.  No lock is held while waiting for the
+ * kernel; only the first three are held across a round trip to the
+ * server, and a wait for any of those ends at the operation's deadline
+ * (deadline.h).
+ *	1. staged->upload_lock (staged.h): one upload of a new file at a time
+ *	2. folder->sync_lock (folder.h): one sync or change of a folder at
+ *	   a time; of two folders, the one at the lower address first
+ *	3. a backend folder (backend_open() to backend_close()): one
+ *	   thread's pool connection (pool.c), waited for under pool_lock
+ *	4. tree_lock (inode.h: tree_rdlock(), tree_wrlock())
+ *	5. folder->lock (folder.h): a listing and its names (alias.h)
+ *	6. the leaves, under which nothing is taken:
+ *	   count_lock (inode.c), staged_lock (staged.h), cache_lock
+ *	   (cache.c), prefetch_lock (prefetch.c), notify_lock (inval.c),
+ *	   refresh_lock (refresh.c), forward_lock (forward.c), statfs_lock
+ *	   (statfs.c), and in the IMAP backend pool_lock (pool.c), ns_lock
+ *	   (folderops.c) and lost_lock (append.c)
+ *
+ * Inode numbers come from three places, which never overlap: folders
+ * (inode.c) are 1 for the root and count up from 2, below 2^32; a message is its folder's
+ * generation and UID (msg_ino() below), and a message moved by this
+ * mount is forwarded from its old number to its new one (forward.h); a
+ * staged new file is STAGE_GEN and a counter (staged.h).
  */
 #ifndef MAILFS_FUSE_FS_H
 #define MAILFS_FUSE_FS_H
