@@ -1,9 +1,10 @@
 /*
  * The backend contract: what a mail source offers the filesystem.
  *
- * The model (fuse/model/) and the byte store (fuse/store/) reach a mail
- * source through this header and nothing else, as isync's engine reaches
- * its drivers through driver.h.  The IMAP backend (fuse/backend/imap/)
+ * The FUSE handlers (fuse/vfs/), the model (fuse/model/) and the byte
+ * store (fuse/store/) reach a mail source through this header and
+ * nothing else (tests/unit/test_layers.sh checks), as isync's engine
+ * reaches its drivers through driver.h.  The IMAP backend (fuse/backend/imap/)
  * is the first implementation; a POP3 maildrop and the offline store will
  * be others.  Each implementation fills a struct backend_ops and hands
  * out a struct backend; the backend_*() functions below dispatch to it.
@@ -30,6 +31,7 @@
  *	ETIMEDOUT	the operation's deadline passed (or no connection
  *			became free in time); nothing is known to have changed
  *	EIO		the source failed or broke the protocol
+ *	ECANCELED	the daemon is stopping (cancel())
  * Changes (append, move, expunge, create, delete, rename) happen exactly
  * once or not at all: when an answer is lost the backend asks the source
  * what happened before it returns, and returns 0 only when the change
