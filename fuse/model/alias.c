@@ -205,9 +205,9 @@ alias_load(struct folder *f, const char *mailbox, uint32_t uidvalidity)
 	ssize_t got = 0;
 	int fd, r;
 
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	r = f->alias_uidvalidity == uidvalidity;
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 	if (r || uidvalidity == 0)
 		return;
 	if ((r = cache_folder_file(mailbox, uidvalidity, "aliases", path, sizeof(path))) != 0) {
@@ -220,7 +220,7 @@ alias_load(struct folder *f, const char *mailbox, uint32_t uidvalidity)
 			got = read(fd, buf, (size_t)st.st_size);
 		close(fd);
 	}
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	alias_clear_locked(f);
 	f->alias_uidvalidity = uidvalidity;
 	f->alias_path = path[0] != '\0' ? strdup(path) : NULL;
@@ -229,7 +229,7 @@ alias_load(struct folder *f, const char *mailbox, uint32_t uidvalidity)
 	if (f->alias_path != NULL && f->alias_records > 64 &&
 	    f->alias_records > 2 * HASH_CNT(hh_uid, f->alias_by_uid))
 		compact_locked(f);
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 	free(buf);
 }
 

@@ -88,9 +88,9 @@ mutate_rmdir(struct node *parent, const char *name)
 	else if (stage_any(c->ino))
 		r = ENOTEMPTY;
 	if (r == 0 && c->folder != NULL) {
-		pthread_mutex_lock(&c->folder->lock);
+		folder_lock(c->folder);
 		uidvalidity = c->folder->uidvalidity;
-		pthread_mutex_unlock(&c->folder->lock);
+		folder_unlock(c->folder);
 	}
 	if (r == 0)
 		r = backend_remove(fs.backend, mailbox, delim, selectable);
@@ -114,9 +114,9 @@ move_aliases_locked(struct node *n)
 	struct node *c;
 
 	if (n->folder != NULL && n->mailbox != NULL) {
-		pthread_mutex_lock(&n->folder->lock);
+		folder_lock(n->folder);
 		alias_move_locked(n->folder, n->mailbox);
-		pthread_mutex_unlock(&n->folder->lock);
+		folder_unlock(n->folder);
 	}
 	for (c = n->children; c != NULL; c = c->next)
 		move_aliases_locked(c);

@@ -54,6 +54,18 @@ folder_new(void)
 }
 
 void
+folder_lock(struct folder *f)
+{
+	pthread_mutex_lock(&f->lock);
+}
+
+void
+folder_unlock(struct folder *f)
+{
+	pthread_mutex_unlock(&f->lock);
+}
+
+void
 folder_free(struct folder *f)
 {
 	struct kwset *k, *tmp;
@@ -249,9 +261,9 @@ collect_msg(void *ctx, const struct be_msg *m)
 		e->date = m->date;
 	}
 	if (m->flags != NULL) {
-		pthread_mutex_lock(&c->f->lock);
+		folder_lock(c->f);
 		parse_flags_locked(c->f, m->flags, &e->flags, &e->kw);
-		pthread_mutex_unlock(&c->f->lock);
+		folder_unlock(c->f);
 	} else
 		e->spare |= 2;	/* no flags: keep the old ones */
 }
@@ -495,7 +507,7 @@ save_one(struct node *n)
 
 	if ((mailbox = folder_mailbox_of(n)) == NULL)
 		return;
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	if (f->loaded && f->modseq != 0) {
 		memset(&lc, 0, sizeof(lc));
 		lc.uidvalidity = f->uidvalidity;
@@ -513,7 +525,7 @@ save_one(struct node *n)
 		    sizeof(path))) == 0)
 			r = listcache_write(path, &lc);
 	}
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 	if (r != 0)
 		log_msg(LOG_WARNING, "cannot save the listing of \"%s\": %s", mailbox,
 		    strerror(r));
@@ -537,19 +549,19 @@ folder_set_flags(struct folder *f, uint32_t uid, const char *flags)
 {
 	long k;
 
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	f->touched = 1;
 	if ((k = folder_find_locked(f, uid)) >= 0)
 		parse_flags_locked(f, flags, &f->msgs[k].flags, &f->msgs[k].kw);
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 }
 
 void
 folder_note_modseq(struct folder *f, uint32_t uidvalidity, uint64_t modseq)
 {
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	folder_marks_raise_locked(f, uidvalidity, 0, modseq);
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 }
 
 void
@@ -557,10 +569,10 @@ folder_set_size(struct folder *f, uint32_t uid, uint64_t size)
 {
 	long k;
 
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	if ((k = folder_find_locked(f, uid)) >= 0)
 		f->msgs[k].size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 }
 
 int
@@ -570,22 +582,22 @@ folder_add_local(struct folder *f, uint32_t uidvalidity, uint32_t uid, uint64_t 
 	struct msg *tmp, m;
 	size_t k, cap;
 
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	f->touched = 1;
 	if (uid != 0 && uid < UINT32_MAX)
 		folder_marks_raise_locked(f, uidvalidity, uid + 1, 0);
 	if (!f->loaded || f->uidvalidity != uidvalidity || uid == 0) {
-		pthread_mutex_unlock(&f->lock);
+		folder_unlock(f);
 		return 0;
 	}
 	if (folder_find_locked(f, uid) >= 0) {
-		pthread_mutex_unlock(&f->lock);
+		folder_unlock(f);
 		return 1;	/* a sync was quicker */
 	}
 	if (f->n == f->cap) {
 		cap = f->cap < 16 ? 16 : f->cap + f->cap / 2;
 		if ((tmp = realloc(f->msgs, cap * sizeof(*tmp))) == NULL) {
-			pthread_mutex_unlock(&f->lock);
+			folder_unlock(f);
 			return 0;
 		}
 		f->msgs = tmp;
@@ -602,7 +614,7 @@ folder_add_local(struct folder *f, uint32_t uidvalidity, uint32_t uid, uint64_t 
 	f->n++;
 	if (uid >= f->uidnext)
 		f->uidnext = uid + 1;
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 	return 1;
 }
 
@@ -611,14 +623,14 @@ folder_remove_local(struct folder *f, uint32_t uid)
 {
 	long k;
 
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	f->touched = 1;
 	if ((k = folder_find_locked(f, uid)) >= 0) {
 		memmove(&f->msgs[k], &f->msgs[k + 1], (f->n - (size_t)k - 1) * sizeof(*f->msgs));
 		f->n--;
 	}
 	alias_del_locked(f, uid);
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 }
 
 int
@@ -626,14 +638,14 @@ folder_get(struct folder *f, uint32_t uid, struct msg *m, char *flags, size_t si
 {
 	long k;
 
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	if ((k = folder_find_locked(f, uid)) < 0) {
-		pthread_mutex_unlock(&f->lock);
+		folder_unlock(f);
 		return ENOENT;
 	}
 	*m = f->msgs[k];
 	if (flags != NULL)
 		folder_flags_text_locked(f, m, flags, size);
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 	return 0;
 }

@@ -86,6 +86,14 @@ struct folder {
 struct folder *folder_new(void);
 void folder_free(struct folder *f);
 
+/*
+ * f->lock, the listing's own (its messages, keywords and names): taken
+ * through these, after tree_lock and before the leaves (fs.h).  The
+ * functions named *_locked need it held.
+ */
+void folder_lock(struct folder *f);
+void folder_unlock(struct folder *f);
+
 /* The index of uid in f->msgs, or -1; needs f->lock. */
 long folder_find_locked(const struct folder *f, uint32_t uid);
 /* The index of the first message with a UID > uid; needs f->lock. */

@@ -46,9 +46,9 @@ fctx_get(struct node *n, struct fctx *fc)
 	if (r == 0 && (r = folder_ensure(n)) != 0)
 		fctx_clear(fc);
 	if (r == 0) {
-		pthread_mutex_lock(&fc->f->lock);
+		folder_lock(fc->f);
 		fc->uidvalidity = fc->f->uidvalidity;
-		pthread_mutex_unlock(&fc->f->lock);
+		folder_unlock(fc->f);
 	}
 	return r;
 }
@@ -107,9 +107,9 @@ sync_unlock2(struct folder *a, struct folder *b)
 static void
 msg_name(struct folder *f, uint32_t uid, char name[NAMES_COMPONENT_MAX + 1])
 {
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	alias_msg_name_locked(f, uid, name);
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 }
 
 /* 1 when name stands for a message of f other than uid (0: any). */
@@ -119,10 +119,10 @@ name_taken(struct folder *f, const char *name, uint32_t uid)
 	uint32_t holder;
 	int taken;
 
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	taken = (holder = alias_lookup_locked(f, name)) != 0 && holder != uid &&
 	    folder_find_locked(f, holder) >= 0;
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 	return taken;
 }
 
@@ -248,7 +248,7 @@ mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst, const char *
 			newuid = 0;
 	}
 	if (newuid != 0) {
-		pthread_mutex_lock(&dc.f->lock);
+		folder_lock(dc.f);
 		if (dc.f->alias_uidvalidity == uidvalidity) {
 			if (newname[0] == '\0') {
 				alias_msg_name_locked(dc.f, newuid, name);
@@ -256,7 +256,7 @@ mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst, const char *
 			}
 			(void)alias_set_locked(dc.f, newuid, newname);
 		}
-		pthread_mutex_unlock(&dc.f->lock);
+		folder_unlock(dc.f);
 		tree_rdlock();
 		sgen = src->gen;
 		dgen = dst->gen;

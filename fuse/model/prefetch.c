@@ -275,7 +275,7 @@ plan_next_folder_locked(struct node *dir, uint32_t uidvalidity, struct job **j_r
 		    c->mailbox == NULL)
 			continue;
 		f = c->folder;
-		pthread_mutex_lock(&f->lock);
+		folder_lock(f);
 		pthread_mutex_lock(&prefetch_lock);
 		empty = f->loaded && f->n == 0;
 		from = stream_get_locked(dir->gen, uidvalidity);
@@ -292,7 +292,7 @@ plan_next_folder_locked(struct node *dir, uint32_t uidvalidity, struct job **j_r
 			}
 		}
 		pthread_mutex_unlock(&prefetch_lock);
-		pthread_mutex_unlock(&f->lock);
+		folder_unlock(f);
 		if (!empty)
 			break;
 	}
@@ -346,7 +346,7 @@ prefetch_hint(struct node *dir, const char *mailbox, uint32_t uidvalidity, uint3
 		tree_unlock();
 		return;
 	}
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	if (f->uidvalidity == uidvalidity && (k = folder_find_locked(f, uid)) >= 0) {
 		pthread_mutex_lock(&prefetch_lock);
 		s = stream_get_locked(dir->gen, uidvalidity);
@@ -354,7 +354,7 @@ prefetch_hint(struct node *dir, const char *mailbox, uint32_t uidvalidity, uint3
 		(void)plan_locked(f, s, (size_t)k, &at_end, &j);
 		pthread_mutex_unlock(&prefetch_lock);
 	}
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 	if (at_end)
 		(void)plan_next_folder_locked(dir, uidvalidity, &next);
 	tree_unlock();

@@ -332,10 +332,10 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 	}
 	if (uid != 0 && folder_add_local(fc.f, uidvalidity, uid, len, st.st_mtime,
 	    flags)) {
-		pthread_mutex_lock(&fc.f->lock);
+		folder_lock(fc.f);
 		if (fc.f->alias_uidvalidity == uidvalidity)
 			(void)alias_set_locked(fc.f, uid, name);
-		pthread_mutex_unlock(&fc.f->lock);
+		folder_unlock(fc.f);
 	}
 	if (replace_uid != 0 && replace_uid != uid)
 		r = expunge_replaced(&fc, replace_uid);

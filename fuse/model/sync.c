@@ -91,21 +91,21 @@ marks_load(struct folder *f, const char *mailbox, uint32_t uidvalidity)
 	char path[PATH_MAX];
 	int known;
 
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	known = f->seen_uidvalidity == uidvalidity;
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 	if (known || uidvalidity == 0)
 		return;
 	if (cache_folder_file(mailbox, uidvalidity, "listing", path, sizeof(path)) != 0 ||
 	    listcache_read_marks(path, &lc) != 0 || lc.uidvalidity != uidvalidity)
 		memset(&lc, 0, sizeof(lc));
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	if (f->seen_uidvalidity != uidvalidity) {
 		f->seen_uidvalidity = uidvalidity;
 		f->seen_uidnext = lc.seen_uidnext;
 		f->seen_modseq = lc.seen_modseq;
 	}
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 }
 
 /* Notes that the kernel must forget message uid under every name it may know; needs f->lock. */
@@ -144,7 +144,7 @@ forget_generation(struct node *n, const char *mailbox, uint32_t uidvalidity,
 	    (unsigned long long)modseq, (unsigned)f->seen_uidnext,
 	    (unsigned long long)f->seen_modseq);
 	tree_wrlock();
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	if (f->loaded) {
 		for (i = 0; i < f->n; i++)
 			note_gone_locked(f, inv, n->ino, n->gen, f->msgs[i].uid);
@@ -160,7 +160,7 @@ forget_generation(struct node *n, const char *mailbox, uint32_t uidvalidity,
 	f->seen_uidvalidity = uidvalidity;
 	f->seen_uidnext = uidnext;
 	f->seen_modseq = modseq;
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 	tree_unlock();
 	cache_drop(mailbox, uidvalidity);
 }
@@ -216,10 +216,10 @@ restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv
 
 	if (st == NULL || !st->has_status || (st->status.present & need) != need)
 		return;
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	tried = f->loaded || f->restore_tried;
 	f->restore_tried = 1;
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 	if (tried || (mailbox = folder_mailbox_of(n)) == NULL)
 		return;
 	if (cache_folder_file(mailbox, st->status.uidvalidity, "listing", path,
@@ -231,11 +231,11 @@ restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv
 		goto out;
 	if (went_back((st->status.present & BE_STATUS_UIDNEXT) ? st->status.uidnext : 0,
 	    st->status.highestmodseq, lc.seen_uidnext, lc.seen_modseq)) {
-		pthread_mutex_lock(&f->lock);
+		folder_lock(f);
 		f->seen_uidvalidity = lc.uidvalidity;
 		f->seen_uidnext = lc.seen_uidnext;
 		f->seen_modseq = lc.seen_modseq;
-		pthread_mutex_unlock(&f->lock);
+		folder_unlock(f);
 		forget_generation(n, mailbox, lc.uidvalidity,
 		    (st->status.present & BE_STATUS_UIDNEXT) ? st->status.uidnext : 0,
 		    st->status.highestmodseq, inv);
@@ -243,7 +243,7 @@ restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv
 	}
 	if (lc.modseq == 0 || (map = calloc(lc.nkw, sizeof(*map))) == NULL)
 		goto out;
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	if (!f->loaded && f->n == 0) {
 		for (i = 0; i < lc.nkw; i++)
 			map[i] = folder_intern_locked(f, lc.kw[i]);
@@ -267,7 +267,7 @@ restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv
 		    "listing (HIGHESTMODSEQ %llu)", mailbox, f->n,
 		    (unsigned long long)f->modseq);
 	}
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 out:
 	free(map);
 	listcache_clear(&lc);
@@ -297,7 +297,7 @@ check_went_back(struct node *n, struct be_folder *bf, const struct be_status *op
 	int suspect;
 
 	marks_load(f, mailbox, uidvalidity);
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	seen_uidnext = f->seen_uidnext;
 	seen_modseq = f->seen_modseq;
 	/* A folder list's STATUS is fresher than a pooled connection's SELECT. */
@@ -307,7 +307,7 @@ check_went_back(struct node *n, struct be_folder *bf, const struct be_status *op
 	else
 		suspect = went_back(opened->uidnext, opened->highestmodseq, seen_uidnext,
 		    seen_modseq);
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 	if (!suspect)
 		return 0;
 	if (backend_refresh(fs.backend, bf, &fst) != 0 || (fst.present & got) != got ||
@@ -330,11 +330,11 @@ accept_restored(struct node *n)
 
 	if ((mailbox = folder_mailbox_of(n)) != NULL)
 		alias_load(f, mailbox, f->uidvalidity);
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	f->loaded = 1;
 	f->restored = 0;
 	alias_prune_locked(f);
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 	free(mailbox);
 }
 
@@ -360,20 +360,20 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 	if (deadline_lock(&f->sync_lock) != 0)
 		return ETIMEDOUT;
 	restore_saved(n, st, inv);
-	pthread_mutex_lock(&f->lock);
+	folder_lock(f);
 	loaded = f->loaded;
 	restored = !loaded && f->restored;
 	known_modseq = f->modseq;
 	if (st != NULL && status_unchanged(f, st)) {
 		log_msg(LOG_DEBUG, "folder %llu unchanged (HIGHESTMODSEQ %llu)",
 		    (unsigned long long)n->ino, (unsigned long long)f->modseq);
-		pthread_mutex_unlock(&f->lock);
+		folder_unlock(f);
 		if (restored)
 			accept_restored(n);
 		pthread_mutex_unlock(&f->sync_lock);
 		return 0;
 	}
-	pthread_mutex_unlock(&f->lock);
+	folder_unlock(f);
 
 	if ((mailbox = folder_mailbox_of(n)) == NULL) {
 		pthread_mutex_unlock(&f->sync_lock);
@@ -428,7 +428,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 		collect_finish(&col);
 
 		tree_wrlock();
-		pthread_mutex_lock(&f->lock);
+		folder_lock(f);
 		if (f->loaded && uidvalidity != f->uidvalidity) {
 			/* A new generation: every old name and byte goes. */
 			log_msg(LOG_NOTICE, "the folder \"%s\" changed its UIDVALIDITY; "
@@ -458,7 +458,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 			marks_raise_status_locked(f, uidvalidity, st);
 			alias_prune_locked(f);
 		}
-		pthread_mutex_unlock(&f->lock);
+		folder_unlock(f);
 		tree_unlock();
 		collect_clear(&col);
 	} while (again);
@@ -479,9 +479,9 @@ folder_ensure(struct node *n)
 
 	if (n->folder == NULL)
 		return ENOENT;
-	pthread_mutex_lock(&n->folder->lock);
+	folder_lock(n->folder);
 	loaded = n->folder->loaded;
-	pthread_mutex_unlock(&n->folder->lock);
+	folder_unlock(n->folder);
 	if (loaded)
 		return 0;
 	/* As fresh as a loaded folder between two refreshes may be. */

@@ -136,7 +136,7 @@ do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 		o = OFF_MSGS;
 	}
 	if ((f = n->folder) != NULL && n->gen != 0) {
-		pthread_mutex_lock(&f->lock);
+		folder_lock(f);
 		for (k = folder_after_locked(f, (uint32_t)(o - OFF_MSGS)); k < f->n; k++) {
 			memset(&e, 0, sizeof(e));
 			e.ino = msg_ino(n->gen, f->msgs[k].uid);
@@ -151,7 +151,7 @@ do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 				break;
 			pos += need;
 		}
-		pthread_mutex_unlock(&f->lock);
+		folder_unlock(f);
 	}
 out:
 	tree_unlock();

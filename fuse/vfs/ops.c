@@ -75,7 +75,7 @@ msg_get_once(fuse_ino_t ino, struct msg_info *mi, int want_mailbox)
 	memset(mi, 0, sizeof(*mi));
 	tree_rdlock();
 	if ((n = tree_gen_locked(ino_gen(ino))) != NULL && (f = n->folder) != NULL) {
-		pthread_mutex_lock(&f->lock);
+		folder_lock(f);
 		if ((k = folder_find_locked(f, (uint32_t)ino)) >= 0) {
 			mi->m = f->msgs[k];
 			mi->flags_len = folder_flags_text_locked(f, &mi->m, mi->flags,
@@ -83,7 +83,7 @@ msg_get_once(fuse_ino_t ino, struct msg_info *mi, int want_mailbox)
 			mi->uidvalidity = f->uidvalidity;
 			r = 0;
 		}
-		pthread_mutex_unlock(&f->lock);
+		folder_unlock(f);
 		if (r == 0 && want_mailbox) {
 			if ((mi->mailbox = strdup(n->mailbox)) == NULL)
 				r = ENOMEM;
@@ -164,10 +164,10 @@ find_msg(struct node *p, const char *name, uint32_t *uid_r, uint32_t *gen_r)
 	tree_rdlock();
 	gen = p->gen;
 	if ((f = p->folder) != NULL && p->gen != 0) {
-		pthread_mutex_lock(&f->lock);
+		folder_lock(f);
 		if ((uid = alias_lookup_locked(f, name)) != 0 && folder_find_locked(f, uid) < 0)
 			uid = 0;
-		pthread_mutex_unlock(&f->lock);
+		folder_unlock(f);
 	}
 	tree_unlock();
 	if (uid == 0)
