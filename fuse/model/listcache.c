@@ -47,7 +47,7 @@ write_all(int fd, const void *p, size_t len)
 		if ((w = write(fd, b, len)) == -1) {
 			if (errno == EINTR)
 				continue;
-			return -1;
+			return errno;
 		}
 		b += w;
 		len -= (size_t)w;
@@ -65,12 +65,10 @@ read_all(int fd, void *p, size_t len)
 		if ((r = read(fd, b, len)) == -1) {
 			if (errno == EINTR)
 				continue;
-			return -1;
+			return errno;
 		}
-		if (r == 0) {
-			errno = EINVAL;
-			return -1;
-		}
+		if (r == 0)
+			return EINVAL;	/* shorter than its header says */
 		b += r;
 		len -= (size_t)r;
 	}
@@ -101,31 +99,32 @@ listcache_write(const char *path, const struct listcache *lc)
 	h.seen_modseq = lc->seen_modseq;
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
 		return errno;
-	if (write_all(fd, &h, sizeof(h)) == -1)
+	if ((e = write_all(fd, &h, sizeof(h))) != 0)
 		goto fail;
 	for (i = 1; i < lc->nkw; i++)
-		if (write_all(fd, lc->kw[i], strlen(lc->kw[i]) + 1) == -1)
+		if ((e = write_all(fd, lc->kw[i], strlen(lc->kw[i]) + 1)) != 0)
 			goto fail;
-	if (write_all(fd, lc->msgs, lc->n * sizeof(*lc->msgs)) == -1)
+	if ((e = write_all(fd, lc->msgs, lc->n * sizeof(*lc->msgs))) != 0)
 		goto fail;
 	if (close(fd) == -1) {
+		e = errno;
 		fd = -1;
 		goto fail;
 	}
 	if (rename(tmp, path) == -1) {
+		e = errno;
 		fd = -1;
 		goto fail;
 	}
 	return 0;
 fail:
-	e = errno;
 	if (fd != -1)
 		close(fd);
 	unlink(tmp);
 	return e;
 }
 
-/* Splits the keyword block into lc->kw; 0 or -1 when it is malformed. */
+/* Splits the keyword block into lc->kw; 0, EINVAL when it is malformed, or ENOMEM. */
 static int
 split_keywords(struct listcache *lc, char *block, size_t len)
 {
@@ -134,20 +133,20 @@ split_keywords(struct listcache *lc, char *block, size_t len)
 
 	/* Each keyword set takes two bytes at least: no table of 2^32 for a few bytes. */
 	if (lc->nkw - 1 > len / 2)
-		return -1;
+		return EINVAL;
 	if ((lc->kw = calloc(lc->nkw, sizeof(*lc->kw))) == NULL)
-		return -1;
+		return ENOMEM;
 	if ((lc->kw[0] = strdup("")) == NULL)
-		return -1;
+		return ENOMEM;
 	for (i = 1; i < lc->nkw; i++) {
 		l = strnlen(block + off, len - off);
 		if (l == 0 || l == len - off || l > LISTCACHE_MAX_KWLEN)
-			return -1;
+			return EINVAL;
 		if ((lc->kw[i] = strdup(block + off)) == NULL)
-			return -1;
+			return ENOMEM;
 		off += l + 1;
 	}
-	return off == len ? 0 : -1;
+	return off == len ? 0 : EINVAL;
 }
 
 /* 1 when the messages are what a listing of this folder can hold. */
@@ -171,35 +170,33 @@ msgs_consistent(const struct listcache *lc)
 
 /*
  * Opens path and reads a header that fits the file into *h and the
- * generation's fields of *lc (zeroed first); the descriptor, or -1 with
- * the errno in *e.
+ * generation's fields of *lc (zeroed first): 0 with the descriptor in
+ * *fd_r, or an errno (EINVAL: not a listing this build wrote).
  */
 static int
-open_listing(const char *path, struct listcache_header *h, struct listcache *lc, int *e)
+open_listing(const char *path, struct listcache_header *h, struct listcache *lc, int *fd_r)
 {
 	struct stat st;
 	int fd;
 
 	memset(lc, 0, sizeof(*lc));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*e = errno;
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || read_all(fd, h, sizeof(*h)) == -1 ||
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno;
+	if (fstat(fd, &st) == -1 || read_all(fd, h, sizeof(*h)) != 0 ||
 	    memcmp(h->magic, LISTCACHE_MAGIC, sizeof(h->magic)) != 0 ||
 	    h->msg_size != sizeof(struct msg) || h->nkw == 0 ||
 	    h->n > LISTCACHE_MAX_MSGS || h->kw_bytes > LISTCACHE_MAX_KWBYTES ||
 	    (uint64_t)st.st_size != sizeof(*h) + h->kw_bytes + h->n * sizeof(struct msg)) {
 		close(fd);
-		*e = EINVAL;
-		return -1;
+		return EINVAL;
 	}
 	lc->uidvalidity = h->uidvalidity;
 	lc->uidnext = h->uidnext;
 	lc->modseq = h->modseq;
 	lc->seen_uidnext = h->seen_uidnext;
 	lc->seen_modseq = h->seen_modseq;
-	return fd;
+	*fd_r = fd;
+	return 0;
 }
 
 int
@@ -208,7 +205,7 @@ listcache_read_marks(const char *path, struct listcache *lc)
 	struct listcache_header h;
 	int fd, e;
 
-	if ((fd = open_listing(path, &h, lc, &e)) == -1)
+	if ((e = open_listing(path, &h, lc, &fd)) != 0)
 		return e;
 	close(fd);
 	return 0;
@@ -219,9 +216,9 @@ listcache_read(const char *path, struct listcache *lc)
 {
 	struct listcache_header h;
 	char *block = NULL;
-	int fd, e = EINVAL;
+	int fd, e;
 
-	if ((fd = open_listing(path, &h, lc, &e)) == -1)
+	if ((e = open_listing(path, &h, lc, &fd)) != 0)
 		return e;
 	lc->nkw = h.nkw;
 	lc->n = (size_t)h.n;
@@ -229,13 +226,12 @@ listcache_read(const char *path, struct listcache *lc)
 	if ((block = malloc(h.kw_bytes + 1)) == NULL ||
 	    (lc->msgs = malloc(lc->n > 0 ? lc->n * sizeof(*lc->msgs) : 1)) == NULL)
 		goto out;
-	e = EINVAL;
-	if (read_all(fd, block, (size_t)h.kw_bytes) == -1 ||
-	    read_all(fd, lc->msgs, lc->n * sizeof(*lc->msgs)) == -1 ||
-	    split_keywords(lc, block, (size_t)h.kw_bytes) == -1 ||
-	    !msgs_consistent(lc))
+	if ((e = read_all(fd, block, (size_t)h.kw_bytes)) != 0 ||
+	    (e = read_all(fd, lc->msgs, lc->n * sizeof(*lc->msgs))) != 0 ||
+	    (e = split_keywords(lc, block, (size_t)h.kw_bytes)) != 0)
 		goto out;
-	e = 0;
+	if (!msgs_consistent(lc))
+		e = EINVAL;
 out:
 	free(block);
 	close(fd);
