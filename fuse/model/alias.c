@@ -235,17 +235,15 @@ alias_load(struct folder *f, const char *mailbox, uint32_t uidvalidity)
 
 /*
  * The UID of this folder that name, a name of names_msg()'s form, stands
- * for: 0, or -1 when it is no such name or one of another UIDVALIDITY
- * (a message moved here from another folder, or nothing).
+ * for: 1 with *uid_r, or 0 when it is no such name or one of another
+ * UIDVALIDITY (a message moved here from another folder, or nothing).
  */
 static int
 own_uid(const struct folder *f, const char *name, uint32_t *uid_r)
 {
 	uint32_t v;
 
-	if (names_msg_uid(name, &v, uid_r) != 0 || v != f->uidvalidity)
-		return -1;
-	return 0;
+	return names_msg_uid(name, &v, uid_r) == 0 && v == f->uidvalidity;
 }
 
 void
@@ -269,7 +267,7 @@ alias_prune_locked(struct folder *f)
 	 * later gets that UID here needs another name.
 	 */
 	HASH_ITER(hh_uid, f->alias_by_uid, a, tmp) {
-		if (own_uid(f, a->name, &n) == -1 || n == a->uid ||
+		if (!own_uid(f, a->name, &n) || n == a->uid ||
 		    folder_find_locked(f, n) < 0 || by_uid(f, n) != NULL)
 			continue;
 		names_msg(f->uidvalidity, n, name);
@@ -306,7 +304,7 @@ alias_lookup_locked(const struct folder *f, const char *name)
 
 	if ((a = by_name(f, name)) != NULL)
 		return a->uid;
-	if (own_uid(f, name, &uid) == -1 || by_uid(f, uid) != NULL)
+	if (!own_uid(f, name, &uid) || by_uid(f, uid) != NULL)
 		return 0;
 	return uid;
 }

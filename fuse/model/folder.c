@@ -428,7 +428,7 @@ folder_apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
 		f->msgs[i].spare = 0;
 }
 
-/* Merges a delta; needs f->lock.  Returns -1 when a full listing is needed. */
+/* Merges a delta; needs f->lock.  0, or EAGAIN when a full listing is needed. */
 int
 folder_apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
     uint32_t gen, struct inval_list *inv)
@@ -456,14 +456,14 @@ folder_apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
 			continue;
 		}
 		if (!(c->v[i].spare & SPARE_HAS_ATTRS) || (c->v[i].spare & 2))
-			return -1;	/* a new message we know too little of */
+			return EAGAIN;	/* a new message we know too little of */
 		c->v[added++] = c->v[i];
 	}
 	if (added == 0)
 		return 0;
 	if (f->n + added > f->cap) {
 		if ((tmp = realloc(f->msgs, (f->n + added) * sizeof(*tmp))) == NULL)
-			return -1;
+			return EAGAIN;
 		f->msgs = tmp;
 		f->cap = f->n + added;
 	}

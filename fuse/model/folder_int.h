@@ -50,7 +50,7 @@ void folder_note_msg_locked(struct inval_list *inv, enum inval_kind kind, fuse_i
 /* Replaces the array with c's full listing; what went and came goes to inv. */
 void folder_apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
     uint32_t gen, struct inval_list *inv);
-/* Merges c's delta; -1 when a full listing is needed. */
+/* Merges c's delta: 0, or EAGAIN when a full listing is needed. */
 int folder_apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
     uint32_t gen, struct inval_list *inv);
 

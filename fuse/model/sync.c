@@ -441,7 +441,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 		gen = n->gen;
 		if (full)
 			folder_apply_full_locked(f, &col, n->ino, gen, inv);
-		else if (folder_apply_delta_locked(f, &col, n->ino, gen, inv) == -1 ||
+		else if (folder_apply_delta_locked(f, &col, n->ino, gen, inv) != 0 ||
 		    f->n != exists) {
 			/* Expunges we were not told of (no QRESYNC), or a gap. */
 			full = again = 1;
