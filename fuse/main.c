@@ -50,7 +50,7 @@ first_contact(const struct mailfs_url *url)
 	return 0;
 }
 
-/* libfuse options that make the mount behave as the man page says. */
+/* libfuse options that make the mount behave as the man page says: 0 or ENOMEM. */
 static int
 add_mount_options(struct options *o, const struct mailfs_url *url)
 {
@@ -58,12 +58,12 @@ add_mount_options(struct options *o, const struct mailfs_url *url)
 
 	snprintf(buf, sizeof(buf), "-osubtype=mailfs,default_permissions");
 	if (fuse_opt_add_arg(&o->args, buf) == -1)
-		return -1;
+		return ENOMEM;
 	/* fsname shows in mount(8) and df; commas would split the option. */
 	if (strpbrk(url->user, ",\\") == NULL && strpbrk(url->host, ",\\") == NULL) {
 		snprintf(buf, sizeof(buf), "-ofsname=%s@%s", url->user, url->host);
 		if (fuse_opt_add_arg(&o->args, buf) == -1)
-			return -1;
+			return ENOMEM;
 	}
 	return 0;
 }
@@ -156,7 +156,7 @@ main(int argc, char **argv)
 	}
 	if (stage_init() != 0)
 		log_msg(LOG_WARNING, "new files cannot be written: no staging directory");
-	if (add_mount_options(&o, &url) == -1) {
+	if (add_mount_options(&o, &url) != 0) {
 		fprintf(stderr, "mailfs: out of memory\n");
 		goto out_cache;
 	}

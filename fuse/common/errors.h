@@ -16,6 +16,8 @@
  *    I/O failures; a caller passes the errno up without logging it again.
  *  - The backend's answers become errno in one table (backend/imap/
  *    errmap.h for IMAP); nothing above the backend sees a library error.
+ *  - A callback whose signature a library fixes (fuse_opt_proc_t, the
+ *    library's handlers) follows that library.
  *  - Inside the IMAP backend only, a function that runs one command on a
  *    client the caller holds may return -1 and leave the reason in the
  *    client's error (recover.h says which); it is mapped before it leaves

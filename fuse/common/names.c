@@ -52,7 +52,7 @@ static int
 put(char *out, size_t *o, const char *s, size_t n)
 {
 	if (*o + n > NAMES_COMPONENT_MAX)
-		return -1;
+		return ENAMETOOLONG;
 	memcpy(out + *o, s, n);
 	*o += n;
 	return 0;
@@ -72,8 +72,8 @@ names_encode(const char *level, size_t len, char out[NAMES_COMPONENT_MAX + 1])
 		r = put(out, &o, "%2E%2E", 6);
 	else if (is_msg_name(level, len)) {
 		/* Keep it apart from the message files beside it. */
-		r = put(out, &o, level, len - 4) == -1 ? -1 :
-		    put(out, &o, "%2Eeml", 6);
+		if ((r = put(out, &o, level, len - 4)) == 0)
+			r = put(out, &o, "%2Eeml", 6);
 	} else {
 		for (i = 0; i < len && r == 0; i++) {
 			if (level[i] == '%')
@@ -84,8 +84,8 @@ names_encode(const char *level, size_t len, char out[NAMES_COMPONENT_MAX + 1])
 				r = put(out, &o, level + i, 1);
 		}
 	}
-	if (r == -1)
-		return ENAMETOOLONG;
+	if (r != 0)
+		return r;
 	out[o] = '\0';
 	return 0;
 }

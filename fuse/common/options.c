@@ -92,11 +92,11 @@ parse_uint(const char *text, unsigned min, unsigned max, unsigned *n_r)
 	char *end;
 
 	if (text[0] < '0' || text[0] > '9')
-		return -1;
+		return EINVAL;
 	errno = 0;
 	v = strtoull(text, &end, 10);
 	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
+		return EINVAL;
 	*n_r = (unsigned)v;
 	return 0;
 }
@@ -160,17 +160,17 @@ options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen
 	if (o->help || o->version)
 		return 0;
 	if (o->refresh_text != NULL &&
-	    parse_uint(o->refresh_text, 1, 86400, &o->refresh) == -1) {
+	    parse_uint(o->refresh_text, 1, 86400, &o->refresh) != 0) {
 		snprintf(why, whylen, "refresh= takes a number of seconds from 1 to 86400");
 		return EINVAL;
 	}
 	if (o->timeout_text != NULL &&
-	    parse_uint(o->timeout_text, 1, 3600, &o->timeout) == -1) {
+	    parse_uint(o->timeout_text, 1, 3600, &o->timeout) != 0) {
 		snprintf(why, whylen, "timeout= takes a number of seconds from 1 to 3600");
 		return EINVAL;
 	}
 	if (o->connections_text != NULL &&
-	    parse_uint(o->connections_text, 1, 32, &o->connections) == -1) {
+	    parse_uint(o->connections_text, 1, 32, &o->connections) != 0) {
 		snprintf(why, whylen, "connections= takes a number from 1 to 32");
 		return EINVAL;
 	}

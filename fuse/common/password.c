@@ -53,7 +53,7 @@ secret_wipe(struct secret *s)
 	s->len = 0;
 }
 
-/* Keeps the first line of s->buf[0..s->len); 0, or -1 when it is empty. */
+/* Keeps the first line of s->buf[0..s->len); 0, or EINVAL when it is empty. */
 static int
 first_line(struct secret *s)
 {
@@ -66,10 +66,13 @@ first_line(struct secret *s)
 	if (s->len > 0 && s->buf[s->len - 1] == '\r')
 		s->buf[--s->len] = '\0';
 	s->buf[s->len] = '\0';
-	return s->len == 0 || memchr(s->buf, '\0', s->len) != NULL ? -1 : 0;
+	return s->len == 0 || memchr(s->buf, '\0', s->len) != NULL ? EINVAL : 0;
 }
 
-/* Reads up to PASSWORD_MAX bytes from fd until EOF, a newline or the deadline. */
+/*
+ * Reads up to PASSWORD_MAX bytes from fd until EOF, a newline or the
+ * deadline: 0, ETIMEDOUT, or the errno of the failed read.
+ */
 static int
 read_fd(int fd, struct secret *s, int timeout_ms)
 {
@@ -85,11 +88,11 @@ read_fd(int fd, struct secret *s, int timeout_ms)
 			left = timeout_ms - (int)((now.tv_sec - start.tv_sec) * 1000 +
 			    (now.tv_nsec - start.tv_nsec) / 1000000);
 			if (left <= 0)
-				return -2;
+				return ETIMEDOUT;
 			if (poll(&pfd, 1, left) == -1) {
 				if (errno == EINTR)
 					continue;
-				return -1;
+				return errno;
 			}
 			if (pfd.revents == 0)
 				continue;
@@ -98,7 +101,7 @@ read_fd(int fd, struct secret *s, int timeout_ms)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			return -1;
+			return errno;
 		if (n == 0)
 			break;
 		s->len += (size_t)n;
@@ -133,7 +136,7 @@ from_file(const char *path, struct secret *s, char *why, size_t whylen)
 	}
 	r = read_fd(fd, s, -1);
 	close(fd);
-	if (r == -1 || first_line(s) == -1) {
+	if (r != 0 || first_line(s) != 0) {
 		snprintf(why, whylen, "the password file %s holds no password on its first line",
 		    path);
 		return EINVAL;
@@ -171,20 +174,20 @@ from_command(const char *cmd, int timeout_s, struct secret *s, char *why, size_t
 	close(fds[1]);
 	r = read_fd(fds[0], s, timeout_s * 1000);
 	close(fds[0]);
-	if (r == -2)
+	if (r == ETIMEDOUT)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
-	if (r == -2) {
+	if (r == ETIMEDOUT) {
 		snprintf(why, whylen, "the password command did not answer within %d seconds",
 		    timeout_s);
 		return ETIMEDOUT;
 	}
-	if (r == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (r != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		snprintf(why, whylen, "the password command failed");
 		return EIO;
 	}
-	if (first_line(s) == -1) {
+	if (first_line(s) != 0) {
 		snprintf(why, whylen, "the password command printed no password");
 		return EINVAL;
 	}
@@ -219,7 +222,7 @@ from_terminal(const char *prompt, struct secret *s, char *why, size_t whylen)
 	tcsetattr(fd, TCSAFLUSH, &old);
 	(void)write(fd, "\n", 1);
 	close(fd);
-	if (r == -1 || first_line(s) == -1) {
+	if (r != 0 || first_line(s) != 0) {
 		snprintf(why, whylen, "no password was given");
 		return EINVAL;
 	}
