@@ -43,11 +43,11 @@ static void
 encode(const char *level, size_t len)
 {
 	char out[NAMES_COMPONENT_MAX + 1], back[4096];
+	int r;
 
-	if (names_encode(level, len, out) != 0) {
-		CHECK(errno == EINVAL || errno == ENAMETOOLONG);
-		CHECK((errno == EINVAL) ==
-		    (len == 0 || memchr(level, '\0', len) != NULL));
+	if ((r = names_encode(level, len, out)) != 0) {
+		CHECK(r == EINVAL || r == ENAMETOOLONG);
+		CHECK((r == EINVAL) == (len == 0 || memchr(level, '\0', len) != NULL));
 		return;
 	}
 	CHECK(len > 0 && memchr(level, '\0', len) == NULL);
