@@ -2,11 +2,13 @@
 # run.sh: the mailfs benchmark (issue 5): mailfs against mbsync and against
 # the protocol's limit, on a private Dovecot, in one run.
 #
-#	tests/bench/run.sh [--quick|--large] [--rtt MS] [--runs N]
+#	tests/bench/run.sh [--quick|--large|--small] [--rtt MS] [--runs N]
 #	    [--only LIST] [--refresh N] [--out DIR] [--keep]
 #
 #   --quick        about 4,000 messages (74 MB) in 12 folders (default)
 #   --large        the same plus a folder of 100,000 messages
+#   --small        20,500 messages of 1-8 KiB (80 MB) in 10 folders: lists,
+#                  notifications, spam; "ls -l big" lists the largest
 #   --rtt MS       put latency-proxy.py with MS ms round trip in front of
 #                  Dovecot, for mailfs and its peers alike
 #   --runs N       runs of each scenario (default 3), alternating which
@@ -58,13 +60,14 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) profile=quick ;;
 	--large) profile=large ;;
+	--small) profile=small ;;
 	--rtt) rtt=${2:?--rtt wants milliseconds}; shift ;;
 	--runs) runs=${2:?--runs wants a number}; shift ;;
 	--only) only=${2:?--only wants a list}; shift ;;
 	--refresh) refresh=${2:?--refresh wants seconds}; shift ;;
 	--out) out=${2:?--out wants a directory}; shift ;;
 	--keep) keep=1 ;;
-	*) sed -n '2,26p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,28p' "$0" >&2; exit 2 ;;
 	esac
 	shift
 done

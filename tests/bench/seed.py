@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """seed.py: fill a private Dovecot with a generated, realistic account.
 
-    seed.py fill MAILDIR --profile quick|large [--scale F] [--seed N] --manifest FILE
+    seed.py fill MAILDIR --profile quick|large|small [--scale F] [--seed N]
+        --manifest FILE
     seed.py verify MAILDIR MANIFEST
 
 fill writes Maildir++ files straight into Dovecot's mail directory (the
@@ -19,6 +20,13 @@ Folder names have umlauts, an "&" and a \\Noselect parent.  The "large"
 profile adds a folder of 100,000 messages (mailing-list sized, so that the
 run stays within minutes); "quick" has the same folder with 1,000.
 
+The "small" profile (issue 11) is what most real mailboxes hold: 20,500
+messages of 1-8 KiB (as IMAP counts them, CRLF) in ten folders, mostly
+mailing lists, notifications and spam, with their headers (List-*,
+DKIM-Signature, Auto-Submitted, X-Spam-*) and multipart/alternative
+HTML; sizes log-normal, most 2-6 KiB.  Its big folder is the largest of
+the ten, a mailing list.  A file per message costs the most there.
+
 The manifest (JSON) names the folders with the server's delimiter, their
 message counts, the total bytes as IMAP counts them, the big folder, and a
 string that no message contains.
@@ -33,6 +41,7 @@ import base64
 import contextlib
 import io
 import json
+import math
 import os
 import random
 import sys
@@ -59,6 +68,35 @@ FOLDERS = [
 ]
 BIG = "Listen.Große Liste"
 BIG_COUNT = {"quick": 1000, "large": 100000}
+
+# The small profile: (name, messages, kind).  The counts follow a mailbox
+# subscribed to a few busy lists, about 20 messages a day over 3 years.
+SMALL_FOLDERS = [
+    ("INBOX", 2600, "inbox"),
+    ("Sent", 900, "sent"),
+    ("Trash", 700, "mail"),
+    ("Junk", 2800, "junk"),
+    ("Archiv.2024", 1300, "mail"),
+    ("Benachrichtigungen", 3400, "notify"),
+    ("Rechnungen & Bestätigungen", 400, "notify"),
+    ("Listen.linux-kernel", 5200, "list"),
+    ("Listen.dovecot", 1700, "list"),
+    ("Listen.debian-devel", 1500, "list"),
+]
+# The largest folder stands in for the big one in "ls -l big".
+SMALL_BIG = max(SMALL_FOLDERS, key=lambda f: f[1])[0]
+# Median size as IMAP counts it, by kind: spam and notifications are
+# short, list mail carries quotes and a footer.
+SMALL_MEDIAN = {"inbox": 3800, "sent": 2700, "mail": 3800, "junk": 2900,
+                "notify": 3400, "list": 4300}
+SENDERS = ["Forge <notifications@forge.example>",
+           "Paketdienst <versand@paket.example>",
+           "=?UTF-8?B?QsO8cmdlcmFtdA==?= <noreply@stadt.example>",
+           "Monitoring <alerts@monitor.example.org>",
+           "Bank <service@bank.example>"]
+LIST_FOOTER = ("_______________________________________________\n"
+               "%s mailing list\n%s@lists.example.net\n"
+               "https://lists.example.net/mailman/listinfo/%s\n")
 
 KEYWORDS = ["$Forwarded", "$Label1", "$Label2", "Wichtig", "$NotJunk", "$Junk"]
 
@@ -130,16 +168,24 @@ def text_size(rng, big_folder):
     return int(min(max(rng.lognormvariate(mu, 0.75), 600), 60000))
 
 
-def make_message(rng, corpus, uid_hint, t, kind, big_folder):
-    me = "Bench Nutzer <mailfs@example.org>"
-    other = person(rng)
-    frm, to = (me, other) if kind in ("sent", "drafts") else (other, me)
-    subject = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 7)))
-    if rng.random() < 0.3:
-        subject = "Re: " + subject
+ME = "Bench Nutzer <mailfs@example.org>"
+
+
+def address(mailbox):
+    """The bare address of "Name <address>"."""
+    return mailbox.split("<")[1].rstrip(">")
+
+
+def words(rng, lo, hi):
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(lo, hi)))
+
+
+def head(rng, uid_hint, t, frm, to, subject):
+    """The header lines that every message starts with, and its Message-ID."""
+    other = to if frm == ME else frm
     msgid = "<%d.%d.%x@bench.example>" % (t, uid_hint, rng.getrandbits(48))
-    hdr = [
-        "Return-Path: <%s>" % other.split("<")[1].rstrip(">"),
+    return [
+        "Return-Path: <%s>" % address(other),
         "Received: from mx.%s (mx.%s [192.0.2.%d])\n\tby mail.example.org "
         "with ESMTPS id %x\n\tfor <mailfs@example.org>; %s"
         % (DOMAINS[uid_hint % 6], DOMAINS[uid_hint % 6], uid_hint % 250,
@@ -150,7 +196,17 @@ def make_message(rng, corpus, uid_hint, t, kind, big_folder):
         "Subject: " + qp_header(subject),
         "Message-ID: " + msgid,
         "MIME-Version: 1.0",
-    ]
+    ], msgid
+
+
+def make_message(rng, corpus, uid_hint, t, kind, name):
+    big_folder = name == BIG
+    other = person(rng)
+    frm, to = (ME, other) if kind in ("sent", "drafts") else (other, ME)
+    subject = words(rng, 2, 7)
+    if rng.random() < 0.3:
+        subject = "Re: " + subject
+    hdr = head(rng, uid_hint, t, frm, to, subject)[0]
     if big_folder:
         hdr.append("List-Id: <grosse-liste.lists.example.net>")
     attach = (not big_folder and rng.random() < 0.05) or \
@@ -178,6 +234,121 @@ def make_message(rng, corpus, uid_hint, t, kind, big_folder):
         ]
         msg = b"".join(parts)
     return msg
+
+
+def vsize(text):
+    """Bytes as IMAP counts them: every LF becomes CRLF."""
+    return len(text) + text.count(b"\n")
+
+
+def small_size(rng, kind):
+    """A message's size as IMAP counts it: log-normal around the kind's
+    median, most 2-6 KiB.  Drawn again outside 1,200-7,800 bytes rather
+    than clamped (a clamp would pile sizes up at the edges); the margin
+    keeps the cut of whole lines within 1-8 KiB."""
+    while True:
+        s = rng.lognormvariate(math.log(SMALL_MEDIAN[kind]), 0.38)
+        if 1200 <= s <= 7800:
+            return int(s)
+
+
+def html(text):
+    """text as the HTML part of a multipart/alternative, a paragraph a line."""
+    lines = text.decode("utf-8").split("\n")
+    body = "".join("<p>%s</p>\n" % l.replace("&", "&amp;").replace("<", "&lt;")
+                   .replace(">", "&gt;") for l in lines if l)
+    return ("<html><head><meta charset=\"utf-8\"></head><body>\n%s"
+            "</body></html>\n" % body).encode("utf-8")
+
+
+def dkim(rng, domain, t):
+    """A DKIM-Signature of the usual size: its bytes are random."""
+    b = base64.b64encode(rng.randbytes(256)).decode()
+    return ("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=%s;\n"
+            "\ts=s%d; t=%d; h=From:To:Subject:Date:Message-ID;\n\tbh=%s;\n"
+            "\tb=%s\n\t %s\n\t %s\n\t %s" %
+            (domain, 2020 + t // (365 * 86400) % 5, t,
+             base64.b64encode(rng.randbytes(32)).decode(),
+             b[:70], b[70:150], b[150:230], b[230:]))
+
+
+def make_small_message(rng, corpus, uid_hint, t, kind, name):
+    """A message of the small profile, of the kind its folder holds."""
+    size = small_size(rng, kind)
+    extra = []
+    footer = b""
+    alternative = False
+    if kind == "list":
+        lst = name.split(".")[-1]
+        frm, to = person(rng), "%s@lists.example.net" % lst
+        subject = "[%s] %s%s" % (lst, "Re: " if rng.random() < 0.6 else "",
+                                 words(rng, 3, 9))
+        extra = [dkim(rng, "lists.example.net", t),
+                 "List-Id: <%s.lists.example.net>" % lst,
+                 "List-Unsubscribe: <mailto:%s-leave@lists.example.net>" % lst,
+                 "List-Archive: <https://lists.example.net/archives/%s>" % lst,
+                 "List-Post: <mailto:%s@lists.example.net>" % lst,
+                 "Precedence: list",
+                 "Sender: %s-bounces@lists.example.net" % lst]
+        if subject.startswith("[%s] Re: " % lst):
+            ref = "<%d.%x@bench.example>" % (t - rng.randrange(60, 86400 * 3),
+                                              rng.getrandbits(48))
+            extra += ["In-Reply-To: " + ref, "References: " + ref]
+        footer = (LIST_FOOTER % (lst, lst, lst)).encode()
+    elif kind == "notify":
+        frm, to = rng.choice(SENDERS), ME
+        subject = "%s #%d: %s" % (rng.choice(["Bestellung", "Pull request",
+                                              "Alarm", "Rechnung", "Issue"]),
+                                  rng.randrange(1, 99999), words(rng, 2, 6))
+        extra = [dkim(rng, address(frm).split("@")[1], t),
+                 "Auto-Submitted: auto-generated",
+                 "List-Unsubscribe: <https://%s/unsubscribe/%x>" %
+                 (address(frm).split("@")[1], rng.getrandbits(64)),
+                 "X-Mailer: notifier 2.%d" % rng.randrange(10)]
+        alternative = True
+    elif kind == "junk":
+        frm, to = person(rng), ME
+        subject = words(rng, 2, 6).upper() + " !!!"
+        score = rng.uniform(5, 30)
+        extra = ["X-Spam-Flag: YES",
+                 "X-Spam-Score: %.1f" % score,
+                 "X-Spam-Status: Yes, score=%.1f required=5.0 tests=BAYES_99,"
+                 "\n\tHTML_MESSAGE,RDNS_NONE,URIBL_BLOCKED autolearn=spam" %
+                 score]
+        alternative = rng.random() < 0.6
+    else:
+        other = person(rng)
+        frm, to = (ME, other) if kind == "sent" else (other, ME)
+        subject = words(rng, 2, 7)
+        if rng.random() < 0.3:
+            subject = "Re: " + subject
+        if kind != "sent" and rng.random() < 0.5:
+            extra = [dkim(rng, address(other).split("@")[1], t)]
+    hdr, _ = head(rng, uid_hint, t, frm, to, subject)
+    hdr += extra
+    if alternative:
+        boundary = "=_bench_%x" % rng.getrandbits(64)
+        hdr.append('Content-Type: multipart/alternative; boundary="%s"'
+                   % boundary)
+        part = ("\n--%s\nContent-Type: text/%%s; charset=UTF-8\n"
+                "Content-Transfer-Encoding: 8bit\n\n" % boundary)
+        top = ("\n".join(hdr) + "\n" + part % "plain").encode()
+        # The HTML part repeats the text with about 15 % of markup.
+        room = (size - vsize(top) - 300) / 2.2
+        text = corpus.cut(rng, corpus.text, max(int(room), 80))
+        return b"".join([top, text, (part % "html").encode(), html(text),
+                         ("\n--%s--\n" % boundary).encode()])
+    if kind == "junk":
+        hdr.append("Content-Type: text/html; charset=UTF-8")
+    else:
+        hdr.append("Content-Type: text/plain; charset=UTF-8")
+    hdr.append("Content-Transfer-Encoding: 8bit")
+    top = ("\n".join(hdr) + "\n\n").encode()
+    room = (size - vsize(top) - vsize(footer)) / (1.15 if kind == "junk" else 1)
+    body = corpus.cut(rng, corpus.text, max(int(room * 0.98), 80))
+    if kind == "junk":
+        body = html(body)
+    return top + body + footer
 
 
 def pick_flags(rng, kind, t, now):
@@ -236,7 +407,8 @@ def makedirs_owned(path, uid, gid):
     os.chown(path, uid, gid)
 
 
-def fill_folder(maildir, name, count, kind, rng, corpus, owner, now, serial):
+def fill_folder(maildir, name, count, kind, rng, corpus, owner, now, serial,
+                make):
     uid, gid = owner
     d = folder_dir(maildir, name)
     for sub in ("", "cur", "new", "tmp"):
@@ -257,12 +429,12 @@ def fill_folder(maildir, name, count, kind, rng, corpus, owner, now, serial):
     cur = os.path.join(d, "cur")
     for i, t in enumerate(times):
         serial[0] += 1
-        msg = make_message(rng, corpus, serial[0], t, kind, name == BIG)
+        msg = make(rng, corpus, serial[0], t, kind, name)
         letters, kw = pick_flags(rng, kind, t, now)
         letters += "".join(chr(ord("a") + KEYWORDS.index(k)) for k in kw)
-        vsize = len(msg) + msg.count(b"\n")
+        vs = vsize(msg)
         base = "%d.M%dP%dQ%d.bench,S=%d,W=%d" % (t, i, os.getpid(), serial[0],
-                                                  len(msg), vsize)
+                                                  len(msg), vs)
         path = os.path.join(cur, base + ":2," + letters)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
@@ -271,7 +443,7 @@ def fill_folder(maildir, name, count, kind, rng, corpus, owner, now, serial):
         finally:
             os.close(fd)
         os.utime(path, (t, t))
-        total += vsize
+        total += vs
     return total
 
 
@@ -282,9 +454,15 @@ def cmd_fill(args):
     corpus = Corpus(rng)
     now = 1735689600  # 2025-01-01: reproducible dates and flags
     serial = [0]
-    folders = [(n, max(1, int(c * args.scale)), k) for n, c, k in FOLDERS]
-    folders.append((BIG, BIG_COUNT[args.profile], "mail"))
-    manifest = {"profile": args.profile, "delimiter": ".", "big": BIG,
+    if args.profile == "small":
+        big, make = SMALL_BIG, make_small_message
+        folders = SMALL_FOLDERS
+    else:
+        big, make = BIG, make_message
+        folders = FOLDERS + [(BIG, BIG_COUNT[args.profile], "mail")]
+    folders = [(n, c if n == big else max(1, int(c * args.scale)), k)
+               for n, c, k in folders]
+    manifest = {"profile": args.profile, "delimiter": ".", "big": big,
                 "nowhere": NOWHERE, "folders": {}, "messages": 0, "bytes": 0}
     t0 = time.time()
     for name, count, kind in folders:
@@ -292,7 +470,7 @@ def cmd_fill(args):
                 os.listdir(os.path.join(folder_dir(args.maildir, name), "cur")):
             sys.exit("seed.py: %s already holds mail; seed an empty Dovecot" % name)
         b = fill_folder(args.maildir, name, count, kind, rng, corpus, owner,
-                        now, serial)
+                        now, serial, make)
         manifest["folders"][name] = {"messages": count, "bytes": b}
         manifest["messages"] += count
         manifest["bytes"] += b
@@ -386,7 +564,8 @@ def main():
     sub = p.add_subparsers(dest="cmd", required=True)
     f = sub.add_parser("fill")
     f.add_argument("maildir")
-    f.add_argument("--profile", choices=["quick", "large"], default="quick")
+    f.add_argument("--profile", choices=["quick", "large", "small"],
+                   default="quick")
     f.add_argument("--scale", type=float, default=1.0,
                    help="multiplies every folder but the big one")
     f.add_argument("--seed", type=int, default=5)
