@@ -83,18 +83,6 @@ backend_status(struct backend *be, const char *mailbox, struct be_status *st_r)
 }
 
 int
-backend_probe(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r)
-{
-	return CALL(be, probe, be, mailbox, delim, p_r);
-}
-
-int
-backend_personal_prefix(struct backend *be, char *buf, size_t size)
-{
-	return CALL(be, personal_prefix, be, buf, size);
-}
-
-int
 backend_create(struct backend *be, const char *mailbox, char delim)
 {
 	return CALL(be, create, be, mailbox, delim);

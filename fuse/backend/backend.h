@@ -177,12 +177,6 @@ struct be_quota {
 	uint64_t limit;
 };
 
-/* What probe() learns of one folder name. */
-struct be_probe {
-	int exists;
-	int children;
-};
-
 /*
  * The operations.  Each implementation fills every member it can; a NULL
  * member is an operation the source lacks, and backend_*() returns EPERM
@@ -205,10 +199,6 @@ struct backend_ops {
 	int (*list)(struct backend *be, struct list_result *lr);
 	/* One folder's status; *st_r gets what the source gave. */
 	int (*status)(struct backend *be, const char *mailbox, struct be_status *st_r);
-	/* Whether mailbox exists and has children (delim: its hierarchy's). */
-	int (*probe)(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r);
-	/* The prefix new top-level folders need ("" when none) into buf. */
-	int (*personal_prefix)(struct backend *be, char *buf, size_t size);
 	/*
 	 * Each of these three runs on one connection; delim is the
 	 * hierarchy's, with which the source is asked after a lost answer
@@ -315,8 +305,6 @@ void backend_cancel(struct backend *be, int on);
 unsigned backend_caps(struct backend *be);
 int backend_list(struct backend *be, struct list_result *lr);
 int backend_status(struct backend *be, const char *mailbox, struct be_status *st_r);
-int backend_probe(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r);
-int backend_personal_prefix(struct backend *be, char *buf, size_t size);
 int backend_create(struct backend *be, const char *mailbox, char delim);
 int backend_remove(struct backend *be, const char *mailbox, char delim, int selectable);
 int backend_rename(struct backend *be, const char *from, const char *to, char delim);

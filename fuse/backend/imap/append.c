@@ -106,6 +106,19 @@ lost_set(uint64_t key, uint32_t from)
 	pthread_mutex_unlock(&lost_lock);
 }
 
+void
+imap_append_forget(void)
+{
+	struct lost *l;
+
+	pthread_mutex_lock(&lost_lock);
+	while ((l = lost_list) != NULL) {
+		lost_list = l->next;
+		free(l);
+	}
+	pthread_mutex_unlock(&lost_lock);
+}
+
 static int
 lost_any(void)
 {

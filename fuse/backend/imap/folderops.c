@@ -1,5 +1,5 @@
 /*
- * The IMAP backend: probe, personal_prefix, create, remove, rename (see
+ * The IMAP backend: create, remove, rename of folders (see
  * imap.h).  Each runs its commands on one pool connection; when the
  * connection drops under a CREATE, DELETE or RENAME, a new one is asked
  * whether the folder is there now (LIST), so that the operation returns
@@ -206,47 +206,6 @@ log_refused(struct pool_conn *pc, const char *what, const char *mailbox, int r)
 	else
 		log_msg(LOG_WARNING, "the server refused to %s \"%s\": %s", what, mailbox,
 		    strerror(r));
-}
-
-int
-imap_probe(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r)
-{
-	struct pool_conn *pc;
-	struct list_probe p;
-	int r;
-
-	(void)be;
-	if ((r = imap_conn(NULL, &pc)) != 0)
-		return r;
-	if (probe(pool_client(pc), mailbox, delim, &p) == -1)
-		r = failed(pc, "cannot look into", mailbox);
-	else if (p.lost) {
-		log_msg(LOG_WARNING, "cannot look into \"%s\": out of memory", mailbox);
-		r = ENOMEM;
-	} else {
-		p_r->exists = p.exists;
-		p_r->children = p.children;
-	}
-	pool_put(pc, r != 0);
-	return r;
-}
-
-int
-imap_personal_prefix(struct backend *be, char *buf, size_t size)
-{
-	char prefix[sizeof(ns_prefix)];
-	struct pool_conn *pc;
-	int r;
-
-	(void)be;
-	if ((r = imap_conn(NULL, &pc)) != 0)
-		return r;
-	if (!personal_prefix(pool_client(pc), prefix))
-		r = failed(pc, "cannot ask for the namespace of", "the server");
-	else if ((size_t)snprintf(buf, size, "%s", prefix) >= size)
-		r = ENAMETOOLONG;
-	pool_put(pc, r != 0);
-	return r;
 }
 
 int

@@ -15,8 +15,6 @@ static const struct backend_ops imap_ops = {
 	.caps = imap_caps,
 	.list = imap_list,
 	.status = imap_status,
-	.probe = imap_probe,
-	.personal_prefix = imap_personal_prefix,
 	.create = imap_create,
 	.remove = imap_remove,
 	.rename = imap_rename,
@@ -51,6 +49,7 @@ imap_free(struct backend *be)
 {
 	(void)be;
 	pool_destroy();
+	imap_append_forget();
 }
 
 void

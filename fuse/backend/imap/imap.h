@@ -10,7 +10,7 @@
  *	login.c		the first contact: log in and list, or say why not
  *	list.c		list, status
  *	select.c	open, close, refresh, listing
- *	folderops.c	probe, personal_prefix, create, remove, rename
+ *	folderops.c	create, remove, rename (with their LIST probes and NAMESPACE)
  *	change.c	expunge, move
  *	fetch.c		fetch
  *	append.c	append
@@ -83,8 +83,6 @@ int imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb
     struct be_status *st_r);
 
 /* folderops.c */
-int imap_probe(struct backend *be, const char *mailbox, char delim, struct be_probe *p_r);
-int imap_personal_prefix(struct backend *be, char *buf, size_t size);
 int imap_create(struct backend *be, const char *mailbox, char delim);
 int imap_remove(struct backend *be, const char *mailbox, char delim, int selectable);
 int imap_rename(struct backend *be, const char *from, const char *to, char delim);
@@ -99,6 +97,8 @@ int imap_fetch(struct be_folder *f, uint32_t uidvalidity, const char *uids,
     const struct be_body_cb *cb);
 
 /* append.c */
+/* Forgets the appends whose outcome was lost (imap_free()). */
+void imap_append_forget(void);
 int imap_append(struct backend *be, const char *mailbox, const struct be_new_msg *m,
     uint32_t *uid_r, uint32_t *uidvalidity_r);
 
