@@ -762,13 +762,14 @@ fetch_one(struct cache_batch *b, uint32_t uid)
 
 int
 cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t size,
-    int64_t date, int *fd_r, uint64_t *size_r)
+    int64_t date, int *fd_r, uint64_t *offset_r, uint64_t *size_r)
 {
 	struct cache_batch *b;
 	struct centry *e;
 	char dir[4096], path[4200];
 	int r;
 
+	*offset_r = 0;
 	folder_dir(mailbox, uidvalidity, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/%u", dir, (unsigned)uid);
 	if (cache_batch_new(mailbox, uidvalidity, &b) != 0)

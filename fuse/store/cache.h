@@ -37,11 +37,14 @@ void cache_destroy(void);
  * or the length fetched before) and date (INTERNALDATE): a server
  * restored from a backup may have given the UID to another message.
  * Nothing is served unless the folder still has this UIDVALIDITY.
- * Returns 0 with the descriptor in *fd_r (the caller closes it) and
- * *size_r (its real length), or an errno.
+ * Returns 0 with the descriptor in *fd_r (the caller closes it), the
+ * message's first byte at *offset_r in it and *size_r (its real length)
+ * bytes from there; or an errno.  Read with pread()/splice() at
+ * *offset_r + pos, never with the file position: the descriptor may be
+ * shared by many messages.
  */
 int cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t size,
-    int64_t date, int *fd_r, uint64_t *size_r);
+    int64_t date, int *fd_r, uint64_t *offset_r, uint64_t *size_r);
 
 struct be_folder;
 struct cache_batch;

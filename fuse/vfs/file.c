@@ -20,7 +20,7 @@ void
 vfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct msg_info mi;
-	uint64_t size;
+	uint64_t offset, size;
 	int fd, r, writing = (fi->flags & O_ACCMODE) != O_RDONLY;
 
 	stats_count(STAT_OPEN);
@@ -54,7 +54,7 @@ vfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	/* Before blocking on this one: a walk through the folder reads ahead. */
 	prefetch_hint(mi.dir, mi.mailbox, mi.uidvalidity, mi.m.uid);
 	if ((r = cache_open(mi.mailbox, mi.uidvalidity, mi.m.uid, mi.m.size, mi.m.date, &fd,
-	    &size)) != 0) {
+	    &offset, &size)) != 0) {
 		msg_info_clear(&mi);
 		fuse_reply_err(req, r == ESTALE ? ENOENT : r);
 		return;
@@ -76,7 +76,12 @@ vfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		(void)fuse_lowlevel_notify_inval_inode(fs.se, ino, -1, 0);
 	}
 	msg_info_clear(&mi);
-	fi->fh = (uint64_t)fd;
+	if (offset > FH_OFFSET_MAX) {
+		close(fd);
+		fuse_reply_err(req, EIO);
+		return;
+	}
+	fi->fh = (uint64_t)fd | offset << FH_OFFSET_SHIFT;
 	fi->keep_cache = 1;
 	/* Nothing to flush on close(): one request a file fewer for grep -r. */
 	fi->noflush = 1;
@@ -94,7 +99,7 @@ vfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void)ino;
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	buf.buf[0].fd = FH_FD(fi->fh);
-	buf.buf[0].pos = off;
+	buf.buf[0].pos = off + (fi->fh & FH_STAGED ? 0 : FH_OFFSET(fi->fh));
 	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
 }
 

@@ -45,6 +45,10 @@ struct node;
 #define FH_WRITE	(1ULL << 32)
 #define FH_STAGED	(1ULL << 33)	/* a descriptor of staged bytes */
 #define FH_FD(fh)	((int)((fh) & 0xffffffffULL))
+/* A message's handle: where its bytes start in the descriptor, above the bits. */
+#define FH_OFFSET_SHIFT	34
+#define FH_OFFSET_MAX	((1ULL << (64 - FH_OFFSET_SHIFT)) - 1)
+#define FH_OFFSET(fh)	((fh) >> FH_OFFSET_SHIFT)
 
 /* A message, as a handler needs it once the locks are gone. */
 struct msg_info {
