@@ -35,7 +35,9 @@
 #include "vfs.h"
 
 /* Messages of true size opened before the kernel is let open files itself. */
+#ifndef NOOPEN_AFTER
 #define NOOPEN_AFTER	16
+#endif
 
 static int noopen_capable;	/* set by init, before any request */
 static unsigned honest;		/* opens that found the listed size true */
