@@ -223,7 +223,7 @@ vfs_init(void *userdata, struct fuse_conn_info *conn)
 #ifndef __SANITIZE_THREAD__
 	/*
 	 * ThreadSanitizer cannot see that the kernel has taken a spliced
-	 * reply's pages before release() closes their descriptor, and
+	 * reply's pages before their descriptor is closed (bodies.c), and
 	 * reports a race that is none: its builds reply by copy.
 	 */
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
