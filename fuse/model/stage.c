@@ -136,8 +136,8 @@ stage_dup(fuse_ino_t ino, int *fd_r)
 }
 
 int
-stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off,
-    size_t *written_r)
+stage_write(fuse_ino_t ino, int fd, pid_t pid, const char *buf, size_t size,
+    off_t off, size_t *written_r)
 {
 	struct staged *s;
 	ssize_t n;
@@ -156,6 +156,7 @@ stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off,
 		if (fd == STAGE_NOOPEN) {
 			staged_lock();
 			s->written = 1;
+			s->writer = pid;
 			staged_unlock();
 		}
 	}
@@ -402,7 +403,7 @@ due_locked(const struct staged *s, const char *name)
 }
 
 int
-stage_sync(fuse_ino_t ino, int fd, int explicit)
+stage_sync(fuse_ino_t ino, int fd, pid_t pid, int explicit)
 {
 	struct staged *s;
 	int r = 0, due;
@@ -417,8 +418,10 @@ stage_sync(fuse_ino_t ino, int fd, int explicit)
 	 * rather than try once more: the writer was told it failed (and may
 	 * write it again), so it must not appear behind its back now.
 	 */
-	if (fd == STAGE_NOOPEN && !explicit && !s->written) {
-		/* A handle that wrote nothing, or the close after a failed fsync. */
+	if (fd == STAGE_NOOPEN && !explicit && s->writer != 0 && pid != s->writer)
+		due = 0;	/* a reader's close, or another writer's */
+	else if (fd == STAGE_NOOPEN && !explicit && !s->written) {
+		/* The writer wrote nothing since, or closes after a failed fsync. */
 		if (due && s->failed_fd == STAGE_NOOPEN)
 			r = s->failed_err;
 		if (s->failed_fd == STAGE_NOOPEN)
@@ -428,7 +431,7 @@ stage_sync(fuse_ino_t ino, int fd, int explicit)
 		due = 0;
 		r = s->failed_err;
 	}
-	if (fd == STAGE_NOOPEN)
+	if (fd == STAGE_NOOPEN && (explicit || due))
 		s->written = 0;
 	staged_unlock();
 	/*

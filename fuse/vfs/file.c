@@ -245,7 +245,7 @@ vfs_write(fuse_req_t req, fuse_ino_t ino, const char *data, size_t size, off_t o
 		fuse_reply_err(req, EPERM);
 		return;
 	}
-	if ((r = stage_write(ino, h, data, size, off, &n)) != 0)
+	if ((r = stage_write(ino, h, fuse_req_ctx(req)->pid, data, size, off, &n)) != 0)
 		fuse_reply_err(req, r);
 	else
 		fuse_reply_write(req, n);
@@ -264,7 +264,7 @@ vfs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	stats_count(STAT_FLUSH);
 	if (h == STAGE_NOOPEN || (h != -1 && (fi->fh & FH_WRITE)))
-		fuse_reply_err(req, stage_sync(ino, h, 0));
+		fuse_reply_err(req, stage_sync(ino, h, fuse_req_ctx(req)->pid, 0));
 	else
 		fuse_reply_err(req, 0);
 }
@@ -276,7 +276,7 @@ vfs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *f
 
 	stats_count(STAT_FSYNC);
 	(void)datasync;
-	fuse_reply_err(req, h != -1 ? stage_sync(ino, h, 1) : 0);
+	fuse_reply_err(req, h != -1 ? stage_sync(ino, h, fuse_req_ctx(req)->pid, 1) : 0);
 }
 
 /* A message's handle holds nothing: its body stays in the table. */

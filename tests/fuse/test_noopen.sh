@@ -4,7 +4,8 @@
 # grep -r costs no open and no release; reads still give the server's
 # bytes when a body left the daemon's table of open bodies; writing into
 # a message still fails; new files reopened after their create still
-# append, truncate, read and upload at close.
+# append, truncate, read and upload at close (the writer's, not a
+# reader's).
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
@@ -141,4 +142,27 @@ cmp -s <(crlf "$T/e") "$I/e.eml"
 ok $? "and it reads back so"
 cat "$I/e.eml" >/dev/null
 is "$(imaptool count INBOX)" $((count + 2)) "reading it uploads nothing again"
+
+# A reader's close() while another process appends uploads nothing.
+: >"$I/r.eml"
+"$PYTHON" -c 'import os, sys, time
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND)
+os.write(fd, b"Subject: r\nMessage-ID: <r@noopen>\n\nfirst\n")
+open(sys.argv[2] + ".1", "w").close()
+while not os.path.exists(sys.argv[2] + ".2"):
+    time.sleep(0.05)
+os.write(fd, b"second\n")
+os.close(fd)
+open(sys.argv[2] + ".3", "w").close()' "$I/r.eml" "$T/step" 2>"$T/writer.err" &
+wait_for 10 test -e "$T/step.1"
+cat "$I/r.eml" >/dev/null
+is "$(imaptool count INBOX)" $((count + 2)) "a reader's close() during an append uploads nothing"
+touch "$T/step.2"
+wait_for 10 test -e "$T/step.3"
+ok $? "and the writer goes on" || diag "$(cat "$T/writer.err")"
+is "$(imaptool count INBOX)" $((count + 3)) "the writer's close() uploads"
+uid=$(imaptool uids INBOX | tail -n 1)
+cmp -s <(printf 'Subject: r\r\nMessage-ID: <r@noopen>\r\n\r\nfirst\r\nsecond\r\n') \
+    <(imaptool fetch INBOX "$uid")
+ok $? "both writes"
 done_testing
