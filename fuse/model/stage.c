@@ -119,8 +119,25 @@ stage_open(fuse_ino_t ino, int flags, int *fd_r)
 }
 
 int
-stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off,
-    size_t *written_r)
+stage_dup(fuse_ino_t ino, int *fd_r)
+{
+	struct staged *s;
+	int r = 0;
+
+	staged_lock();
+	if ((s = staged_find_locked(ino)) == NULL)
+		r = ENOENT;
+	else if (s->uploaded || s->fd == -1)
+		r = ESTALE;
+	else if ((*fd_r = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		r = errno;
+	staged_unlock();
+	return r;
+}
+
+int
+stage_write(fuse_ino_t ino, int fd, pid_t pid, const char *buf, size_t size,
+    off_t off, size_t *written_r)
 {
 	struct staged *s;
 	ssize_t n;
@@ -132,10 +149,17 @@ stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off,
 	pthread_mutex_lock(&s->upload_lock);
 	if (s->uploaded)
 		r = EPERM;
-	else if ((n = pwrite(fd, buf, size, off)) == -1)
+	else if ((n = pwrite(fd == STAGE_NOOPEN ? s->fd : fd, buf, size, off)) == -1)
 		r = errno;
-	else
+	else {
 		*written_r = (size_t)n;
+		if (fd == STAGE_NOOPEN) {
+			staged_lock();
+			s->written = 1;
+			s->writer = pid;
+			staged_unlock();
+		}
+	}
 	pthread_mutex_unlock(&s->upload_lock);
 	staged_put(s);
 	return r;
@@ -379,7 +403,7 @@ due_locked(const struct staged *s, const char *name)
 }
 
 int
-stage_sync(fuse_ino_t ino, int fd, int explicit)
+stage_sync(fuse_ino_t ino, int fd, pid_t pid, int explicit)
 {
 	struct staged *s;
 	int r = 0, due;
@@ -394,12 +418,28 @@ stage_sync(fuse_ino_t ino, int fd, int explicit)
 	 * rather than try once more: the writer was told it failed (and may
 	 * write it again), so it must not appear behind its back now.
 	 */
-	if (due && !explicit && fd == s->failed_fd) {
+	if (fd == STAGE_NOOPEN && !explicit && s->writer != 0 && pid != s->writer)
+		due = 0;	/* a reader's close, or another writer's */
+	else if (fd == STAGE_NOOPEN && !explicit && !s->written) {
+		/* The writer wrote nothing since, or closes after a failed fsync. */
+		if (due && s->failed_fd == STAGE_NOOPEN)
+			r = s->failed_err;
+		if (s->failed_fd == STAGE_NOOPEN)
+			s->failed_fd = -1;
+		due = 0;
+	} else if (due && !explicit && fd == s->failed_fd) {
 		due = 0;
 		r = s->failed_err;
 	}
+	if (fd == STAGE_NOOPEN && (explicit || due))
+		s->written = 0;
 	staged_unlock();
-	if (due && (r = upload(s, s->dir, s->name, 0)) != 0) {
+	/*
+	 * A failed flush of a STAGE_NOOPEN handle is not kept: no release
+	 * would clear it, and the writer has had its error from close().
+	 */
+	if (due && (r = upload(s, s->dir, s->name, 0)) != 0 &&
+	    (fd != STAGE_NOOPEN || explicit)) {
 		/* stage_release() reads them under the table's lock only. */
 		staged_lock();
 		s->failed_fd = fd;

@@ -53,20 +53,43 @@ void stage_finish(void);
 int stage_create(struct node *dir, const char *name, struct stat *st, fuse_ino_t *ino_r,
     int *fd_r);
 
+/*
+ * STAGE_NOOPEN in place of a handle's descriptor: a handle that the
+ * kernel opened without asking (FUSE_CAP_NO_OPEN_SUPPORT, vfs/file.c),
+ * of which only its writes, flushes and fsyncs are seen, never its open
+ * or release.  Its writes go to the staged file's own descriptor.  Such
+ * handles are told apart only by the process of the request (pid, from
+ * fuse_req_ctx(); 0 when the kernel gives none, as for the writeback of
+ * a mapping): the flush of the process that wrote last uploads, so that
+ * a reader's close() never uploads what a writer is still appending.
+ */
+#define STAGE_NOOPEN	(-2)
+
 /* open(): a descriptor of the staged bytes; O_TRUNC truncates.  ENOENT when unknown. */
 int stage_open(fuse_ino_t ino, int flags, int *fd_r);
-/* Writes through fd: 0 with the number of bytes in *written_r, or an errno (EPERM once uploaded). */
-int stage_write(fuse_ino_t ino, int fd, const char *buf, size_t size, off_t off,
-    size_t *written_r);
+/*
+ * A descriptor of the staged bytes for one read (the caller closes it),
+ * counted as no handle: 0, ENOENT when unknown, ESTALE once uploaded.
+ */
+int stage_dup(fuse_ino_t ino, int *fd_r);
+/*
+ * Writes through fd (or STAGE_NOOPEN): 0 with the number of bytes in
+ * *written_r, or an errno (EPERM once uploaded).
+ */
+int stage_write(fuse_ino_t ino, int fd, pid_t pid, const char *buf, size_t size,
+    off_t off, size_t *written_r);
 /* setattr: size, times (kept for the INTERNALDATE); mode and owner are accepted. */
 int stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct stat *st);
 /*
  * flush of a handle (fd) that may write, and fsync (explicit): uploads
  * when due.  A flush of the handle whose last upload failed returns that
  * failure again instead of trying anew; fsync, another handle and the
- * unmount try again.
+ * unmount try again.  Of STAGE_NOOPEN handles, only the flush of the
+ * process pid that wrote last counts: it uploads when that process wrote
+ * since its last flush or fsync, and after its fsync failed it returns
+ * that failure, once (no release says when the handle went).
  */
-int stage_sync(fuse_ino_t ino, int fd, int explicit);
+int stage_sync(fuse_ino_t ino, int fd, pid_t pid, int explicit);
 /*
  * mv of the staged file dir/name to newdir/newname; uploads it there when
  * it becomes visible.  replace_uid (0: none) is a message named newname in

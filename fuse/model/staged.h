@@ -46,7 +46,9 @@ struct staged {
 	int uploaded;			/* (L) */
 	int keep;			/* leave the staging file (unmount, upload failed) */
 	fuse_ino_t msg;			/* (L) once uploaded: the message */
-	int failed_fd;			/* (L) the handle whose upload failed, or -1 */
+	int written;			/* (L) STAGE_NOOPEN handles wrote since their last flush or fsync */
+	pid_t writer;			/* (L) the process that wrote last through one; 0: unknown */
+	int failed_fd;			/* (L) the handle whose upload failed (or STAGE_NOOPEN), or -1 */
 	int failed_err;			/* (L) and how */
 	pthread_mutex_t upload_lock;	/* held across an upload and what it reads */
 	UT_hash_handle hh;		/* by ino */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "alias.h"
+#include "bodies.h"
 #include "folder.h"
 #include "inode.h"
 #include "mutate.h"
@@ -306,8 +307,9 @@ vfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	if (has_child(p, name))
 		r = EISDIR;
 	else if ((r = stage_unlink(parent, name)) == ENOENT &&
-	    (r = find_msg(p, name, &uid, &gen)) == 0)
-		r = mutate_unlink(p, uid);
+	    (r = find_msg(p, name, &uid, &gen)) == 0 &&
+	    (r = mutate_unlink(p, uid)) == 0)
+		body_drop(msg_ino(gen, uid));
 	node_put(p);
 	fuse_reply_err(req, r);
 }
@@ -351,16 +353,22 @@ rename_file(struct node *p, const char *name, struct node *np, const char *newna
 		target = 0;
 	if ((flags & RENAME_NOREPLACE) && (staged_target || target != 0))
 		return EEXIST;
-	if ((r = stage_rename(p->ino, name, np, newname, target)) != ENOENT)
+	if ((r = stage_rename(p->ino, name, np, newname, target)) != ENOENT) {
+		if (r == 0 && target != 0)
+			body_drop(msg_ino(gen, target));	/* replaced */
 		return r;
+	}
 	if ((r = find_msg(p, name, &uid, &gen)) != 0)
 		return r;
 	if (p == np && uid == target)
 		return 0;	/* the same message */
 	if (target != 0)
 		return EEXIST;
-	if ((r = mutate_rename_msg(p, uid, np, newname)) == 0 && staged_target)
-		(void)stage_unlink(np->ino, newname);
+	if ((r = mutate_rename_msg(p, uid, np, newname)) == 0) {
+		body_drop(msg_ino(gen, uid));	/* its bytes are the new UID's now */
+		if (staged_target)
+			(void)stage_unlink(np->ino, newname);
+	}
 	return r;
 }
 

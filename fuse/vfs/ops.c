@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "alias.h"
+#include "bodies.h"
 #include "folder.h"
 #include "inode.h"
 #include "mutate.h"
@@ -212,10 +213,17 @@ vfs_init(void *userdata, struct fuse_conn_info *conn)
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
 		conn->want |= FUSE_CAP_READDIRPLUS;
 	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
+	/*
+	 * With opens answered by the kernel (file.c), an O_TRUNC open must
+	 * reach setattr, which refuses it for a message and truncates a new
+	 * file: an atomic O_TRUNC would be lost with the OPEN never sent.
+	 */
+	conn->want &= ~FUSE_CAP_ATOMIC_O_TRUNC;
+	file_init(conn);
 #ifndef __SANITIZE_THREAD__
 	/*
 	 * ThreadSanitizer cannot see that the kernel has taken a spliced
-	 * reply's pages before release() closes their descriptor, and
+	 * reply's pages before their descriptor is closed (bodies.c), and
 	 * reports a race that is none: its builds reply by copy.
 	 */
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
@@ -276,15 +284,27 @@ vfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	fuse_reply_entry(req, &e);
 }
 
+/*
+ * Messages are not in the tree: their inode numbers say all.  A file's
+ * open body goes: the kernel has no handle of it left.
+ */
+static void
+forget_one(fuse_ino_t ino, uint64_t nlookup)
+{
+	if (ino_gen(ino) == 0) {
+		node_forget(ino, nlookup);
+		return;
+	}
+	body_drop(ino);
+	if (ino_is_staged(ino))
+		stage_forget(ino, nlookup);
+}
+
 static void
 vfs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
 	stats_count(STAT_FORGET);
-	/* Messages are not in the table: their inode numbers say all. */
-	if (ino_gen(ino) == 0)
-		node_forget(ino, nlookup);
-	else if (ino_is_staged(ino))
-		stage_forget(ino, nlookup);
+	forget_one(ino, nlookup);
 	fuse_reply_none(req);
 }
 
@@ -295,10 +315,7 @@ vfs_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
 
 	stats_count(STAT_FORGET_MULTI);
 	for (i = 0; i < count; i++)
-		if (ino_gen(forgets[i].ino) == 0)
-			node_forget(forgets[i].ino, forgets[i].nlookup);
-		else if (ino_is_staged(forgets[i].ino))
-			stage_forget(forgets[i].ino, forgets[i].nlookup);
+		forget_one(forgets[i].ino, forgets[i].nlookup);
 	fuse_reply_none(req);
 }
 
@@ -370,8 +387,17 @@ vfs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	fuse_reply_attr(req, &st, ino_is_staged(ino) ? 0 : fs.msg_timeout);
 }
 
+/* At unmount, after the last request. */
+static void
+vfs_destroy(void *userdata)
+{
+	(void)userdata;
+	bodies_destroy();
+}
+
 const struct fuse_lowlevel_ops vfs_ops = {
 	.init = vfs_init,
+	.destroy = vfs_destroy,
 	.lookup = vfs_lookup,
 	.forget = vfs_forget,
 	.forget_multi = vfs_forget_multi,

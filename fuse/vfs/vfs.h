@@ -9,7 +9,8 @@
  *			setattr; the helpers below
  *	dir.c		opendir, readdir, readdirplus, releasedir, create,
  *			mknod, mkdir, unlink, rmdir, rename, symlink, link
- *	file.c		open, read, write, flush, fsync, release
+ *	file.c		open, read, write, flush, fsync, release (the open
+ *			bodies they read: bodies.h)
  *	xattr.c		getxattr, setxattr, listxattr, removexattr
  *	statfs.c	statfs
  *
@@ -41,14 +42,16 @@ struct node;
 
 #define FLAGS_MAX	4096	/* the longest user.imap.flags value */
 
-/* fi->fh: a descriptor in the low half; FH_WRITE when the handle may write. */
+/*
+ * fi->fh of a new file: FH_STAGED and a descriptor in the low half;
+ * FH_WRITE when the handle may write.  Of a message: FH_MSG alone (its
+ * bytes are in the table of bodies.h).  0: a handle that the kernel
+ * opened without asking (file.c), of a message or of a new file.
+ */
 #define FH_WRITE	(1ULL << 32)
 #define FH_STAGED	(1ULL << 33)	/* a descriptor of staged bytes */
+#define FH_MSG		(1ULL << 34)
 #define FH_FD(fh)	((int)((fh) & 0xffffffffULL))
-/* A message's handle: where its bytes start in the descriptor, above the bits. */
-#define FH_OFFSET_SHIFT	34
-#define FH_OFFSET_MAX	((1ULL << (64 - FH_OFFSET_SHIFT)) - 1)
-#define FH_OFFSET(fh)	((fh) >> FH_OFFSET_SHIFT)
 
 /* A message, as a handler needs it once the locks are gone. */
 struct msg_info {
@@ -115,6 +118,8 @@ void vfs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
     const char *newname);
 
 /* file.c */
+/* From init: whether the kernel may open files without asking. */
+void file_init(struct fuse_conn_info *conn);
 void vfs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
 void vfs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi);
