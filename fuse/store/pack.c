@@ -276,6 +276,14 @@ append_locked(struct rec_hdr *h, const void *data, size_t len, struct piece *pc)
 		r = full_pwrite(s->fd, h, REC_HDR, (off_t)off);
 	if (r != 0) {
 		log_msg(LOG_WARNING, "cannot write to the cache: %s", strerror(r));
+		/*
+		 * Still the last room reserved (the lock is held): give it back,
+		 * so that no hole is left for a scan to stop at (the disk full).
+		 */
+		if (s->size == (uint64_t)off + REC_HDR + len && ftruncate(s->fd, (off_t)off) == 0) {
+			s->size = off;
+			total -= REC_HDR + len;
+		}
 		return r;
 	}
 	pc->seg = s->no;
