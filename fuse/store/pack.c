@@ -1,12 +1,11 @@
 /*
  * The pack segments (see pack.h).
  *
- * The index: a hash of folder generations, each with its bodies in an
- * array sorted by UID (32 bytes a message: bodies mostly come in UID
- * order, so an insert is mostly an append) and its named values, each a
- * list of pieces (a whole value, then what was appended to it).  The
- * order of records is the order of segments, then of offsets: the order
- * in which room was reserved under cache_lock.
+ * The index is index.h's.  The order of records is the order of
+ * segments, then of offsets: the order in which room was reserved under
+ * cache_lock, which is the order in which a scan replays them (a later
+ * body or value replaces an earlier one, a tombstone forgets what came
+ * before it).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
