@@ -177,6 +177,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "mailfs: cannot go to the background\n");
 		goto out_unmount;
 	}
+	cache_daemonized();
 	if (!o.foreground)
 		log_background();
 	log_msg(LOG_INFO, "mounted %s@%s on %s", url.user, url.host, o.mountpoint);

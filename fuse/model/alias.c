@@ -1,14 +1,10 @@
 /*
  * The alias map of a folder and its journal (see alias.h).
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <uthash.h>
 
@@ -73,15 +69,14 @@ remember(struct folder *f, uint32_t uid, const char *name)
 static void
 journal(struct folder *f, const char *rec, size_t len)
 {
-	int fd;
+	int r;
 
-	if (f->alias_path == NULL)
+	if (f->alias_mailbox == NULL)
 		return;
-	if ((fd = open(f->alias_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600)) == -1 ||
-	    write(fd, rec, len) != (ssize_t)len)
-		log_msg(LOG_WARNING, "cannot write %s: %s", f->alias_path, strerror(errno));
-	if (fd != -1)
-		close(fd);
+	if ((r = cache_meta_put(f->alias_mailbox, f->alias_uidvalidity, "aliases", rec, len,
+	    1)) != 0)
+		log_msg(LOG_WARNING, "cannot save the names of \"%s\": %s", f->alias_mailbox,
+		    strerror(r));
 	f->alias_records++;
 }
 
@@ -113,8 +108,8 @@ alias_clear_locked(struct folder *f)
 
 	HASH_ITER(hh_uid, f->alias_by_uid, a, tmp)
 		forget(f, a);
-	free(f->alias_path);
-	f->alias_path = NULL;
+	free(f->alias_mailbox);
+	f->alias_mailbox = NULL;
 	f->alias_uidvalidity = 0;
 	f->alias_records = 0;
 }
@@ -176,57 +171,51 @@ alias_replay_locked(struct folder *f, const char *buf, size_t len)
 static void
 compact_locked(struct folder *f)
 {
-	char tmp[4200];
+	char *buf = NULL, *p;
 	struct alias *a, *t;
-	FILE *fp;
-	size_t n = 0;
+	size_t n = 0, len = 0, size = 0;
+	int w;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", f->alias_path) >= sizeof(tmp))
+	HASH_ITER(hh_uid, f->alias_by_uid, a, t)
+		size += strlen(a->name) + 16;
+	if ((buf = malloc(size + 1)) == NULL)
 		return;
-	if ((fp = fopen(tmp, "w")) == NULL)
-		return;
-	(void)fchmod(fileno(fp), 0600);
 	HASH_ITER(hh_uid, f->alias_by_uid, a, t) {
-		fprintf(fp, "+%u %s%c", (unsigned)a->uid, a->name, '\0');
+		p = buf + len;
+		w = snprintf(p, size + 1 - len, "+%u %s", (unsigned)a->uid, a->name);
+		len += (size_t)w + 1;
 		n++;
 	}
-	if (fclose(fp) != 0 || rename(tmp, f->alias_path) == -1) {
-		(void)unlink(tmp);
-		return;
-	}
-	f->alias_records = n;
+	if (cache_meta_put(f->alias_mailbox, f->alias_uidvalidity, "aliases", buf, len, 0) == 0)
+		f->alias_records = n;
+	free(buf);
 }
 
 void
 alias_load(struct folder *f, const char *mailbox, uint32_t uidvalidity)
 {
-	char path[4200], *buf = NULL;
-	struct stat st;
-	ssize_t got = 0;
-	int fd, r;
+	void *buf = NULL;
+	size_t got = 0;
+	int r;
 
 	folder_lock(f);
 	r = f->alias_uidvalidity == uidvalidity;
 	folder_unlock(f);
 	if (r || uidvalidity == 0)
 		return;
-	if ((r = cache_folder_file(mailbox, uidvalidity, "aliases", path, sizeof(path))) != 0) {
-		log_msg(LOG_WARNING, "no place for the names of \"%s\": %s", mailbox,
+	if ((r = cache_meta_get(mailbox, uidvalidity, "aliases", &buf, &got)) != 0 &&
+	    r != ENOENT)
+		log_msg(LOG_WARNING, "cannot read the names of \"%s\": %s", mailbox,
 		    strerror(r));
-		path[0] = '\0';
-	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1) {
-		if (fstat(fd, &st) == 0 && st.st_size > 0 && st.st_size <= JOURNAL_MAX &&
-		    (buf = malloc((size_t)st.st_size)) != NULL)
-			got = read(fd, buf, (size_t)st.st_size);
-		close(fd);
-	}
+	if (got > JOURNAL_MAX)
+		got = 0;
 	folder_lock(f);
 	alias_clear_locked(f);
 	f->alias_uidvalidity = uidvalidity;
-	f->alias_path = path[0] != '\0' ? strdup(path) : NULL;
+	f->alias_mailbox = strdup(mailbox);
 	if (got > 0)
-		f->alias_records = replay_locked(f, buf, (size_t)got);
-	if (f->alias_path != NULL && f->alias_records > 64 &&
+		f->alias_records = replay_locked(f, buf, got);
+	if (f->alias_mailbox != NULL && f->alias_records > 64 &&
 	    f->alias_records > 2 * HASH_CNT(hh_uid, f->alias_by_uid))
 		compact_locked(f);
 	folder_unlock(f);
@@ -349,19 +338,27 @@ alias_del_locked(struct folder *f, uint32_t uid)
 void
 alias_move_locked(struct folder *f, const char *newmailbox)
 {
-	char path[4200], *dup;
+	void *buf = NULL;
+	size_t len = 0;
+	char *dup;
 	int r;
 
-	if (f->alias_path == NULL || f->alias_uidvalidity == 0)
+	if (f->alias_mailbox == NULL || f->alias_uidvalidity == 0)
 		return;
-	if ((r = cache_folder_file(newmailbox, f->alias_uidvalidity, "aliases", path,
-	    sizeof(path))) != 0 || (rename(f->alias_path, path) == -1 && errno != ENOENT)) {
+	r = cache_meta_get(f->alias_mailbox, f->alias_uidvalidity, "aliases", &buf, &len);
+	if (r == 0)
+		r = cache_meta_put(newmailbox, f->alias_uidvalidity, "aliases", buf, len, 0);
+	else if (r == ENOENT)
+		r = 0;
+	free(buf);
+	if (r != 0) {
 		log_msg(LOG_WARNING, "cannot move the names of \"%s\": %s", newmailbox,
-		    strerror(r != 0 ? r : errno));
+		    strerror(r));
 		return;
 	}
-	if ((dup = strdup(path)) != NULL) {
-		free(f->alias_path);
-		f->alias_path = dup;
+	(void)cache_meta_put(f->alias_mailbox, f->alias_uidvalidity, "aliases", "", 0, 0);
+	if ((dup = strdup(newmailbox)) != NULL) {
+		free(f->alias_mailbox);
+		f->alias_mailbox = dup;
 	}
 }

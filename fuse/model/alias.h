@@ -10,8 +10,9 @@
  * is an alias like any other name.
  *
  * The map belongs to one generation (UIDVALIDITY) of a folder and is
- * kept in a journal beside the folder's cached bytes (cache.h), so that
- * names stay the same across mounts; a new UIDVALIDITY starts it afresh.
+ * kept in a journal, the generation's value "aliases" in the store
+ * (cache_meta_put(), cache.h; cache_lock is taken under folder->lock), so
+ * that names stay the same across mounts; a new UIDVALIDITY starts it afresh.
  * Journal records: "+UID NAME" and "-UID", each ended by a NUL byte (a
  * name holds neither NUL nor "/").
  *

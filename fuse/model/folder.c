@@ -502,8 +502,10 @@ save_one(struct node *n)
 {
 	struct folder *f = n->folder;
 	struct listcache lc;
-	char *mailbox, path[PATH_MAX];
-	int r = 0;
+	char *mailbox;
+	void *data;
+	size_t len;
+	int r = 0, encoded = 0;
 
 	if ((mailbox = folder_mailbox_of(n)) == NULL)
 		return;
@@ -521,11 +523,14 @@ save_one(struct node *n)
 		lc.n = f->n;
 		lc.kw = f->kw_texts;
 		lc.nkw = f->nkw;
-		if ((r = cache_folder_file(mailbox, f->uidvalidity, "listing", path,
-		    sizeof(path))) == 0)
-			r = listcache_write(path, &lc);
+		encoded = (r = listcache_encode(&lc, &data, &len)) == 0;
 	}
 	folder_unlock(f);
+	/* Stored outside the folder's lock: a write of the listing's size. */
+	if (encoded) {
+		r = cache_meta_put(mailbox, lc.uidvalidity, "listing", data, len, 0);
+		free(data);
+	}
 	if (r != 0)
 		log_msg(LOG_WARNING, "cannot save the listing of \"%s\": %s", mailbox,
 		    strerror(r));

@@ -65,7 +65,7 @@ struct folder {
 	struct alias *alias_by_name;
 	struct alias *alias_by_uid;
 	uint32_t alias_uidvalidity;	/* the generation they name; 0: not loaded */
-	char *alias_path;		/* their journal in the cache directory */
+	char *alias_mailbox;		/* the folder's name their journal is kept under (cache.h) */
 	size_t alias_records;		/* records in the journal */
 	/* The saved listing (listcache.h) is in msgs, not yet checked. */
 	int restored;

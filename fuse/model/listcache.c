@@ -1,17 +1,11 @@
 /*
- * The saved listing of a folder (see listcache.h).  The file: a header,
+ * The saved listing of a folder (see listcache.h).  The value: a header,
  * the keyword sets 1..nkw-1 each ended by a NUL, then the struct msg
  * array as it is in memory.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "folder.h"
 #include "listcache.h"
@@ -37,54 +31,14 @@ struct listcache_header {
 	uint64_t seen_modseq;
 };
 
-static int
-write_all(int fd, const void *p, size_t len)
-{
-	const char *b = p;
-	ssize_t w;
-
-	while (len > 0) {
-		if ((w = write(fd, b, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		b += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static int
-read_all(int fd, void *p, size_t len)
-{
-	char *b = p;
-	ssize_t r;
-
-	while (len > 0) {
-		if ((r = read(fd, b, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (r == 0)
-			return EINVAL;	/* shorter than its header says */
-		b += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
 int
-listcache_write(const char *path, const struct listcache *lc)
+listcache_encode(const struct listcache *lc, void **data_r, size_t *len_r)
 {
 	struct listcache_header h;
-	char tmp[PATH_MAX];
+	size_t len, off, l;
 	uint32_t i;
-	int fd, e;
+	char *buf;
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.new", path) >= sizeof(tmp))
-		return ENAMETOOLONG;
 	memset(&h, 0, sizeof(h));
 	memcpy(h.magic, LISTCACHE_MAGIC, sizeof(h.magic));
 	h.msg_size = sizeof(struct msg);
@@ -97,31 +51,21 @@ listcache_write(const char *path, const struct listcache *lc)
 	h.modseq = lc->modseq;
 	h.seen_uidnext = lc->seen_uidnext;
 	h.seen_modseq = lc->seen_modseq;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1)
-		return errno;
-	if ((e = write_all(fd, &h, sizeof(h))) != 0)
-		goto fail;
-	for (i = 1; i < lc->nkw; i++)
-		if ((e = write_all(fd, lc->kw[i], strlen(lc->kw[i]) + 1)) != 0)
-			goto fail;
-	if ((e = write_all(fd, lc->msgs, lc->n * sizeof(*lc->msgs))) != 0)
-		goto fail;
-	if (close(fd) == -1) {
-		e = errno;
-		fd = -1;
-		goto fail;
+	len = sizeof(h) + (size_t)h.kw_bytes + lc->n * sizeof(*lc->msgs);
+	if ((buf = malloc(len)) == NULL)
+		return ENOMEM;
+	memcpy(buf, &h, sizeof(h));
+	off = sizeof(h);
+	for (i = 1; i < lc->nkw; i++) {
+		l = strlen(lc->kw[i]) + 1;
+		memcpy(buf + off, lc->kw[i], l);
+		off += l;
 	}
-	if (rename(tmp, path) == -1) {
-		e = errno;
-		fd = -1;
-		goto fail;
-	}
+	if (lc->n > 0)
+		memcpy(buf + off, lc->msgs, lc->n * sizeof(*lc->msgs));
+	*data_r = buf;
+	*len_r = len;
 	return 0;
-fail:
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	return e;
 }
 
 /* Splits the keyword block into lc->kw; 0, EINVAL when it is malformed, or ENOMEM. */
@@ -169,56 +113,47 @@ msgs_consistent(const struct listcache *lc)
 }
 
 /*
- * Opens path and reads a header that fits the file into *h and the
- * generation's fields of *lc (zeroed first): 0 with the descriptor in
- * *fd_r, or an errno (EINVAL: not a listing this build wrote).
+ * Reads a header that fits the value's length into *h and the
+ * generation's fields of *lc (zeroed first): 0, or EINVAL (not a
+ * listing this build wrote).
  */
 static int
-open_listing(const char *path, struct listcache_header *h, struct listcache *lc, int *fd_r)
+read_header(const void *data, size_t len, struct listcache_header *h, struct listcache *lc)
 {
-	struct stat st;
-	int fd;
-
 	memset(lc, 0, sizeof(*lc));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return errno;
-	if (fstat(fd, &st) == -1 || read_all(fd, h, sizeof(*h)) != 0 ||
-	    memcmp(h->magic, LISTCACHE_MAGIC, sizeof(h->magic)) != 0 ||
+	if (len < sizeof(*h))
+		return EINVAL;
+	memcpy(h, data, sizeof(*h));
+	if (memcmp(h->magic, LISTCACHE_MAGIC, sizeof(h->magic)) != 0 ||
 	    h->msg_size != sizeof(struct msg) || h->nkw == 0 ||
 	    h->n > LISTCACHE_MAX_MSGS || h->kw_bytes > LISTCACHE_MAX_KWBYTES ||
-	    (uint64_t)st.st_size != sizeof(*h) + h->kw_bytes + h->n * sizeof(struct msg)) {
-		close(fd);
+	    (uint64_t)len != sizeof(*h) + h->kw_bytes + h->n * sizeof(struct msg))
 		return EINVAL;
-	}
 	lc->uidvalidity = h->uidvalidity;
 	lc->uidnext = h->uidnext;
 	lc->modseq = h->modseq;
 	lc->seen_uidnext = h->seen_uidnext;
 	lc->seen_modseq = h->seen_modseq;
-	*fd_r = fd;
 	return 0;
 }
 
 int
-listcache_read_marks(const char *path, struct listcache *lc)
+listcache_decode_marks(const void *data, size_t len, struct listcache *lc)
 {
 	struct listcache_header h;
-	int fd, e;
 
-	if ((e = open_listing(path, &h, lc, &fd)) != 0)
-		return e;
-	close(fd);
-	return 0;
+	return read_header(data, len, &h, lc);
 }
 
 int
-listcache_read(const char *path, struct listcache *lc)
+listcache_decode(const void *data, size_t len, struct listcache *lc)
 {
 	struct listcache_header h;
+	const char *p = data;
 	char *block = NULL;
-	int fd, e;
+	int e;
 
-	if ((e = open_listing(path, &h, lc, &fd)) != 0)
+	if ((e = read_header(data, len, &h, lc)) != 0)
 		return e;
 	lc->nkw = h.nkw;
 	lc->n = (size_t)h.n;
@@ -226,15 +161,15 @@ listcache_read(const char *path, struct listcache *lc)
 	if ((block = malloc(h.kw_bytes + 1)) == NULL ||
 	    (lc->msgs = malloc(lc->n > 0 ? lc->n * sizeof(*lc->msgs) : 1)) == NULL)
 		goto out;
-	if ((e = read_all(fd, block, (size_t)h.kw_bytes)) != 0 ||
-	    (e = read_all(fd, lc->msgs, lc->n * sizeof(*lc->msgs))) != 0 ||
-	    (e = split_keywords(lc, block, (size_t)h.kw_bytes)) != 0)
+	memcpy(block, p + sizeof(h), (size_t)h.kw_bytes);
+	if (lc->n > 0)
+		memcpy(lc->msgs, p + sizeof(h) + h.kw_bytes, lc->n * sizeof(*lc->msgs));
+	if ((e = split_keywords(lc, block, (size_t)h.kw_bytes)) != 0)
 		goto out;
 	if (!msgs_consistent(lc))
 		e = EINVAL;
 out:
 	free(block);
-	close(fd);
 	if (e != 0)
 		listcache_clear(lc);
 	return e;

@@ -1,8 +1,8 @@
 /*
  * A folder's listing saved on disk, so that a later mount need not fetch
- * it again: the file "listing" beside the folder generation's cached
- * bytes (cache.h), written whole to a temporary file and renamed into
- * place.  It is only a starting point: folder.c trusts it without a
+ * it again: the value "listing" of the folder generation in the store
+ * (cache_meta_put(), cache.h), written whole.  This module only turns a
+ * listing into bytes and back; sync.c and folder.c store them.  It is only a starting point: folder.c trusts it without a
  * round trip only when the server's STATUS shows the same UIDVALIDITY,
  * UIDNEXT, MESSAGES and HIGHESTMODSEQ (RFC 7162 3.1.2.1), and otherwise
  * brings it up to date with a CHANGEDSINCE delta.
@@ -37,24 +37,23 @@ struct listcache {
 };
 
 /*
- * Writes lc to path (0600) through path.new; 0 or an errno.  lc is only
- * read.
+ * lc as bytes: 0 with *data_r (malloc'ed: the caller frees it) and
+ * *len_r, or ENOMEM.  lc is only read.
  */
-int listcache_write(const char *path, const struct listcache *lc);
+int listcache_encode(const struct listcache *lc, void **data_r, size_t *len_r);
 
 /*
- * Reads path into *lc, which the caller frees with listcache_clear();
- * 0, ENOENT when there is none, or EINVAL when it is not a listing this
- * build wrote (or another errno).
+ * The len bytes at data (only read) into *lc, which the caller frees
+ * with listcache_clear(); 0, EINVAL when they are not a listing this
+ * build wrote, or ENOMEM.
  */
-int listcache_read(const char *path, struct listcache *lc);
+int listcache_decode(const void *data, size_t len, struct listcache *lc);
 
 /*
- * Reads only what path says of its generation: uidvalidity,
- * seen_uidnext and seen_modseq of *lc (nothing to free); 0 or an errno
- * as listcache_read().
+ * Only what the bytes say of their generation: uidvalidity,
+ * seen_uidnext and seen_modseq of *lc (nothing to free); 0 or EINVAL.
  */
-int listcache_read_marks(const char *path, struct listcache *lc);
+int listcache_decode_marks(const void *data, size_t len, struct listcache *lc);
 
 void listcache_clear(struct listcache *lc);
 

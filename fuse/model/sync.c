@@ -84,11 +84,29 @@ status_went_back_locked(const struct folder *f, uint32_t uidvalidity,
  * Makes the marks those of generation uidvalidity: the saved listing's,
  * or none (a generation never saved).
  */
+/*
+ * Reads the listing saved for a generation into *lc (to be freed with
+ * listcache_clear() unless marks_only): 0 or an errno.
+ */
+static int
+saved_listing(const char *mailbox, uint32_t uidvalidity, int marks_only, struct listcache *lc)
+{
+	void *data;
+	size_t len;
+	int r;
+
+	if ((r = cache_meta_get(mailbox, uidvalidity, "listing", &data, &len)) != 0)
+		return r;
+	r = marks_only ? listcache_decode_marks(data, len, lc) :
+	    listcache_decode(data, len, lc);
+	free(data);
+	return r;
+}
+
 static void
 marks_load(struct folder *f, const char *mailbox, uint32_t uidvalidity)
 {
 	struct listcache lc;
-	char path[PATH_MAX];
 	int known;
 
 	folder_lock(f);
@@ -96,8 +114,7 @@ marks_load(struct folder *f, const char *mailbox, uint32_t uidvalidity)
 	folder_unlock(f);
 	if (known || uidvalidity == 0)
 		return;
-	if (cache_folder_file(mailbox, uidvalidity, "listing", path, sizeof(path)) != 0 ||
-	    listcache_read_marks(path, &lc) != 0 || lc.uidvalidity != uidvalidity)
+	if (saved_listing(mailbox, uidvalidity, 1, &lc) != 0 || lc.uidvalidity != uidvalidity)
 		memset(&lc, 0, sizeof(lc));
 	folder_lock(f);
 	if (f->seen_uidvalidity != uidvalidity) {
@@ -208,7 +225,7 @@ restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv
 {
 	struct folder *f = n->folder;
 	struct listcache lc;
-	char *mailbox, path[PATH_MAX];
+	char *mailbox;
 	uint32_t *map = NULL, i;
 	unsigned need = BE_STATUS_UIDVALIDITY | BE_STATUS_HIGHESTMODSEQ;
 	size_t k;
@@ -222,8 +239,7 @@ restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv
 	folder_unlock(f);
 	if (tried || (mailbox = folder_mailbox_of(n)) == NULL)
 		return;
-	if (cache_folder_file(mailbox, st->status.uidvalidity, "listing", path,
-	    sizeof(path)) != 0 || listcache_read(path, &lc) != 0) {
+	if (saved_listing(mailbox, st->status.uidvalidity, 0, &lc) != 0) {
 		free(mailbox);
 		return;
 	}

@@ -1,24 +1,28 @@
 /*
- * The on-disk message cache (see cache.h).
+ * The byte store (see cache.h): the store's directory and its lock, the
+ * claims of messages being fetched, batches, and the checks before a
+ * body is served; the records themselves are pack.c's.
  *
- * cache_lock protects the index, the directories made and the list of
- * fetches in flight; it is never held across a round trip: a second
- * reader of a message that is being fetched waits on cache_cond for the
- * first.
+ * cache_lock (pack.h) protects the claims and the index; it is never
+ * held across a round trip: a second reader of a message that is being
+ * fetched waits on cache_cond for the first.
  *
- * A cached file's mtime is the message's INTERNALDATE, and its
- * nanoseconds the RFC822.SIZE the server reported with the bytes (when
- * below 10^9): a file is served only while the listing shows that date
- * and either the file's length or that size, so that bytes of a message
- * that a server restored from a backup gave another's UID are fetched
- * again, and a server that always reports a wrong size costs no fetch.
+ * A body is served only while the listing shows the INTERNALDATE it
+ * was stored with and either its length or the RFC822.SIZE the server
+ * reported with it, so that bytes of a message that a server restored
+ * from a backup gave another's UID are fetched again, and a server that
+ * always reports a wrong size costs no fetch.
  */
+#if defined(__linux__) && !defined(_GNU_SOURCE)
+#define _GNU_SOURCE	/* F_OFD_SETLK, behind #ifdef: F_SETLK elsewhere */
+#endif
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -34,49 +38,25 @@
 #include "deadline.h"
 #include "fs.h"
 #include "log.h"
+#include "pack.h"
 
-struct centry {
-	char *path;
-	uint64_t size;
-	uint64_t stamp;
-	UT_hash_handle hh;
+/* Bodies up to this are gathered in memory and written in one pwrite(). */
+#define GATHER_MAX	(1u << 20)
+
+struct claim_key {
+	struct pack_key k;
+	uint32_t uid;
 };
 
 struct inflight {
-	char *path;
+	struct claim_key key;
 	UT_hash_handle hh;
 };
 
-struct made_dir {
-	char *path;
-	UT_hash_handle hh;
-};
-
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cache_cond = PTHREAD_COND_INITIALIZER;
-static struct centry *index_by_path;
-static struct inflight *inflight;	/* by path */
-static struct made_dir *made_dirs;	/* folder directories known to exist */
+static struct inflight *inflight;
 static char *cache_root;		/* .../mailfs/ACCOUNT */
-static uint64_t cache_limit;
-static uint64_t cache_total;
-static uint64_t cache_clock;
-static unsigned long tmp_counter;
-
-/* 128 bits of FNV-1a (two 64-bit lanes): names a folder without its characters. */
-static void
-hash_hex(const char *s, char out[33])
-{
-	uint64_t a = 0xcbf29ce484222325ULL, b = 0x84222325cbf29ce4ULL;
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		a = (a ^ *p) * 0x100000001b3ULL;
-		b = (b ^ (unsigned char)(*p + 0x5b)) * 0x100000001b3ULL;
-		b ^= b >> 29;
-	}
-	snprintf(out, 33, "%016llx%016llx", (unsigned long long)a, (unsigned long long)b);
-}
+static int lock_fd = -1;
 
 /* mkdir -p, mode 0700; 0 or an errno. */
 static int
@@ -100,105 +80,99 @@ mkdirs(const char *path)
 	return 0;
 }
 
-static struct made_dir *
-made_dirs_find_locked(const char *dir)
-{
-	struct made_dir *d;
+#ifdef F_OFD_SETLK
+/* Held by the open file: it goes with the descriptor into fuse_daemonize()'s child. */
+#define LOCK_CMD	F_OFD_SETLK
+#else
+#define LOCK_CMD	F_SETLK
+#endif
 
-	HASH_FIND_STR(made_dirs, dir, d);
-	return d;
-}
-
+/* Writes this process's id into the lock file, for the refusal of another mount. */
 static void
-made_dirs_forget_locked(const char *dir)
+lock_note_pid(void)
 {
-	struct made_dir *d;
+	char pid[32];
+	int n;
 
-	if ((d = made_dirs_find_locked(dir)) == NULL)
-		return;
-	HASH_DEL(made_dirs, d);
-	free(d->path);
-	free(d);
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(lock_fd, 0) == -1 || pwrite(lock_fd, pid, (size_t)n, 0) != n)
+		log_msg(LOG_WARNING, "cannot write the cache's lock file: %s", strerror(errno));
 }
 
-static void
-index_add_locked(const char *path, uint64_t size, uint64_t stamp)
-{
-	struct centry *e;
-
-	HASH_FIND_STR(index_by_path, path, e);
-	if (e != NULL) {
-		cache_total -= e->size;
-		e->size = size;
-		e->stamp = stamp;
-		cache_total += size;
-		return;
-	}
-	if ((e = calloc(1, sizeof(*e))) == NULL || (e->path = strdup(path)) == NULL) {
-		free(e);
-		return;
-	}
-	e->size = size;
-	e->stamp = stamp;
-	cache_total += size;
-	HASH_ADD_KEYPTR(hh, index_by_path, e->path, strlen(e->path), e);
-}
-
-static void
-index_del_locked(struct centry *e)
-{
-	HASH_DEL(index_by_path, e);
-	cache_total -= e->size;
-	free(e->path);
-	free(e);
-}
-
+/*
+ * Takes the store's lock, so that two mounts of one account never write
+ * one store: 0, or EBUSY (another mount holds it) or an errno, and why.
+ */
 static int
-cmp_stamp(const void *a, const void *b)
+lock_store(char *why, size_t whylen)
 {
-	const struct centry *x = *(struct centry *const *)a, *y = *(struct centry *const *)b;
+	char path[PATH_MAX], pid[32];
+	struct flock fl;
+	ssize_t n;
+	int r;
 
-	return x->stamp < y->stamp ? -1 : x->stamp > y->stamp;
-}
-
-/* Evicts the least recently used down to 90% of the limit. */
-static void
-evict_locked(void)
-{
-	struct centry **v, *e, *tmp;
-	size_t n = 0, i;
-
-	if (cache_total <= cache_limit)
-		return;
-	if ((v = calloc(HASH_COUNT(index_by_path) + 1, sizeof(*v))) == NULL)
-		return;
-	HASH_ITER(hh, index_by_path, e, tmp)
-		v[n++] = e;
-	qsort(v, n, sizeof(*v), cmp_stamp);
-	for (i = 0; i < n && cache_total > cache_limit / 10 * 9; i++) {
-		if (unlink(v[i]->path) == -1 && errno != ENOENT)
-			log_msg(LOG_WARNING, "cannot remove %s from the cache: %s", v[i]->path,
-			    strerror(errno));
-		index_del_locked(v[i]);
+	snprintf(path, sizeof(path), "%s/lock", cache_root);
+	if ((lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) == -1) {
+		r = errno;
+		snprintf(why, whylen, "cannot open %s: %s", path, strerror(r));
+		return r;
 	}
-	free(v);
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	if (fcntl(lock_fd, LOCK_CMD, &fl) == -1) {
+		r = errno;
+		if (r == EAGAIN || r == EACCES) {
+			n = pread(lock_fd, pid, sizeof(pid) - 1, 0);
+			pid[n > 0 ? n : 0] = '\0';
+			pid[strcspn(pid, "\n")] = '\0';
+			snprintf(why, whylen, "the cache %s is in use by another mailfs mount "
+			    "(pid %s)", cache_root, pid[0] != '\0' ? pid : "unknown");
+			r = EBUSY;
+		} else
+			snprintf(why, whylen, "cannot lock %s: %s", path, strerror(r));
+		close(lock_fd);
+		lock_fd = -1;
+		return r;
+	}
+	lock_note_pid();
+	return 0;
 }
 
+void
+cache_daemonized(void)
+{
+#ifndef F_OFD_SETLK
+	struct flock fl;
+	int i;
+
+	/* A process's lock stays with the parent, which exits now: take it again. */
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	for (i = 0; i < 200 && fcntl(lock_fd, F_SETLK, &fl) == -1; i++)
+		usleep(10000);
+	if (i == 200)
+		log_msg(LOG_ERR, "cannot lock the cache %s again: %s", cache_root,
+		    strerror(errno));
+#endif
+	lock_note_pid();
+}
+
+/* Removes what the store does not hold (the layout of earlier builds: a cache). */
 static int
-scan_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+clean_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
-	const char *base = path + ftw->base;
+	const char *rest = path + strlen(cache_root);
 
-	if (type != FTW_F)
+	(void)st;
+	if (ftw->level == 0 || strcmp(rest, "/lock") == 0 ||
+	    strncmp(rest, "/packs", 6) == 0 || strncmp(rest, "/staging", 8) == 0)
 		return 0;
-	if (strncmp(base, ".tmp.", 5) == 0) {
-		/* A fetch that never finished (a crash); others may still be running. */
-		if (st->st_mtime < time(NULL) - 86400)
-			unlink(path);
-		return 0;
-	}
-	if (strspn(base, "0123456789") == strlen(base))
-		index_add_locked(path, (uint64_t)st->st_size, (uint64_t)st->st_mtime);
+	if (type == FTW_DP)
+		(void)rmdir(path);
+	else
+		(void)unlink(path);
 	return 0;
 }
 
@@ -206,8 +180,9 @@ int
 cache_init(const char *account, uint64_t limit, char *why, size_t whylen)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	struct pack_key k;
 	struct passwd *pw;
-	char hash[33], buf[4096];
+	char buf[4096];
 	int r;
 
 	if (xdg != NULL && xdg[0] == '/')
@@ -219,13 +194,16 @@ cache_init(const char *account, uint64_t limit, char *why, size_t whylen)
 		}
 		snprintf(buf, sizeof(buf), "%s/.cache/mailfs", home);
 	}
-	hash_hex(account, hash);
 	if (strlen(buf) + 34 >= sizeof(buf)) {
 		snprintf(why, whylen, "the cache directory's name is too long");
 		return ENAMETOOLONG;
 	}
-	strcat(buf, "/");
-	strcat(buf, hash);
+	/* The account's name hashed as a folder's is. */
+	pack_key_of(account, 0, &k);
+	r = (int)strlen(buf);
+	snprintf(buf + r, sizeof(buf) - (size_t)r, "/%016llx%016llx",
+	    *(unsigned long long *)(void *)k.folder,
+	    *(unsigned long long *)(void *)(k.folder + 8));
 	if ((r = mkdirs(buf)) != 0) {
 		snprintf(why, whylen, "cannot make the cache directory %s: %s", buf,
 		    strerror(r));
@@ -235,29 +213,39 @@ cache_init(const char *account, uint64_t limit, char *why, size_t whylen)
 		snprintf(why, whylen, "out of memory");
 		return ENOMEM;
 	}
-	cache_limit = limit;
-	cache_clock = (uint64_t)time(NULL);
-	pthread_mutex_lock(&cache_lock);
-	(void)nftw(cache_root, scan_one, 16, FTW_PHYS);
-	evict_locked();
-	pthread_mutex_unlock(&cache_lock);
+	if ((r = lock_store(why, whylen)) == 0) {
+		/* Only under the lock: another mount's files are not ours to remove. */
+		(void)nftw(cache_root, clean_one, 16, FTW_PHYS | FTW_DEPTH);
+		r = pack_open(cache_root, limit, why, whylen);
+	}
+	if (r != 0) {
+		if (lock_fd != -1)
+			close(lock_fd);
+		lock_fd = -1;
+		free(cache_root);
+		cache_root = NULL;
+		return r;
+	}
 	log_msg(LOG_DEBUG, "cache %s holds %llu bytes", cache_root,
-	    (unsigned long long)cache_total);
+	    (unsigned long long)pack_bytes());
 	return 0;
 }
 
 void
 cache_destroy(void)
 {
-	struct centry *e, *tmp;
-	struct made_dir *d, *dtmp;
+	struct inflight *i, *tmp;
 
+	pack_close();
 	pthread_mutex_lock(&cache_lock);
-	HASH_ITER(hh, index_by_path, e, tmp)
-		index_del_locked(e);
-	HASH_ITER(hh, made_dirs, d, dtmp)
-		made_dirs_forget_locked(d->path);
+	HASH_ITER(hh, inflight, i, tmp) {
+		HASH_DEL(inflight, i);
+		free(i);
+	}
 	pthread_mutex_unlock(&cache_lock);
+	if (lock_fd != -1)
+		close(lock_fd);
+	lock_fd = -1;
 	free(cache_root);
 	cache_root = NULL;
 }
@@ -265,153 +253,42 @@ cache_destroy(void)
 uint64_t
 cache_bytes(void)
 {
-	uint64_t n;
-
-	pthread_mutex_lock(&cache_lock);
-	n = cache_total;
-	pthread_mutex_unlock(&cache_lock);
-	return n;
+	return pack_bytes();
 }
 
-static void
-folder_dir(const char *mailbox, uint32_t uidvalidity, char *out, size_t size)
-{
-	char hash[33];
-
-	hash_hex(mailbox, hash);
-	snprintf(out, size, "%s/%s/%u", cache_root, hash, (unsigned)uidvalidity);
-}
-
-#define REPORTED_MAX	999999999u	/* the largest size that fits in tv_nsec */
-
-/* 1 when st is of the message the listing describes with size and date. */
+/* 1 when b is of the message the listing describes with size and date. */
 static int
-file_matches(const struct stat *st, uint64_t size, int64_t date)
+body_matches(const struct pack_body *b, uint64_t size, int64_t date)
 {
-	if ((int64_t)st->st_mtim.tv_sec != date)
+	if (b->date == INT64_MIN || b->date != date)
 		return 0;
-	return (uint64_t)st->st_size == size ||
-	    (size <= REPORTED_MAX && (uint64_t)st->st_mtim.tv_nsec == size);
-}
-
-/*
- * Removes path unless it is no longer the file st describes (another
- * thread fetched it again meanwhile).
- */
-static void
-remove_stale(const char *path, const struct stat *st)
-{
-	struct stat now;
-	struct centry *e;
-
-	pthread_mutex_lock(&cache_lock);
-	if (stat(path, &now) == 0 && now.st_ino == st->st_ino && now.st_dev == st->st_dev) {
-		(void)unlink(path);
-		HASH_FIND_STR(index_by_path, path, e);
-		if (e != NULL)
-			index_del_locked(e);
-	}
-	pthread_mutex_unlock(&cache_lock);
-}
-
-/*
- * Opens a cached file and marks it used: 0 with *fd_r and *size_r (its
- * length), or an errno: ENOENT when it is not there, ESTALE when check
- * is set and it is not the message of that size and date (then it is
- * removed).
- */
-static int
-open_cached(const char *path, int check, uint64_t size, int64_t date, int *fd_r,
-    uint64_t *size_r)
-{
-	struct stat st;
-	int fd, r;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return errno;
-	if (fstat(fd, &st) == -1) {
-		r = errno;
-		close(fd);
-		return r;
-	}
-	if (check && !file_matches(&st, size, date)) {
-		log_msg(LOG_INFO, "%s is not the message of %llu bytes dated %lld: "
-		    "fetched again", path, (unsigned long long)size, (long long)date);
-		close(fd);
-		remove_stale(path, &st);
-		return ESTALE;
-	}
-	*size_r = (uint64_t)st.st_size;
-	pthread_mutex_lock(&cache_lock);
-	index_add_locked(path, *size_r, ++cache_clock);
-	pthread_mutex_unlock(&cache_lock);
-	*fd_r = fd;
-	return 0;
+	return b->len == size || b->rsize == size;
 }
 
 /*
  * A batch: messages of one folder generation claimed in the in-flight
- * table, fetched by one UID FETCH set BODY.PEEK[] and each written to a
- * temporary file and renamed into place as soon as its FETCH response
- * is complete, so that a reader waits for its own message only.
+ * table, fetched by one UID FETCH set BODY.PEEK[] and each stored as
+ * soon as its FETCH response is complete, so that a reader waits for
+ * its own message only.
  */
 struct cache_batch {
 	char *mailbox;
-	uint32_t uidvalidity;
-	char dir[4096];
+	struct pack_key key;
 	uint32_t *uids;		/* claimed, ascending */
 	unsigned char *adjacent;	/* no message between uids[i - 1] and uids[i] */
 	unsigned char *done;	/* in place, no longer claimed */
 	size_t n;
 	size_t cap;
 	uint64_t bytes;		/* committed */
-	/* the body being streamed */
-	int fd;
+	/* the body being streamed: gathered in buf, or written in place (res) */
+	char *buf;
+	size_t bufcap;
+	struct pack_res res;
+	int streaming;		/* 0: none, 1: into buf, 2: into res */
 	uint64_t written;
 	uint64_t total;
 	int werr;
-	char tmp[4300];
 };
-
-/* The path of a message's bytes in the batch's folder directory. */
-static void
-batch_path(const struct cache_batch *b, uint32_t uid, char *out, size_t size)
-{
-	snprintf(out, size, "%s/%u", b->dir, (unsigned)uid);
-}
-
-/*
- * Makes a folder generation's directory, once: the set of directories
- * made is remembered (cache_drop() forgets one), so that a message costs
- * no mkdir.  0 or an errno.
- */
-static int
-ensure_dir(const char *dir)
-{
-	struct made_dir *d;
-	int known, r;
-
-	pthread_mutex_lock(&cache_lock);
-	known = made_dirs_find_locked(dir) != NULL;
-	pthread_mutex_unlock(&cache_lock);
-	if (known)
-		return 0;
-	if ((r = mkdirs(dir)) != 0)
-		return r;
-	if ((d = calloc(1, sizeof(*d))) == NULL || (d->path = strdup(dir)) == NULL) {
-		free(d);
-		return 0;	/* made all the same; asked again next time */
-	}
-	pthread_mutex_lock(&cache_lock);
-	if (made_dirs_find_locked(dir) == NULL)
-		HASH_ADD_KEYPTR(hh, made_dirs, d->path, strlen(d->path), d);
-	else {
-		free(d->path);
-		free(d);
-	}
-	pthread_mutex_unlock(&cache_lock);
-	return 0;
-}
 
 int
 cache_batch_new(const char *mailbox, uint32_t uidvalidity, struct cache_batch **b_r)
@@ -424,49 +301,50 @@ cache_batch_new(const char *mailbox, uint32_t uidvalidity, struct cache_batch **
 		free(b);
 		return ENOMEM;
 	}
-	b->uidvalidity = uidvalidity;
-	b->fd = -1;
-	folder_dir(mailbox, uidvalidity, b->dir, sizeof(b->dir));
+	pack_key_of(mailbox, uidvalidity, &b->key);
+	b->res.fd = -1;
 	*b_r = b;
 	return 0;
 }
 
 static struct inflight *
-inflight_find_locked(const char *path)
+inflight_find_locked(const struct pack_key *k, uint32_t uid)
 {
+	struct claim_key ck;
 	struct inflight *i;
 
-	HASH_FIND_STR(inflight, path, i);
+	memset(&ck, 0, sizeof(ck));
+	ck.k = *k;
+	ck.uid = uid;
+	HASH_FIND(hh, inflight, &ck, sizeof(ck), i);
 	return i;
 }
 
-/* Claims path: 0, EBUSY when it is cached or being fetched, or ENOMEM. */
+/* Claims uid: 0, EBUSY when it is cached or being fetched, or ENOMEM. */
 static int
-claim_locked(const char *path)
+claim_locked(const struct pack_key *k, uint32_t uid)
 {
-	struct centry *e;
+	struct pack_body pb;
 	struct inflight *i;
 
-	HASH_FIND_STR(index_by_path, path, e);
-	if (e != NULL || inflight_find_locked(path) != NULL)
+	if (pack_find_locked(k, uid, &pb) == 0 || inflight_find_locked(k, uid) != NULL)
 		return EBUSY;
-	if ((i = calloc(1, sizeof(*i))) == NULL || (i->path = strdup(path)) == NULL) {
-		free(i);
+	if ((i = calloc(1, sizeof(*i))) == NULL)
 		return ENOMEM;
-	}
-	HASH_ADD_KEYPTR(hh, inflight, i->path, strlen(i->path), i);
+	i->key.k = *k;
+	i->key.uid = uid;
+	HASH_ADD(hh, inflight, key, sizeof(i->key), i);
 	return 0;
 }
 
 static void
-unclaim_locked(const char *path)
+unclaim_locked(const struct pack_key *k, uint32_t uid)
 {
 	struct inflight *i;
 
-	if ((i = inflight_find_locked(path)) == NULL)
+	if ((i = inflight_find_locked(k, uid)) == NULL)
 		return;
 	HASH_DEL(inflight, i);
-	free(i->path);
 	free(i);
 }
 
@@ -501,16 +379,14 @@ batch_add(struct cache_batch *b, uint32_t uid, int adjacent)
 int
 cache_batch_claim(struct cache_batch *b, uint32_t uid, int adjacent, int *claimed_r)
 {
-	char path[4200];
 	int r;
 
 	*claimed_r = 0;
 	if (b->n > 0 && uid <= b->uids[b->n - 1])
 		return 0;
-	batch_path(b, uid, path, sizeof(path));
 	pthread_mutex_lock(&cache_lock);
-	if ((r = claim_locked(path)) == 0 && (r = batch_add(b, uid, adjacent)) != 0)
-		unclaim_locked(path);
+	if ((r = claim_locked(&b->key, uid)) == 0 && (r = batch_add(b, uid, adjacent)) != 0)
+		unclaim_locked(&b->key, uid);
 	pthread_mutex_unlock(&cache_lock);
 	if (r == EBUSY)
 		return 0;
@@ -539,15 +415,12 @@ batch_index(const struct cache_batch *b, uint32_t uid)
 	return lo < b->n && b->uids[lo] == uid ? (long)lo : -1;
 }
 
-/* Gives up the temporary file of the body being streamed. */
+/* Gives up the body being streamed. */
 static void
 batch_discard_body(struct cache_batch *b)
 {
-	if (b->fd == -1)
-		return;
-	close(b->fd);
-	unlink(b->tmp);
-	b->fd = -1;
+	pack_abort(&b->res);
+	b->streaming = 0;
 }
 
 static void
@@ -555,7 +428,7 @@ batch_chunk(void *ctx, uint32_t uid, uint64_t offset, uint64_t total, const char
     size_t len)
 {
 	struct cache_batch *b = ctx;
-	ssize_t n;
+	char *p;
 
 	(void)uid;
 	if (offset == 0) {
@@ -564,87 +437,60 @@ batch_chunk(void *ctx, uint32_t uid, uint64_t offset, uint64_t total, const char
 		b->written = 0;
 		b->total = total;
 		b->werr = 0;
-		pthread_mutex_lock(&cache_lock);
-		snprintf(b->tmp, sizeof(b->tmp), "%s/.tmp.%ld.%lu", b->dir, (long)getpid(),
-		    ++tmp_counter);
-		pthread_mutex_unlock(&cache_lock);
-		if ((b->fd = open(b->tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1)
-			b->werr = errno;
+		if (total <= GATHER_MAX) {
+			b->streaming = 1;
+			if (b->bufcap < total) {
+				if ((p = realloc(b->buf, (size_t)total)) == NULL)
+					b->werr = ENOMEM;
+				else {
+					b->buf = p;
+					b->bufcap = (size_t)total;
+				}
+			}
+		} else if ((b->werr = pack_begin(total, &b->res)) == 0)
+			b->streaming = 2;
 	}
-	if (b->werr != 0 || b->fd == -1)
+	if (b->werr != 0 || b->streaming == 0)
 		return;
-	if (offset != b->written) {
+	if (offset != b->written || b->written + len > b->total) {
 		b->werr = EIO;
 		return;
 	}
-	while (len > 0) {
-		if ((n = pwrite(b->fd, data, len, (off_t)offset)) == -1) {
-			if (errno == EINTR)
-				continue;
-			b->werr = errno;
-			return;
-		}
-		data += n;
-		len -= (size_t)n;
-		offset += (uint64_t)n;
-		b->written += (uint64_t)n;
-	}
-}
-
-/*
- * Marks a fetched file with the INTERNALDATE and RFC822.SIZE the server
- * reported with its bytes (see the top).  Without them the file matches
- * no listing and is fetched again when next opened.
- */
-static void
-stamp(int fd, const struct be_msg *m)
-{
-	struct timespec ts[2];
-
-	if (m->date == INT64_MIN)
+	if (b->streaming == 1)
+		memcpy(b->buf + b->written, data, len);
+	else if ((b->werr = pack_write(&b->res, data, len)) != 0)
 		return;
-	ts[0].tv_sec = 0;
-	ts[0].tv_nsec = UTIME_NOW;
-	ts[1].tv_sec = (time_t)m->date;
-	ts[1].tv_nsec = m->size <= REPORTED_MAX ? (long)m->size : 0;
-	if (futimens(fd, ts) == -1)
-		log_msg(LOG_WARNING, "cannot set the time of a cached message: %s",
-		    strerror(errno));
+	b->written += len;
 }
 
-/* A message is complete: put its bytes in place. */
+/* A message is complete: store its bytes with what the server said of it. */
 static void
 batch_done(void *ctx, const struct be_msg *m)
 {
 	struct cache_batch *b = ctx;
-	char path[4200];
 	long k;
-	int ok;
+	int r;
 
-	if (b->fd == -1)
+	if (b->streaming == 0)
 		return;
-	ok = b->werr == 0 && b->written == b->total && (k = batch_index(b, m->uid)) >= 0 &&
-	    !b->done[k];
-	if (!ok) {
+	k = batch_index(b, m->uid);
+	if (b->werr != 0 || b->written != b->total || k < 0 || b->done[k]) {
 		if (b->werr != 0)
 			log_msg(LOG_WARNING, "cannot write to the cache: %s", strerror(b->werr));
 		batch_discard_body(b);
 		return;
 	}
-	batch_path(b, m->uid, path, sizeof(path));
-	stamp(b->fd, m);
-	close(b->fd);
-	b->fd = -1;
-	if (rename(b->tmp, path) == -1) {
-		log_msg(LOG_WARNING, "cannot rename %s: %s", b->tmp, strerror(errno));
-		unlink(b->tmp);
-		return;
-	}
+	if (b->streaming == 1)
+		r = pack_put(&b->key, m->uid, m->size, m->date, b->buf, (size_t)b->written);
+	else
+		r = pack_commit(&b->res, &b->key, m->uid, m->size, m->date);
+	b->streaming = 0;
+	if (r != 0)
+		return;		/* logged */
 	b->done[k] = 1;
 	b->bytes += b->written;
 	pthread_mutex_lock(&cache_lock);
-	index_add_locked(path, b->written, ++cache_clock);
-	unclaim_locked(path);
+	unclaim_locked(&b->key, m->uid);
 	pthread_cond_broadcast(&cache_cond);
 	pthread_mutex_unlock(&cache_lock);
 }
@@ -684,13 +530,9 @@ cache_batch_fetch(struct cache_batch *b, struct be_folder *f, int *failed_r)
 	*failed_r = 0;
 	if (b->n == 0)
 		return 0;
-	if ((r = ensure_dir(b->dir)) != 0) {
-		log_msg(LOG_WARNING, "cannot write to the cache %s: %s", b->dir, strerror(r));
-		return r;
-	}
 	if ((r = batch_set(b, &set)) != 0)
 		return r;
-	r = backend_fetch(fs.backend, f, b->uidvalidity, set, &cb);
+	r = backend_fetch(fs.backend, f, b->key.uidvalidity, set, &cb);
 	/* Another generation is no failure of the folder's connection. */
 	*failed_r = r != 0 && r != ESTALE;
 	batch_discard_body(b);
@@ -716,7 +558,6 @@ void
 cache_batch_free(struct cache_batch **bp)
 {
 	struct cache_batch *b = *bp;
-	char path[4200];
 	size_t i;
 
 	if (b == NULL)
@@ -724,13 +565,11 @@ cache_batch_free(struct cache_batch **bp)
 	batch_discard_body(b);
 	pthread_mutex_lock(&cache_lock);
 	for (i = 0; i < b->n; i++)
-		if (!b->done[i]) {
-			batch_path(b, b->uids[i], path, sizeof(path));
-			unclaim_locked(path);
-		}
-	evict_locked();
+		if (!b->done[i])
+			unclaim_locked(&b->key, b->uids[i]);
 	pthread_cond_broadcast(&cache_cond);
 	pthread_mutex_unlock(&cache_lock);
+	free(b->buf);
 	free(b->uids);
 	free(b->adjacent);
 	free(b->done);
@@ -760,66 +599,126 @@ fetch_one(struct cache_batch *b, uint32_t uid)
 	return r;
 }
 
+/*
+ * Opens the stored body of uid: 0 with *fd_r and *b_r, ENOENT when there
+ * is none (or it went: stale, damaged), or an errno.  check: serve it
+ * only as the message of that size and date.  Its CRC is checked before
+ * it is first served in this process.  Needs cache_lock; drops it to
+ * read the body for the CRC and takes it again.
+ */
+static int
+open_stored_locked(const struct pack_key *k, uint32_t uid, int check, uint64_t size,
+    int64_t date, int *fd_r, struct pack_body *b_r)
+{
+	struct pack_body pb;
+	int fd, r;
+
+	if (pack_find_locked(k, uid, &pb) != 0)
+		return ENOENT;
+	if (check && !body_matches(&pb, size, date)) {
+		log_msg(LOG_INFO, "the cached message %u is not the message of %llu bytes "
+		    "dated %lld: fetched again", (unsigned)uid, (unsigned long long)size,
+		    (long long)date);
+		pack_forget_locked(k, uid, &pb);
+		return ENOENT;
+	}
+	if ((r = pack_dup_locked(&pb, &fd)) != 0)
+		return r;
+	if (!pb.verified) {
+		pthread_mutex_unlock(&cache_lock);
+		r = pack_verify(fd, &pb);
+		pthread_mutex_lock(&cache_lock);
+		if (r != 0) {
+			log_msg(LOG_WARNING, "the cached message %u is damaged (%s): fetched "
+			    "again", (unsigned)uid, strerror(r));
+			pack_forget_locked(k, uid, &pb);
+			close(fd);
+			return ENOENT;
+		}
+		pack_verified_locked(k, uid, &pb);
+	}
+	*fd_r = fd;
+	*b_r = pb;
+	return 0;
+}
+
 int
 cache_open(const char *mailbox, uint32_t uidvalidity, uint32_t uid, uint64_t size,
     int64_t date, int *fd_r, uint64_t *offset_r, uint64_t *size_r)
 {
 	struct cache_batch *b;
-	struct centry *e;
-	char dir[4096], path[4200];
+	struct pack_body pb;
 	int r;
 
-	*offset_r = 0;
-	folder_dir(mailbox, uidvalidity, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/%u", dir, (unsigned)uid);
 	if (cache_batch_new(mailbox, uidvalidity, &b) != 0)
 		return ENOMEM;
+	pthread_mutex_lock(&cache_lock);
 	for (;;) {
-		if (open_cached(path, 1, size, date, fd_r, size_r) == 0) {
-			cache_batch_free(&b);
-			return 0;
+		if (open_stored_locked(&b->key, uid, 1, size, date, fd_r, &pb) == 0) {
+			r = 0;
+			goto out;
 		}
-		pthread_mutex_lock(&cache_lock);
-		if (inflight_find_locked(path) == NULL)
+		if (inflight_find_locked(&b->key, uid) == NULL)
 			break;
 		/*
 		 * Another thread (or the prefetch) is fetching it: wait, then
 		 * look again; not past this request's deadline.
 		 */
 		if (deadline_wait(&cache_cond, &cache_lock) == ETIMEDOUT) {
-			pthread_mutex_unlock(&cache_lock);
-			cache_batch_free(&b);
-			return ETIMEDOUT;
+			r = ETIMEDOUT;
+			goto out;
 		}
-		pthread_mutex_unlock(&cache_lock);
 	}
-	/* Not there: an index entry is stale (removed by hand). */
-	HASH_FIND_STR(index_by_path, path, e);
-	if (e != NULL)
-		index_del_locked(e);
-	if ((r = claim_locked(path)) == 0 && (r = batch_add(b, uid, 0)) != 0)
-		unclaim_locked(path);
+	if ((r = claim_locked(&b->key, uid)) == 0 && (r = batch_add(b, uid, 0)) != 0)
+		unclaim_locked(&b->key, uid);
 	pthread_mutex_unlock(&cache_lock);
+	if (r == 0)
+		r = fetch_one(b, uid);
+	pthread_mutex_lock(&cache_lock);
 	/* What was just fetched is the server's: trusted whatever the listing says. */
-	if (r == 0 && (r = fetch_one(b, uid)) == 0)
-		r = open_cached(path, 0, 0, 0, fd_r, size_r);
+	if (r == 0)
+		r = open_stored_locked(&b->key, uid, 0, 0, 0, fd_r, &pb);
+out:
+	pthread_mutex_unlock(&cache_lock);
 	cache_batch_free(&b);
+	if (r == 0) {
+		*offset_r = pb.off;
+		*size_r = pb.len;
+	}
 	return r;
 }
 
-int
-cache_folder_file(const char *mailbox, uint32_t uidvalidity, const char *leaf,
-    char *out, size_t size)
+/* A value's name: a few letters, as pack.h keeps them. */
+static int
+meta_name_ok(const char *name)
 {
-	char dir[4096];
-	int r;
+	size_t len = strlen(name);
 
-	folder_dir(mailbox, uidvalidity, dir, sizeof(dir));
-	if ((r = ensure_dir(dir)) != 0)
-		return r;
-	if ((size_t)snprintf(out, size, "%s/%s", dir, leaf) >= size)
-		return ENAMETOOLONG;
-	return 0;
+	return len > 0 && len <= PACK_NAME_MAX;
+}
+
+int
+cache_meta_get(const char *mailbox, uint32_t uidvalidity, const char *name, void **data_r,
+    size_t *len_r)
+{
+	struct pack_key k;
+
+	if (!meta_name_ok(name))
+		return EINVAL;
+	pack_key_of(mailbox, uidvalidity, &k);
+	return pack_meta_get(&k, name, data_r, len_r);
+}
+
+int
+cache_meta_put(const char *mailbox, uint32_t uidvalidity, const char *name, const void *data,
+    size_t len, int append)
+{
+	struct pack_key k;
+
+	if (!meta_name_ok(name))
+		return EINVAL;
+	pack_key_of(mailbox, uidvalidity, &k);
+	return pack_meta_put(&k, name, data, len, append);
 }
 
 int
@@ -833,28 +732,11 @@ cache_staging_dir(char *out, size_t size)
 void
 cache_drop(const char *mailbox, uint32_t uidvalidity)
 {
-	struct centry *e, *tmp;
-	char dir[4096];
-	size_t len;
+	struct pack_key k;
+	int r;
 
-	folder_dir(mailbox, uidvalidity, dir, sizeof(dir));
-	strcat(dir, "/");
-	len = strlen(dir);
-	pthread_mutex_lock(&cache_lock);
-	HASH_ITER(hh, index_by_path, e, tmp)
-		if (strncmp(e->path, dir, len) == 0) {
-			unlink(e->path);
-			index_del_locked(e);
-		}
-	dir[len - 1] = '\0';
-	made_dirs_forget_locked(dir);
-	dir[len - 1] = '/';
-	pthread_mutex_unlock(&cache_lock);
-	strncat(dir, "aliases", sizeof(dir) - len - 1);
-	(void)unlink(dir);
-	dir[len] = '\0';
-	strncat(dir, "listing", sizeof(dir) - len - 1);
-	(void)unlink(dir);
-	dir[len - 1] = '\0';
-	(void)rmdir(dir);
+	pack_key_of(mailbox, uidvalidity, &k);
+	if ((r = pack_drop(&k)) != 0)
+		log_msg(LOG_WARNING, "cannot drop \"%s\" from the cache: %s", mailbox,
+		    strerror(r));
 }

@@ -12,8 +12,17 @@
 #	                                       daemon to end
 #	imap_py 'PYTHON'                       runs Python with imaptool's
 #	                                       functions and a connection m
+#	store CMD [ARGS...]                    looks into or damages the store
+#	                                       of the mounts (tests/fuse/store.py)
 
 MAILFS=${top_builddir}/fuse/mailfs
+
+store()
+{
+	local cmd=$1
+	shift
+	python3 "$top_srcdir/tests/fuse/store.py" "$cmd" "$MAILFS_TEST_TMP/cache" "$@"
+}
 
 mount_mailfs()
 {

@@ -71,8 +71,8 @@ DF_BEFORE=$(stat -f -c '%b %f' "$M")
 FLAGS_BEFORE=$(getfattr --only-values -n user.imap.flags "$M/A/$A1" 2>/dev/null)
 sleep 1	# let read-ahead finish
 # A message of A that read-ahead did not fetch (A's bodies are the only
-# ones cached, each in a file named by its UID).
-cached=" $(find "$MAILFS_TEST_TMP/cache" -type f -name '[0-9]*' -printf '%f ') "
+# ones cached).
+cached=" $(store uids | tr '\n' ' ') "
 for UNCACHED in $(seq 40 -1 4) none; do
 	case $cached in
 	*" $UNCACHED "*) ;;

@@ -41,8 +41,8 @@ listing >"$T/first" || bail_out "cannot list"
 is "$(fetches "$T/log1" | grep -vc CHANGEDSINCE)" 2 "a first mount lists both folders in full"
 unmount_traced "$M"
 ok $? "unmounts"
-n=$(find "$T/cache" -name listing -perm 0600 | wc -l)
-is "$n" 2 "the listings are saved, readable by the user only"
+is "$(store meta-count listing)" 2 "the listings are saved"
+is "$(find "$T/cache" -type f ! -perm 0600 | wc -l)" 0 "readable by the user only"
 
 # Nothing changed: the mount's LIST-STATUS says so, and no FETCH is sent.
 mount_traced "$M" "$T/log2" || bail_out "mount failed"
@@ -78,17 +78,13 @@ ok $? "the new message reads as delivered"
 unmount_traced "$M"
 
 # A damaged listing: cut short, or another file altogether.
-for f in $(find "$T/cache" -name listing); do
-	head -c 40 "$f" >"$f.cut" && mv "$f.cut" "$f"
-done
+store meta-cut listing 40
 mount_traced "$M" "$T/log4" || bail_out "mount failed"
 is "$(ls "$M/INBOX" | wc -l)" 4 "a damaged listing is refused: INBOX is whole"
 is "$(ls "$M/Box" | wc -l)" 1 "and so is Box"
 is "$(fetches "$T/log4" | grep -vc CHANGEDSINCE)" 2 "with a full listing of each folder"
 unmount_traced "$M"
-for f in $(find "$T/cache" -name listing); do
-	head -c 4096 /dev/urandom >"$f"
-done
+store meta-random listing
 mount_traced "$M" "$T/log5" || bail_out "mount failed"
 is "$(ls "$M/Box" | wc -l)" 1 "a listing of random bytes is refused too"
 unmount_traced "$M"
