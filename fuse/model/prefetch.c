@@ -32,6 +32,7 @@
 #include "log.h"
 #include "options.h"
 #include "prefetch.h"
+#include "profile.h"
 
 #define NSTREAMS	8
 #define WINDOW_MIN	(512u * 1024)		/* the first window: doubled per forward open */
@@ -118,6 +119,7 @@ prefetch_main(void *arg)
 	int claimed, failed;
 
 	(void)arg;
+	profile_set_ahead(1);
 	pthread_mutex_lock(&prefetch_lock);
 	for (;;) {
 		while (!stopping && queue_head == NULL)

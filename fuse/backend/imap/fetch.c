@@ -20,6 +20,7 @@
 #include "imap.h"
 #include "log.h"
 #include "pool.h"
+#include "profile.h"
 
 /* One UID FETCH in progress. */
 struct fetch_run {
@@ -28,6 +29,7 @@ struct fetch_run {
 	uint32_t seq;		/* the message whose bytes are streaming */
 	int streaming;
 	size_t done;		/* done() calls */
+	struct prof_span span;	/* the command's answer, for the profile */
 };
 
 static void
@@ -40,6 +42,8 @@ on_body(void *ctx, uint32_t seq, uint64_t offset, uint64_t total, const char *da
 		fr->seq = seq;
 		fr->streaming = 1;
 	}
+	prof_span_first(&fr->span);
+	profile_add(PROF_BYTES, len);
 	/* Bytes are arriving: a large message on a slow link is not cut off. */
 	pool_op_progress(fr->c);
 	fr->cb->chunk(fr->cb->ctx, 0, offset, total, data, len);
@@ -71,6 +75,7 @@ fetch_set(struct fetch_run *fr, const char *mailbox, const char *uids)
 {
 	struct mailfs_handlers h;
 	struct mailfs_fetch_spec spec;
+	int r;
 
 	memset(&h, 0, sizeof(h));
 	h.fetch = on_fetch;
@@ -80,7 +85,11 @@ fetch_set(struct fetch_run *fr, const char *mailbox, const char *uids)
 	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_BODY | MAILFS_FETCH_SIZE |
 	    MAILFS_FETCH_INTERNALDATE;
 	fr->streaming = 0;
-	if (mailfs_run(fr->c, mailfs_uid_fetch(fr->c, uids, &spec, &h), NULL) == -1) {
+	profile_add(PROF_FETCHCMD_N, 1);
+	prof_span_begin(&fr->span, profile_now());
+	r = mailfs_run(fr->c, mailfs_uid_fetch(fr->c, uids, &spec, &h), NULL);
+	(void)prof_span_end(&fr->span);
+	if (r == -1) {
 		log_msg(LOG_WARNING, "cannot fetch messages %s of \"%s\": %s", uids, mailbox,
 		    mailfs_client_error(fr->c)->msg);
 		return -1;
@@ -113,7 +122,7 @@ imap_fetch(struct be_folder *f, uint32_t uidvalidity, const char *uids,
 	 * from the read-ahead's range is one expunged meanwhile.
 	 */
 	if (fr.done == 0 && uids[strspn(uids, "0123456789")] == '\0' &&
-	    mailfs_run(c, mailfs_noop(c), NULL) == 0 && fetch_set(&fr, f->mailbox, uids) == -1)
+	    pool_run(c, mailfs_noop(c)) == 0 && fetch_set(&fr, f->mailbox, uids) == -1)
 		return errmap_errno(mailfs_client_error(c));
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "password.h"
 #include "pool.h"
+#include "profile.h"
 
 struct pool_conn {
 	struct mailfs_client *client;	/* NULL until first used, and after a break */
@@ -39,6 +40,18 @@ static const char *pool_user;
 static const struct secret *pool_password;
 static unsigned pool_caps;
 static unsigned long use_counter;
+
+int
+pool_run(struct mailfs_client *c, struct mailfs_cmd *cmd)
+{
+	struct prof_span sp;
+	int r;
+
+	prof_span_begin(&sp, profile_now());
+	r = mailfs_run(c, cmd, NULL);
+	(void)prof_span_end(&sp);
+	return r;
+}
 
 void
 pool_op_progress(struct mailfs_client *c)
@@ -176,6 +189,7 @@ static int
 open_client(struct pool_conn *pc, struct mailfs_error *err_r)
 {
 	struct mailfs_client *c;
+	uint64_t t0 = profile_now();
 	unsigned caps;
 
 	if ((c = mailfs_client_new(&pool_params)) == NULL) {
@@ -205,6 +219,7 @@ open_client(struct pool_conn *pc, struct mailfs_error *err_r)
 	pthread_mutex_lock(&pool_lock);
 	pool_caps = caps;
 	pthread_mutex_unlock(&pool_lock);
+	profile_since(PROF_CONNECT_N, PROF_CONNECT_US, t0);
 	return 0;
 fail:
 	*err_r = *mailfs_client_error(c);
@@ -223,8 +238,9 @@ select_mailbox(struct pool_conn *pc, const char *mailbox, struct mailfs_error *e
 	 * SELECT, not EXAMINE: flags are stored through this connection too.
 	 * Reading never sets \Seen all the same (BODY.PEEK[]).
 	 */
-	if (mailfs_run(c, mailfs_select(c, mailbox, MAILFS_SELECT_CONDSTORE, NULL, NULL),
-	    NULL) == -1) {
+	profile_add(PROF_SELECT_N, 1);
+	if (pool_run(c, mailfs_select(c, mailbox, MAILFS_SELECT_CONDSTORE, NULL, NULL)) ==
+	    -1) {
 		*err_r = *mailfs_client_error(c);
 		if (errmap_conn_broken(err_r))
 			drop_client(pc);

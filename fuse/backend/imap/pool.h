@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #include <mailfs/client.h>
+#include <mailfs/commands.h>
 #include <mailfs/error.h>
 
 struct pool_conn;
@@ -40,6 +41,12 @@ void pool_destroy(void);
 void pool_cancel(int on);
 /* 1 between pool_cancel(1) and pool_cancel(0). */
 int pool_cancelled(void);
+
+/*
+ * mailfs_run() of cmd, a command whose answer is a few lines, without a
+ * result: its round trip counted in the profile (profile.h).
+ */
+int pool_run(struct mailfs_client *c, struct mailfs_cmd *cmd);
 
 /*
  * The server is sending c what the operation asked for (a message's

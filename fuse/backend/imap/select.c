@@ -19,6 +19,7 @@
 #include "imap.h"
 #include "log.h"
 #include "pool.h"
+#include "profile.h"
 #include "recover.h"
 
 /*
@@ -99,19 +100,27 @@ imap_refresh(struct be_folder *f, struct be_status *st_r)
 	memset(&h, 0, sizeof(h));
 	h.status = imap_status_handler;
 	h.ctx = &st;
-	if (mailfs_run(c, mailfs_status(c, f->mailbox, MAILFS_STATUS_UIDVALIDITY |
-	    MAILFS_STATUS_UIDNEXT | MAILFS_STATUS_HIGHESTMODSEQ, &h), NULL) == -1)
+	if (pool_run(c, mailfs_status(c, f->mailbox, MAILFS_STATUS_UIDVALIDITY |
+	    MAILFS_STATUS_UIDNEXT | MAILFS_STATUS_HIGHESTMODSEQ, &h)) == -1)
 		return errmap_errno(mailfs_client_error(c));
 	*st_r = st;
 	return 0;
 }
 
+/* A listing in progress: the caller's callbacks, and its answer's span. */
+struct listing_run {
+	const struct be_listing_cb *cb;
+	struct prof_span span;
+};
+
 static void
 on_listing_fetch(void *ctx, const struct mailfs_msg *m)
 {
-	const struct be_listing_cb *cb = ctx;
+	struct listing_run *lr = ctx;
+	const struct be_listing_cb *cb = lr->cb;
 	struct be_msg bm;
 
+	prof_span_first(&lr->span);
 	if (!(m->present & MAILFS_MSG_UID) || m->uid == 0)
 		return;
 	memset(&bm, 0, sizeof(bm));
@@ -131,9 +140,11 @@ on_listing_fetch(void *ctx, const struct mailfs_msg *m)
 static void
 on_listing_vanished(void *ctx, const struct mailfs_uidset *uids, int earlier)
 {
-	const struct be_listing_cb *cb = ctx;
+	struct listing_run *lr = ctx;
+	const struct be_listing_cb *cb = lr->cb;
 	size_t i;
 
+	prof_span_first(&lr->span);
 	(void)earlier;
 	if (cb->vanished == NULL)
 		return;
@@ -148,6 +159,8 @@ imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb
 	struct mailfs_client *c;
 	struct mailfs_fetch_spec spec;
 	struct mailfs_handlers h;
+	struct listing_run lr;
+	int r;
 
 	if (f->pc == NULL)
 		return EIO;	/* given back early: only close() is left */
@@ -158,7 +171,8 @@ imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb
 	memset(&h, 0, sizeof(h));
 	h.fetch = on_listing_fetch;
 	h.vanished = on_listing_vanished;
-	h.ctx = (void *)cb;
+	lr.cb = cb;
+	h.ctx = &lr;
 	memset(&spec, 0, sizeof(spec));
 	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_FLAGS | MAILFS_FETCH_SIZE |
 	    MAILFS_FETCH_INTERNALDATE;
@@ -166,7 +180,10 @@ imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb
 		spec.changedsince = since;
 		spec.vanished = mailfs_client_qresync_enabled(c);
 	}
-	if (mailfs_run(c, mailfs_uid_fetch(c, "1:*", &spec, &h), NULL) == -1) {
+	prof_span_begin(&lr.span, profile_now());
+	r = mailfs_run(c, mailfs_uid_fetch(c, "1:*", &spec, &h), NULL);
+	(void)prof_span_end(&lr.span);
+	if (r == -1) {
 		log_msg(LOG_WARNING, "cannot list the folder \"%s\": %s", f->mailbox,
 		    mailfs_client_error(c)->msg);
 		return errmap_errno(mailfs_client_error(c));
