@@ -122,6 +122,21 @@ backend_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
 	return r;
 }
 
+int
+backend_open_lazy(struct backend *be, const char *mailbox, struct be_folder **f_r)
+{
+	struct be_status st;
+	uint64_t t0 = profile_now();
+	int r;
+
+	if (be->ops->open_lazy == NULL)
+		r = CALL(be, open, be, mailbox, f_r, &st);
+	else
+		r = be->ops->open_lazy(be, mailbox, f_r);
+	profile_since(PROF_OPEN_N, PROF_OPEN_US, t0);
+	return r;
+}
+
 void
 backend_close(struct backend *be, struct be_folder *f, int failed)
 {

@@ -1,7 +1,8 @@
 /*
  * The IMAP backend: open, close, refresh, listing (see imap.h).  A folder
  * opened is a pool connection with the mailbox selected (SELECT
- * (CONDSTORE), pool.c), held by the caller until close().  Its listing
+ * (CONDSTORE), pool.c), held by the caller until close(); one opened
+ * lazily is a connection whose first fetch selects it (fetch.c).  Its listing
  * is one UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE), with
  * (CHANGEDSINCE m) for a delta where CONDSTORE is enabled on the
  * connection, and VANISHED where QRESYNC is.
@@ -44,14 +45,13 @@ selected_status(struct mailfs_client *c, struct be_status *st_r)
 		st_r->present |= BE_STATUS_HIGHESTMODSEQ;
 }
 
-int
-imap_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
-    struct be_status *st_r)
+/* A folder on a pool connection (lazy: mailbox not selected yet); 0 or an errno (logged). */
+static int
+folder_new(const char *mailbox, int lazy, struct be_folder **f_r)
 {
 	struct be_folder *f;
 	int r;
 
-	(void)be;
 	if ((f = calloc(1, sizeof(*f))) == NULL || (f->mailbox = strdup(mailbox)) == NULL) {
 		free(f);
 		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", mailbox,
@@ -63,14 +63,35 @@ imap_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
 	 * dropped meanwhile (and logs what it could not reach), as rm and mv
 	 * always did; a listing gains the same patience.
 	 */
-	if ((r = imap_conn(mailbox, &f->pc)) != 0) {
+	r = lazy ? imap_conn_lazy(mailbox, &f->pc) : imap_conn(mailbox, &f->pc);
+	if (r != 0) {
 		free(f->mailbox);
 		free(f);
 		return r;
 	}
-	selected_status(pool_client(f->pc), st_r);
+	f->lazy = lazy;
 	*f_r = f;
 	return 0;
+}
+
+int
+imap_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
+    struct be_status *st_r)
+{
+	int r;
+
+	(void)be;
+	if ((r = folder_new(mailbox, 0, f_r)) != 0)
+		return r;
+	selected_status(pool_client((*f_r)->pc), st_r);
+	return 0;
+}
+
+int
+imap_open_lazy(struct backend *be, const char *mailbox, struct be_folder **f_r)
+{
+	(void)be;
+	return folder_new(mailbox, 1, f_r);
 }
 
 void
