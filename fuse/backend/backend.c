@@ -1,6 +1,7 @@
 /*
  * Dispatch of the backend contract (see backend.h): each call goes to
  * the source's operation, or fails with EPERM when the source lacks it.
+ * Opening, listing and fetching are timed for the profile (profile.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "profile.h"
 
 #define CALL(be, op, ...) \
 	((be)->ops->op != NULL ? (be)->ops->op(__VA_ARGS__) : EPERM)
@@ -112,7 +114,27 @@ int
 backend_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
     struct be_status *st_r)
 {
-	return CALL(be, open, be, mailbox, f_r, st_r);
+	uint64_t t0 = profile_now();
+	int r;
+
+	r = CALL(be, open, be, mailbox, f_r, st_r);
+	profile_since(PROF_OPEN_N, PROF_OPEN_US, t0);
+	return r;
+}
+
+int
+backend_open_lazy(struct backend *be, const char *mailbox, struct be_folder **f_r)
+{
+	struct be_status st;
+	uint64_t t0 = profile_now();
+	int r;
+
+	if (be->ops->open_lazy == NULL)
+		r = CALL(be, open, be, mailbox, f_r, &st);
+	else
+		r = be->ops->open_lazy(be, mailbox, f_r);
+	profile_since(PROF_OPEN_N, PROF_OPEN_US, t0);
+	return r;
 }
 
 void
@@ -132,14 +154,24 @@ int
 backend_listing(struct backend *be, struct be_folder *f, uint64_t since,
     const struct be_listing_cb *cb, struct be_status *st_r)
 {
-	return CALL(be, listing, f, since, cb, st_r);
+	uint64_t t0 = profile_now();
+	int r;
+
+	r = CALL(be, listing, f, since, cb, st_r);
+	profile_since(PROF_LISTING_N, PROF_LISTING_US, t0);
+	return r;
 }
 
 int
 backend_fetch(struct backend *be, struct be_folder *f, uint32_t uidvalidity,
     const char *uids, const struct be_body_cb *cb)
 {
-	return CALL(be, fetch, f, uidvalidity, uids, cb);
+	uint64_t t0 = profile_now();
+	int r;
+
+	r = CALL(be, fetch, f, uidvalidity, uids, cb);
+	profile_since(PROF_FETCH_N, PROF_FETCH_US, t0);
+	return r;
 }
 
 int

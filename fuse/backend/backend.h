@@ -232,6 +232,18 @@ struct backend_ops {
 	 */
 	int (*open)(struct backend *be, const char *mailbox, struct be_folder **f_r,
 	    struct be_status *st_r);
+	/*
+	 * open() for a caller that only fetches (the read-ahead): nothing
+	 * is sent, nothing is learnt; the folder is opened with the first
+	 * fetch(), in the same round trip (IMAP: SELECT sent with the first
+	 * UID FETCH).  That fetch() is ESTALE, with nothing passed to its
+	 * callbacks, when the folder turns out to be of another generation
+	 * than it names, and fails as open() would when the folder cannot
+	 * be opened; such a failure is logged only as a debug line (nobody
+	 * waits for this work).  Only fetch() and close() may be called on
+	 * *f_r.  NULL: backend_open_lazy() calls open().
+	 */
+	int (*open_lazy)(struct backend *be, const char *mailbox, struct be_folder **f_r);
 	/* Gives the folder back; failed: the last call failed (the connection may be reopened). */
 	void (*close)(struct be_folder *f, int failed);
 	/* The folder's status now, asked afresh (what open() showed may be older). */
@@ -312,6 +324,7 @@ int backend_quota(struct backend *be, struct be_quota *q_r, char *why,
     size_t size);
 int backend_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
     struct be_status *st_r);
+int backend_open_lazy(struct backend *be, const char *mailbox, struct be_folder **f_r);
 void backend_close(struct backend *be, struct be_folder *f, int failed);
 int backend_refresh(struct backend *be, struct be_folder *f, struct be_status *st_r);
 int backend_listing(struct backend *be, struct be_folder *f, uint64_t since,

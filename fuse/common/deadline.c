@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "deadline.h"
+#include "profile.h"
 
 /* What a recovery after a lost answer may take beyond the timeout. */
 #define GRACE_MS	700
@@ -126,7 +127,12 @@ int
 deadline_wait(pthread_cond_t *cond, pthread_mutex_t *m)
 {
 	struct timespec until;
+	uint64_t t0 = profile_now();
+	int r;
 
 	deadline_on(CLOCK_REALTIME, &until);
-	return pthread_cond_timedwait(cond, m, &until) == ETIMEDOUT ? ETIMEDOUT : 0;
+	r = pthread_cond_timedwait(cond, m, &until) == ETIMEDOUT ? ETIMEDOUT : 0;
+	/* Only the store waits here, for a message another thread fetches. */
+	profile_since(PROF_WAIT_N, PROF_WAIT_US, t0);
+	return r;
 }

@@ -61,7 +61,8 @@ int deadline_lock(pthread_mutex_t *m);
 
 /*
  * pthread_cond_wait() on a CLOCK_REALTIME condition, at most until the
- * deadline: 0 (woken, or spuriously), or ETIMEDOUT.
+ * deadline: 0 (woken, or spuriously), or ETIMEDOUT.  Timed as the
+ * profile's wait (profile.h).
  */
 int deadline_wait(pthread_cond_t *cond, pthread_mutex_t *m);
 

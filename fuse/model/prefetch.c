@@ -32,6 +32,7 @@
 #include "log.h"
 #include "options.h"
 #include "prefetch.h"
+#include "profile.h"
 
 #define NSTREAMS	8
 #define WINDOW_MIN	(512u * 1024)		/* the first window: doubled per forward open */
@@ -92,17 +93,18 @@ job_free(struct job *j)
 }
 
 /*
- * backend_open() for the read-ahead: a server it cannot reach is no
- * warning (nobody waits for this work; the reader that needs the bytes
- * fetches them itself and says why it could not).
+ * backend_open_lazy() for the read-ahead: nothing is sent until the
+ * fetch, which opens the folder in the same round trip.  A server it
+ * cannot reach is no warning (nobody waits for this work; the reader
+ * that needs the bytes fetches them itself and says why it could not).
  */
 static int
-prefetch_open(const char *mailbox, struct be_folder **f_r, struct be_status *st_r)
+prefetch_open(const char *mailbox, struct be_folder **f_r)
 {
 	int r;
 
 	log_quiet(1);
-	r = backend_open(fs.backend, mailbox, f_r, st_r);
+	r = backend_open_lazy(fs.backend, mailbox, f_r);
 	log_quiet(0);
 	return r;
 }
@@ -110,7 +112,6 @@ prefetch_open(const char *mailbox, struct be_folder **f_r, struct be_status *st_
 static void *
 prefetch_main(void *arg)
 {
-	struct be_status st;
 	struct be_folder *f;
 	struct cache_batch *b;
 	struct job *j;
@@ -118,6 +119,7 @@ prefetch_main(void *arg)
 	int claimed, failed;
 
 	(void)arg;
+	profile_set_ahead(1);
 	pthread_mutex_lock(&prefetch_lock);
 	for (;;) {
 		while (!stopping && queue_head == NULL)
@@ -137,13 +139,15 @@ prefetch_main(void *arg)
 		deadline_begin();	/* a job has -o timeout, as a request has */
 		if (j->list != NULL)
 			(void)folder_ensure(j->list);	/* a failure shows to the reader */
-		else if (prefetch_open(j->mailbox, &f, &st) != 0)
+		else if (prefetch_open(j->mailbox, &f) != 0)
 			;	/* the reader fetches alone, and says why it could not */
 		else if (cache_batch_new(j->mailbox, j->uidvalidity, &b) != 0)
 			backend_close(fs.backend, f, 0);
 		else {
-			for (i = 0; i < j->n; i++)
-				if (cache_batch_claim(b, j->uids[i], j->adjacent[i], &claimed) != 0)
+			/* A message not claimed breaks the range: it is not asked for again. */
+			for (i = 0, claimed = 0; i < j->n; i++)
+				if (cache_batch_claim(b, j->uids[i], j->adjacent[i] && claimed,
+				    &claimed) != 0)
 					break;
 			(void)cache_batch_fetch(b, f, &failed);
 			backend_close(fs.backend, f, failed);

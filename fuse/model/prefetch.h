@@ -4,10 +4,11 @@
  * sorted or listing order, which is UID order), the bodies of the
  * following messages are fetched by range (one backend_fetch() of a UID
  * set; IMAP: UID FETCH a:b BODY.PEEK[]) on a folder the job opens for
- * itself (backend_open()), into the on-disk cache (cache.h), a byte
- * window ahead of the reader.  A reader of a message being prefetched
- * waits for that message only.  Up to two threads fetch; a walk from
- * folder to folder also has the next folders listed ahead.
+ * itself (backend_open_lazy(): the open goes out with the first range),
+ * into the on-disk cache (cache.h), a byte window ahead of the reader.
+ * A reader of a message being prefetched waits for that message only.
+ * Up to two threads fetch; a walk from folder to folder also has the
+ * next folders listed ahead.
  *
  * Owns the read streams and the job queue, under prefetch_lock, which is
  * taken under folder->lock and takes no other lock (a leaf, like the

@@ -16,6 +16,7 @@
 #include "inode.h"
 #include "mutate.h"
 #include "prefetch.h"
+#include "profile.h"
 #include "stage.h"
 #include "stats.h"
 #include "vfs.h"
@@ -32,6 +33,7 @@ void
 vfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node *n;
+	uint64_t t0 = profile_now();
 	int r = 0;
 
 	stats_count(STAT_OPENDIR);
@@ -46,6 +48,7 @@ vfs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	prefetch_opendir(n);
 	/* Load the messages now, so that a failure shows at opendir(). */
 	r = ensure_messages(n);
+	profile_since(PROF_DIR_N, PROF_DIR_US, t0);
 	node_put(n);
 	if (r != 0)
 		fuse_reply_err(req, r);

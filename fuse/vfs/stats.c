@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "deadline.h"
+#include "profile.h"
 #include "stats.h"
 
 static uint64_t counts[STAT_NOPS];
@@ -51,26 +52,6 @@ stats_count(enum stats_op op)
 		(void)__atomic_add_fetch(&counts[op], 1, __ATOMIC_RELAXED);
 }
 
-/*
- * Appends " key=n" (no space at the start of the line); returns the new
- * length, or size when the item did not fit and the line ends before it.
- */
-static size_t
-append(char *buf, size_t size, size_t pos, const char *key, uint64_t n)
-{
-	int w;
-
-	if (pos >= size)
-		return pos;
-	w = snprintf(buf + pos, size - pos, "%s%s=%llu", pos > 0 ? " " : "", key,
-	    (unsigned long long)n);
-	if (w < 0 || (size_t)w >= size - pos) {
-		buf[pos] = '\0';	/* no half item: the line ends before it */
-		return size;
-	}
-	return pos + (size_t)w;
-}
-
 size_t
 stats_format(char *buf, size_t size)
 {
@@ -85,9 +66,9 @@ stats_format(char *buf, size_t size)
 		total += v[i];
 	}
 	buf[0] = '\0';
-	pos = append(buf, size, 0, "total", total);
+	pos = profile_item(buf, size, 0, "total", total);
 	for (i = 0; i < STAT_NOPS && pos < size; i++)
 		if (v[i] != 0)
-			pos = append(buf, size, pos, names[i], v[i]);
+			pos = profile_item(buf, size, pos, names[i], v[i]);
 	return pos < size ? pos : strlen(buf);
 }

@@ -2,7 +2,8 @@
  * The handlers of extended attributes (vfs.h): getxattr, setxattr,
  * listxattr, removexattr.  A message's flags and keywords are
  * user.imap.flags, its UID user.imap.uid (read-only); the root's
- * user.mailfs.requests holds the request counts (stats.h).
+ * user.mailfs.requests holds the request counts (stats.h), its
+ * user.mailfs.profile where the time went (profile.h).
  *
  * RFC 3501 2.3.2 (flags).
  */
@@ -15,6 +16,7 @@
 #include "backend.h"
 #include "folder.h"
 #include "inode.h"
+#include "profile.h"
 #include "stage.h"
 #include "stats.h"
 #include "vfs.h"
@@ -22,6 +24,7 @@
 #define XATTR_FLAGS	"user.imap.flags"
 #define XATTR_UID	"user.imap.uid"
 #define XATTR_REQUESTS	"user.mailfs.requests"	/* the root's, read-only, unlisted */
+#define XATTR_PROFILE	"user.mailfs.profile"	/* likewise */
 
 static void
 reply_xattr_value(fuse_req_t req, const char *value, size_t len, size_t size)
@@ -34,11 +37,12 @@ reply_xattr_value(fuse_req_t req, const char *value, size_t len, size_t size)
 		fuse_reply_buf(req, value, len);
 }
 
-/* 1 for the request counts (stats.h): the root's only attribute. */
+/* 1 for the request counts (stats.h) or the profile: the root's only attributes. */
 static int
 is_requests_attr(fuse_ino_t ino, const char *name)
 {
-	return ino == FUSE_ROOT_ID && strcmp(name, XATTR_REQUESTS) == 0;
+	return ino == FUSE_ROOT_ID && (strcmp(name, XATTR_REQUESTS) == 0 ||
+	    strcmp(name, XATTR_PROFILE) == 0);
 }
 
 void
@@ -62,7 +66,10 @@ vfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	if (is_requests_attr(ino, name)) {
 		/* The counts grow between a size probe and the read: room for any. */
 		if (size == 0)
-			fuse_reply_xattr(req, STATS_LINE_MAX);
+			fuse_reply_xattr(req, strcmp(name, XATTR_PROFILE) == 0 ?
+			    PROFILE_LINE_MAX : STATS_LINE_MAX);
+		else if (strcmp(name, XATTR_PROFILE) == 0)
+			reply_xattr_value(req, value, profile_format(value, sizeof(value)), size);
 		else
 			reply_xattr_value(req, value, stats_format(value, sizeof(value)), size);
 		return;

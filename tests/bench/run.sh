@@ -325,6 +325,23 @@ if n < 0:
 print(buf.raw[:n].decode())' "$mnt" 2>>"$log"
 }
 
+# profile_line: the daemon's stage profile (user.mailfs.profile: where
+# its time went, fuse/common/profile.h) and the CPU it used.
+profile_line()
+{
+	python3 "$here/profile.py" get "$mnt" "$daemon" 2>>"$log"
+}
+
+# stage_profile RUN WHAT [BEFORE]: the profile now (less BEFORE, a
+# profile_line of when WHAT began) to the log and, in words, to the notes.
+stage_profile()
+{
+	local line
+	line=$(profile_line) || return 0
+	say "run $1: $2: profile: $line${3:+ (before: $3)}"
+	notes+=("run $1: $(python3 "$here/profile.py" describe "$2" "$line" ${3:+"$3"})")
+}
+
 # record_requests SCENARIO RUN WHAT BEFORE AFTER FILES: the requests the
 # command between the two readings made (less the getxattr of the second
 # reading), per file: SCENARIO the total, SCENARIO.OP each operation's.
@@ -400,6 +417,7 @@ backup_mailfs()
 	timeout 3600 rsync -a "$mnt/" "$dst/" 2>>"$log" ||
 	    say "mailfs: rsync -a failed (status $?)"
 	t1=$(now)
+	stage_profile "$r" "full backup"
 	umount_fs
 	record backup mailfs "$r" "$(elapsed "$t0" "$t1")"
 	record backup_bytes info "$r" "$(served "$m" out)"
@@ -427,6 +445,7 @@ again_mailfs()
 	timeout 3600 rsync -a "$mnt/" "$dst/" 2>>"$log" ||
 	    say "mailfs: rsync -a again failed (status $?)"
 	t1=$(now)
+	stage_profile "$r" "backup again"
 	umount_fs
 	record again mailfs "$r" "$(elapsed "$t0" "$t1")"
 	record again_bytes info "$r" "$(served "$m" out)"
@@ -477,17 +496,19 @@ again_peer()
 
 grep_mailfs()
 {
-	local r=$1 t0 t1 m s0 s1 st
+	local r=$1 t0 t1 m s0 s1 st p0
 	empty_cache
 	cold
 	m=$(log_mark)
 	mount_fs || { say "mailfs: mount failed"; return 1; }
+	p0=$(profile_line)
 	s0=$(requests)
 	t0=$(now)
 	timeout 3600 grep -r -- "$nowhere" "$mnt" >/dev/null 2>>"$log"
 	st=$?
 	t1=$(now)
 	s1=$(requests)
+	stage_profile "$r" "grep -r cold" "$p0"
 	[ $st = 1 ] || say "mailfs: grep -r cold ended with status $st, not 1"
 	record grep_cold mailfs "$r" "$(elapsed "$t0" "$t1")"
 	record_requests grep_cold_req "$r" "grep -r cold" "$s0" "$s1" "$total_msgs"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The daemon's request counts: user.mailfs.requests on the root, read-only
 # and unlisted; warm ls -l costs few requests, cat costs open and read.
+# Its stage profile likewise: user.mailfs.profile.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
@@ -90,6 +91,22 @@ setfattr -x user.mailfs.requests "$M" 2>"$MAILFS_TEST_TMP/err"
 isnt $? 0 "setfattr -x of it fails"
 like "$(cat "$MAILFS_TEST_TMP/err")" "not permitted" "with EPERM"
 like "$(requests "$M")" '^total=' "and the value is still there"
+
+# Where the time went (fuse/common/profile.h): user.mailfs.profile.
+prof=$(getfattr --absolute-names --only-values -n user.mailfs.profile "$M")
+ok $? "getfattr -n user.mailfs.profile of the root"
+like "$prof" '^(fg|ra)_[a-z_]+=[1-9][0-9]*( (fg|ra)_[a-z_]+=[1-9][0-9]*)*$' \
+    "the value is role_stage=N for each counter that moved"
+[ "$(count fg_listing_n "$prof")" -ge 1 ] && [ "$(count fg_dir_n "$prof")" -ge 1 ]
+ok $? "ls -l's listing and opendir are in it"
+[ "$(count fg_fetch_n "$prof")" -ge 1 ] && [ "$(count fg_bytes "$prof")" -ge 10 ]
+ok $? "and cat's fetch, with its bytes"
+[ "$(count fg_rtt_n "$prof")" -ge 2 ] && [ "$(count fg_select_n "$prof")" -ge 1 ]
+ok $? "and their round trips, SELECT among them"
+setfattr -n user.mailfs.profile -v x "$M" 2>"$MAILFS_TEST_TMP/err"
+isnt $? 0 "setfattr of user.mailfs.profile fails"
+like "$(cat "$MAILFS_TEST_TMP/err")" "not permitted" "with EPERM"
+
 requests "$M/Many" >/dev/null 2>"$MAILFS_TEST_TMP/err"
 isnt $? 0 "a folder has no user.mailfs.requests"
 like "$(cat "$MAILFS_TEST_TMP/err")" "No such attribute" "(ENODATA)"

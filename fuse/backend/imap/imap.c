@@ -20,6 +20,7 @@ static const struct backend_ops imap_ops = {
 	.rename = imap_rename,
 	.quota = imap_quota,
 	.open = imap_open,
+	.open_lazy = imap_open_lazy,
 	.close = imap_close,
 	.refresh = imap_refresh,
 	.listing = imap_listing,

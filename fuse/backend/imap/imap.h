@@ -45,6 +45,11 @@ struct backend *imap_backend_new(const struct mailfs_params *params, const char 
 struct be_folder {
 	struct pool_conn *pc;
 	char *mailbox;		/* malloc'ed */
+	/*
+	 * Opened by open_lazy(): the connection may have another mailbox
+	 * selected, and the first fetch() selects this one (fetch.c).
+	 */
+	int lazy;
 };
 
 /* imap.c */
@@ -77,6 +82,7 @@ int imap_status(struct backend *be, const char *mailbox, struct be_status *st_r)
 /* select.c */
 int imap_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
     struct be_status *st_r);
+int imap_open_lazy(struct backend *be, const char *mailbox, struct be_folder **f_r);
 void imap_close(struct be_folder *f, int failed);
 int imap_refresh(struct be_folder *f, struct be_status *st_r);
 int imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb,

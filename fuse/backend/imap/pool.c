@@ -19,6 +19,7 @@
 #include "log.h"
 #include "password.h"
 #include "pool.h"
+#include "profile.h"
 
 struct pool_conn {
 	struct mailfs_client *client;	/* NULL until first used, and after a break */
@@ -39,6 +40,18 @@ static const char *pool_user;
 static const struct secret *pool_password;
 static unsigned pool_caps;
 static unsigned long use_counter;
+
+int
+pool_run(struct mailfs_client *c, struct mailfs_cmd *cmd)
+{
+	struct prof_span sp;
+	int r;
+
+	prof_span_begin(&sp, profile_now());
+	r = mailfs_run(c, cmd, NULL);
+	(void)prof_span_end(&sp);
+	return r;
+}
 
 void
 pool_op_progress(struct mailfs_client *c)
@@ -176,6 +189,7 @@ static int
 open_client(struct pool_conn *pc, struct mailfs_error *err_r)
 {
 	struct mailfs_client *c;
+	uint64_t t0 = profile_now();
 	unsigned caps;
 
 	if ((c = mailfs_client_new(&pool_params)) == NULL) {
@@ -205,6 +219,7 @@ open_client(struct pool_conn *pc, struct mailfs_error *err_r)
 	pthread_mutex_lock(&pool_lock);
 	pool_caps = caps;
 	pthread_mutex_unlock(&pool_lock);
+	profile_since(PROF_CONNECT_N, PROF_CONNECT_US, t0);
 	return 0;
 fail:
 	*err_r = *mailfs_client_error(c);
@@ -212,26 +227,46 @@ fail:
 	return -1;
 }
 
-static int
-select_mailbox(struct pool_conn *pc, const char *mailbox, struct mailfs_error *err_r)
+struct mailfs_cmd *
+pool_select_send(struct pool_conn *pc, const char *mailbox)
 {
 	struct mailfs_client *c = pc->client;
 
 	free(pc->selected);
 	pc->selected = NULL;
+	profile_add(PROF_SELECT_N, 1);
 	/*
 	 * SELECT, not EXAMINE: flags are stored through this connection too.
 	 * Reading never sets \Seen all the same (BODY.PEEK[]).
 	 */
-	if (mailfs_run(c, mailfs_select(c, mailbox, MAILFS_SELECT_CONDSTORE, NULL, NULL),
-	    NULL) == -1) {
-		*err_r = *mailfs_client_error(c);
+	return mailfs_select(c, mailbox, MAILFS_SELECT_CONDSTORE, NULL, NULL);
+}
+
+int
+pool_select_wait(struct pool_conn *pc, struct mailfs_cmd *cmd, const char *mailbox)
+{
+	if (pool_run(pc->client, cmd) == -1)
+		return -1;
+	/* Out of memory it is only selected afresh by its next user. */
+	pc->selected = strdup(mailbox);
+	return 0;
+}
+
+int
+pool_has_selected(const struct pool_conn *pc, const char *mailbox)
+{
+	/* The server may have closed the mailbox (deleted: Dovecot says BYE). */
+	return pc->selected != NULL && strcmp(pc->selected, mailbox) == 0 &&
+	    mailfs_client_mailbox(pc->client) != NULL;
+}
+
+static int
+select_mailbox(struct pool_conn *pc, const char *mailbox, struct mailfs_error *err_r)
+{
+	if (pool_select_wait(pc, pool_select_send(pc, mailbox), mailbox) == -1) {
+		*err_r = *mailfs_client_error(pc->client);
 		if (errmap_conn_broken(err_r))
 			drop_client(pc);
-		return -1;
-	}
-	if ((pc->selected = strdup(mailbox)) == NULL) {
-		set_error(err_r, MAILFS_ERR_NOMEM, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -271,8 +306,9 @@ choose_locked(const char *mailbox)
 	return best;
 }
 
-struct pool_conn *
-pool_get(const char *mailbox, struct mailfs_error *err_r)
+/* pool_get(), and pool_get_lazy() when select is 0. */
+static struct pool_conn *
+get(const char *mailbox, int select, struct mailfs_error *err_r)
 {
 	struct pool_conn *pc;
 	struct timespec deadline;
@@ -320,10 +356,7 @@ pool_get(const char *mailbox, struct mailfs_error *err_r)
 		}
 		if (pc->client == NULL && open_client(pc, err_r) == -1)
 			goto fail;
-		/* The server may have closed the mailbox (deleted: Dovecot says BYE). */
-		if (mailbox == NULL || (pc->selected != NULL &&
-		    strcmp(pc->selected, mailbox) == 0 &&
-		    mailfs_client_mailbox(pc->client) != NULL))
+		if (mailbox == NULL || !select || pool_has_selected(pc, mailbox))
 			return pc;
 		if (select_mailbox(pc, mailbox, err_r) == 0)
 			return pc;
@@ -333,6 +366,18 @@ pool_get(const char *mailbox, struct mailfs_error *err_r)
 fail:
 	pool_put(pc, 0);
 	return NULL;
+}
+
+struct pool_conn *
+pool_get(const char *mailbox, struct mailfs_error *err_r)
+{
+	return get(mailbox, 1, err_r);
+}
+
+struct pool_conn *
+pool_get_lazy(const char *mailbox, struct mailfs_error *err_r)
+{
+	return get(mailbox, 0, err_r);
 }
 
 struct mailfs_client *

@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #include <mailfs/client.h>
+#include <mailfs/commands.h>
 #include <mailfs/error.h>
 
 struct pool_conn;
@@ -42,6 +43,12 @@ void pool_cancel(int on);
 int pool_cancelled(void);
 
 /*
+ * mailfs_run() of cmd, a command whose answer is a few lines, without a
+ * result: its round trip counted in the profile (profile.h).
+ */
+int pool_run(struct mailfs_client *c, struct mailfs_cmd *cmd);
+
+/*
  * The server is sending c what the operation asked for (a message's
  * bytes): the deadline moves to a timeout after now, so that a large
  * message on a slow link is not cut off while it arrives; a server that
@@ -58,6 +65,34 @@ void pool_op_progress(struct mailfs_client *c);
  * so nothing is to be reopened or asked.
  */
 struct pool_conn *pool_get(const char *mailbox, struct mailfs_error *err_r);
+
+/*
+ * As pool_get(), but mailbox (not NULL) is left for the caller to
+ * select, so that SELECT goes out with the caller's first command
+ * instead of a round trip before it: a connection that has it selected
+ * already is still preferred (pool_has_selected() says whether this one
+ * has).
+ */
+struct pool_conn *pool_get_lazy(const char *mailbox, struct mailfs_error *err_r);
+
+/* 1 when pc has mailbox selected (and the server has not closed it). */
+int pool_has_selected(const struct pool_conn *pc, const char *mailbox);
+
+/*
+ * SELECT (CONDSTORE) mailbox on pc, queued and sent without waiting:
+ * the command, to be passed to pool_select_wait(), or NULL (the
+ * client's error).  pc has no mailbox selected from now on, as far as
+ * the pool knows.
+ */
+struct mailfs_cmd *pool_select_send(struct pool_conn *pc, const char *mailbox);
+
+/*
+ * Waits for the SELECT of pool_select_send() (cmd may be NULL: it
+ * failed to queue): 0 when mailbox is now selected, -1 with the client's
+ * error.  The connection stays, broken or not, until pool_put(), so that
+ * the commands sent after the SELECT can still be waited for.
+ */
+int pool_select_wait(struct pool_conn *pc, struct mailfs_cmd *cmd, const char *mailbox);
 
 /* 1 when err is pool_get()'s "no connection became free in time". */
 int pool_busy_error(const struct mailfs_error *err);

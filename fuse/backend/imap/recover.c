@@ -26,8 +26,9 @@ imap_lost(struct mailfs_client *c, const struct mailfs_error *err)
 	    mailfs_client_state(c) < MAILFS_STATE_AUTHENTICATED;
 }
 
-int
-imap_conn(const char *mailbox, struct pool_conn **pc_r)
+/* imap_conn(), or imap_conn_lazy() when lazy. */
+static int
+conn_get(const char *mailbox, int lazy, struct pool_conn **pc_r)
 {
 	struct mailfs_error err;
 	int attempt;
@@ -38,7 +39,8 @@ imap_conn(const char *mailbox, struct pool_conn **pc_r)
 	 * broken connection: waiting again would only overrun the deadline.
 	 */
 	for (attempt = 0; attempt < 3; attempt++) {
-		if ((*pc_r = pool_get(mailbox, &err)) != NULL)
+		if ((*pc_r = lazy ? pool_get_lazy(mailbox, &err) : pool_get(mailbox, &err)) !=
+		    NULL)
 			return 0;
 		if (!errmap_conn_broken(&err) || pool_busy_error(&err) ||
 		    deadline_left_ms() == 0)
@@ -56,6 +58,18 @@ imap_conn(const char *mailbox, struct pool_conn **pc_r)
 	log_msg(LOG_WARNING, "cannot reach \"%s\": %s", mailbox != NULL ? mailbox :
 	    "the server", err.msg);
 	return errmap_errno(&err);
+}
+
+int
+imap_conn(const char *mailbox, struct pool_conn **pc_r)
+{
+	return conn_get(mailbox, 0, pc_r);
+}
+
+int
+imap_conn_lazy(const char *mailbox, struct pool_conn **pc_r)
+{
+	return conn_get(mailbox, 1, pc_r);
 }
 
 #define get_conn imap_conn

@@ -31,6 +31,8 @@ int imap_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t dat
  * (logged).
  */
 int imap_conn(const char *mailbox, struct pool_conn **pc_r);
+/* imap_conn() that leaves mailbox to be selected by the caller (pool_get_lazy()). */
+int imap_conn_lazy(const char *mailbox, struct pool_conn **pc_r);
 
 /* 1 when a failure on c means the connection is gone (the answer may be lost). */
 int imap_lost(struct mailfs_client *c, const struct mailfs_error *err);

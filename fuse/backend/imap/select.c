@@ -1,7 +1,8 @@
 /*
  * The IMAP backend: open, close, refresh, listing (see imap.h).  A folder
  * opened is a pool connection with the mailbox selected (SELECT
- * (CONDSTORE), pool.c), held by the caller until close().  Its listing
+ * (CONDSTORE), pool.c), held by the caller until close(); one opened
+ * lazily is a connection whose first fetch selects it (fetch.c).  Its listing
  * is one UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE), with
  * (CHANGEDSINCE m) for a delta where CONDSTORE is enabled on the
  * connection, and VANISHED where QRESYNC is.
@@ -19,6 +20,7 @@
 #include "imap.h"
 #include "log.h"
 #include "pool.h"
+#include "profile.h"
 #include "recover.h"
 
 /*
@@ -43,14 +45,13 @@ selected_status(struct mailfs_client *c, struct be_status *st_r)
 		st_r->present |= BE_STATUS_HIGHESTMODSEQ;
 }
 
-int
-imap_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
-    struct be_status *st_r)
+/* A folder on a pool connection (lazy: mailbox not selected yet); 0 or an errno (logged). */
+static int
+folder_new(const char *mailbox, int lazy, struct be_folder **f_r)
 {
 	struct be_folder *f;
 	int r;
 
-	(void)be;
 	if ((f = calloc(1, sizeof(*f))) == NULL || (f->mailbox = strdup(mailbox)) == NULL) {
 		free(f);
 		log_msg(LOG_WARNING, "cannot open the folder \"%s\": %s", mailbox,
@@ -62,14 +63,35 @@ imap_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
 	 * dropped meanwhile (and logs what it could not reach), as rm and mv
 	 * always did; a listing gains the same patience.
 	 */
-	if ((r = imap_conn(mailbox, &f->pc)) != 0) {
+	r = lazy ? imap_conn_lazy(mailbox, &f->pc) : imap_conn(mailbox, &f->pc);
+	if (r != 0) {
 		free(f->mailbox);
 		free(f);
 		return r;
 	}
-	selected_status(pool_client(f->pc), st_r);
+	f->lazy = lazy;
 	*f_r = f;
 	return 0;
+}
+
+int
+imap_open(struct backend *be, const char *mailbox, struct be_folder **f_r,
+    struct be_status *st_r)
+{
+	int r;
+
+	(void)be;
+	if ((r = folder_new(mailbox, 0, f_r)) != 0)
+		return r;
+	selected_status(pool_client((*f_r)->pc), st_r);
+	return 0;
+}
+
+int
+imap_open_lazy(struct backend *be, const char *mailbox, struct be_folder **f_r)
+{
+	(void)be;
+	return folder_new(mailbox, 1, f_r);
 }
 
 void
@@ -99,19 +121,27 @@ imap_refresh(struct be_folder *f, struct be_status *st_r)
 	memset(&h, 0, sizeof(h));
 	h.status = imap_status_handler;
 	h.ctx = &st;
-	if (mailfs_run(c, mailfs_status(c, f->mailbox, MAILFS_STATUS_UIDVALIDITY |
-	    MAILFS_STATUS_UIDNEXT | MAILFS_STATUS_HIGHESTMODSEQ, &h), NULL) == -1)
+	if (pool_run(c, mailfs_status(c, f->mailbox, MAILFS_STATUS_UIDVALIDITY |
+	    MAILFS_STATUS_UIDNEXT | MAILFS_STATUS_HIGHESTMODSEQ, &h)) == -1)
 		return errmap_errno(mailfs_client_error(c));
 	*st_r = st;
 	return 0;
 }
 
+/* A listing in progress: the caller's callbacks, and its answer's span. */
+struct listing_run {
+	const struct be_listing_cb *cb;
+	struct prof_span span;
+};
+
 static void
 on_listing_fetch(void *ctx, const struct mailfs_msg *m)
 {
-	const struct be_listing_cb *cb = ctx;
+	struct listing_run *lr = ctx;
+	const struct be_listing_cb *cb = lr->cb;
 	struct be_msg bm;
 
+	prof_span_first(&lr->span);
 	if (!(m->present & MAILFS_MSG_UID) || m->uid == 0)
 		return;
 	memset(&bm, 0, sizeof(bm));
@@ -131,9 +161,11 @@ on_listing_fetch(void *ctx, const struct mailfs_msg *m)
 static void
 on_listing_vanished(void *ctx, const struct mailfs_uidset *uids, int earlier)
 {
-	const struct be_listing_cb *cb = ctx;
+	struct listing_run *lr = ctx;
+	const struct be_listing_cb *cb = lr->cb;
 	size_t i;
 
+	prof_span_first(&lr->span);
 	(void)earlier;
 	if (cb->vanished == NULL)
 		return;
@@ -148,6 +180,8 @@ imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb
 	struct mailfs_client *c;
 	struct mailfs_fetch_spec spec;
 	struct mailfs_handlers h;
+	struct listing_run lr;
+	int r;
 
 	if (f->pc == NULL)
 		return EIO;	/* given back early: only close() is left */
@@ -158,7 +192,8 @@ imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb
 	memset(&h, 0, sizeof(h));
 	h.fetch = on_listing_fetch;
 	h.vanished = on_listing_vanished;
-	h.ctx = (void *)cb;
+	lr.cb = cb;
+	h.ctx = &lr;
 	memset(&spec, 0, sizeof(spec));
 	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_FLAGS | MAILFS_FETCH_SIZE |
 	    MAILFS_FETCH_INTERNALDATE;
@@ -166,7 +201,10 @@ imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb
 		spec.changedsince = since;
 		spec.vanished = mailfs_client_qresync_enabled(c);
 	}
-	if (mailfs_run(c, mailfs_uid_fetch(c, "1:*", &spec, &h), NULL) == -1) {
+	prof_span_begin(&lr.span, profile_now());
+	r = mailfs_run(c, mailfs_uid_fetch(c, "1:*", &spec, &h), NULL);
+	(void)prof_span_end(&lr.span);
+	if (r == -1) {
 		log_msg(LOG_WARNING, "cannot list the folder \"%s\": %s", f->mailbox,
 		    mailfs_client_error(c)->msg);
 		return errmap_errno(mailfs_client_error(c));
