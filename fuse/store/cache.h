@@ -7,7 +7,9 @@
  *	packs/	the records: message bytes fetched from the backend
  *		(backend_fetch(), backend.h) and named values of a folder
  *		generation (the saved listing, the alias map), appended to
- *		segments of at most 64 MiB (pack.h)
+ *		segments of at most 64 MiB (pack.h), each with its
+ *		headers saved beside it at unmount (NNNNNNNN.idx,
+ *		segidx.h) so that the next start need not read them all
  *	staging/ new files being written (stage.h)
  * Anything else there (the file-per-message layout of earlier builds)
  * is removed when the store is opened: it is a cache.

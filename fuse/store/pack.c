@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,6 +24,7 @@
 #include "index.h"
 #include "log.h"
 #include "pack.h"
+#include "segidx.h"
 
 #define REC_MAGIC	0x3153464du	/* "MFS1" */
 #define REC_HDR		64
@@ -50,6 +50,9 @@ struct rec_hdr {
 	uint32_t bcrc;
 	char name[PACK_NAME_MAX];
 };
+
+_Static_assert(sizeof(struct rec_hdr) == REC_HDR && REC_HDR == SEGIDX_HDR,
+    "a record's header is 64 bytes");
 
 struct seg {
 	uint32_t no;
@@ -103,6 +106,16 @@ hdr_valid(struct rec_hdr *h)
 	return h->hcrc == c && h->kind >= REC_BODY && h->kind <= REC_DROP;
 }
 
+/* segidx.h's segidx_len_fn: a valid header's whole record length, or 0. */
+static uint64_t
+rec_len(unsigned char raw[SEGIDX_HDR])
+{
+	struct rec_hdr h;
+
+	memcpy(&h, raw, sizeof(h));
+	return hdr_valid(&h) ? REC_HDR + (uint64_t)h.len : 0;
+}
+
 static void
 hdr_key(struct rec_hdr *h, const struct pack_key *k)
 {
@@ -122,27 +135,6 @@ full_pwrite(int fd, const void *p, size_t len, off_t off)
 				continue;
 			return errno;
 		}
-		b += n;
-		len -= (size_t)n;
-		off += n;
-	}
-	return 0;
-}
-
-static int
-full_pread(int fd, void *p, size_t len, off_t off)
-{
-	char *b = p;
-	ssize_t n;
-
-	while (len > 0) {
-		if ((n = pread(fd, b, len, off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		if (n == 0)
-			return EIO;
 		b += n;
 		len -= (size_t)n;
 		off += n;
@@ -208,6 +200,7 @@ seg_new_locked(void)
 	int fd, r;
 
 	seg_path(no, path, sizeof(path));
+	segidx_remove(path);
 	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) == -1) {
 		r = errno;
 		log_msg(LOG_WARNING, "cannot make %s: %s", path, strerror(r));
@@ -311,7 +304,7 @@ meta_read(const struct pmeta *m, void **data_r, size_t *len_r)
 	for (i = 0, n = 0; i < m->n && r == 0; i++) {
 		if ((s = seg_find(m->p[i].seg)) == NULL)
 			r = ENOENT;
-		else if ((r = full_pread(s->fd, buf + n, m->p[i].len, m->p[i].off)) == 0 &&
+		else if ((r = pread_full(s->fd, buf + n, m->p[i].len, m->p[i].off)) == 0 &&
 		    crc32_update(0, buf + n, m->p[i].len) != m->p[i].crc)
 			r = EIO;
 		n += m->p[i].len;
@@ -437,6 +430,7 @@ drop_oldest_locked(void)
 		g->n = j;
 	}
 	seg_path(no, path, sizeof(path));
+	segidx_remove(path);
 	if (unlink(path) == -1)
 		log_msg(LOG_WARNING, "cannot remove %s from the cache: %s", path,
 		    strerror(errno));
@@ -537,7 +531,7 @@ pack_verify(int fd, const struct pack_body *b)
 
 	while (pos < b->len) {
 		n = b->len - pos < sizeof(buf) ? (size_t)(b->len - pos) : sizeof(buf);
-		if ((r = full_pread(fd, buf, n, (off_t)(b->off + pos))) != 0)
+		if ((r = pread_full(fd, buf, n, (off_t)(b->off + pos))) != 0)
 			return r;
 		c = crc32_update(c, buf, n);
 		pos += n;
@@ -717,25 +711,33 @@ scan_record(struct rec_hdr *h, uint32_t no, uint32_t off)
 	}
 }
 
-/* Scans segment no (opened as fd): its records indexed, a torn tail cut off. */
+/* segidx.h's segidx_each_fn: ctx points at the segment's number. */
+static int
+scan_each(void *ctx, unsigned char raw[SEGIDX_HDR], uint32_t off)
+{
+	struct rec_hdr h;
+
+	memcpy(&h, raw, sizeof(h));
+	return scan_record(&h, *(uint32_t *)ctx, off);
+}
+
+/*
+ * Scans segment no (opened as fd), from its saved headers where they
+ * hold (segidx.h): its records indexed, a torn tail cut off.
+ */
 static int
 scan_segment(uint32_t no, int fd)
 {
-	struct rec_hdr h;
+	char path[PATH_MAX];
 	struct stat st;
-	uint64_t off = 0;
+	uint64_t off;
 	int r;
 
 	if (fstat(fd, &st) == -1)
 		return errno;
-	while (off + REC_HDR <= (uint64_t)st.st_size) {
-		if (full_pread(fd, &h, REC_HDR, (off_t)off) != 0 || !hdr_valid(&h) ||
-		    off + REC_HDR + h.len > (uint64_t)st.st_size)
-			break;
-		if ((r = scan_record(&h, no, (uint32_t)off)) != 0)
-			return r;
-		off += REC_HDR + h.len;
-	}
+	seg_path(no, path, sizeof(path));
+	if ((r = segidx_read(path, fd, (uint64_t)st.st_size, rec_len, scan_each, &no, &off)) != 0)
+		return r;
 	if (off != (uint64_t)st.st_size) {
 		log_msg(LOG_NOTICE, "the cache's segment %08u is cut short at %llu bytes "
 		    "(of %llu): what followed is fetched again", (unsigned)no,
@@ -744,52 +746,6 @@ scan_segment(uint32_t no, int fd)
 			return errno;
 	}
 	return seg_add(no, fd, off);
-}
-
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The segments' numbers, ascending: 0 with *v_r (malloc'ed) and *n_r, or an errno. */
-static int
-list_segments(uint32_t **v_r, size_t *n_r)
-{
-	struct dirent *d;
-	uint32_t *v = NULL, *nv;
-	size_t n = 0, cap = 0;
-	DIR *dir;
-	char *end;
-	unsigned long no;
-
-	if ((dir = opendir(packs_dir)) == NULL)
-		return errno;
-	while ((d = readdir(dir)) != NULL) {
-		if (strlen(d->d_name) != 8 || strspn(d->d_name, "0123456789") != 8)
-			continue;
-		no = strtoul(d->d_name, &end, 10);
-		if (no == 0 || no > INT32_MAX)
-			continue;
-		if (n == cap) {
-			cap = cap == 0 ? 64 : cap * 2;
-			if ((nv = realloc(v, cap * sizeof(*v))) == NULL) {
-				free(v);
-				closedir(dir);
-				return ENOMEM;
-			}
-			v = nv;
-		}
-		v[n++] = (uint32_t)no;
-	}
-	closedir(dir);
-	if (n > 0)
-		qsort(v, n, sizeof(*v), cmp_u32);
-	*v_r = v;
-	*n_r = n;
-	return 0;
 }
 
 int
@@ -814,7 +770,7 @@ pack_open(const char *root, uint64_t lim, char *why, size_t whylen)
 		snprintf(why, whylen, "cannot make %s: %s", packs_dir, strerror(r));
 		return r;
 	}
-	if ((r = list_segments(&v, &n)) != 0) {
+	if ((r = segidx_list(packs_dir, &v, &n)) != 0) {
 		snprintf(why, whylen, "cannot read %s: %s", packs_dir, strerror(r));
 		return r;
 	}
@@ -843,13 +799,20 @@ pack_open(const char *root, uint64_t lim, char *why, size_t whylen)
 void
 pack_close(void)
 {
+	char path[PATH_MAX];
 	struct pgen *g, *gt;
 	size_t i;
+	int r;
 
 	pthread_mutex_lock(&cache_lock);
 	HASH_ITER(hh, idx_gens(), g, gt)
 		idx_gen_free(g);
 	for (i = 0; i < nseg; i++) {
+		/* The next start reads these instead of every header. */
+		seg_path(segs[i].no, path, sizeof(path));
+		if ((r = segidx_write(path, segs[i].fd, segs[i].size, rec_len)) != 0)
+			log_msg(LOG_NOTICE, "cannot save the headers of %s: %s", path,
+			    strerror(r));
 		close(segs[i].fd);
 		close(segs[i].rfd);
 	}

@@ -2,7 +2,8 @@
  * The pack segments: every byte the daemon keeps on disk, as records
  * appended to files packs/00000001, packs/00000002, ... of the store
  * (cache.h), with an index in memory rebuilt from the records' headers
- * when the store is opened.  A record is a 64-byte header (magic, its
+ * when the store is opened (read from the copy saved beside each
+ * segment at pack_close() where it holds, segidx.h).  A record is a 64-byte header (magic, its
  * own CRC-32, kind, folder generation, UID, INTERNALDATE, RFC822.SIZE,
  * the body's length and CRC-32) and the body.  Kinds: a message's bytes
  * (BODY), a named value of a folder generation (META, the latest wins;

@@ -4,7 +4,8 @@
 # a cold copy leaves a store that serves every message byte for byte; a
 # cache_size smaller than the folder keeps the store near it; a second
 # mount of the account is refused and the first goes on; the store holds
-# nothing but lock, packs/ and staging/, files 0600, directories 0700.
+# nothing but lock, packs/ and staging/, files 0600, directories 0700;
+# the headers saved beside the segments are a hint a damage cannot fool.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
@@ -56,6 +57,19 @@ is "$(ls "$T/cache/mailfs/$acct" | tr '\n' ' ')" "lock packs staging " \
 is "$(find "$T/cache/mailfs" -type f ! -perm 0600 | wc -l)" 0 "its files are 0600"
 is "$(find "$T/cache/mailfs" -type d ! -perm 0700 | wc -l)" 0 "its directories are 0700"
 is "$(store uids | sort -u | wc -l)" "$N" "every message is stored once"
+
+# The headers saved beside each segment (segidx.h): damaged, they are
+# ignored and the segments read instead, and nothing is fetched again.
+packs=$T/cache/mailfs/$acct/packs
+nseg=$(ls "$packs" | grep -cv '\.idx$')
+is "$(ls "$packs" | grep -c '\.idx$')" "$nseg" "each segment's headers are saved beside it"
+for f in "$packs"/*.idx; do
+	printf '\377\377\377\377' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null
+done
+mount_traced "$M" "$T/log1b" || bail_out "mount failed"
+same "over damaged saved headers, a copy equals the server's"
+unmount_traced "$M"
+is "$(bodies "$T/log1b")" 0 "and no body is fetched again"
 
 # A torn tail and a flipped byte: neither is served, both fetched again.
 torn=$(store tear)
