@@ -21,8 +21,10 @@
  *	   count_lock (inode.c), staged_lock (staged.h), cache_lock
  *	   (pack.h: the store's index and claims), prefetch_lock (prefetch.c), notify_lock (inval.c),
  *	   refresh_lock (refresh.c), forward_lock (forward.c), statfs_lock
- *	   (statfs.c), bodies_lock (vfs/bodies.c), and in the IMAP backend
- *	   pool_lock (pool.c), ns_lock (folderops.c) and lost_lock (append.c)
+ *	   (statfs.c), bodies_lock (vfs/bodies.c), online_lock (online.h),
+ *	   treecache_lock (treecache.c), and in the IMAP backend pool_lock
+ *	   and probe_lock (pool.c), ns_lock (folderops.c) and lost_lock
+ *	   (append.c)
  *
  * Inode numbers come from three places, which never overlap: folders
  * (inode.c) are 1 for the root and count up from 2, below 2^32; a message is its folder's
