@@ -3,7 +3,8 @@
  * listxattr, removexattr.  A message's flags and keywords are
  * user.imap.flags, its UID user.imap.uid (read-only); the root's
  * user.mailfs.requests holds the request counts (stats.h), its
- * user.mailfs.profile where the time went (profile.h).
+ * user.mailfs.profile where the time went (profile.h), its
+ * user.mailfs.status whether the server can be reached (online.h).
  *
  * RFC 3501 2.3.2 (flags).
  */
