@@ -3,7 +3,8 @@
  * Each module owns its part behind its own functions and lock: inode.c
  * the tree, folder.c the message listings, alias.c the names, cache.c
  * the bytes, staged.c the new files, inval.c the kernel notifications,
- * backend/imap/pool.c the connections.
+ * backend/imap/pool.c the connections, online.c whether the server can
+ * be reached, treecache.c the folder tree saved for a mount without it.
  *
  * Lock order, outermost first: a thread holding one lock takes only
  * locks further down the list.  No lock is held while waiting for the
