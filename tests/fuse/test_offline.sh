@@ -62,6 +62,8 @@ like "$(grep -c 'unreachable (.*): mounted offline from the saved state of ' "$l
     "the mount says in one line that it is offline"
 is "$(state)" offline "the status says offline"
 like "$(status | sed -n 's/^last-error: //p')" 'refused' "the status names the last error"
+like "$(status | sed -n 's/^cached: //p')" '^[3-4] of 4 messages$' \
+    "the status counts the cached bodies of the messages listed"
 ls -R "$M" >"$T/ls.offline"
 ok $? "ls -R works offline"
 is "$(cat "$T/ls.offline")" "$(cat "$T/ls.online")" "ls -R shows what it showed online"
@@ -120,6 +122,14 @@ XDG_CACHE_HOME=$T/empty "$MAILFS" -f -o "password_file=$TEST_PASSWORD_FILE,tls_c
 st=$?
 ok $((st == 0 || ($(date +%s%N) - t0) / 1000000 >= 3000)) "without a saved state the mount fails at once"
 like "$(cat "$T/nostate")" 'cannot use .*Connection refused' "and says why as before"
+# A saved tree that does not parse is no saved state.
+store meta-random tree || bail_out "cannot damage the saved tree"
+t0=$(date +%s%N)
+XDG_CACHE_HOME=$T/cache "$MAILFS" -f -o "password_file=$TEST_PASSWORD_FILE,tls_ca_file=$TEST_CA" \
+    "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$T/m2" >"$T/damaged" 2>&1 </dev/null
+st=$?
+ok $((st == 0 || ($(date +%s%N) - t0) / 1000000 >= 3000)) "a damaged saved tree: the mount fails at once"
+like "$(cat "$T/damaged")" 'cannot use .*Connection refused' "as without a saved state"
 "$D" resume "$DOVECOT_DIR" || bail_out "cannot start Dovecot"
 # 6. A wrong password with the server up fails at once.
 (umask 077 && echo wrong >"$T/badpw")
