@@ -22,32 +22,78 @@
 #include "inode.h"
 #include "log.h"
 #include "mutate.h"
+#include "online.h"
 #include "ops.h"
 #include "options.h"
 #include "password.h"
 #include "prefetch.h"
 #include "refresh.h"
 #include "stage.h"
+#include "treecache.h"
 
 #ifndef PACKAGE_VERSION
 #define PACKAGE_VERSION "unknown"
 #endif
 
-/* Logs in and lists the folders into the tree; 0, or an errno with the sentence printed. */
+/*
+ * Logs in and lists the folders into the tree and *lr (the caller's):
+ * 0, or an errno with why; ONLINE_ERRNO when the server cannot be
+ * reached (the mount may come up offline).
+ */
 static int
-first_contact(const struct mailfs_url *url)
+first_contact(const struct mailfs_url *url, struct list_result *lr, char *why,
+    size_t size)
+{
+	struct inval_list inv = { 0 };
+	int r;
+
+	if ((r = imap_backend_connect(fs.backend, url, lr, why, size)) != 0)
+		return r;
+	tree_apply_list(lr, &inv);
+	log_msg(LOG_DEBUG, "%zu folders", lr->n);
+	inval_clear(&inv);
+	return 0;
+}
+
+/*
+ * The server could not be reached: the tree as it was saved, offline
+ * (online.h).  0 with *at_r, when it was listed; ENOENT when nothing
+ * was saved (then the mount fails as it would have without a store).
+ */
+static int
+offline_tree(time_t *at_r)
 {
 	struct list_result lr = { 0 };
 	struct inval_list inv = { 0 };
 	int r;
 
-	if ((r = imap_backend_connect(fs.backend, url, &lr)) != 0)
+	if ((r = treecache_load(&lr, at_r)) != 0)
 		return r;
 	tree_apply_list(&lr, &inv);
-	log_msg(LOG_DEBUG, "%zu folders", lr.n);
+	/* Nothing saved is a fresh status: no folder is taken as unchanged on it. */
+	tree_status_stale();
+	log_msg(LOG_DEBUG, "%zu folders from the saved state", lr.n);
 	list_result_clear(&lr);
 	inval_clear(&inv);
 	return 0;
+}
+
+/* The one line that says the mount came up offline. */
+static void
+say_offline(const struct mailfs_url *url, time_t at)
+{
+	struct online_status st;
+	const char *reason, *p;
+	char date[32];
+
+	online_get(&st);
+	/* The library's sentence ends in the reason ("...: Connection refused"). */
+	reason = st.error;
+	for (p = st.error; (p = strstr(p, ": ")) != NULL; p += 2)
+		reason = p + 2;
+	online_iso8601(at, date, sizeof(date));
+	fprintf(stderr, "mailfs: %s:%s unreachable (%s): mounted offline from the saved "
+	    "state of %s\n", url->host, url->port, reason, date);
 }
 
 /* libfuse options that make the mount behave as the man page says: 0 or ENOMEM. */
@@ -77,9 +123,11 @@ main(int argc, char **argv)
 	struct secret pw = { NULL, 0 };
 	struct fuse_session *se = NULL;
 	struct fuse_loop_config loop = { 0, 10 };
+	struct list_result lr = { 0 };
 	const char *why_c;
 	char why[512], prompt[300], account[600];
-	int status = 1, r;
+	time_t saved_at = 0;
+	int status = 1, offline, r;
 
 	memset(&url, 0, sizeof(url));
 	if (options_parse(argc, argv, &o, why, sizeof(why)) != 0) {
@@ -139,6 +187,7 @@ main(int argc, char **argv)
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.mounted_at = time(NULL);
+	online_init(fs.mounted_at);
 	fs.dir_timeout = o.refresh;
 	fs.msg_timeout = 86400;
 	tree_init();
@@ -147,13 +196,27 @@ main(int argc, char **argv)
 		fprintf(stderr, "mailfs: out of memory\n");
 		goto out_tree;
 	}
-	if (first_contact(&url) != 0)
-		goto out_pool;
-	snprintf(account, sizeof(account), "%s@%s:%s", url.user, url.host, url.port);
-	if (cache_init(account, o.cache_size, why, sizeof(why)) != 0) {
+	if ((r = first_contact(&url, &lr, why, sizeof(why))) != 0 && r != ONLINE_ERRNO) {
 		fprintf(stderr, "mailfs: %s\n", why);
 		goto out_pool;
 	}
+	offline = r == ONLINE_ERRNO;
+	snprintf(account, sizeof(account), "%s@%s:%s", url.user, url.host, url.port);
+	if (cache_init(account, o.cache_size, offline ? prompt : why,
+	    offline ? sizeof(prompt) : sizeof(why)) != 0) {
+		fprintf(stderr, "mailfs: %s\n", offline ? prompt : why);
+		goto out_pool;
+	}
+	if (offline && offline_tree(&saved_at) != 0) {
+		/* Nothing saved: the failure to reach the server, as without a store. */
+		fprintf(stderr, "mailfs: %s\n", why);
+		goto out_cache;
+	}
+	/* Every list from now on is saved for a mount without the server. */
+	if (!offline)
+		treecache_save(&lr);
+	list_result_clear(&lr);
+	tree_set_list_hook(treecache_save);
 	if (stage_init() != 0)
 		log_msg(LOG_WARNING, "new files cannot be written: no staging directory");
 	if (add_mount_options(&o, &url) != 0) {
@@ -173,6 +236,8 @@ main(int argc, char **argv)
 		goto out_signals;
 	}
 	fs.se = se;
+	if (offline)
+		say_offline(&url, saved_at);
 	if (fuse_daemonize(o.foreground) == -1) {
 		fprintf(stderr, "mailfs: cannot go to the background\n");
 		goto out_unmount;
@@ -180,7 +245,12 @@ main(int argc, char **argv)
 	cache_daemonized();
 	if (!o.foreground)
 		log_background();
-	log_msg(LOG_INFO, "mounted %s@%s on %s", url.user, url.host, o.mountpoint);
+	log_msg(LOG_INFO, "mounted %s@%s on %s%s", url.user, url.host, o.mountpoint,
+	    offline ? " (offline)" : "");
+	if (imap_backend_start(fs.backend) != 0) {
+		log_msg(LOG_ERR, "cannot start the reconnect thread");
+		goto out_unmount;
+	}
 	if (refresh_start(o.refresh) != 0) {
 		log_msg(LOG_ERR, "cannot start the refresh thread");
 		goto out_unmount;
@@ -200,8 +270,9 @@ main(int argc, char **argv)
 	backend_cancel(fs.backend, 0);
 	/* New files still staged go to the server now (each logged). */
 	stage_finish();
-	/* What the next mount need not fetch again. */
+	/* What the next mount need not fetch again, or shows without the server. */
 	folder_save_all();
+	treecache_flush();
 	if (r == 0 || r == SIGINT || r == SIGTERM || r == SIGHUP)
 		status = 0;
 	else
@@ -223,6 +294,7 @@ out_pool:
 	backend_free(fs.backend);
 	fs.backend = NULL;
 out_tree:
+	list_result_clear(&lr);
 	tree_destroy();
 out:
 	secret_wipe(&pw);

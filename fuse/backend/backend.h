@@ -32,6 +32,8 @@
  *			became free in time); nothing is known to have changed
  *	EIO		the source failed or broke the protocol
  *	ECANCELED	the daemon is stopping (cancel())
+ *	EHOSTDOWN	the source cannot be reached (offline, online.h):
+ *			nothing was sent
  * Changes (append, move, expunge, create, delete, rename) happen exactly
  * once or not at all: when an answer is lost the backend asks the source
  * what happened before it returns, and returns 0 only when the change

@@ -3,7 +3,8 @@
  * Each module owns its part behind its own functions and lock: inode.c
  * the tree, folder.c the message listings, alias.c the names, cache.c
  * the bytes, staged.c the new files, inval.c the kernel notifications,
- * backend/imap/pool.c the connections.
+ * backend/imap/pool.c the connections, online.c whether the server can
+ * be reached, treecache.c the folder tree saved for a mount without it.
  *
  * Lock order, outermost first: a thread holding one lock takes only
  * locks further down the list.  No lock is held while waiting for the
@@ -21,8 +22,10 @@
  *	   count_lock (inode.c), staged_lock (staged.h), cache_lock
  *	   (pack.h: the store's index and claims), prefetch_lock (prefetch.c), notify_lock (inval.c),
  *	   refresh_lock (refresh.c), forward_lock (forward.c), statfs_lock
- *	   (statfs.c), bodies_lock (vfs/bodies.c), and in the IMAP backend
- *	   pool_lock (pool.c), ns_lock (folderops.c) and lost_lock (append.c)
+ *	   (statfs.c), bodies_lock (vfs/bodies.c), online_lock (online.h),
+ *	   treecache_lock (treecache.c), and in the IMAP backend pool_lock
+ *	   and probe_lock (pool.c), ns_lock (folderops.c) and lost_lock
+ *	   (append.c)
  *
  * Inode numbers come from three places, which never overlap: folders
  * (inode.c) are 1 for the root and count up from 2, below 2^32; a message is its folder's

@@ -654,3 +654,37 @@ folder_get(struct folder *f, uint32_t uid, struct msg *m, char *flags, size_t si
 	folder_unlock(f);
 	return 0;
 }
+
+void
+folder_count_cached(uint64_t *cached_r, uint64_t *listed_r)
+{
+	struct node **v;
+	struct list_item st;
+	struct folder *f;
+	char *mailbox;
+	size_t n, i, c;
+
+	*cached_r = *listed_r = 0;
+	n = tree_folders(&v);
+	for (i = 0; i < n; i++) {
+		if ((f = v[i]->folder) == NULL || (mailbox = folder_mailbox_of(v[i])) == NULL)
+			continue;
+		(void)node_recent_status(v[i], STATUS_STALE_S * 2, &st);
+		folder_lock(f);
+		if (f->loaded || f->restored) {
+			*listed_r += f->n;
+			if (f->n > 0)
+				*cached_r += cache_count(mailbox, f->uidvalidity, &f->msgs[0].uid,
+				    f->n, sizeof(f->msgs[0]));
+		} else if (st.has_status && (st.status.present & BE_STATUS_UIDVALIDITY) &&
+		    (st.status.present & BE_STATUS_MESSAGES)) {
+			/* Not listed here yet: what the store holds of it, at most all. */
+			c = cache_count(mailbox, st.status.uidvalidity, NULL, 0, 0);
+			*listed_r += st.status.messages;
+			*cached_r += c < st.status.messages ? c : st.status.messages;
+		}
+		folder_unlock(f);
+		free(mailbox);
+	}
+	tree_put_all(v, n);
+}

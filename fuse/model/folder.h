@@ -145,6 +145,13 @@ int folder_add_local(struct folder *f, uint32_t uidvalidity, uint32_t uid,
     uint64_t size, int64_t date, const char *flags);
 void folder_remove_local(struct folder *f, uint32_t uid);
 
+/*
+ * The messages listed in every folder (as loaded, else as the last
+ * folder list counted them) and how many of their bodies the store
+ * holds: for the status (user.mailfs.status).
+ */
+void folder_count_cached(uint64_t *cached_r, uint64_t *listed_r);
+
 /* Copies the message uid into *m and its flags text into flags; 0 or ENOENT. */
 int folder_get(struct folder *f, uint32_t uid, struct msg *m, char *flags, size_t size);
 

@@ -47,6 +47,7 @@ static unsigned cur_epoch;
 static char tree_delim;
 static unsigned tree_changes;
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
+static void (*list_hook)(const struct list_result *);
 
 static time_t
 monotonic_seconds(void)
@@ -420,10 +421,29 @@ apply_list_locked(const struct list_result *lr, struct inval_list *inv)
 }
 
 void
+tree_set_list_hook(void (*fn)(const struct list_result *lr))
+{
+	list_hook = fn;
+}
+
+void
 tree_apply_list(const struct list_result *lr, struct inval_list *inv)
 {
 	tree_wrlock();
 	apply_list_locked(lr, inv);
+	tree_unlock();
+	if (list_hook != NULL)
+		list_hook(lr);
+}
+
+void
+tree_status_stale(void)
+{
+	struct node *n, *tmp;
+
+	tree_wrlock();
+	HASH_ITER(hh, by_ino, n, tmp)
+		n->status_at = monotonic_seconds() - STATUS_STALE_S;
 	tree_unlock();
 }
 
@@ -456,6 +476,8 @@ tree_apply_list_since(const struct list_result *lr, struct inval_list *inv,
 		applied = 1;
 	}
 	tree_unlock();
+	if (applied && list_hook != NULL)
+		list_hook(lr);
 	return applied;
 }
 

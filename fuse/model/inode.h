@@ -104,6 +104,20 @@ int node_selectable(const struct node *n);
  */
 void tree_apply_list(const struct list_result *lr, struct inval_list *inv);
 
+/*
+ * fn (NULL: none) is called with every list applied, after the tree's
+ * lock is released: the composition root saves it (treecache.h).  Set
+ * once, before any thread applies a list.
+ */
+void tree_set_list_hook(void (*fn)(const struct list_result *lr));
+
+/*
+ * The statuses in the tree are old (a saved state, online.h): no folder
+ * takes them for recent (node_recent_status()) until a list is applied.
+ */
+#define STATUS_STALE_S	((time_t)1 << 30)
+void tree_status_stale(void);
+
 /* Gives n's folder a new generation (after a UIDVALIDITY change); needs tree_lock written. */
 void tree_new_gen_locked(struct node *n);
 

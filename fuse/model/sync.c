@@ -20,6 +20,7 @@
 #include "inode.h"
 #include "listcache.h"
 #include "log.h"
+#include "online.h"
 #include "options.h"
 
 /*
@@ -213,6 +214,44 @@ folder_mailbox_of(struct node *n)
 }
 
 /*
+ * Puts the saved listing lc (its messages taken) into f, restored, when f
+ * is not loaded and empty: 0, or EBUSY (left alone) or ENOMEM; needs
+ * f->lock.
+ */
+static int
+install_saved_locked(struct folder *f, struct listcache *lc, const char *mailbox)
+{
+	uint32_t *map, i;
+	size_t k;
+
+	if (f->loaded || f->n != 0)
+		return EBUSY;
+	if ((map = calloc(lc->nkw, sizeof(*map))) == NULL)
+		return ENOMEM;
+	for (i = 0; i < lc->nkw; i++)
+		map[i] = folder_intern_locked(f, lc->kw[i]);
+	for (k = 0; k < lc->n; k++) {
+		lc->msgs[k].kw = map[lc->msgs[k].kw];
+		lc->msgs[k].spare = 0;
+	}
+	free(map);
+	free(f->msgs);
+	f->msgs = lc->msgs;
+	f->n = f->cap = lc->n;
+	lc->msgs = NULL;
+	f->uidvalidity = lc->uidvalidity;
+	f->uidnext = lc->uidnext;
+	f->modseq = lc->modseq;
+	f->restored = 1;
+	f->seen_uidvalidity = lc->uidvalidity;
+	f->seen_uidnext = lc->seen_uidnext;
+	f->seen_modseq = lc->seen_modseq;
+	log_msg(LOG_DEBUG, "the folder \"%s\": %zu messages from the saved "
+	    "listing (HIGHESTMODSEQ %llu)", mailbox, f->n, (unsigned long long)f->modseq);
+	return 0;
+}
+
+/*
  * Puts the listing an earlier mount saved into a folder not loaded yet,
  * when st names the same UIDVALIDITY; needs f->sync_lock.  It is checked
  * against st, or brought up to date with a delta, before anyone sees it.
@@ -226,9 +265,7 @@ restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv
 	struct folder *f = n->folder;
 	struct listcache lc;
 	char *mailbox;
-	uint32_t *map = NULL, i;
 	unsigned need = BE_STATUS_UIDVALIDITY | BE_STATUS_HIGHESTMODSEQ;
-	size_t k;
 	int tried;
 
 	if (st == NULL || !st->has_status || (st->status.present & need) != need)
@@ -257,35 +294,13 @@ restore_saved(struct node *n, const struct list_item *st, struct inval_list *inv
 		    st->status.highestmodseq, inv);
 		goto out;
 	}
-	if (lc.modseq == 0 || (map = calloc(lc.nkw, sizeof(*map))) == NULL)
+	if (lc.modseq == 0)
 		goto out;
 	folder_lock(f);
-	if (!f->loaded && f->n == 0) {
-		for (i = 0; i < lc.nkw; i++)
-			map[i] = folder_intern_locked(f, lc.kw[i]);
-		for (k = 0; k < lc.n; k++) {
-			lc.msgs[k].kw = map[lc.msgs[k].kw];
-			lc.msgs[k].spare = 0;
-		}
-		free(f->msgs);
-		f->msgs = lc.msgs;
-		f->n = f->cap = lc.n;
-		lc.msgs = NULL;
-		f->uidvalidity = lc.uidvalidity;
-		f->uidnext = lc.uidnext;
-		f->modseq = lc.modseq;
-		f->restored = 1;
-		f->seen_uidvalidity = lc.uidvalidity;
-		f->seen_uidnext = lc.seen_uidnext;
-		f->seen_modseq = lc.seen_modseq;
+	if (install_saved_locked(f, &lc, mailbox) == 0)
 		marks_raise_status_locked(f, lc.uidvalidity, st);
-		log_msg(LOG_DEBUG, "the folder \"%s\": %zu messages from the saved "
-		    "listing (HIGHESTMODSEQ %llu)", mailbox, f->n,
-		    (unsigned long long)f->modseq);
-	}
 	folder_unlock(f);
 out:
-	free(map);
 	listcache_clear(&lc);
 	free(mailbox);
 }
@@ -487,11 +502,71 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 	return r;
 }
 
+/*
+ * Offline (online.h): loads n's folder from its saved listing, of the
+ * generation the last folder list named, as it was saved: no server to
+ * check it against (and none to tell a server that went back in time:
+ * the marks are only compared once online).  A folder that list showed
+ * empty needs no listing.  The next sync once online brings it up to
+ * date, as every loaded folder.  0, or ONLINE_ERRNO when nothing saved
+ * stands in.
+ */
+static int
+restore_offline(struct node *n)
+{
+	struct folder *f = n->folder;
+	struct list_item st;
+	struct listcache lc;
+	char *mailbox;
+	int r;
+
+	if (!node_recent_status(n, STATUS_STALE_S * 2, &st) ||
+	    !(st.status.present & BE_STATUS_UIDVALIDITY))
+		return ONLINE_ERRNO;
+	if ((mailbox = folder_mailbox_of(n)) == NULL)
+		return ENOENT;
+	memset(&lc, 0, sizeof(lc));
+	if (saved_listing(mailbox, st.status.uidvalidity, 0, &lc) != 0 ||
+	    lc.uidvalidity != st.status.uidvalidity) {
+		listcache_clear(&lc);
+		if (!(st.status.present & BE_STATUS_MESSAGES) || st.status.messages != 0) {
+			free(mailbox);
+			return ONLINE_ERRNO;
+		}
+		/* Empty when last seen: an empty listing, current with nothing. */
+		if ((lc.kw = calloc(1, sizeof(*lc.kw))) == NULL ||
+		    (lc.kw[0] = strdup("")) == NULL) {
+			listcache_clear(&lc);
+			free(mailbox);
+			return ENOMEM;
+		}
+		lc.nkw = 1;
+		lc.uidvalidity = st.status.uidvalidity;
+	}
+	if (deadline_lock(&f->sync_lock) != 0) {
+		listcache_clear(&lc);
+		free(mailbox);
+		return ETIMEDOUT;
+	}
+	folder_lock(f);
+	r = install_saved_locked(f, &lc, mailbox);
+	folder_unlock(f);
+	if (r == 0 || r == EBUSY) {
+		/* EBUSY: loaded meanwhile, or restored and not yet accepted. */
+		accept_restored(n);
+		r = 0;
+	}
+	pthread_mutex_unlock(&f->sync_lock);
+	listcache_clear(&lc);
+	free(mailbox);
+	return r;
+}
+
 int
 folder_ensure(struct node *n)
 {
 	struct list_item st;
-	int loaded;
+	int loaded, r;
 
 	if (n->folder == NULL)
 		return ENOENT;
@@ -500,7 +575,13 @@ folder_ensure(struct node *n)
 	folder_unlock(n->folder);
 	if (loaded)
 		return 0;
+	if (online_offline())
+		return restore_offline(n);
 	/* As fresh as a loaded folder between two refreshes may be. */
-	return folder_sync(n, node_recent_status(n, (time_t)fs.opts->refresh, &st) ?
+	r = folder_sync(n, node_recent_status(n, (time_t)fs.opts->refresh, &st) ?
 	    &st : NULL, NULL);
+	/* The server went away just now. */
+	if (r == ONLINE_ERRNO && online_offline())
+		r = restore_offline(n);
+	return r;
 }

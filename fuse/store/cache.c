@@ -37,6 +37,7 @@
 #include "cache.h"
 #include "deadline.h"
 #include "fs.h"
+#include "index.h"
 #include "log.h"
 #include "pack.h"
 
@@ -739,4 +740,26 @@ cache_drop(const char *mailbox, uint32_t uidvalidity)
 	if ((r = pack_drop(&k)) != 0)
 		log_msg(LOG_WARNING, "cannot drop \"%s\" from the cache: %s", mailbox,
 		    strerror(r));
+}
+
+size_t
+cache_count(const char *mailbox, uint32_t uidvalidity, const uint32_t *uids, size_t n,
+    size_t stride)
+{
+	struct pack_key k;
+	struct pack_body pb;
+	struct pgen *g;
+	size_t i, c = 0;
+
+	pack_key_of(mailbox, uidvalidity, &k);
+	pthread_mutex_lock(&cache_lock);
+	if (uids == NULL)
+		c = (g = idx_gen_find(&k)) != NULL ? g->n : 0;
+	else
+		for (i = 0; i < n; i++)
+			if (pack_find_locked(&k, *(const uint32_t *)(const void *)
+			    ((const char *)uids + i * stride), &pb) == 0)
+				c++;
+	pthread_mutex_unlock(&cache_lock);
+	return c;
 }

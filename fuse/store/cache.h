@@ -106,8 +106,18 @@ uint64_t cache_batch_bytes(const struct cache_batch *b);
 void cache_batch_free(struct cache_batch **bp);
 
 /*
+ * How many bodies of the generation are stored: of the n UIDs at uids
+ * (each stride bytes after the one before, so that a member of an array
+ * of structures can be passed), or of every UID (uids NULL).  Under
+ * cache_lock, a lookup a UID: for the status (user.mailfs.status).
+ */
+size_t cache_count(const char *mailbox, uint32_t uidvalidity, const uint32_t *uids, size_t n,
+    size_t stride);
+
+/*
  * A named value kept with a folder generation (name: up to 8 bytes;
- * "listing", "aliases"): 0 with *data_r (malloc'ed: the caller frees it)
+ * "listing", "aliases"), or with the account (mailbox "", UIDVALIDITY
+ * 0, a generation no folder has: "tree", treecache.h): 0 with *data_r (malloc'ed: the caller frees it)
  * and *len_r, ENOENT when there is none (or it was damaged, or empty),
  * or an errno.
  */

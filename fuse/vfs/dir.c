@@ -14,6 +14,7 @@
 #include "bodies.h"
 #include "folder.h"
 #include "inode.h"
+#include "online.h"
 #include "mutate.h"
 #include "prefetch.h"
 #include "profile.h"
@@ -226,6 +227,10 @@ vfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	int fd, r;
 
 	stats_count(STAT_CREATE);
+	if ((r = online_refuse("cp into a folder")) != 0) {
+		fuse_reply_err(req, r);
+		return;
+	}
 	(void)mode;
 	if ((p = parent_get(parent)) == NULL) {
 		fuse_reply_err(req, ENOENT);
@@ -273,6 +278,10 @@ vfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	int r;
 
 	stats_count(STAT_MKDIR);
+	if ((r = online_refuse("mkdir")) != 0) {
+		fuse_reply_err(req, r);
+		return;
+	}
 	(void)mode;
 	if ((p = parent_get(parent)) == NULL) {
 		fuse_reply_err(req, ENOENT);
@@ -303,6 +312,10 @@ vfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int r;
 
 	stats_count(STAT_UNLINK);
+	if ((r = online_refuse("rm")) != 0) {
+		fuse_reply_err(req, r);
+		return;
+	}
 	if ((p = parent_get(parent)) == NULL) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -324,6 +337,10 @@ vfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int r;
 
 	stats_count(STAT_RMDIR);
+	if ((r = online_refuse("rmdir")) != 0) {
+		fuse_reply_err(req, r);
+		return;
+	}
 	if ((p = parent_get(parent)) == NULL) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -384,6 +401,10 @@ vfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newpa
 	int r;
 
 	stats_count(STAT_RENAME);
+	if ((r = online_refuse("mv")) != 0) {
+		fuse_reply_err(req, r);
+		return;
+	}
 	if (flags & RENAME_EXCHANGE) {
 		fuse_reply_err(req, EINVAL);
 		return;

@@ -3,7 +3,8 @@
  * listxattr, removexattr.  A message's flags and keywords are
  * user.imap.flags, its UID user.imap.uid (read-only); the root's
  * user.mailfs.requests holds the request counts (stats.h), its
- * user.mailfs.profile where the time went (profile.h).
+ * user.mailfs.profile where the time went (profile.h), its
+ * user.mailfs.status whether the server can be reached (online.h).
  *
  * RFC 3501 2.3.2 (flags).
  */
@@ -16,6 +17,7 @@
 #include "backend.h"
 #include "folder.h"
 #include "inode.h"
+#include "online.h"
 #include "profile.h"
 #include "stage.h"
 #include "stats.h"
@@ -25,6 +27,8 @@
 #define XATTR_UID	"user.imap.uid"
 #define XATTR_REQUESTS	"user.mailfs.requests"	/* the root's, read-only, unlisted */
 #define XATTR_PROFILE	"user.mailfs.profile"	/* likewise */
+#define XATTR_STATUS	"user.mailfs.status"	/* likewise */
+#define STATUS_MAX	(ONLINE_WHY_MAX + 256)
 
 static void
 reply_xattr_value(fuse_req_t req, const char *value, size_t len, size_t size)
@@ -42,7 +46,34 @@ static int
 is_requests_attr(fuse_ino_t ino, const char *name)
 {
 	return ino == FUSE_ROOT_ID && (strcmp(name, XATTR_REQUESTS) == 0 ||
-	    strcmp(name, XATTR_PROFILE) == 0);
+	    strcmp(name, XATTR_PROFILE) == 0 || strcmp(name, XATTR_STATUS) == 0);
+}
+
+/*
+ * The mount's status, the lines mailfs(1) documents: online or offline
+ * and since when, the changes queued, the bodies cached, the last
+ * failure to reach the server.  Returns the length written into buf.
+ */
+static size_t
+status_format(char *buf, size_t size)
+{
+	struct online_status st;
+	uint64_t cached, listed;
+	char since[32], at[32];
+	int n;
+
+	online_get(&st);
+	folder_count_cached(&cached, &listed);
+	online_iso8601(st.since, since, sizeof(since));
+	if (st.error_at != 0)
+		online_iso8601(st.error_at, at, sizeof(at));
+	else
+		snprintf(at, sizeof(at), "none");
+	n = snprintf(buf, size, "state: %s\nsince: %s\nqueued: 0\ncached: %llu of %llu "
+	    "messages\nlast-error: %s\nlast-error-at: %s\n", st.offline ? "offline" : "online",
+	    since, (unsigned long long)cached, (unsigned long long)listed,
+	    st.error_at != 0 ? st.error : "none", at);
+	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
 }
 
 void
@@ -67,7 +98,10 @@ vfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		/* The counts grow between a size probe and the read: room for any. */
 		if (size == 0)
 			fuse_reply_xattr(req, strcmp(name, XATTR_PROFILE) == 0 ?
-			    PROFILE_LINE_MAX : STATS_LINE_MAX);
+			    PROFILE_LINE_MAX : strcmp(name, XATTR_STATUS) == 0 ? STATUS_MAX :
+			    STATS_LINE_MAX);
+		else if (strcmp(name, XATTR_STATUS) == 0)
+			reply_xattr_value(req, value, status_format(value, sizeof(value)), size);
 		else if (strcmp(name, XATTR_PROFILE) == 0)
 			reply_xattr_value(req, value, profile_format(value, sizeof(value)), size);
 		else
@@ -245,7 +279,8 @@ vfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value
 		fuse_reply_err(req, r);
 		return;
 	}
-	if ((r = parse_flags_value(value, size, list, sizeof(list))) == 0)
+	if ((r = parse_flags_value(value, size, list, sizeof(list))) == 0 &&
+	    (r = online_refuse("setfattr user.imap.flags")) == 0)
 		r = store_flags(ino, list);
 	fuse_reply_err(req, r);
 }
@@ -258,7 +293,8 @@ vfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	if (ino_is_staged(ino))
 		fuse_reply_err(req, stage_removexattr(ino, name));
 	else if (ino_gen(ino) != 0 && strcmp(name, XATTR_FLAGS) == 0)
-		fuse_reply_err(req, store_flags(ino, ""));
+		fuse_reply_err(req, online_refuse("setfattr -x user.imap.flags") != 0 ?
+		    EROFS : store_flags(ino, ""));
 	else if ((ino_gen(ino) != 0 && strcmp(name, XATTR_UID) == 0) ||
 	    is_requests_attr(ino, name))
 		fuse_reply_err(req, EPERM);

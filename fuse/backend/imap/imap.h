@@ -66,12 +66,21 @@ unsigned imap_caps(struct backend *be);
 
 /*
  * Logs in and lists every folder into *lr (the caller's, emptied first),
- * before the mount: 0, or an errno after one sentence on stderr that
- * says, in the user's words, why url cannot be used.  main.c's, the
- * composition root's, to call.
+ * before the mount: 0, or an errno and why (size bytes): one sentence
+ * that says, in the user's words, why url cannot be used.  ONLINE_ERRNO
+ * (online.h) when the server cannot be reached for a network reason:
+ * then the backend is offline, and the mount may come up from the saved
+ * state (why is for when it cannot).  main.c's, the composition root's,
+ * to call.
  */
 int imap_backend_connect(struct backend *be, const struct mailfs_url *url,
-    struct list_result *lr);
+    struct list_result *lr, char *why, size_t size);
+
+/*
+ * After the mount (its threads survive no fork): starts the reconnect
+ * in the background that brings an offline backend online.  0 or an errno.
+ */
+int imap_backend_start(struct backend *be);
 
 /* list.c */
 /* LIST "" "*" (with STATUS where offered) into lr; 0 or -1 (the client's error). */

@@ -100,7 +100,8 @@ imap_list(struct backend *be, struct list_result *lr)
 	(void)be;
 	list_result_clear(lr);
 	if ((pc = pool_get(NULL, &err)) == NULL) {
-		log_msg(LOG_WARNING, "cannot refresh the folder list: %s", err.msg);
+		log_msg(pool_offline_error(&err) ? LOG_DEBUG : LOG_WARNING,
+		    "cannot refresh the folder list: %s", err.msg);
 		return errmap_errno(&err);
 	}
 	if (imap_list_run(pool_client(pc), lr) == -1) {
@@ -133,7 +134,8 @@ imap_status(struct backend *be, const char *mailbox, struct be_status *st_r)
 
 	(void)be;
 	if ((pc = pool_get(NULL, &err)) == NULL) {
-		log_msg(LOG_WARNING, "cannot ask the status of \"%s\": %s", mailbox, err.msg);
+		log_msg(pool_offline_error(&err) ? LOG_DEBUG : LOG_WARNING,
+		    "cannot ask the status of \"%s\": %s", mailbox, err.msg);
 		return errmap_errno(&err);
 	}
 	c = pool_client(pc);

@@ -2,48 +2,53 @@
  * The IMAP backend's first contact with the account (see imap.h): one
  * connection logs in and lists the folders before anything is mounted,
  * and a failure is one sentence on stderr that names its cause in the
- * user's words.
+ * user's words.  A server that cannot be reached (pool.h: offline) is
+ * no failure yet: main.c may mount from the saved state instead, and
+ * says so.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "errmap.h"
 #include "imap.h"
+#include "online.h"
 #include "pool.h"
 
 /* The sentence for a failure to reach the account. */
 static void
-connect_failure(const struct mailfs_url *url, const struct mailfs_error *err)
+connect_failure(const struct mailfs_url *url, const struct mailfs_error *err,
+    char *why, size_t size)
 {
 	switch (err->kind) {
 	case MAILFS_ERR_AUTH:
-		fprintf(stderr, "mailfs: login failed: the server rejected the user name "
-		    "or password\n");
+		snprintf(why, size, "login failed: the server rejected the user name "
+		    "or password");
 		break;
 	case MAILFS_ERR_RESOLVE:
-		fprintf(stderr, "mailfs: the host name %s does not resolve\n", url->host);
+		snprintf(why, size, "the host name %s does not resolve", url->host);
 		break;
 	case MAILFS_ERR_CERT:
-		fprintf(stderr, "mailfs: the certificate of %s:%s is not trusted "
-		    "(for a private CA use -o tls_ca_file=PATH)\n", url->host, url->port);
+		snprintf(why, size, "the certificate of %s:%s is not trusted "
+		    "(for a private CA use -o tls_ca_file=PATH)", url->host, url->port);
 		break;
 	case MAILFS_ERR_HOSTNAME:
-		fprintf(stderr, "mailfs: the certificate of %s:%s is not valid for the "
-		    "name %s\n", url->host, url->port, url->host);
+		snprintf(why, size, "the certificate of %s:%s is not valid for the "
+		    "name %s", url->host, url->port, url->host);
 		break;
 	case MAILFS_ERR_NO_STARTTLS:
-		fprintf(stderr, "mailfs: %s:%s does not offer STARTTLS, which imap:// "
-		    "requires (nothing was sent)\n", url->host, url->port);
+		snprintf(why, size, "%s:%s does not offer STARTTLS, which imap:// "
+		    "requires (nothing was sent)", url->host, url->port);
 		break;
 	case MAILFS_ERR_LOGINDISABLED:
-		fprintf(stderr, "mailfs: %s:%s does not allow login on this connection\n",
+		snprintf(why, size, "%s:%s does not allow login on this connection",
 		    url->host, url->port);
 		break;
 	case MAILFS_ERR_TIMEOUT:
-		fprintf(stderr, "mailfs: %s:%s did not answer in time\n", url->host,
+		snprintf(why, size, "%s:%s did not answer in time", url->host,
 		    url->port);
 		break;
 	default:
-		fprintf(stderr, "mailfs: cannot use %s:%s: %s\n", url->host, url->port,
+		snprintf(why, size, "cannot use %s:%s: %s", url->host, url->port,
 		    err->msg[0] != '\0' ? err->msg : mailfs_errkind_name(err->kind));
 		break;
 	}
@@ -51,24 +56,38 @@ connect_failure(const struct mailfs_url *url, const struct mailfs_error *err)
 
 int
 imap_backend_connect(struct backend *be, const struct mailfs_url *url,
-    struct list_result *lr)
+    struct list_result *lr, char *why, size_t size)
 {
 	struct mailfs_error err;
 	struct pool_conn *pc;
+	int r;
 
 	(void)be;
 	list_result_clear(lr);
-	if ((pc = pool_get(NULL, &err)) == NULL) {
-		connect_failure(url, &err);
-		return errmap_errno(&err);
-	}
+	if ((pc = pool_get(NULL, &err)) == NULL)
+		goto fail;
 	if (imap_list_run(pool_client(pc), lr) == -1) {
 		err = *mailfs_client_error(pool_client(pc));
 		pool_put(pc, 1);
 		list_result_clear(lr);
-		connect_failure(url, &err);
-		return errmap_errno(&err);
+		goto fail;
 	}
 	pool_put(pc, 0);
 	return 0;
+fail:
+	r = errmap_errno(&err);
+	if (pool_offline_error(&err)) {
+		/* Said as it would have been before: the library's own error. */
+		pool_offline_cause(&err);
+		r = ONLINE_ERRNO;
+	}
+	connect_failure(url, &err, why, size);
+	return r;
+}
+
+int
+imap_backend_start(struct backend *be)
+{
+	(void)be;
+	return pool_probe_start();
 }

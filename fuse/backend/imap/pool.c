@@ -17,6 +17,7 @@
 #include "deadline.h"
 #include "errmap.h"
 #include "log.h"
+#include "online.h"
 #include "password.h"
 #include "pool.h"
 #include "profile.h"
@@ -40,6 +41,27 @@ static const char *pool_user;
 static const struct secret *pool_password;
 static unsigned pool_caps;
 static unsigned long use_counter;
+/* What made the pool go offline, as the library said it (pool_offline_cause()). */
+static struct mailfs_error offline_cause;
+
+/*
+ * The reconnect while offline (probe_main()): its thread, started after
+ * the mount (pool_probe_start()) and stopped by pool_cancel(1), tries one
+ * connection after PROBE_FIRST_MS, then at doubling intervals up to
+ * PROBE_MAX_MS; a caller that found the pool offline hurries it, but
+ * never to more than an attempt every PROBE_KICK_MS.  probe_lock, a
+ * leaf, guards these.
+ */
+#define PROBE_FIRST_MS	1000
+#define PROBE_MAX_MS	30000
+#define PROBE_KICK_MS	2000
+/* A connect that timed out sooner had no fair chance (a deadline nearly spent). */
+#define TIMEOUT_FAIR_MS	900
+
+static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t probe_cond;	/* on CLOCK_MONOTONIC */
+static pthread_t probe_thread;
+static int probe_running, probe_stop, probe_kicked;
 
 int
 pool_run(struct mailfs_client *c, struct mailfs_cmd *cmd)
@@ -77,6 +99,7 @@ pool_init(const struct mailfs_params *params, const char *user,
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&pool_cond, &ca);
+	pthread_cond_init(&probe_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	if ((conns = calloc(nconn, sizeof(*conns))) == NULL)
 		return -1;
@@ -96,6 +119,13 @@ pool_cancel(int on)
 	cancelled = on;
 	pthread_cond_broadcast(&pool_cond);
 	pthread_mutex_unlock(&pool_lock);
+	if (on) {
+		/* For good: the exit follows. */
+		pthread_mutex_lock(&probe_lock);
+		probe_stop = 1;
+		pthread_cond_broadcast(&probe_cond);
+		pthread_mutex_unlock(&probe_lock);
+	}
 	if (on)
 		(void)write(cancel_pipe[1], &byte, 1);
 	else
@@ -119,6 +149,14 @@ pool_destroy(void)
 {
 	unsigned i;
 
+	pthread_mutex_lock(&probe_lock);
+	probe_stop = 1;
+	pthread_cond_broadcast(&probe_cond);
+	pthread_mutex_unlock(&probe_lock);
+	if (probe_running) {
+		pthread_join(probe_thread, NULL);
+		probe_running = 0;
+	}
 	/*
 	 * No LOGOUT: its answer would be waited for, and a server that
 	 * stopped answering would hold the exit.  Closing is enough for
@@ -136,6 +174,7 @@ pool_destroy(void)
 		close(cancel_pipe[1]);
 		cancel_pipe[0] = cancel_pipe[1] = -1;
 		pthread_cond_destroy(&pool_cond);
+		pthread_cond_destroy(&probe_cond);
 	}
 }
 
@@ -184,12 +223,117 @@ set_deadline(struct mailfs_client *c)
 	mailfs_client_set_deadline(c, deadline_current());
 }
 
+/* Milliseconds on CLOCK_MONOTONIC. */
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * 1 when a connection failed to open for a network reason: refused,
+ * unreachable, a name that does not resolve, or no answer in time after
+ * a fair chance (elapsed_ms).  Not a refused login, a certificate, TLS,
+ * a server that closed or said BYE (it answers), nor the exit.
+ */
+static int
+network_failure(const struct mailfs_error *err, int64_t elapsed_ms)
+{
+	switch (err->kind) {
+	case MAILFS_ERR_CONNECT:
+	case MAILFS_ERR_RESOLVE:
+		return 1;
+	case MAILFS_ERR_TIMEOUT:
+		return elapsed_ms >= TIMEOUT_FAIR_MS;
+	case MAILFS_ERR_SYSTEM:
+		switch (err->sys_errno) {
+		case ECONNREFUSED:
+		case ECONNRESET:
+		case ECONNABORTED:
+		case ENETDOWN:
+		case ENETUNREACH:
+		case EHOSTDOWN:
+		case EHOSTUNREACH:
+			return 1;
+		case ETIMEDOUT:
+			return elapsed_ms >= TIMEOUT_FAIR_MS;
+		default:
+			return 0;
+		}
+	default:
+		return 0;
+	}
+}
+
+/* Hurries the reconnect: someone needs the server. */
+static void
+probe_kick(void)
+{
+	pthread_mutex_lock(&probe_lock);
+	probe_kicked = 1;
+	pthread_cond_broadcast(&probe_cond);
+	pthread_mutex_unlock(&probe_lock);
+}
+
+/* What a caller gets while offline: ONLINE_ERRNO, nothing sent. */
+static void
+set_offline_error(struct mailfs_error *err)
+{
+	set_error(err, MAILFS_ERR_SYSTEM, "the server cannot be reached (offline)");
+	err->sys_errno = ONLINE_ERRNO;
+}
+
+int
+pool_offline_error(const struct mailfs_error *err)
+{
+	return err->kind == MAILFS_ERR_SYSTEM && err->sys_errno == ONLINE_ERRNO;
+}
+
+void
+pool_offline_cause(struct mailfs_error *err_r)
+{
+	pthread_mutex_lock(&pool_lock);
+	*err_r = offline_cause;
+	pthread_mutex_unlock(&pool_lock);
+}
+
+/*
+ * A connection failed to open (err, after elapsed_ms): the last error,
+ * and offline when it failed for a network reason; then *err becomes
+ * the offline error (its message kept), as every later call's will be.
+ */
+static void
+note_open_failure(struct mailfs_error *err, int64_t elapsed_ms)
+{
+	if (pool_cancelled())
+		return;
+	if (!network_failure(err, elapsed_ms)) {
+		online_note_error(err->msg);
+		return;
+	}
+	pthread_mutex_lock(&pool_lock);
+	offline_cause = *err;
+	pthread_mutex_unlock(&pool_lock);
+	/* Before the mount (no probe yet) main.c says it, in one line. */
+	if (online_go_offline(err->msg) && probe_running) {
+		log_msg(LOG_NOTICE, "the server cannot be reached (%s): offline, serving "
+		    "what the store holds and trying again in the background", err->msg);
+		probe_kick();
+	}
+	err->kind = MAILFS_ERR_SYSTEM;
+	err->sys_errno = ONLINE_ERRNO;
+}
+
 /* Connects and logs in; on failure *err_r says why and the client is gone. */
 static int
 open_client(struct pool_conn *pc, struct mailfs_error *err_r)
 {
 	struct mailfs_client *c;
 	uint64_t t0 = profile_now();
+	int64_t started = now_ms();
 	unsigned caps;
 
 	if ((c = mailfs_client_new(&pool_params)) == NULL) {
@@ -224,6 +368,7 @@ open_client(struct pool_conn *pc, struct mailfs_error *err_r)
 fail:
 	*err_r = *mailfs_client_error(c);
 	drop_client(pc);
+	note_open_failure(err_r, now_ms() - started);
 	return -1;
 }
 
@@ -317,6 +462,12 @@ get(const char *mailbox, int select, struct mailfs_error *err_r)
 	if (deadline_left_ms() == 0) {
 		/* Nothing sent: no connection is to be given up for it. */
 		set_busy_error(err_r, "the operation ran out of time");
+		return NULL;
+	}
+	if (online_offline()) {
+		/* At once, not after a timeout; the reconnect is the probe's. */
+		probe_kick();
+		set_offline_error(err_r);
 		return NULL;
 	}
 	deadline_on(CLOCK_MONOTONIC, &deadline);
@@ -433,4 +584,82 @@ pool_unselect_name(const char *mailbox, char delim)
 			conns[i].selected = NULL;
 		}
 	pthread_mutex_unlock(&pool_lock);
+}
+
+/*
+ * One attempt to reconnect: a free connection opened and logged in
+ * (kept for its next user).  0, or -1 (offline still, the error noted).
+ */
+static int
+probe_once(void)
+{
+	struct mailfs_error err;
+	struct pool_conn *pc;
+	int r;
+
+	pthread_mutex_lock(&pool_lock);
+	if (cancelled || (pc = choose_locked(NULL)) == NULL) {
+		pthread_mutex_unlock(&pool_lock);
+		return -1;
+	}
+	pc->busy = 1;
+	pc->last_used = ++use_counter;
+	pthread_mutex_unlock(&pool_lock);
+	/* Whatever it held died with the server. */
+	drop_client(pc);
+	r = open_client(pc, &err);
+	if (r == -1)
+		log_msg(LOG_DEBUG, "still offline: %s", err.msg);
+	pool_put(pc, 0);
+	return r;
+}
+
+/* The reconnect thread (see probe_lock above). */
+static void *
+probe_main(void *arg)
+{
+	struct timespec until;
+	int64_t delay = PROBE_FIRST_MS, last = 0, at;
+
+	(void)arg;
+	pthread_mutex_lock(&probe_lock);
+	while (!probe_stop) {
+		if (!online_offline()) {
+			delay = PROBE_FIRST_MS;
+			last = now_ms();
+			probe_kicked = 0;
+			/* Woken by the next failure to connect (probe_kick()). */
+			pthread_cond_wait(&probe_cond, &probe_lock);
+			continue;
+		}
+		at = last + delay;
+		if (probe_kicked && last + PROBE_KICK_MS < at)
+			at = last + PROBE_KICK_MS;
+		if (now_ms() < at) {
+			until.tv_sec = (time_t)(at / 1000);
+			until.tv_nsec = (long)(at % 1000) * 1000000;
+			(void)pthread_cond_timedwait(&probe_cond, &probe_lock, &until);
+			continue;
+		}
+		probe_kicked = 0;
+		pthread_mutex_unlock(&probe_lock);
+		if (probe_once() == 0 && online_go_online())
+			log_msg(LOG_NOTICE, "the server answers again: online");
+		pthread_mutex_lock(&probe_lock);
+		last = now_ms();
+		delay = delay * 2 > PROBE_MAX_MS ? PROBE_MAX_MS : delay * 2;
+	}
+	pthread_mutex_unlock(&probe_lock);
+	return NULL;
+}
+
+int
+pool_probe_start(void)
+{
+	int r;
+
+	if ((r = pthread_create(&probe_thread, NULL, probe_main, NULL)) != 0)
+		return r;
+	probe_running = 1;
+	return 0;
 }

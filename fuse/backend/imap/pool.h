@@ -117,6 +117,19 @@ void pool_unselect_name(const char *mailbox, char delim);
 /* 1 when name is mailbox or, with delim, a folder below it. */
 int pool_name_under(const char *name, const char *mailbox, char delim);
 
+/*
+ * Offline (online.h): a connection failed to open for a network reason.
+ * From then on pool_get() fails at once with the offline error (nothing
+ * sent) until a reconnect in the background succeeds: pool_probe_start()
+ * starts it, after the mount (a thread: not before fuse_daemonize()).
+ * 0 or an errno.
+ */
+int pool_probe_start(void);
+/* 1 when err is pool_get()'s "offline" (ONLINE_ERRNO): logged as a debug line. */
+int pool_offline_error(const struct mailfs_error *err);
+/* What made the pool go offline last, as the library said it. */
+void pool_offline_cause(struct mailfs_error *err_r);
+
 /* The capabilities of the last connection made (MAILFS_CAP_*). */
 unsigned pool_capabilities(void);
 

@@ -43,17 +43,17 @@ conn_get(const char *mailbox, int lazy, struct pool_conn **pc_r)
 		    NULL)
 			return 0;
 		if (!errmap_conn_broken(&err) || pool_busy_error(&err) ||
-		    deadline_left_ms() == 0)
+		    pool_offline_error(&err) || deadline_left_ms() == 0)
 			break;
 	}
 	/*
 	 * Ended by cancel() (the exit): asked for, no failure of the server
 	 * (the read-ahead, whose open this mostly is then, never warned).
 	 */
-	if (pool_cancelled()) {
+	if (pool_cancelled() || pool_offline_error(&err)) {
 		log_msg(LOG_DEBUG, "cannot reach \"%s\": %s", mailbox != NULL ? mailbox :
 		    "the server", err.msg);
-		return ECANCELED;
+		return pool_cancelled() ? ECANCELED : errmap_errno(&err);
 	}
 	log_msg(LOG_WARNING, "cannot reach \"%s\": %s", mailbox != NULL ? mailbox :
 	    "the server", err.msg);

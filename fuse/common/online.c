@@ -1,0 +1,105 @@
+/*
+ * Online or offline (see online.h).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "online.h"
+
+static pthread_mutex_t online_lock = PTHREAD_MUTEX_INITIALIZER;
+static int offline;		/* also read without the lock (atomically) */
+static time_t since;
+static time_t error_at;
+static char error[ONLINE_WHY_MAX];
+
+void
+online_init(time_t now)
+{
+	pthread_mutex_lock(&online_lock);
+	since = now;
+	pthread_mutex_unlock(&online_lock);
+}
+
+int
+online_offline(void)
+{
+	return __atomic_load_n(&offline, __ATOMIC_ACQUIRE);
+}
+
+/* Sets the last error; needs online_lock. */
+static void
+note_locked(const char *why, time_t now)
+{
+	snprintf(error, sizeof(error), "%s", why);
+	error_at = now;
+}
+
+int
+online_go_offline(const char *why)
+{
+	time_t now = time(NULL);
+	int changed;
+
+	pthread_mutex_lock(&online_lock);
+	note_locked(why, now);
+	if ((changed = !offline)) {
+		since = now;
+		__atomic_store_n(&offline, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&online_lock);
+	return changed;
+}
+
+int
+online_go_online(void)
+{
+	int changed;
+
+	pthread_mutex_lock(&online_lock);
+	if ((changed = offline)) {
+		since = time(NULL);
+		__atomic_store_n(&offline, 0, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&online_lock);
+	return changed;
+}
+
+void
+online_note_error(const char *why)
+{
+	pthread_mutex_lock(&online_lock);
+	note_locked(why, time(NULL));
+	pthread_mutex_unlock(&online_lock);
+}
+
+void
+online_get(struct online_status *st)
+{
+	pthread_mutex_lock(&online_lock);
+	st->offline = offline;
+	st->since = since;
+	st->error_at = error_at;
+	memcpy(st->error, error, sizeof(st->error));
+	pthread_mutex_unlock(&online_lock);
+}
+
+int
+online_refuse(const char *what)
+{
+	if (!online_offline())
+		return 0;
+	log_msg(LOG_DEBUG, "%s refused: offline, the mount is read-only until the "
+	    "server is back", what);
+	return EROFS;
+}
+
+void
+online_iso8601(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, size, "%lld", (long long)t);
+}
