@@ -133,6 +133,25 @@ stats expunge "${gone[@]}"
 stats "folder created" "${mk[@]}"
 stats "folder deleted" "${rm[@]}"
 
+# This mount's own changes are told to its push connection too: each may
+# cost a refresh, but once they stop, the mount falls quiet (only the
+# push connection's check every -o timeout passes, under 200 bytes).
+for i in 1 2 3; do
+	imaptool append INBOX "$MAILFS_TEST_TMP/m.eml" >/dev/null
+done
+n=$((n + 3))
+wait_for 5 count_is "$M/INBOX" "$n" || bail_out "new mail did not show"
+for f in $(ls "$M/INBOX" | head -3); do
+	setfattr -n user.imap.flags -v '\Seen' "$M/INBOX/$f"
+done
+rm "$M/INBOX/$(ls "$M/INBOX" | head -1)"
+n=$((n - 1))
+sleep 2
+cutctl mark >/dev/null
+sleep 4
+c2s=$(cut_stat c2s)
+ok $((c2s > 1000)) "after its own changes the mount falls quiet: $c2s bytes to the server in 4 s"
+
 # Killed: every connection through the proxy is closed (the push
 # connection with them); a change right after still shows within
 # -o timeout + 1 s.
