@@ -7,7 +7,8 @@
 # the worst of each kind are printed.  Then the push connection is
 # killed (the proxy drops every connection) and black-holed (every open
 # connection stops forwarding): it is replaced, and changes show again
-# within the bound.
+# within the bound.  Last, a server without NOTIFY: IDLE on INBOX pushes
+# INBOX, the other folders are looked at every -o refresh.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
@@ -79,7 +80,7 @@ stats()
 	    awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)], v[NR] }')
 	diag "push latency, $kind: median $median ms, worst $worst ms over $# changes ($*)"
 	case $kind in
-	"new mail"|flags|expunge)
+	"new mail"*|flags|expunge)
 		ok $((median >= 1000)) "$kind shows within a second (median $median ms)" ;;
 	*)
 		ok $((median >= 1000)) "$kind shows within a second (median $median ms, not required)" ;;
@@ -179,4 +180,32 @@ for i in 1 2; do
 	new_mail
 	ok $((MS > 1000)) "after the black hole, push again: $MS ms"
 done
+
+# A server without NOTIFY (Dovecot told to leave it out of CAPABILITY):
+# IDLE on INBOX pushes INBOX's new mail; another folder's shows at the
+# next look, within -o refresh.
+fusermount3 -u "$M" || bail_out "unmount failed"
+wait_for 30 sh -c "! kill -0 $mailfs_pid 2>/dev/null"
+caps=$(imaptool capability | grep -vx NOTIFY | tr '\n' ' ')
+D=$HARNESS_DIR/dovecot.sh
+"$D" pause "$DOVECOT_DIR" &&
+    echo "imap_capability = $caps" >>"$DOVECOT_DIR/dovecot.conf" &&
+    "$D" resume "$DOVECOT_DIR" || bail_out "cannot restart Dovecot"
+is "$(imaptool capability | grep -cx NOTIFY)" 0 "the server offers no NOTIFY"
+imaptool create Other >/dev/null
+IMAPS_PORT=$CUT_PORT mount_mailfs "$M" -o "refresh=3,timeout=$CUT_TIMEOUT" ||
+    bail_out "second mount failed"
+n=$(ls "$M/INBOX" | wc -l)
+o=$(ls "$M/Other" | wc -l)
+new=()
+for i in 1 2 3 4 5; do
+	new_mail
+	new+=("$MS")
+	sleep 0.3
+done
+stats "new mail, IDLE on INBOX" "${new[@]}"
+imaptool append Other "$MAILFS_TEST_TMP/m.eml" >/dev/null
+t0=$(now_ms)
+ms=$(shows "$t0" count_is "$M/Other" $((o + 1)))
+ok $((ms > 4000)) "another folder's new mail shows at the next look: $ms ms (refresh 3 s)"
 done_testing
