@@ -8,9 +8,9 @@
  * MailboxName SubscriptionChange)), no mailbox selected, then IDLE
  * (RFC 2177) to wait: new mail, expunges and flag changes of every
  * personal folder (as STATUS) and folders created, deleted or renamed
- * (as LIST) are told at once.  Else IDLE with INBOX selected: INBOX's
- * changes are told at once, the other folders' are found by the caller's
- * polling (every -o refresh).  A server without IDLE: EPERM, the caller
+ * (as LIST) are told at once.  Else (or when NOTIFY is refused) IDLE
+ * with INBOX selected: INBOX's changes are told at once, the other
+ * folders' are found by the caller's polling (every -o refresh).  A server without IDLE: EPERM, the caller
  * polls.  What ends a wait is untagged data that is a change (EXISTS,
  * EXPUNGE, FETCH, VANISHED, STATUS, LIST), not a keepalive ("* OK Still
  * here").
@@ -41,6 +41,7 @@
 #include <mailfs/commands.h>
 
 #include "deadline.h"
+#include "errmap.h"
 #include "imap.h"
 #include "log.h"
 #include "pool.h"
@@ -184,12 +185,17 @@ watch_open(void)
 		deadline_end();
 		return EPERM;
 	}
-	if (caps & MAILFS_CAP_NOTIFY) {
-		if (mailfs_run(watch_client, mailfs_notify(watch_client, WATCH_EVENTS),
-		    NULL) == -1)
+	/* NOTIFY refused (NO, BAD): IDLE on INBOX, as without it. */
+	if ((caps & MAILFS_CAP_NOTIFY) && mailfs_run(watch_client,
+	    mailfs_notify(watch_client, WATCH_EVENTS), NULL) == -1) {
+		if (errmap_conn_broken(mailfs_client_error(watch_client)))
 			return fail("NOTIFY failed");
-	} else if (mailfs_run(watch_client, mailfs_select(watch_client, "INBOX", 0,
-	    NULL, NULL), NULL) == -1)
+		log_msg(LOG_INFO, "push: %s; IDLE on INBOX instead",
+		    mailfs_client_error(watch_client)->msg);
+		caps &= ~MAILFS_CAP_NOTIFY;
+	}
+	if (!(caps & MAILFS_CAP_NOTIFY) && mailfs_run(watch_client,
+	    mailfs_select(watch_client, "INBOX", 0, NULL, NULL), NULL) == -1)
 		return fail("cannot select INBOX");
 	if (mailfs_idle_start(watch_client) == -1)
 		return fail("IDLE failed");
@@ -212,7 +218,7 @@ probe(void)
 {
 	bound(1);
 	if (mailfs_idle_done(watch_client) == -1)
-		return fail("the push connection did not answer");
+		return fail("the connection did not answer its check");
 	if (mailfs_idle_start(watch_client) == -1)
 		return fail("IDLE failed");
 	bound(0);
@@ -249,7 +255,7 @@ imap_wait_changes(struct backend *be, unsigned timeout_ms)
 		}
 		if (mailfs_idle_wait(watch_client, (int)((end < watch_probe_ms ?
 		    end : watch_probe_ms) - now)) == -1)
-			return fail("the push connection broke");
+			return fail("the connection broke");
 	}
 }
 
