@@ -14,6 +14,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,8 @@
  * next that a push caused: at most five refreshes a second.
  */
 #define PUSH_GAP_MS	200
+/* A refresh a push caused is confirmed by one more this long after. */
+#define CONFIRM_MS	1000
 
 static pthread_t refresh_thread;
 static int refresh_running;
@@ -130,6 +133,15 @@ sleep_locked(unsigned ms)
 		;
 }
 
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /*
  * Waits for the next refresh (refresh_lock held, and given up while the
  * source is asked): a change the source told of, else the interval.
@@ -137,10 +149,19 @@ sleep_locked(unsigned ms)
  * failure of the push the refresh comes at once (a change may have gone
  * untold); after more in a row, the interval is slept as without push,
  * and push is tried again after it.
+ *
+ * *confirm: the last refresh was one a push caused.  The server may tell
+ * of a change before its other sessions, the pool's, show it (Dovecot's
+ * list index is read again only when its file looks changed): one more
+ * refresh follows CONFIRM_MS after the last change told, whatever
+ * comes, so that the mount never keeps showing what the push told of as
+ * gone.
  */
 static void
-wait_next(int *push, int *failed)
+wait_next(int *push, int *failed, int *confirm)
 {
+	unsigned ms = refresh_interval * 1000;
+	uint64_t t0;
 	int r;
 
 	if (*push) {
@@ -152,13 +173,19 @@ wait_next(int *push, int *failed)
 		sleep_locked(PUSH_GAP_MS);
 		if (refresh_stopping)
 			return;
+		if (*confirm && ms > CONFIRM_MS)
+			ms = CONFIRM_MS;
+		t0 = now_ms();
 		pthread_mutex_unlock(&refresh_lock);
-		r = backend_wait_changes(fs.backend, refresh_interval * 1000);
+		r = backend_wait_changes(fs.backend, ms);
 		pthread_mutex_lock(&refresh_lock);
 		if (r == 0) {
+			/* Before its time: a change was told. */
+			*confirm = now_ms() - t0 < ms;
 			*failed = 0;
 			return;
 		}
+		*confirm = 0;
 		if (r == EPERM)
 			*push = 0;
 		else if (++*failed == 1)
@@ -170,12 +197,12 @@ wait_next(int *push, int *failed)
 static void *
 refresh_main(void *arg)
 {
-	int push = 1, failed = 0;
+	int push = 1, failed = 0, confirm = 0;
 
 	(void)arg;
 	pthread_mutex_lock(&refresh_lock);
 	while (!refresh_stopping) {
-		wait_next(&push, &failed);
+		wait_next(&push, &failed, &confirm);
 		if (refresh_stopping)
 			break;
 		pthread_mutex_unlock(&refresh_lock);

@@ -7,7 +7,9 @@
  * kernel is told what to forget, for what changed only.  A refresh a push
  * caused starts at least 200 ms after the one before, so that this
  * mount's own changes, which the source tells of too, cost a bounded
- * number of refreshes.  The thread never holds a connection while it
+ * number of refreshes, and one more follows a second after the last
+ * change told (the server's other sessions may show a change later
+ * than its push tells of it).  The thread never holds a connection while it
  * talks to the kernel.  refresh_start() starts the kernel notifier
  * (inval.h) too; refresh_stop() stops both, after backend_cancel() (the
  * push wait may otherwise last the interval).
