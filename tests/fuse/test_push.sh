@@ -28,6 +28,9 @@ expect_log '^mailfs: warning: .*(the server closed the connection|the server did
 IMAPS_PORT=$CUT_PORT mount_mailfs "$M" -o "refresh=60,timeout=$CUT_TIMEOUT" ||
     bail_out "mount failed"
 ls "$M/INBOX" >/dev/null || bail_out "ls failed"
+# The push connection is made just after the mount: a change before it
+# watches shows only within -o refresh.
+sleep 1
 
 now_ms()
 {
@@ -197,6 +200,7 @@ IMAPS_PORT=$CUT_PORT mount_mailfs "$M" -o "refresh=3,timeout=$CUT_TIMEOUT" ||
     bail_out "second mount failed"
 n=$(ls "$M/INBOX" | wc -l)
 o=$(ls "$M/Other" | wc -l)
+sleep 1
 new=()
 for i in 1 2 3 4 5; do
 	new_mail
