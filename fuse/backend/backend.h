@@ -301,9 +301,15 @@ struct backend_ops {
 
 	/* ---- changes made elsewhere ---- */
 	/*
-	 * Waits until the source says something changed, at most timeout_ms;
-	 * 0 then (or on timeout), and the caller lists again.  NULL: the
-	 * source cannot say (the model polls list() every -o refresh).
+	 * Waits until the source says something changed (push), at most
+	 * timeout_ms: 0 then, or on timeout, and the caller lists again.
+	 * Changes made through this backend are told too.  One caller at a
+	 * time (the model's refresh thread).  EPERM: the source cannot say,
+	 * now or later (NULL likewise): the caller polls list() every
+	 * -o refresh.  Another errno: the push failed (logged once until it
+	 * works again) and a change may have gone untold: the caller lists
+	 * now, and may call again, which tries to push again.  cancel()
+	 * ends the wait (ECANCELED).
 	 */
 	int (*wait_changes)(struct backend *be, unsigned timeout_ms);
 };

@@ -1,5 +1,8 @@
 /*
- * The refresh thread (see refresh.h).  The folder list comes from
+ * The refresh thread (see refresh.h).  It waits for the source to tell
+ * of a change (backend_wait_changes(): push), at most the refresh
+ * interval, or sleeps the interval where the source cannot tell.  The
+ * folder list comes from
  * backend_list() (with each folder's status where the source gives it),
  * each folder's delta from folder_sync(); what the kernel must forget
  * goes out through inval.h.
@@ -11,6 +14,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,6 +25,14 @@
 #include "inval.h"
 #include "log.h"
 #include "refresh.h"
+
+/*
+ * The shortest time between the end of a refresh and the start of the
+ * next that a push caused: at most five refreshes a second.
+ */
+#define PUSH_GAP_MS	200
+/* A refresh a push caused is confirmed by one more this long after. */
+#define CONFIRM_MS	1000
 
 static pthread_t refresh_thread;
 static int refresh_running;
@@ -100,19 +112,97 @@ refresh_once(void)
 	inval_clear(&inv);
 }
 
+/*
+ * Sleeps ms on refresh_cond (refresh_lock held): returns when the time
+ * is up or the thread is stopping.
+ */
+static void
+sleep_locked(unsigned ms)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	while (!refresh_stopping &&
+	    pthread_cond_timedwait(&refresh_cond, &refresh_lock, &until) != ETIMEDOUT)
+		;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/*
+ * Waits for the next refresh (refresh_lock held, and given up while the
+ * source is asked): a change the source told of, else the interval.
+ * *push is cleared for good when the source cannot tell.  After a
+ * failure of the push the refresh comes at once (a change may have gone
+ * untold); after more in a row, the interval is slept as without push,
+ * and push is tried again after it.
+ *
+ * *confirm: the last refresh was one a push caused.  The server may tell
+ * of a change before its other sessions, the pool's, show it (Dovecot's
+ * list index is read again only when its file looks changed): one more
+ * refresh follows CONFIRM_MS after the last change told, whatever
+ * comes, so that the mount never keeps showing what the push told of as
+ * gone.
+ */
+static void
+wait_next(int *push, int *failed, int *confirm)
+{
+	unsigned ms = refresh_interval * 1000;
+	uint64_t t0;
+	int r;
+
+	if (*push) {
+		/*
+		 * However fast changes come (this mount's own rm -r tells
+		 * the push connection of each message), a refresh starts at
+		 * most every PUSH_GAP_MS: what came meanwhile is one refresh.
+		 */
+		sleep_locked(PUSH_GAP_MS);
+		if (refresh_stopping)
+			return;
+		if (*confirm && ms > CONFIRM_MS)
+			ms = CONFIRM_MS;
+		t0 = now_ms();
+		pthread_mutex_unlock(&refresh_lock);
+		r = backend_wait_changes(fs.backend, ms);
+		pthread_mutex_lock(&refresh_lock);
+		if (r == 0) {
+			/* Before its time: a change was told. */
+			*confirm = now_ms() - t0 < ms;
+			*failed = 0;
+			return;
+		}
+		*confirm = 0;
+		if (r == EPERM)
+			*push = 0;
+		else if (++*failed == 1)
+			return;
+	}
+	sleep_locked(refresh_interval * 1000);
+}
+
 static void *
 refresh_main(void *arg)
 {
-	struct timespec until;
+	int push = 1, failed = 0, confirm = 0;
 
 	(void)arg;
 	pthread_mutex_lock(&refresh_lock);
 	while (!refresh_stopping) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += refresh_interval;
-		while (!refresh_stopping &&
-		    pthread_cond_timedwait(&refresh_cond, &refresh_lock, &until) != ETIMEDOUT)
-			;
+		wait_next(&push, &failed, &confirm);
 		if (refresh_stopping)
 			break;
 		pthread_mutex_unlock(&refresh_lock);

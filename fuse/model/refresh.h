@@ -1,10 +1,18 @@
 /*
- * Keeping in step with the server: every -o refresh= seconds, one LIST
- * (with LIST-STATUS where offered) and a delta of every folder the kernel
- * has looked at whose status changed; then the kernel is told what to
- * forget.  The thread never holds a connection while it talks to the kernel.
- * refresh_start() starts the kernel notifier (inval.h) too, refresh_stop()
- * stops both.
+ * Keeping in step with the server: as soon as the source tells of a
+ * change (push: backend_wait_changes()), and at the latest every
+ * -o refresh= seconds (where the source cannot tell, or its push broke:
+ * exactly then), one LIST (with LIST-STATUS where offered) and a delta of
+ * every folder the kernel has looked at whose status changed; then the
+ * kernel is told what to forget, for what changed only.  A refresh a push
+ * caused starts at least 200 ms after the one before, so that this
+ * mount's own changes, which the source tells of too, cost a bounded
+ * number of refreshes, and one more follows a second after the last
+ * change told (the server's other sessions may show a change later
+ * than its push tells of it).  The thread never holds a connection while it
+ * talks to the kernel.  refresh_start() starts the kernel notifier
+ * (inval.h) too; refresh_stop() stops both, after backend_cancel() (the
+ * push wait may otherwise last the interval).
  */
 #ifndef MAILFS_FUSE_REFRESH_H
 #define MAILFS_FUSE_REFRESH_H

@@ -19,7 +19,7 @@
  * Errors: see <mailfs/error.h>.  mailfs_client_error() describes the most
  * recent failure on the client.
  *
- * RFC 3501 (IMAP4rev1), RFC 9051 (IMAP4rev2), RFC 2595 and RFC 8314 (TLS),
+ * RFC 3501 (IMAP4rev1), RFC 9051 (IMAP4rev2), RFC 5465 (NOTIFY: unilateral LIST, STATUS), RFC 2595 and RFC 8314 (TLS),
  * RFC 4959 (SASL-IR), RFC 4616 (PLAIN), RFC 7888 (LITERAL+).
  */
 #ifndef MAILFS_CLIENT_H
@@ -38,6 +38,8 @@ extern "C" {
 struct mailfs_client;
 struct mailfs_uidset;
 struct mailfs_msg;
+struct mailfs_list_entry;
+struct mailfs_status;
 
 enum mailfs_security {
 	MAILFS_SEC_IMPLICIT_TLS = 0,	/* imaps://, TLS from the first byte */
@@ -78,6 +80,13 @@ struct mailfs_unilateral {
 	void (*fetch)(void *ctx, const struct mailfs_msg *msg);
 	/* An [ALERT] text, which RFC 3501 says must be shown to the user. */
 	void (*alert)(void *ctx, const char *text);
+	/*
+	 * A LIST or STATUS no command asked for: what NOTIFY (RFC 5465)
+	 * says of a folder created, deleted or renamed, or of another
+	 * folder's messages.  Valid only during the call.
+	 */
+	void (*list)(void *ctx, const struct mailfs_list_entry *entry);
+	void (*status)(void *ctx, const struct mailfs_status *status);
 	void *ctx;
 };
 
@@ -131,6 +140,7 @@ struct mailfs_params {
 #define MAILFS_CAP_UNSELECT	(1u << 21)
 #define MAILFS_CAP_BINARY	(1u << 22)
 #define MAILFS_CAP_CREATE_SPECIAL_USE (1u << 23)
+#define MAILFS_CAP_NOTIFY	(1u << 24)
 
 enum mailfs_client_state {
 	MAILFS_STATE_DISCONNECTED = 0,

@@ -28,7 +28,7 @@
  * text in sequence-set syntax ("1:5,7", "1:*"), checked before sending.
  *
  * RFC 3501, 9051, 4315 (UIDPLUS), 6851 (MOVE), 7162 (CONDSTORE, QRESYNC),
- * 5161 (ENABLE), 2177 (IDLE), 2342 (NAMESPACE), 9208 (QUOTA), 2971 (ID),
+ * 5161 (ENABLE), 2177 (IDLE), 5465 (NOTIFY), 2342 (NAMESPACE), 9208 (QUOTA), 2971 (ID),
  * 6154 (SPECIAL-USE), 5258 and 5819 (LIST-EXTENDED, LIST-STATUS), 4731 (ESEARCH).
  */
 #ifndef MAILFS_COMMANDS_H
@@ -265,6 +265,19 @@ int mailfs_idle_wait(struct mailfs_client *client, int timeout_ms);
 
 /* Sends DONE and waits for IDLE's completion. */
 int mailfs_idle_done(struct mailfs_client *client);
+
+/* ---- NOTIFY (RFC 5465) ---- */
+
+/*
+ * NOTIFY SET events, where events are the event groups as RFC 5465 6
+ * writes them ("(SELECTED (MessageNew MessageExpunge)) (PERSONAL
+ * (MailboxName))"), printable ASCII sent as given.  What the server
+ * reports from then on goes to the unilateral handlers (client.h): the
+ * selected mailbox's EXISTS, EXPUNGE, VANISHED and FETCH, other folders'
+ * STATUS, and LIST for folders created, deleted or renamed.  It may come
+ * at any time, and while IDLE runs.
+ */
+struct mailfs_cmd *mailfs_notify(struct mailfs_client *client, const char *events);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
 /*
- * IDLE: waiting for the server to tell of changes (RFC 2177).
+ * IDLE: waiting for the server to tell of changes (RFC 2177), and NOTIFY:
+ * saying which changes (RFC 5465).
  *
  * While IDLE runs, no other command may be sent; the engine's barrier
  * rule keeps queued commands back until DONE is answered.
@@ -82,4 +83,28 @@ mailfs_idle_done(struct mailfs_client *c)
 	engine_trace(c, MAILFS_TRACE_SEND, "DONE");
 	c->idling = 0;
 	return mailfs_run(c, cmd, NULL);
+}
+
+struct mailfs_cmd *
+mailfs_notify(struct mailfs_client *c, const char *events)
+{
+	struct mailfs_cmd *cmd;
+	const char *p;
+
+	if (!(c->caps & MAILFS_CAP_NOTIFY)) {
+		error_set(&c->err, MAILFS_ERR_UNSUPPORTED,
+		    "the server does not support NOTIFY");
+		return NULL;
+	}
+	/* Sent as given: nothing that could end the line or start a literal. */
+	for (p = events; *p != '\0'; p++)
+		if (*p < 0x20 || *p > 0x7e || *p == '{')
+			break;
+	if (*p != '\0' || *events == '\0') {
+		error_set(&c->err, MAILFS_ERR_USAGE, "NOTIFY: not a list of event groups");
+		return NULL;
+	}
+	if ((cmd = cmd_new(c, CMD_GENERIC, "NOTIFY", NULL)) != NULL)
+		cmd_add(cmd, " SET %s", events);
+	return cmd_submit(c, cmd);
 }

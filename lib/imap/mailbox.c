@@ -310,6 +310,7 @@ static const struct {
 	{ "UNSELECT", MAILFS_CAP_UNSELECT },
 	{ "BINARY", MAILFS_CAP_BINARY },
 	{ "CREATE-SPECIAL-USE", MAILFS_CAP_CREATE_SPECIAL_USE },
+	{ "NOTIFY", MAILFS_CAP_NOTIFY },
 };
 
 int
@@ -494,6 +495,8 @@ mailbox_list_data(struct mailfs_client *c, const struct imap_arg *args, size_t n
 	e.raw_name = args[2].str;
 	if (cmd != NULL && cmd->handlers.list != NULL)
 		cmd->handlers.list(cmd->handlers.ctx, &e);
+	else if (cmd == NULL && c->unilateral.list != NULL)
+		c->unilateral.list(c->unilateral.ctx, &e);
 	free(name);
 	return 0;
 }
@@ -547,6 +550,8 @@ mailbox_status_data(struct mailfs_client *c, const struct imap_arg *args, size_t
 	st.name = name;
 	if (cmd != NULL && cmd->handlers.status != NULL)
 		cmd->handlers.status(cmd->handlers.ctx, &st);
+	else if (cmd == NULL && c->unilateral.status != NULL)
+		c->unilateral.status(c->unilateral.ctx, &st);
 	free(name);
 	return 0;
 }

@@ -3,11 +3,12 @@
  * server): huge and malformed literals and numbers, response codes that
  * belong to no command in flight (isync's CVE-2021-3578), unknown tags,
  * silence (and a deadline or a cancel that ends the wait for it sooner),
- * a connection lost in the middle of a literal, BYE, and [ALERT].
+ * a connection lost in the middle of a literal, BYE, [ALERT], and the
+ * STATUS and LIST that NOTIFY makes a server send on its own.
  * Each must end in an error of the right kind, never a crash, a hang or
  * data given to the wrong command.
  *
- * RFC 3501 2.2.2, 5.5, 7.1.5, 9; RFC 4315 (APPENDUID).
+ * RFC 3501 2.2.2, 5.5, 7.1.5, 9; RFC 4315 (APPENDUID); RFC 5465 (NOTIFY).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -557,6 +558,84 @@ test_alert(void)
 	finish(&fs, &c, &tr, "ALERT");
 }
 
+static int change_calls, status_calls, list_calls;
+static char list_name[64];
+
+static void
+on_change(void *ctx, uint32_t n)
+{
+	(void)ctx;
+	(void)n;
+	change_calls++;
+}
+
+static void
+on_status(void *ctx, const struct mailfs_status *st)
+{
+	(void)ctx;
+	if (strcmp(st->name, "INBOX") == 0 && st->uidnext == 5 &&
+	    (st->present & MAILFS_STATUS_UIDNEXT))
+		status_calls++;
+}
+
+static void
+on_list(void *ctx, const struct mailfs_list_entry *e)
+{
+	(void)ctx;
+	list_calls++;
+	snprintf(list_name, sizeof(list_name), "%s", e->name);
+}
+
+/*
+ * NOTIFY (RFC 5465): the command as sent, and the STATUS and LIST the
+ * server then sends on its own go to the unilateral handlers, during
+ * IDLE; a keepalive and an EXISTS without a mailbox selected do not.
+ */
+static void
+test_notify(void)
+{
+	struct fakeserver *fs;
+	struct trace tr = { 0 };
+	struct mailfs_unilateral u;
+	struct mailfs_client *c;
+	int i;
+
+	if ((fs = fakeserver_new(NULL)) == NULL)
+		bail_out("cannot start the fake server");
+	fakeserver_set_timeout(fs, 3000);
+	fakeserver_send(fs, "* PREAUTH [CAPABILITY IMAP4rev1 IDLE NOTIFY] fake\r\n");
+	memset(&u, 0, sizeof(u));
+	u.exists = on_change;
+	u.status = on_status;
+	u.list = on_list;
+	fakeserver_expect(fs, "$TAG NOTIFY SET (PERSONAL (MessageNew MessageExpunge MailboxName))");
+	fakeserver_send(fs, "$TAG OK done\r\n");
+	fakeserver_expect(fs, "$TAG IDLE");
+	fakeserver_send(fs, "+ idling\r\n* OK Still here\r\n"
+	    "* STATUS INBOX (MESSAGES 2 UIDNEXT 5)\r\n* LIST () \".\" Foo\r\n");
+	fakeserver_expect(fs, "DONE");
+	fakeserver_send(fs, "$TAG OK done\r\n");
+	fakeserver_expect_close(fs);
+	c = client(fs, &tr, 0, &u);
+	ok(mailfs_notify(c, "(PERSONAL (MessageNew\r\n))") == NULL &&
+	    mailfs_client_error(c)->kind == MAILFS_ERR_USAGE,
+	    "NOTIFY refuses events with a line end in them");
+	ok(mailfs_run(c, mailfs_notify(c, "(PERSONAL (MessageNew MessageExpunge "
+	    "MailboxName))"), NULL) == 0, "NOTIFY SET");
+	ok(mailfs_idle_start(c) == 0, "IDLE after NOTIFY");
+	for (i = 0; i < 20 && (status_calls == 0 || list_calls == 0); i++)
+		if (mailfs_idle_wait(c, 200) == -1)
+			break;
+	ok(status_calls == 1, "a STATUS nobody asked for went to the handler (%d)",
+	    status_calls);
+	ok(list_calls == 1 && strcmp(list_name, "Foo") == 0,
+	    "a LIST nobody asked for went to the handler (%d, \"%s\")", list_calls,
+	    list_name);
+	ok(change_calls == 0, "nothing else was taken for a change");
+	ok(mailfs_idle_done(c) == 0, "DONE");
+	finish(&fs, &c, &tr, "NOTIFY");
+}
+
 int
 main(void)
 {
@@ -574,5 +653,6 @@ main(void)
 	test_free_with_pending();
 	test_bye();
 	test_alert();
+	test_notify();
 	return done_testing();
 }

@@ -29,8 +29,7 @@ static const struct backend_ops imap_ops = {
 	.expunge = imap_expunge,
 	.move = imap_move,
 	.append = imap_append,
-	/* No IDLE or NOTIFY yet: the model polls list() (issue 12). */
-	.wait_changes = NULL
+	.wait_changes = imap_wait_changes
 };
 
 /* One pool per process for now: one account a mount. */
@@ -42,6 +41,8 @@ imap_backend_new(const struct mailfs_params *params, const char *user,
 {
 	if (pool_init(params, user, password, nconn) == -1)
 		return NULL;
+	/* -o connections=1 asks for one connection: no push connection beside it. */
+	imap_watch_init(nconn > 1);
 	return &imap_backend;
 }
 
@@ -49,6 +50,7 @@ void
 imap_free(struct backend *be)
 {
 	(void)be;
+	imap_watch_free();
 	pool_destroy();
 	imap_append_forget();
 }

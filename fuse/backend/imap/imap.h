@@ -15,6 +15,7 @@
  *	fetch.c		fetch
  *	append.c	append
  *	flags.c		set_flags, quota
+ *	watch.c		wait_changes: push (NOTIFY or IDLE) on a connection of its own
  */
 #ifndef MAILFS_FUSE_IMAP_H
 #define MAILFS_FUSE_IMAP_H
@@ -123,5 +124,13 @@ int imap_set_flags(struct be_folder *f, uint32_t uidvalidity, uint32_t uid,
     size_t size);
 int imap_quota(struct backend *be, struct be_quota *q_r, char *why,
     size_t size);
+
+/* watch.c */
+/* One caller at a time (the refresh thread). */
+int imap_wait_changes(struct backend *be, unsigned timeout_ms);
+/* on: push may be used (connections > 1); else wait_changes() is EPERM. */
+void imap_watch_init(int on);
+/* Closes the push connection (imap_free(), before the pool goes). */
+void imap_watch_free(void);
 
 #endif

@@ -327,20 +327,18 @@ note_open_failure(struct mailfs_error *err, int64_t elapsed_ms)
 	err->sys_errno = ONLINE_ERRNO;
 }
 
-/* Connects and logs in; on failure *err_r says why and the client is gone. */
-static int
-open_client(struct pool_conn *pc, struct mailfs_error *err_r)
+struct mailfs_client *
+pool_connect(const struct mailfs_unilateral *u, struct mailfs_error *err_r)
 {
+	struct mailfs_params params = pool_params;
 	struct mailfs_client *c;
-	uint64_t t0 = profile_now();
-	int64_t started = now_ms();
 	unsigned caps;
 
-	if ((c = mailfs_client_new(&pool_params)) == NULL) {
+	params.unilateral = u;
+	if ((c = mailfs_client_new(&params)) == NULL) {
 		set_error(err_r, MAILFS_ERR_NOMEM, "out of memory");
-		return -1;
+		return NULL;
 	}
-	pc->client = c;
 	mailfs_client_set_cancel_fd(c, cancel_pipe[0]);
 	set_deadline(c);
 	if (mailfs_client_connect(c) == -1)
@@ -363,13 +361,27 @@ open_client(struct pool_conn *pc, struct mailfs_error *err_r)
 	pthread_mutex_lock(&pool_lock);
 	pool_caps = caps;
 	pthread_mutex_unlock(&pool_lock);
-	profile_since(PROF_CONNECT_N, PROF_CONNECT_US, t0);
-	return 0;
+	return c;
 fail:
 	*err_r = *mailfs_client_error(c);
-	drop_client(pc);
-	note_open_failure(err_r, now_ms() - started);
-	return -1;
+	mailfs_client_free(&c);
+	return NULL;
+}
+
+/* Connects and logs in; on failure *err_r says why and the client is gone. */
+static int
+open_client(struct pool_conn *pc, struct mailfs_error *err_r)
+{
+	uint64_t t0 = profile_now();
+	int64_t started = now_ms();
+
+	if ((pc->client = pool_connect(NULL, err_r)) == NULL) {
+		drop_client(pc);
+		note_open_failure(err_r, now_ms() - started);
+		return -1;
+	}
+	profile_since(PROF_CONNECT_N, PROF_CONNECT_US, t0);
+	return 0;
 }
 
 struct mailfs_cmd *

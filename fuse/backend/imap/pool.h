@@ -57,6 +57,17 @@ int pool_run(struct mailfs_client *c, struct mailfs_cmd *cmd);
 void pool_op_progress(struct mailfs_client *c);
 
 /*
+ * A connection of the caller's own, outside the pool (the push
+ * connection, watch.c): connected and logged in as the pool's are, and
+ * ended by pool_cancel() as they are; its waits are bounded by this
+ * thread's operation (deadline.h) until the caller sets another.  u (may
+ * be NULL) is copied.  The caller frees it (mailfs_client_free()) before
+ * pool_destroy().  NULL with *err_r filled on failure.
+ */
+struct mailfs_client *pool_connect(const struct mailfs_unilateral *u,
+    struct mailfs_error *err_r);
+
+/*
  * A free connection, connected and logged in; with mailbox set, that
  * mailbox is selected.  Returns NULL with *err_r filled on failure.
  * When no connection became free before the deadline, or the deadline
