@@ -29,6 +29,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("cache_size=%s", cache_size_text),
 	OPT("connections=%s", connections_text),
 	OPT("delete=%s", delete_text),
+	OPT("nopush", nopush),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("-s", KEY_SINGLE),
@@ -229,7 +230,8 @@ options_usage(const char *progname)
 	    "    -o password_file=PATH     the password is the file's first line\n"
 	    "    -o password_command=CMD   the password is the first line CMD prints\n"
 	    "    -o tls_ca_file=PATH       trust this CA bundle instead of the system's\n"
-	    "    -o refresh=SECONDS        how often to look for changes (default 5)\n"
+	    "    -o refresh=SECONDS        longest time between looks for changes (default 5)\n"
+    "    -o nopush                 look every refresh= seconds, no IDLE or NOTIFY\n"
 	    "    -o timeout=SECONDS        longest wait for the server (default 30)\n"
 	    "    -o cache_size=SIZE        on-disk message cache limit (default 1G)\n"
 	    "    -o connections=N          IMAP connections to use (default 4)\n"

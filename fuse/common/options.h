@@ -26,6 +26,7 @@ struct options {
 	uint64_t cache_size;		/* bytes of the on-disk cache */
 	unsigned connections;		/* IMAP connections in the pool */
 	int delete_trash;		/* rm moves to \Trash instead of expunging */
+	int nopush;			/* -o nopush: poll only, no IDLE or NOTIFY */
 	int foreground;
 	int debug;
 	int singlethread;

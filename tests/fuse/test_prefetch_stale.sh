@@ -57,7 +57,7 @@ read_old()
 expect_log '^mailfs: warning: cannot fetch messages [0-9:,]+ of "Gen": .*Mailbox was deleted under us'
 generation OLDGEN
 uv1=$(imaptool uidvalidity Gen)
-mount_traced "$M" "$T/log" -o refresh=3600 || bail_out "mount failed"
+mount_traced "$M" "$T/log" -o refresh=3600,nopush || bail_out "mount failed"
 is "$(ls "$M/Gen" | wc -l)" "$N" "the mount lists the folder's first generation"
 
 imaptool delete Gen >/dev/null || bail_out "delete failed"

@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "fs.h"
 #include "imap.h"
 #include "log.h"
+#include "options.h"
 #include "pool.h"
 
 static const struct backend_ops imap_ops = {
@@ -41,8 +43,11 @@ imap_backend_new(const struct mailfs_params *params, const char *user,
 {
 	if (pool_init(params, user, password, nconn) == -1)
 		return NULL;
-	/* -o connections=1 asks for one connection: no push connection beside it. */
-	imap_watch_init(nconn > 1);
+	/*
+	 * -o connections=1 asks for one connection: no push connection
+	 * beside it; -o nopush asks for none.
+	 */
+	imap_watch_init(nconn > 1 && !fs.opts->nopush);
 	return &imap_backend;
 }
 

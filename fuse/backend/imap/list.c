@@ -106,7 +106,9 @@ imap_list(struct backend *be, struct list_result *lr)
 	}
 	if (imap_list_run(pool_client(pc), lr) == -1) {
 		err = *mailfs_client_error(pool_client(pc));
-		log_msg(LOG_WARNING, "cannot refresh the folder list: %s", err.msg);
+		/* Cut off by the unmount: nothing went wrong. */
+		log_msg(pool_cancelled() ? LOG_DEBUG : LOG_WARNING,
+		    "cannot refresh the folder list: %s", err.msg);
 		pool_put(pc, 1);
 		list_result_clear(lr);
 		return errmap_errno(&err);
