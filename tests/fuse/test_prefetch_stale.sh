@@ -70,16 +70,16 @@ read_old "and again, from whatever was stored"
 
 # The read-ahead did send SELECT and its first range together: no
 # answer between them in the protocol trace.
-# When the read-ahead found Gen selected already on its connection (a
-# slow build: the listing's connection was free first), it had no SELECT
-# of its own to send.
+# Under ThreadSanitizer a reader's connection may select Gen first and
+# the read-ahead find it selected, with no SELECT of its own to send: the
+# order is timing there, and only the other builds check it.
 if awk '/ SELECT "?Gen"? / { sel = 1; next }
      sel && /UID FETCH [0-9]+:[0-9]+.*BODY\.PEEK/ { found = 1 }
      { sel = 0 }
      END { exit !found }' "$T/log"; then
 	ok 0 "the read-ahead sent SELECT Gen and UID FETCH of a range in one go"
-elif [ "$(grep -cE ' SELECT "?Gen"? ' "$T/log")" = 1 ]; then
-	skip "the read-ahead found Gen selected already: no SELECT of its own to send"
+elif grep -q -- --enable-tsan "$top_builddir/config.status" 2>/dev/null; then
+	skip "under ThreadSanitizer a reader's connection may select Gen first (timing)"
 else
 	ok 1 "the read-ahead sent SELECT Gen and UID FETCH of a range in one go"
 	diag "$(grep -E 'SELECT|UID FETCH' "$T/log" | head -20)"
