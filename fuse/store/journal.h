@@ -44,7 +44,8 @@ enum journal_kind {
 	JOURNAL_FLAGS = 1,	/* mailbox, uidvalidity, uid, mode, flags */
 	JOURNAL_EXPUNGE,	/* mailbox, uidvalidity, uid (rm) */
 	JOURNAL_MOVE,		/* mailbox, uidvalidity, uid -> mailbox2 as name; msgid, size, date */
-	JOURNAL_APPEND,		/* a new file: mailbox, name, file (its bytes), flags, date, msgid */
+	JOURNAL_APPEND,		/* a new file: mailbox, name, file (its bytes), flags, date,
+				   msgid; uidvalidity, uid: the message it replaces (0: none) */
 	JOURNAL_CREATE,		/* mkdir: mailbox, delim */
 	JOURNAL_DELETE,		/* rmdir: mailbox, delim */
 	JOURNAL_RENAME,		/* a folder: mailbox -> mailbox2, delim */
