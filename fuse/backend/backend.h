@@ -90,6 +90,7 @@ void be_status_merge(struct be_status *to, const struct be_status *from);
 #define BE_FOLDER_HASNOCHILDREN	(1u << 3)
 #define BE_FOLDER_TRASH		(1u << 4)	/* where rm moves messages (-o delete=trash) */
 #define BE_FOLDER_NONEXISTENT	(1u << 5)
+#define BE_FOLDER_SENT		(1u << 6)	/* where sent mail is filed (RFC 6154) */
 
 /* A folder as list() reports it. */
 struct list_item {
