@@ -40,18 +40,8 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 prog=dovecot.sh
-# The system's Python starts much faster than a version manager's shim.
-if [ -z "${PYTHON:-}" ]; then
-	if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
-fi
-# free_ports, wait_ports
+# PYTHON, die, free_ports, wait_ports, stop_master_pid
 . "$here/ports.sh"
-
-die()
-{
-	echo "$prog: $*" >&2
-	exit 1
-}
 
 usage()
 {
@@ -81,25 +71,6 @@ master_pid()
 	fi
 }
 
-# The pids of every process whose command line names this instance's
-# configuration or whose parent is the master: the master's children keep
-# the config path only in their environment, so list children by parent.
-instance_pids()
-{
-	_mp=$1
-	[ -n "$_mp" ] || return 0
-	ps -e -o pid= -o ppid= 2>/dev/null | while read -r pid ppid; do
-		if [ "$ppid" = "$_mp" ] || [ "$pid" = "$_mp" ]; then
-			echo "$pid"
-		fi
-	done
-}
-
-alive()
-{
-	kill -0 "$1" 2>/dev/null
-}
-
 do_stop()
 {
 	dir=$1
@@ -118,24 +89,7 @@ stop_master()
 	dir=$1
 	mp=$(master_pid "$dir")
 	[ -n "$mp" ] || return 0
-	alive "$mp" || { rm -f "$dir/run/master.pid"; return 0; }
-	children=$(instance_pids "$mp")
-	kill -TERM "$mp" 2>/dev/null || true
-	# The master stops its children on SIGTERM; give them 10 s in all,
-	# then kill whatever is left.
-	i=0
-	while [ $i -lt 100 ]; do
-		left=
-		for p in $children; do
-			alive "$p" && left="$left $p"
-		done
-		[ -z "$left" ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	for p in $children; do
-		alive "$p" && kill -KILL "$p" 2>/dev/null || true
-	done
+	stop_master_pid "$mp"
 	rm -f "$dir/run/master.pid"
 	return 0
 }
