@@ -69,6 +69,21 @@ sys.exit(1)
 EOF
 }
 
+# start_failed TRIES LOG LOGSTART NAME: after the TRIESth start of the
+# server NAME failed: returns, for another try with fresh ports, when
+# LOG's lines after line LOGSTART say that a port was taken meanwhile and
+# TRIES < 5; else prints LOG's end and exits.
+start_failed()
+{
+	if [ "$1" -lt 5 ] && tail -n +"$(($3 + 1))" "$2" |
+	    grep -q 'Address already in use'; then
+		return 0
+	fi
+	echo "$prog: $4 did not start; its log:" >&2
+	tail -n 40 "$2" >&2
+	exit 1
+}
+
 # alive PID: PID is in the process table, a zombie included.
 alive()
 {
