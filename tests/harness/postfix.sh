@@ -182,6 +182,11 @@ do_start()
 	[ -S "$dovecot_dir/run/auth-postfix" ] && [ -S "$dovecot_dir/run/lmtp-postfix" ] ||
 	    die "$dovecot_dir is no Dovecot started with dovecot.sh start --postfix"
 	dovecot_dir=$(cd "$dovecot_dir" && pwd)
+	# Postfix's processes run as postfix and connect to the sockets.
+	if command -v runuser >/dev/null 2>&1 &&
+	    ! runuser -u postfix -- test -x "$dovecot_dir/run"; then
+		die "the user postfix cannot reach $dovecot_dir/run: every folder above it must be enterable (chmod o+x)"
+	fi
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
 	do_stop "$dir"
