@@ -182,11 +182,6 @@ do_start()
 	[ -S "$dovecot_dir/run/auth-postfix" ] && [ -S "$dovecot_dir/run/lmtp-postfix" ] ||
 	    die "$dovecot_dir is no Dovecot started with dovecot.sh start --postfix"
 	dovecot_dir=$(cd "$dovecot_dir" && pwd)
-	# Postfix's processes run as postfix and connect to the sockets.
-	if command -v runuser >/dev/null 2>&1 &&
-	    ! runuser -u postfix -- test -x "$dovecot_dir/run"; then
-		die "the user postfix cannot reach $dovecot_dir/run: every folder above it must be enterable (chmod o+x)"
-	fi
 	mkdir -p "$dir"
 	dir=$(cd "$dir" && pwd)
 	do_stop "$dir"
@@ -197,6 +192,15 @@ do_start()
 	chmod 0755 "$dir" "$dir/etc" "$dir/spool"
 	chown postfix "$dir/data"
 	chmod 0700 "$dir/data"
+	# Postfix's processes run as postfix: they work in DIR and connect
+	# to the sockets.  Else the master fails after 2 s (its lock file in
+	# DIR/data), or AUTH and delivery fail.
+	for d in "$dir/data" "$dovecot_dir/run"; do
+		if command -v runuser >/dev/null 2>&1 &&
+		    ! runuser -u postfix -- test -x "$d"; then
+			die "the user postfix cannot reach $d: every folder above it must be enterable (chmod o+x)"
+		fi
+	done
 	: > "$dir/postfix.log"
 
 	tries=0
