@@ -27,17 +27,18 @@
 # that nothing ever leaves the machine.  Without AUTH nothing is accepted.
 #
 # Postfix must start as root; it runs as the user postfix, which must
-# reach the Dovecot's sockets: every folder above them must be enterable
-# by it.  Facts that cost time: no chroot (the sockets and the
+# reach DIR and the Dovecot's sockets: every folder above them must be
+# enterable by it (start checks).  Facts that cost time: no chroot (the sockets and the
 # certificate are outside the queue); without syslog, maillog_file needs
 # its folder in maillog_file_prefixes and a postlog service; Postfix waits
 # up to 2 s at start while main.cf is younger than a second, so the
 # generated files are dated back.
 #
-# stop kills the master by the pid in its queue directory, never by name,
-# and waits until every process of the instance has gone (its children
-# by parent pid); harmless when nothing runs.  The system's Postfix, if
-# any, is never touched.
+# stop kills the master by the pid in its queue directory, never by name
+# (and only a process working in that queue directory), and waits until
+# every process of the instance (its children by parent pid) has ended,
+# reaped by init or not; harmless when nothing runs.  The system's
+# Postfix, if any, is never touched.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
