@@ -8,5 +8,6 @@
 #include <mailfs/commands.h>
 #include <mailfs/utf7.h>
 #include <mailfs/url.h>
+#include <mailfs/smtp.h>
 
 #endif
