@@ -64,8 +64,9 @@ struct mailfs_smtp_params {
 	enum mailfs_security security;
 	const char *ca_file;		/* NULL: the system's trust store */
 	/*
-	 * EHLO's argument: this host's name.  NULL: the address literal of
-	 * the connection's local end ("[192.0.2.1]", RFC 5321 4.1.3).
+	 * EHLO's argument: this host's name, printable ASCII without
+	 * spaces, at most 255 bytes.  NULL: the address literal of the
+	 * connection's local end ("[192.0.2.1]", RFC 5321 4.1.3).
 	 */
 	const char *helo_name;
 	int connect_timeout_ms;		/* 0: 30000, connect and TLS handshake */
@@ -102,7 +103,7 @@ struct mailfs_smtp_params {
  * else it follows the server's first 334.
  */
 struct mailfs_smtp_mech {
-	const char *name;		/* "XOAUTH2" */
+	const char *name;		/* "XOAUTH2": RFC 4422 3.1 syntax */
 	int (*step)(void *ctx, unsigned step, const unsigned char *challenge,
 	    size_t challenge_len, unsigned char **response_r, size_t *len_r);
 	void *ctx;
@@ -189,8 +190,9 @@ void mailfs_smtp_result_clear(struct mailfs_smtp_result *result);
 const char *mailfs_smtp_outcome_name(enum mailfs_smtp_outcome outcome);
 
 /*
- * Allocates a client; does no I/O.  NULL only when out of memory or when
- * params or params->host is NULL (errno ENOMEM or EINVAL).  Free with
+ * Allocates a client; does no I/O.  NULL only when out of memory, or when
+ * params or params->host is NULL or helo_name is not a name (errno ENOMEM
+ * or EINVAL).  Free with
  * mailfs_smtp_free().
  */
 struct mailfs_smtp *mailfs_smtp_new(const struct mailfs_smtp_params *params);

@@ -292,14 +292,30 @@ out:
 	return rc;
 }
 
+/* RFC 4422 3.1: 1 to 20 of upper-case letters, digits, '-' and '_'. */
+static int
+valid_mech_name(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return 0;
+	for (i = 0; name[i] != '\0'; i++)
+		if (i >= 20 || !((name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9') || name[i] == '-' ||
+		    name[i] == '_'))
+			return 0;
+	return i > 0;
+}
+
 int
 mailfs_smtp_auth(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 {
 	int rc;
 
-	if (mech == NULL || mech->name == NULL || mech->step == NULL ||
-	    strlen(mech->name) > 64) {
-		error_set(&s->err, MAILFS_ERR_USAGE, "AUTH: no mechanism");
+	if (mech == NULL || mech->step == NULL || !valid_mech_name(mech->name)) {
+		error_set(&s->err, MAILFS_ERR_USAGE, "AUTH: no mechanism, or "
+		    "a name that is not a SASL mechanism's");
 		return -1;
 	}
 	if (s->conn == NULL || s->state != SMTP_ST_READY) {

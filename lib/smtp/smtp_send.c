@@ -245,7 +245,7 @@ send_group(struct txn *t, size_t from, size_t to)
 		smtp_trace(s, MAILFS_TRACE_SEND, "%.*s",
 		    (int)(out.len - start - 2), out.data + start);
 	}
-	rc = smtp_write(s, out.data, out.len);
+	rc = smtp_quiet(s) == 0 ? smtp_write(s, out.data, out.len) : -1;
 	buf_free(&out);
 	for (i = from; rc == 0 && i < to; i++)
 		if (smtp_read_reply(s, s->io_timeout_ms) == -1 ||

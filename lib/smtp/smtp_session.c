@@ -116,13 +116,27 @@ copy_or_null(const char *src, int *failed)
 	return copy;
 }
 
+/* A name for EHLO: printable, no space, that no command line can trip on. */
+static int
+valid_helo(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0'; i++)
+		if ((unsigned char)name[i] <= 0x20 ||
+		    (unsigned char)name[i] >= 0x7f || i >= 255)
+			return 0;
+	return i > 0;
+}
+
 struct mailfs_smtp *
 mailfs_smtp_new(const struct mailfs_smtp_params *p)
 {
 	struct mailfs_smtp *s;
 	int failed = 0;
 
-	if (p == NULL || p->host == NULL) {
+	if (p == NULL || p->host == NULL || (p->helo_name != NULL &&
+	    !valid_helo(p->helo_name))) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -194,11 +208,25 @@ smtp_write(struct mailfs_smtp *s, const char *data, size_t len)
 }
 
 int
+smtp_quiet(struct mailfs_smtp *s)
+{
+	if (s->conn == NULL || (s->in_off == s->in_len &&
+	    !conn_readable_now(s->conn)))
+		return 0;
+	error_set(&s->err, MAILFS_ERR_PROTOCOL, "the SMTP server sent a "
+	    "reply to no command");
+	smtp_drop(s);
+	return -1;
+}
+
+int
 smtp_send_line(struct mailfs_smtp *s, const char *line, const char *trace_as)
 {
 	struct buf b;
 	int rc;
 
+	if (smtp_quiet(s) == -1)
+		return -1;
 	buf_init(&b, (size_t)-1 / 2);
 	if (buf_append_str(&b, line) == -1 || buf_append(&b, "\r\n", 2) == -1) {
 		error_set_sys(&s->err, errno, "sending an SMTP command");

@@ -90,7 +90,15 @@ void smtp_drop(struct mailfs_smtp *s);
 int smtp_write(struct mailfs_smtp *s, const char *data, size_t len);
 
 /*
- * Writes line and CRLF; traces it, or trace_as instead when not NULL
+ * Before a command: 0 when the server has sent nothing since its last
+ * reply; else -1 with s->err set (MAILFS_ERR_PROTOCOL) and the connection
+ * dropped, so that an unasked-for reply is never taken for the next
+ * command's.
+ */
+int smtp_quiet(struct mailfs_smtp *s);
+
+/*
+ * Writes line and CRLF, after smtp_quiet(); traces it, or trace_as instead when not NULL
  * (for lines that carry secrets).  0, or -1 as smtp_write().
  */
 int smtp_send_line(struct mailfs_smtp *s, const char *line,

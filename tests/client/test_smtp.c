@@ -28,6 +28,9 @@
 
 static struct fakecerts certs;
 
+static int token_step(void *, unsigned, const unsigned char *, size_t,
+    unsigned char **, size_t *);
+
 static struct fakeserver *
 server(void)
 {
@@ -478,6 +481,50 @@ test_lost_after_dot(void)
 	trace_clear(&tr);
 }
 
+/*
+ * A reply nobody asked for, after the final dot's: never taken for the
+ * next command's (which would shift every reply by one).
+ */
+static void
+test_unsolicited(void)
+{
+	static const char *one[] = { "a@example.test" };
+	struct fakeserver *fs = server();
+	struct trace tr = { 0 };
+	struct mailfs_smtp_envelope env = { FROM, one, 1, 0, NULL };
+	struct mailfs_smtp_params p;
+	struct mailfs_smtp_mech mech = { "X OAUTH\r\n", NULL, NULL };
+	struct mailfs_smtp *s;
+
+	script_to_dot(fs);
+	fakeserver_send(fs, "250 2.0.0 queued\r\n250 2.0.0 queued again\r\n");
+	fakeserver_expect_close(fs);
+	s = client(fs, MAILFS_SEC_PLAINTEXT_INSECURE, &tr);
+	check_rv(s, mailfs_smtp_connect(s), MAILFS_ERR_NONE,
+	    "unsolicited: connect");
+	check_rv(s, mailfs_smtp_send(s, &env, "hi\r\n", 4, NULL),
+	    MAILFS_ERR_NONE, "unsolicited: the first message");
+	check_rv(s, mailfs_smtp_send(s, &env, "hi\r\n", 4, NULL),
+	    MAILFS_ERR_PROTOCOL, "a reply to no command ends the session");
+	finish(&fs, &s, &tr, "unsolicited");
+	ok(sent_after(fs, "\r\nhi\r\n.\r\n", ""),
+	    "unsolicited: no second MAIL was sent");
+	fakeserver_free(&fs);
+	trace_clear(&tr);
+
+	memset(&p, 0, sizeof(p));
+	p.host = "127.0.0.1";
+	p.helo_name = "me\r\nRSET";
+	ok(mailfs_smtp_new(&p) == NULL, "a HELO name with CRLF is refused");
+	p.helo_name = NULL;
+	if ((s = mailfs_smtp_new(&p)) == NULL)
+		bail_out("mailfs_smtp_new");
+	mech.step = token_step;
+	check_rv(s, mailfs_smtp_auth(s, &mech), MAILFS_ERR_USAGE,
+	    "a mechanism name with a space and CRLF");
+	mailfs_smtp_free(&s);
+}
+
 /* Every recipient refused, 5xx or 4xx: no DATA, an RSET, and ready again. */
 static void
 test_all_refused(int temporary)
@@ -722,6 +769,7 @@ main(void)
 	test_hang(0);
 	test_hang(1);
 	test_lost_after_dot();
+	test_unsolicited();
 	test_all_refused(0);
 	test_all_refused(1);
 	test_refused_early();
