@@ -176,7 +176,8 @@ enum mailfs_smtp_outcome {
 struct mailfs_smtp_result {
 	enum mailfs_smtp_outcome outcome;
 	struct mailfs_smtp_reply mail;	/* MAIL FROM's reply */
-	struct mailfs_smtp_rcpt_result *rcpts; /* nrcpts, in the envelope's order */
+	/* nrcpts of them, in the envelope's order */
+	struct mailfs_smtp_rcpt_result *rcpts;
 	size_t nrcpts;
 	size_t naccepted;		/* recipients with accepted set */
 	struct mailfs_smtp_reply data;	/* DATA's (354, or a refusal) */
@@ -197,7 +198,10 @@ const char *mailfs_smtp_outcome_name(enum mailfs_smtp_outcome outcome);
  */
 struct mailfs_smtp *mailfs_smtp_new(const struct mailfs_smtp_params *params);
 
-/* Closes the connection without QUIT, frees, sets *smtp to NULL; NULL and *NULL accepted. */
+/*
+ * Closes the connection without QUIT, frees, sets *smtp to NULL; NULL
+ * and *NULL are accepted.
+ */
 void mailfs_smtp_free(struct mailfs_smtp **smtp);
 
 /*
@@ -244,20 +248,27 @@ int mailfs_smtp_auth(struct mailfs_smtp *smtp,
  * message with a line longer than 998 octets or a NUL byte, or a bad
  * address; (MAILFS_ERR_LIMIT) one larger than the server's SIZE;
  * (MAILFS_ERR_UNSUPPORTED) one with 8-bit bytes when the server lacks
- * 8BITMIME, or a non-ASCII address when it lacks SMTPUTF8.  Line ends
- * are normalised and dots doubled as smtp_data.h says.  With PIPELINING,
- * MAIL, the RCPTs and DATA go in one write; the message is sent only
- * after DATA's 354.
+ * 8BITMIME, or a non-ASCII address when it lacks SMTPUTF8.  Every bare
+ * CR and every bare LF becomes CRLF, then a dot that begins a line is
+ * doubled, and the data ends with "." on a line of its own (a CRLF added
+ * first when the message does not end with one): the data can end
+ * nowhere else.  With PIPELINING, MAIL, the RCPTs and DATA go in one
+ * write (groups of 64 commands for many recipients); the message is sent
+ * only after DATA's 354.  The 8BITMIME, SMTPUTF8, SIZE= and DSN
+ * parameters are added when needed and offered.
  *
  * Returns 0 when the outcome is MAILFS_SMTP_SENT, else -1 with the error
  * set: MAILFS_ERR_NO for refusals (its message quotes the first refusal,
- * with the address for a recipient), the connection's error otherwise;
- * for MAILFS_SMTP_UNKNOWN, MAILFS_ERR_CLOSED or MAILFS_ERR_TIMEOUT (or
- * _PROTOCOL) and a message saying the outcome is unknown.  result_r (may
- * be NULL) is filled in every case where the call got past its argument
- * checks, and then zeroed first; on failure before, its outcome is
- * MAILFS_SMTP_DEFERRED.  After a refusal the session is reset (RSET) and
- * may send again; after a lost connection, connect again.
+ * with the address for a recipient; code_name holds its enhanced status
+ * code), MAILFS_ERR_CLOSED for a 421 (the server is closing), the
+ * connection's error otherwise (MAILFS_ERR_CLOSED, _TIMEOUT, _PROTOCOL,
+ * ...), and for MAILFS_SMTP_UNKNOWN a message that says the outcome is
+ * unknown.  result_r (may be NULL) is zeroed at once, then filled as far
+ * as the transaction went; its outcome is MAILFS_SMTP_DEFERRED when the
+ * call failed before sending anything.  Free it with
+ * mailfs_smtp_result_clear() whatever the call returned.  After a
+ * refusal the session is reset (RSET) and may send again; after a lost
+ * connection (mailfs_smtp_is_ready() is 0), connect again.
  */
 int mailfs_smtp_send(struct mailfs_smtp *smtp,
     const struct mailfs_smtp_envelope *env, const char *msg, size_t len,

@@ -270,7 +270,8 @@ exchange(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 			rc = mech->step(mech->ctx, step, chal, clen, &resp,
 			    &rlen);
 			free_secret(&chal, clen);
-			if (rc == -1 || resp == NULL || rlen > AUTH_RESPONSE_MAX) {
+			if (rc == -1 || resp == NULL ||
+			    rlen > AUTH_RESPONSE_MAX) {
 				rc = -1;
 				error_set(&s->err, MAILFS_ERR_AUTH, "the %s "
 				    "mechanism gave up after the server's "
@@ -313,7 +314,8 @@ mailfs_smtp_auth(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 {
 	int rc;
 
-	if (mech == NULL || mech->step == NULL || !valid_mech_name(mech->name)) {
+	if (mech == NULL || mech->step == NULL ||
+	    !valid_mech_name(mech->name)) {
 		error_set(&s->err, MAILFS_ERR_USAGE, "AUTH: no mechanism, or "
 		    "a name that is not a SASL mechanism's");
 		return -1;
@@ -362,7 +364,8 @@ mailfs_smtp_login(struct mailfs_smtp *s, const char *user,
 	struct mailfs_smtp_mech mech;
 
 	if (user == NULL || password == NULL || *user == '\0' ||
-	    strlen(user) > CREDENTIAL_MAX || strlen(password) > CREDENTIAL_MAX) {
+	    strlen(user) > CREDENTIAL_MAX ||
+	    strlen(password) > CREDENTIAL_MAX) {
 		error_set(&s->err, MAILFS_ERR_USAGE, "login: the user name or "
 		    "password is missing or too long");
 		return -1;

@@ -124,8 +124,9 @@ smtp_address_check(const char *addr, int allow_empty, const char *what,
 	for (i = 0; i < len; i++) {
 		ch = (unsigned char)addr[i];
 		if (ch <= 0x20 || ch == 0x7f || ch == '<' || ch == '>') {
-			error_set(err, MAILFS_ERR_USAGE, "the %s address holds "
-			    "a space, a control byte or an angle bracket", what);
+			error_set(err, MAILFS_ERR_USAGE, "the %s address "
+			    "holds a space, a control byte or an angle "
+			    "bracket", what);
 			return -1;
 		}
 		if (ch >= 0x80)

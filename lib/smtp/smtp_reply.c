@@ -23,7 +23,7 @@ smtp_reply_parser_init(struct smtp_reply_parser *p, size_t max_line,
 	memset(p, 0, sizeof(*p));
 	p->max_line = max_line > 0 ? max_line : DEFAULT_MAX_LINE;
 	p->max_lines = max_lines > 0 ? max_lines : DEFAULT_MAX_LINES;
-	/* A line in the buffer never exceeds max_line: see smtp_reply_feed(). */
+	/* A line never exceeds max_line: see smtp_reply_feed(). */
 	buf_init(&p->line, p->max_line);
 	text_max = p->max_line > (size_t)-1 / p->max_lines ? (size_t)-1 :
 	    p->max_line * p->max_lines;
@@ -135,11 +135,13 @@ parse_line(struct smtp_reply_parser *p, const char *s, size_t len,
 	int last;
 
 	if (memchr(s, '\0', len) != NULL) {
-		parse_error(p, err, MAILFS_ERR_PROTOCOL, "a NUL byte in a reply");
+		parse_error(p, err, MAILFS_ERR_PROTOCOL,
+		    "a NUL byte in a reply");
 		return -1;
 	}
 	if (memchr(s, '\r', len) != NULL) {
-		parse_error(p, err, MAILFS_ERR_PROTOCOL, "a bare CR in a reply");
+		parse_error(p, err, MAILFS_ERR_PROTOCOL,
+		    "a bare CR in a reply");
 		return -1;
 	}
 	if (len < 3 || s[0] < '2' || s[0] > '5' || s[1] < '0' || s[1] > '5' ||

@@ -53,13 +53,14 @@ struct smtp_reply_parser {
 	size_t max_line;		/* bytes of one line, CRLF included */
 	unsigned max_lines;		/* lines of one reply */
 	struct buf line;		/* the line being read */
-	struct smtp_reply reply;	/* being built; complete after SMTP_PARSE_REPLY */
-	int complete;			/* reply was handed out; the next feed clears it */
-	int failed;			/* an error was returned: only reset() helps */
+	/* Being built; complete after SMTP_PARSE_REPLY. */
+	struct smtp_reply reply;
+	int complete;		/* reply was handed out: the next feed clears it */
+	int failed;		/* an error was returned: only reset() helps */
 };
 
 enum smtp_parse_result {
-	SMTP_PARSE_MORE,	/* all input used; the reply is not complete yet */
+	SMTP_PARSE_MORE,	/* all input used; the reply is not whole yet */
 	SMTP_PARSE_REPLY,	/* parser->reply is complete */
 	SMTP_PARSE_ERROR	/* err says why; the connection is unusable */
 };

@@ -304,11 +304,12 @@ envelope_refused(struct txn *t)
 			if (SMTP_CLASS(res->rcpts[i].reply.code) == 4)
 				temp = 1;
 		}
-		snprintf(prefix, sizeof(prefix), "the SMTP server refused every "
-		    "recipient: <%s>", res->rcpts[0].address);
+		snprintf(prefix, sizeof(prefix), "the SMTP server refused "
+		    "every recipient: <%s>", res->rcpts[0].address);
 	} else {
 		r = &res->data;
-		snprintf(prefix, sizeof(prefix), "the SMTP server refused DATA");
+		snprintf(prefix, sizeof(prefix),
+		    "the SMTP server refused DATA");
 		temp = SMTP_CLASS(r->code) == 4;
 	}
 	res->outcome = temp ? MAILFS_SMTP_DEFERRED : MAILFS_SMTP_REFUSED;

@@ -210,8 +210,28 @@ smtp_write(struct mailfs_smtp *s, const char *data, size_t len)
 int
 smtp_quiet(struct mailfs_smtp *s)
 {
-	if (s->conn == NULL || (s->in_off == s->in_len &&
-	    !conn_readable_now(s->conn)))
+	struct mailfs_error err;
+	ssize_t n;
+
+	if (s->conn == NULL)
+		return 0;
+	if (s->in_off == s->in_len && conn_readable_now(s->conn)) {
+		/*
+		 * Readable is not data: under TLS 1.3 it may be a session
+		 * ticket, which a read without waiting takes and ends with
+		 * a timeout.  Data, or the end of the connection, is told.
+		 */
+		s->in_off = 0;
+		if ((n = conn_read(s->conn, s->in, sizeof(s->in), 0,
+		    &err)) > 0)
+			s->in_len = (size_t)n;
+		else if (err.kind != MAILFS_ERR_TIMEOUT) {
+			s->err = err;
+			smtp_drop(s);
+			return -1;
+		}
+	}
+	if (s->in_off == s->in_len)
 		return 0;
 	error_set(&s->err, MAILFS_ERR_PROTOCOL, "the SMTP server sent a "
 	    "reply to no command");
@@ -382,7 +402,8 @@ helo_argument(struct mailfs_smtp *s, char *out, size_t size)
 	    &((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof(addr)) != NULL)
 		snprintf(out, size, "[%s]", addr);
 	else if (ss.ss_family == AF_INET6 && inet_ntop(AF_INET6,
-	    &((struct sockaddr_in6 *)&ss)->sin6_addr, addr, sizeof(addr)) != NULL)
+	    &((struct sockaddr_in6 *)&ss)->sin6_addr, addr,
+	    sizeof(addr)) != NULL)
 		snprintf(out, size, "[IPv6:%s]", addr);
 }
 
@@ -396,7 +417,8 @@ append_upper(struct buf *b, const char *w, size_t len)
 	if (buf_append(b, " ", 1) == -1)
 		return -1;
 	for (i = 0; i < len; i++) {
-		ch = w[i] >= 'a' && w[i] <= 'z' ? (char)(w[i] - 'a' + 'A') : w[i];
+		ch = w[i] >= 'a' && w[i] <= 'z' ? (char)(w[i] - 'a' + 'A') :
+		    w[i];
 		if (buf_append(b, &ch, 1) == -1)
 			return -1;
 	}
@@ -411,8 +433,9 @@ valid_keyword(const char *k, size_t len)
 	if (len == 0 || len > KEYWORD_MAX || k[0] == '-')
 		return 0;
 	for (i = 0; i < len; i++)
-		if (!((k[i] >= 'A' && k[i] <= 'Z') || (k[i] >= 'a' &&
-		    k[i] <= 'z') || (k[i] >= '0' && k[i] <= '9') || k[i] == '-'))
+		if (!((k[i] >= 'A' && k[i] <= 'Z') ||
+		    (k[i] >= 'a' && k[i] <= 'z') ||
+		    (k[i] >= '0' && k[i] <= '9') || k[i] == '-'))
 			return 0;
 	return 1;
 }

@@ -56,7 +56,7 @@ struct mailfs_smtp {
 	struct smtp_reply_parser parser;
 	enum smtp_state state;		/* written only by smtp_set_state() */
 	int authenticated;
-	int mask_replies;		/* AUTH: replies traced without their text */
+	int mask_replies;		/* AUTH: replies traced without text */
 	struct mailfs_error err;
 
 	/* What the last EHLO said. */
@@ -98,8 +98,9 @@ int smtp_write(struct mailfs_smtp *s, const char *data, size_t len);
 int smtp_quiet(struct mailfs_smtp *s);
 
 /*
- * Writes line and CRLF, after smtp_quiet(); traces it, or trace_as instead when not NULL
- * (for lines that carry secrets).  0, or -1 as smtp_write().
+ * Writes line and CRLF, after smtp_quiet(); traces it, or trace_as
+ * instead when not NULL (for lines that carry secrets).  0, or -1 as
+ * smtp_write().
  */
 int smtp_send_line(struct mailfs_smtp *s, const char *line,
     const char *trace_as);
@@ -131,7 +132,8 @@ void smtp_refusal_of(struct mailfs_smtp *s, const char *prefix, unsigned code,
     const char *enhanced, const char *text);
 
 /* Copies a reply into a public one; text NULL when out of memory. */
-void smtp_reply_export(const struct smtp_reply *r, struct mailfs_smtp_reply *out);
+void smtp_reply_export(const struct smtp_reply *r,
+    struct mailfs_smtp_reply *out);
 
 /* Overwrites a secret so that it does not linger in freed memory. */
 void smtp_wipe(void *p, size_t len);
