@@ -221,7 +221,7 @@ smtp_quiet(struct mailfs_smtp *s)
 		 * ticket, which a read without waiting takes and ends with
 		 * a timeout.  Data, or the end of the connection, is told.
 		 */
-		s->in_off = 0;
+		s->in_off = s->in_len = 0;
 		if ((n = conn_read(s->conn, s->in, sizeof(s->in), 0,
 		    &err)) > 0)
 			s->in_len = (size_t)n;

@@ -257,6 +257,62 @@ test_starttls_pipelined(void)
 	trace_clear(&tr);
 }
 
+/*
+ * 70 recipients with PIPELINING: two groups, MAIL and 63 RCPTs, then 6
+ * RCPTs and DATA, each group's replies read before the next is sent.
+ */
+static void
+test_pipeline_groups(void)
+{
+	struct fakeserver *fs = server();
+	struct trace tr = { 0 };
+	char names[70][32], line[64];
+	const char *rcpts[70];
+	struct mailfs_smtp_envelope env = { FROM, rcpts, 70, 0, NULL };
+	struct mailfs_smtp_result res;
+	struct mailfs_smtp *s;
+	long last_rcpt, first_reply;
+	size_t i;
+
+	script_hello(fs, "250 PIPELINING\r\n");
+	fakeserver_expect(fs, "MAIL FROM:<" FROM ">");
+	for (i = 0; i < 70; i++) {
+		snprintf(names[i], sizeof(names[i]), "r%zu@example.test", i);
+		rcpts[i] = names[i];
+		snprintf(line, sizeof(line), "RCPT TO:<%s>", names[i]);
+		fakeserver_expect(fs, line);
+		if (i == 62) {
+			fakeserver_send(fs, "250 ok\r\n");
+			for (size_t k = 0; k <= 62; k++)
+				fakeserver_send(fs, k == 5 ? "550 5.1.1 no\r\n" :
+				    "250 ok\r\n");
+		}
+	}
+	fakeserver_expect(fs, "DATA");
+	for (i = 63; i < 70; i++)
+		fakeserver_send(fs, "250 ok\r\n");
+	fakeserver_send(fs, "354 go\r\n");
+	fakeserver_expect_bytes(fs, 7);
+	fakeserver_send(fs, "250 queued\r\n");
+	fakeserver_expect_close(fs);
+	s = client(fs, MAILFS_SEC_PLAINTEXT_INSECURE, &tr);
+	check_rv(s, mailfs_smtp_connect(s), MAILFS_ERR_NONE, "groups: connect");
+	check_rv(s, mailfs_smtp_send(s, &env, "hi\r\n", 4, &res),
+	    MAILFS_ERR_NO, "70 recipients, one refused");
+	ok(res.outcome == MAILFS_SMTP_PARTIAL && res.naccepted == 69 &&
+	    res.nrcpts == 70 && !res.rcpts[5].accepted &&
+	    res.rcpts[69].accepted, "groups: each reply to its recipient");
+	last_rcpt = trace_find(&tr, 0, MAILFS_TRACE_SEND, "r62@");
+	first_reply = trace_find(&tr, 0, MAILFS_TRACE_RECV, "250 ok");
+	ok(first_reply > last_rcpt && trace_find(&tr, 0, MAILFS_TRACE_SEND,
+	    "r63@") > trace_find(&tr, first_reply, MAILFS_TRACE_RECV,
+	    "550 5.1.1"), "groups: the second group after the first's replies");
+	mailfs_smtp_result_clear(&res);
+	finish(&fs, &s, &tr, "pipeline groups");
+	fakeserver_free(&fs);
+	trace_clear(&tr);
+}
+
 /* A man in the middle appends a reply to STARTTLS's 220. */
 static void
 test_starttls_injection(void)
@@ -762,6 +818,7 @@ main(void)
 	if (fakecerts_make(&certs) == -1)
 		bail_out("cannot make test certificates");
 	test_starttls_pipelined();
+	test_pipeline_groups();
 	test_starttls_injection();
 	test_no_starttls(0);
 	test_no_starttls(1);
