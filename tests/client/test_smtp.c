@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../tap.h"
 #include "../integration/test_common.h"
@@ -507,6 +508,42 @@ test_hang(int after_dot)
 	trace_clear(&tr);
 }
 
+/* The caller's deadline ends a wait sooner than the I/O timeout. */
+static void
+test_deadline(void)
+{
+	static const char *one[] = { "a@example.test" };
+	struct fakeserver *fs = server();
+	struct trace tr = { 0 };
+	struct mailfs_smtp_envelope env = { FROM, one, 1, 0, NULL };
+	struct mailfs_smtp *s;
+	struct timespec ts;
+	uint64_t t0, ms;
+
+	script_plain(fs);
+	fakeserver_expect(fs, "MAIL FROM:<" FROM "> SIZE=4");
+	fakeserver_sleep(fs, IO_TIMEOUT + 500);
+	s = client(fs, MAILFS_SEC_PLAINTEXT_INSECURE, &tr);
+	check_rv(s, mailfs_smtp_connect(s), MAILFS_ERR_NONE,
+	    "deadline: connect");
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += 300 * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	mailfs_smtp_set_deadline(s, &ts);
+	t0 = now_usec();
+	check_rv(s, mailfs_smtp_send(s, &env, "hi\r\n", 4, NULL),
+	    MAILFS_ERR_TIMEOUT, "a deadline 300 ms ahead");
+	ms = (now_usec() - t0) / 1000;
+	ok(ms < IO_TIMEOUT / 2, "deadline: ended after %llu ms, before the "
+	    "I/O timeout", (unsigned long long)ms);
+	finish(&fs, &s, &tr, "deadline");
+	fakeserver_free(&fs);
+	trace_clear(&tr);
+}
+
 static void
 test_lost_after_dot(void)
 {
@@ -827,6 +864,7 @@ main(void)
 	test_hang(0);
 	test_hang(1);
 	test_lost_after_dot();
+	test_deadline();
 	test_unsolicited();
 	test_all_refused(0);
 	test_all_refused(1);
