@@ -50,8 +50,8 @@ say()
 	printf '== %s [%ds]\n' "$*" $((SECONDS - start))
 }
 
-# Unmounts FUSE file systems under ci_tmp and stops Dovecot servers that
-# tests left there.
+# Unmounts FUSE file systems under ci_tmp and stops Postfix and Dovecot
+# servers that tests left there (by the pids in their folders).
 cleanup()
 {
 	local mnt conf
@@ -65,6 +65,15 @@ cleanup()
 			fusermount3 -uz "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
 		done
 	fi
+	# Postfix first: it delivers into a Dovecot.  postfix.sh stop kills
+	# only the master whose queue directory is the one of its pid file.
+	find "$ci_tmp" -name master.pid -path '*/spool/pid/*' 2>/dev/null |
+	    while read -r conf; do
+		conf=${conf%/spool/pid/master.pid}
+		[ -f "$conf/etc/main.cf" ] || continue
+		echo "ci.sh: stopping stale Postfix in $conf" >&2
+		sh "$top/tests/harness/postfix.sh" stop "$conf" || true
+	done
 	find "$ci_tmp" -name dovecot.conf -path '*/dovecot/*' 2>/dev/null |
 	    while read -r conf; do
 		if [ -f "$(dirname "$conf")/run/master.pid" ]; then

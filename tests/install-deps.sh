@@ -10,7 +10,8 @@ build-essential autoconf automake libtool pkg-config make git
 libssl-dev openssl ca-certificates
 libfuse3-dev fuse3
 uthash-dev
-dovecot-imapd dovecot-pop3d
+dovecot-imapd dovecot-pop3d dovecot-lmtpd
+postfix
 python3
 attr rsync isync
 valgrind clang libclang-rt-14-dev
@@ -37,8 +38,9 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 # Installing dovecot-core would start the system's Dovecot on ports 143
-# and 993; the tests run their own.  policy-rc.d stops maintainer scripts
-# from starting services, for this install only.
+# and 993, and postfix the system's Postfix on port 25; the tests run
+# their own (tests/harness/dovecot.sh, postfix.sh).  policy-rc.d stops
+# maintainer scripts from starting any service, for this install only.
 policy=/usr/sbin/policy-rc.d
 made_policy=
 if [ ! -e "$policy" ]; then
@@ -47,6 +49,14 @@ if [ ! -e "$policy" ]; then
 	made_policy=yes
 fi
 trap '[ -n "$made_policy" ] && rm -f "$policy"' EXIT
+
+# Postfix's "No configuration": the package writes no main.cf and sets up
+# no mail system; the tests' Postfix has a configuration of its own (-c).
+# Asked before apt-get, so that debconf never prompts.
+if command -v debconf-set-selections >/dev/null 2>&1; then
+	echo 'postfix postfix/main_mailer_type select No configuration' |
+	    debconf-set-selections
+fi
 
 echo "install-deps.sh: installing$missing" >&2
 log=$(mktemp)

@@ -38,6 +38,7 @@
 #include "deadline.h"
 #include "fs.h"
 #include "index.h"
+#include "journal.h"
 #include "log.h"
 #include "pack.h"
 
@@ -168,7 +169,8 @@ clean_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 
 	(void)st;
 	if (ftw->level == 0 || strcmp(rest, "/lock") == 0 ||
-	    strncmp(rest, "/packs", 6) == 0 || strncmp(rest, "/staging", 8) == 0)
+	    strcmp(rest, "/journal") == 0 || strncmp(rest, "/packs", 6) == 0 ||
+	    strncmp(rest, "/staging", 8) == 0)
 		return 0;
 	if (type == FTW_DP)
 		(void)rmdir(path);
@@ -217,7 +219,9 @@ cache_init(const char *account, uint64_t limit, char *why, size_t whylen)
 	if ((r = lock_store(why, whylen)) == 0) {
 		/* Only under the lock: another mount's files are not ours to remove. */
 		(void)nftw(cache_root, clean_one, 16, FTW_PHYS | FTW_DEPTH);
-		r = pack_open(cache_root, limit, why, whylen);
+		if ((r = journal_open(cache_root, why, whylen)) == 0 &&
+		    (r = pack_open(cache_root, limit, why, whylen)) != 0)
+			journal_close();
 	}
 	if (r != 0) {
 		if (lock_fd != -1)
@@ -238,6 +242,7 @@ cache_destroy(void)
 	struct inflight *i, *tmp;
 
 	pack_close();
+	journal_close();
 	pthread_mutex_lock(&cache_lock);
 	HASH_ITER(hh, inflight, i, tmp) {
 		HASH_DEL(inflight, i);

@@ -11,6 +11,7 @@
  *		headers saved beside it at unmount (NNNNNNNN.idx,
  *		segidx.h) so that the next start need not read them all
  *	staging/ new files being written (stage.h)
+ *	journal	changes accepted but not yet made on the source (journal.h)
  * Anything else there (the file-per-message layout of earlier builds)
  * is removed when the store is opened: it is a cache.
  *

@@ -57,7 +57,7 @@ enum journal_kind {
  * the others are 0 or NULL.  Strings are NUL-terminated UTF-8.
  */
 struct journal_change {
-	uint64_t seq;		/* set by journal_add(); increasing, never reused */
+	uint64_t seq;		/* set by journal_add(): increasing, never one a pending change has */
 	enum journal_kind kind;
 	uint32_t uidvalidity;
 	uint32_t uid;

@@ -9,5 +9,6 @@
 #include <mailfs/utf7.h>
 #include <mailfs/url.h>
 #include <mailfs/smtp.h>
+#include <mailfs/envelope.h>
 
 #endif

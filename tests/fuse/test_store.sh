@@ -4,7 +4,7 @@
 # a cold copy leaves a store that serves every message byte for byte; a
 # cache_size smaller than the folder keeps the store near it; a second
 # mount of the account is refused and the first goes on; the store holds
-# nothing but lock, packs/ and staging/, files 0600, directories 0700;
+# nothing but journal, lock, packs/ and staging/, files 0600, directories 0700;
 # the headers saved beside the segments are a hint a damage cannot fool.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
@@ -52,8 +52,8 @@ mount_traced "$M" "$T/log1" || bail_out "mount failed"
 same "a cold copy equals the server's"
 unmount_traced "$M"
 acct=$(ls "$T/cache/mailfs")
-is "$(ls "$T/cache/mailfs/$acct" | tr '\n' ' ')" "lock packs staging " \
-    "the store holds lock, packs/ and staging/ only"
+is "$(ls "$T/cache/mailfs/$acct" | tr '\n' ' ')" "journal lock packs staging " \
+    "the store holds journal, lock, packs/ and staging/ only"
 is "$(find "$T/cache/mailfs" -type f ! -perm 0600 | wc -l)" 0 "its files are 0600"
 is "$(find "$T/cache/mailfs" -type d ! -perm 0700 | wc -l)" 0 "its directories are 0700"
 is "$(store uids | sort -u | wc -l)" "$N" "every message is stored once"

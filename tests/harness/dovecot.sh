@@ -1,7 +1,7 @@
 #!/bin/sh
 # dovecot.sh: a private, unprivileged Dovecot for the tests.
 #
-#	dovecot.sh start DIR [--no-starttls] [--quota=BYTES] [--prefix=PREFIX]
+#	dovecot.sh start DIR [--no-starttls] [--quota=BYTES] [--prefix=PREFIX] [--postfix]
 #	dovecot.sh stop DIR
 #	dovecot.sh pause DIR
 #	dovecot.sh resume DIR
@@ -30,6 +30,15 @@
 # Courier do ("INBOX."): every folder is then below INBOX, and NAMESPACE
 # says so.
 #
+# --postfix adds what the test Postfix (postfix.sh) needs: LMTP on the
+# socket DIR/run/lmtp-postfix, the authentication socket
+# DIR/run/auth-postfix for its SASL, both open to every local user (the
+# postfix user connects), and a second user, whose name and password
+# start also prints as TEST_USER2 and TEST_PASSWORD2 (its own Maildir,
+# DIR/mail2).  LMTP recipients are user@domain: LMTP looks up only the
+# user part (auth_username_format = %Ln in protocol lmtp).  Without
+# --postfix the server is exactly the one it always was.
+#
 # stop kills the master and waits until every process of the instance has
 # gone; it is harmless when nothing runs.
 #
@@ -40,20 +49,12 @@ set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 prog=dovecot.sh
-# The system's Python starts much faster than a version manager's shim.
-if [ -z "${PYTHON:-}" ]; then
-	if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
-fi
-
-die()
-{
-	echo "$prog: $*" >&2
-	exit 1
-}
+# PYTHON, die, free_ports, wait_ports, start_failed, stop_master_pid
+. "$here/ports.sh"
 
 usage()
 {
-	echo "usage: $prog start DIR [--no-starttls] [--quota=BYTES] [--prefix=PREFIX]" >&2
+	echo "usage: $prog start DIR [--no-starttls] [--quota=BYTES] [--prefix=PREFIX] [--postfix]" >&2
 	echo "       $prog stop DIR" >&2
 	echo "       $prog pause DIR | resume DIR" >&2
 	exit 2
@@ -71,87 +72,12 @@ find_dovecot()
 	die "dovecot not found: install the Debian packages dovecot-imapd dovecot-pop3d"
 }
 
-# free_ports N: N distinct TCP ports nobody listens on now.  Another
-# process may take one before Dovecot binds it: start retries with fresh
-# ports when the bind fails.
-free_ports()
-{
-	"$PYTHON" - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-# wait_ports SECONDS PIDFILE PORT...: 0 once every PORT accepts on
-# 127.0.0.1; 1 after SECONDS, or as soon as the pid in PIDFILE (when the
-# file exists) has died.  One process polls, not one per poll.
-wait_ports()
-{
-	"$PYTHON" - "$@" <<'EOF'
-import os, socket, sys, time
-deadline = time.monotonic() + float(sys.argv[1])
-pidfile = sys.argv[2]
-ports = [int(p) for p in sys.argv[3:] if p]
-def accepts(port):
-    s = socket.socket()
-    s.settimeout(1)
-    try:
-        s.connect(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-def dead():
-    try:
-        with open(pidfile) as f:
-            os.kill(int(f.read().strip()), 0)
-    except FileNotFoundError:
-        return False
-    except (OSError, ValueError):
-        return True
-    return False
-while time.monotonic() < deadline:
-    ports = [p for p in ports if not accepts(p)]
-    if not ports:
-        sys.exit(0)
-    if dead():
-        sys.exit(1)
-    time.sleep(0.05)
-sys.exit(1)
-EOF
-}
-
 # The master's pid, from the pid file in base_dir; empty when none.
 master_pid()
 {
 	if [ -f "$1/run/master.pid" ]; then
 		cat "$1/run/master.pid" 2>/dev/null || true
 	fi
-}
-
-# The pids of every process whose command line names this instance's
-# configuration or whose parent is the master: the master's children keep
-# the config path only in their environment, so list children by parent.
-instance_pids()
-{
-	_mp=$1
-	[ -n "$_mp" ] || return 0
-	ps -e -o pid= -o ppid= 2>/dev/null | while read -r pid ppid; do
-		if [ "$ppid" = "$_mp" ] || [ "$pid" = "$_mp" ]; then
-			echo "$pid"
-		fi
-	done
-}
-
-alive()
-{
-	kill -0 "$1" 2>/dev/null
 }
 
 do_stop()
@@ -172,24 +98,7 @@ stop_master()
 	dir=$1
 	mp=$(master_pid "$dir")
 	[ -n "$mp" ] || return 0
-	alive "$mp" || { rm -f "$dir/run/master.pid"; return 0; }
-	children=$(instance_pids "$mp")
-	kill -TERM "$mp" 2>/dev/null || true
-	# The master stops its children on SIGTERM; give them 10 s in all,
-	# then kill whatever is left.
-	i=0
-	while [ $i -lt 100 ]; do
-		left=
-		for p in $children; do
-			alive "$p" && left="$left $p"
-		done
-		[ -z "$left" ] && break
-		sleep 0.1
-		i=$((i + 1))
-	done
-	for p in $children; do
-		alive "$p" && kill -KILL "$p" 2>/dev/null || true
-	done
+	stop_master_pid "$mp"
 	rm -f "$dir/run/master.pid"
 	return 0
 }
@@ -197,7 +106,9 @@ stop_master()
 write_config()
 {
 	dir=$1 imap_port=$2 imaps_port=$3 starttls=$4 quota=$5 \
-	    login_user=$6 internal_user=$7 prefix=$8
+	    login_user=$6 internal_user=$7 prefix=$8 postfix=$9
+	protocols=imap
+	[ "$postfix" = yes ] && protocols="imap lmtp"
 	internal_group_setting=
 	# Unprivileged, Dovecot cannot give its sockets to group "dovecot".
 	[ "$(id -u)" = 0 ] || internal_group_setting="default_internal_group = $(id -gn)"
@@ -233,7 +144,7 @@ log_path = $dir/dovecot.log
 info_log_path = $dir/dovecot.log
 debug_log_path = $dir/dovecot.log
 listen = 127.0.0.1
-protocols = imap
+protocols = $protocols
 shutdown_clients = yes
 default_login_user = $login_user
 default_internal_user = $internal_user
@@ -321,6 +232,26 @@ service stats {
   }
 }
 EOF
+	[ "$postfix" = yes ] || return 0
+	# The postfix user connects to both sockets; this is a throw-away
+	# server on a test machine, so any local user may.
+	cat >> "$dir/dovecot.conf" <<EOF
+
+# --postfix: LMTP delivery and SASL for tests/harness/postfix.sh.
+protocol lmtp {
+  auth_username_format = %Ln
+}
+service lmtp {
+  unix_listener lmtp-postfix {
+    mode = 0666
+  }
+}
+service auth {
+  unix_listener auth-postfix {
+    mode = 0666
+  }
+}
+EOF
 }
 
 do_start()
@@ -330,9 +261,11 @@ do_start()
 	starttls=yes
 	quota=
 	prefix=
+	postfix=no
 	for a in "$@"; do
 		case $a in
 		--no-starttls) starttls=no ;;
+		--postfix) postfix=yes ;;
 		--prefix=*) prefix=${a#--prefix=} ;;
 		--quota=*)
 			quota=${a#--quota=}
@@ -371,15 +304,20 @@ do_start()
 	    "$here/mkcert.sh" "$dir" || die "mkcert.sh failed"
 
 	user=mailfs
-	if [ -f "$dir/password" ]; then
-		password=$(head -n 1 "$dir/password")
-	else
-		password=$(openssl rand -hex 12)
-		(umask 077 && printf '%s\n' "$password" > "$dir/password")
-	fi
-	chmod 0600 "$dir/password"
+	password=$(password_in "$dir/password")
 	printf '%s:{PLAIN}%s:%s:%s::%s::\n' "$user" "$password" \
 	    "$mail_uid" "$mail_gid" "$dir/home" > "$dir/users"
+	user2=
+	if [ "$postfix" = yes ]; then
+		user2=friend
+		password2=$(password_in "$dir/password2")
+		printf '%s:{PLAIN}%s:%s:%s::%s::userdb_mail=maildir:%s\n' \
+		    "$user2" "$password2" "$mail_uid" "$mail_gid" "$dir/home2" \
+		    "$dir/mail2" >> "$dir/users"
+		mkdir -p "$dir/home2" "$dir/mail2"
+		chown "$mail_uid:$mail_gid" "$dir/home2" "$dir/mail2"
+		chmod 0700 "$dir/home2" "$dir/mail2"
+	fi
 	# The auth worker reads it as the internal user.
 	chmod 0644 "$dir/users"
 	mkdir -p "$dir/run" "$dir/state" "$dir/home" "$dir/mail"
@@ -396,7 +334,7 @@ do_start()
 		imaps_port=
 		[ "$starttls" = yes ] && imaps_port=${ports#* }
 		write_config "$dir" "$backend_port" "$imaps_port" "$starttls" \
-		    "$quota" "$login_user" "$internal_user" "$prefix"
+		    "$quota" "$login_user" "$internal_user" "$prefix" "$postfix"
 		logstart=$(wc -l < "$dir/dovecot.log")
 		if "$dovecot" -c "$dir/dovecot.conf" 2>>"$dir/dovecot.log"; then
 			if wait_ports 15 "$dir/run/master.pid" "$backend_port" \
@@ -405,13 +343,7 @@ do_start()
 			fi
 		fi
 		do_stop "$dir"
-		if [ $tries -lt 5 ] && tail -n +"$((logstart + 1))" "$dir/dovecot.log" |
-		    grep -q 'Address already in use'; then
-			continue
-		fi
-		echo "$prog: Dovecot did not start; its log:" >&2
-		tail -n 40 "$dir/dovecot.log" >&2
-		exit 1
+		start_failed $tries "$dir/dovecot.log" "$logstart" Dovecot
 	done
 
 	cat <<EOF
@@ -424,6 +356,19 @@ TEST_PASSWORD=$password
 TEST_PASSWORD_FILE=$dir/password
 DOVECOT_DIR=$dir
 EOF
+	[ -z "$user2" ] || printf 'TEST_USER2=%s\nTEST_PASSWORD2=%s\n' \
+	    "$user2" "$password2"
+}
+
+# password_in FILE: the password in FILE, a random one written first
+# when FILE is missing (a server started again keeps its passwords).
+password_in()
+{
+	if [ ! -f "$1" ]; then
+		(umask 077 && openssl rand -hex 12 > "$1")
+	fi
+	chmod 0600 "$1"
+	head -n 1 "$1"
 }
 
 # config_port DIR LISTENER: the port of inet_listener LISTENER in DIR's configuration.

@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,19 +17,6 @@
 #include "crc.h"
 #include "log.h"
 #include "pack.h"
-
-void
-log_msg(int prio, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)prio;
-	va_start(ap, fmt);
-	printf("# log: ");
-	vprintf(fmt, ap);
-	printf("\n");
-	va_end(ap);
-}
 
 static char dir[64], why[256];
 static char body[200000];
