@@ -94,13 +94,15 @@ struct mailfs_smtp_params {
  * A SASL mechanism (RFC 4954), for those the library does not know
  * (XOAUTH2, OAUTHBEARER): mailfs_smtp_auth() calls step() with step 0
  * for the initial response, then once for each challenge the server
- * sends (334), with the challenge decoded from base64.  step() sets
- * *response_r to len bytes allocated with malloc() (the library base64
- * encodes, sends, wipes and frees them), or to NULL: at step 0 for no
- * initial response, later to cancel ("*").  It returns 0, or -1 to
- * cancel.  A response may be long (a token of 8 KB or more): the initial
- * one rides on the AUTH line when the line stays within 12288 octets,
- * else it follows the server's first 334.
+ * sends (334), with the challenge decoded from base64 (the library's,
+ * valid only during the call).  step() sets *response_r to *len_r bytes
+ * allocated with malloc(), which the library takes (it base64-encodes,
+ * sends, wipes and frees them), or to NULL: at step 0 for no initial
+ * response, later to cancel ("*").  It returns 0, or -1 to cancel.  A
+ * response may be long (a token of 8 KB or more, up to 64 KiB): the
+ * initial one rides on the AUTH line when the line stays within 12288
+ * octets (RFC 4954 4), else it follows the server's first 334.  At most
+ * 8 challenges are answered.
  */
 struct mailfs_smtp_mech {
 	const char *name;		/* "XOAUTH2": RFC 4422 3.1 syntax */
@@ -119,7 +121,8 @@ enum mailfs_smtp_ret {
 /*
  * A message's envelope.  Addresses are bare (no angle brackets), at most
  * 254 bytes, without spaces or control bytes; a byte >= 0x80 in any of
- * them asks for SMTPUTF8, which the server must offer.
+ * them asks for SMTPUTF8, which the server must offer.  The envelope
+ * and its strings are the caller's, read only during mailfs_smtp_send().
  */
 struct mailfs_smtp_envelope {
 	const char *from;		/* "" for the null reverse-path */
@@ -127,7 +130,8 @@ struct mailfs_smtp_envelope {
 	size_t nrcpts;
 	/* DSN (RFC 3461), sent only when the server offers DSN. */
 	enum mailfs_smtp_ret ret;
-	const char *envid;		/* NULL: none; printable ASCII, <= 100 bytes */
+	/* NULL: none; printable ASCII, <= 100 bytes; sent as xtext */
+	const char *envid;
 };
 
 /* A reply of the server (RFC 5321 4.2). */
@@ -136,7 +140,8 @@ struct mailfs_smtp_reply {
 	char enhanced[16];		/* "5.1.1", "" when none */
 	/*
 	 * Its text, the lines joined by single spaces, control bytes as
-	 * '?'; NULL when no reply came.  Owned by the result.
+	 * '?'; NULL when no reply came (or memory ran out).  Owned by the
+	 * result.
 	 */
 	char *text;
 };
@@ -193,8 +198,7 @@ const char *mailfs_smtp_outcome_name(enum mailfs_smtp_outcome outcome);
 /*
  * Allocates a client; does no I/O.  NULL only when out of memory, or when
  * params or params->host is NULL or helo_name is not a name (errno ENOMEM
- * or EINVAL).  Free with
- * mailfs_smtp_free().
+ * or EINVAL).  Free with mailfs_smtp_free().
  */
 struct mailfs_smtp *mailfs_smtp_new(const struct mailfs_smtp_params *params);
 
