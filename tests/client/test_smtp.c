@@ -508,6 +508,52 @@ test_hang(int after_dot)
 	trace_clear(&tr);
 }
 
+/*
+ * The connection lost in the middle of a 32 MiB message: the final dot
+ * was never written, so the server cannot have accepted it (deferred,
+ * not unknown).
+ */
+static void
+test_lost_before_dot(void)
+{
+	static const char *one[] = { "a@example.test" };
+	struct fakeserver *fs = server();
+	struct trace tr = { 0 };
+	struct mailfs_smtp_envelope env = { FROM, one, 1, 0, NULL };
+	struct mailfs_smtp_result res;
+	struct mailfs_smtp *s;
+	size_t len = 32u << 20, i;
+	char *big;
+
+	if ((big = malloc(len)) == NULL)
+		bail_out("malloc");
+	for (i = 0; i < len; i++)
+		big[i] = i % 100 == 99 ? '\n' : 'x';
+	script_hello(fs, "250 ENHANCEDSTATUSCODES\r\n");
+	fakeserver_expect(fs, "MAIL FROM:<" FROM ">");
+	fakeserver_send(fs, "250 2.1.0 ok\r\n");
+	fakeserver_expect(fs, "RCPT TO:<a@example.test>");
+	fakeserver_send(fs, "250 2.1.5 ok\r\n");
+	fakeserver_expect(fs, "DATA");
+	fakeserver_send(fs, "354 go\r\n");
+	fakeserver_expect_bytes(fs, 4096);
+	fakeserver_close(fs);
+	s = client(fs, MAILFS_SEC_PLAINTEXT_INSECURE, &tr);
+	check_rv(s, mailfs_smtp_connect(s), MAILFS_ERR_NONE,
+	    "lost in the data: connect");
+	check_rv(s, mailfs_smtp_send(s, &env, big, len, &res),
+	    MAILFS_ERR_CLOSED, "the connection lost in the middle of the data");
+	ok(res.outcome == MAILFS_SMTP_DEFERRED &&
+	    strstr(mailfs_smtp_error(s)->msg, "not sent whole") != NULL,
+	    "lost in the data: deferred, not unknown: %s",
+	    mailfs_smtp_error(s)->msg);
+	mailfs_smtp_result_clear(&res);
+	free(big);
+	finish(&fs, &s, &tr, "lost in the data");
+	fakeserver_free(&fs);
+	trace_clear(&tr);
+}
+
 /* The caller's deadline ends a wait sooner than the I/O timeout. */
 static void
 test_deadline(void)
@@ -865,6 +911,7 @@ main(void)
 	test_hang(1);
 	test_lost_after_dot();
 	test_deadline();
+	test_lost_before_dot();
 	test_unsolicited();
 	test_all_refused(0);
 	test_all_refused(1);
