@@ -246,6 +246,31 @@ test_send(enum mailfs_security sec, int i)
 	trace_clear(&tr);
 }
 
+/* Postfix's message_size_limit, as SIZE says it: refused before MAIL. */
+static void
+test_size(struct mailfs_smtp *s)
+{
+	const char *rcpt[] = { addr1 };
+	struct mailfs_smtp_envelope envl = { addr1, rcpt, 1, 0, NULL };
+	uint64_t max = mailfs_smtp_max_size(s);
+	size_t len, i;
+	char *big;
+
+	if (!ok(max > 0 && max < 256u << 20, "SIZE %llu",
+	    (unsigned long long)max))
+		return;
+	len = (size_t)max + 1;
+	if ((big = malloc(len)) == NULL)
+		bail_out("malloc");
+	for (i = 0; i < len; i++)
+		big[i] = i % 80 == 79 ? '\n' : 'y';
+	ok(mailfs_smtp_send(s, &envl, big, len, NULL) == -1 &&
+	    mailfs_smtp_error(s)->kind == MAILFS_ERR_LIMIT &&
+	    mailfs_smtp_is_ready(s), "a message over SIZE: refused before "
+	    "MAIL (%s)", mailfs_smtp_error(s)->msg);
+	free(big);
+}
+
 static void
 test_partial(void)
 {
@@ -281,6 +306,7 @@ test_partial(void)
 	} else
 		ok(0, "no per-recipient results");
 	mailfs_smtp_result_clear(&res);
+	test_size(s);
 	mailfs_smtp_quit(s);
 	mailfs_smtp_free(&s);
 	trace_clear(&tr);
