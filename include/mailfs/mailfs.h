@@ -8,6 +8,7 @@
 #include <mailfs/commands.h>
 #include <mailfs/utf7.h>
 #include <mailfs/url.h>
+#include <mailfs/smtp.h>
 #include <mailfs/envelope.h>
 
 #endif

@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "engine.h"
 #include "errors.h"
+#include "trace.h"
 
 /* A command carrying more literal data than this waits for an empty pipeline. */
 #define LARGE_PAYLOAD		(64 * 1024)
@@ -30,20 +31,11 @@ void
 engine_trace(struct mailfs_client *c, enum mailfs_trace_dir dir,
     const char *fmt, ...)
 {
-	char line[TRACE_LINE_MAX + 64];
 	va_list ap;
-	int n;
 
-	if (c->trace == NULL)
-		return;
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
+	trace_vemit(c->trace, c->trace_ctx, dir, TRACE_LINE_MAX + 63, fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	c->trace(c->trace_ctx, dir, line, (size_t)n);
 }
 
 void
