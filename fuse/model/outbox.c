@@ -405,7 +405,7 @@ outbox_flush(uint32_t id, int writer)
 		log_msg(LOG_ERR, "cannot write Outbox/%s: %s", e->name, strerror(r));
 	}
 	send = r == 0 && e->dirty && writer != 0 && (writer == -1 || e->writers <= 1) &&
-	    !outbox_hidden(e->name) && e->state == OB_DRAFT;
+	    !outbox_hidden(e->name) && (e->state == OB_DRAFT || e->state == OB_DEFERRED);
 	pthread_mutex_unlock(&outbox_lock);
 	return send ? ob_send(id, 0) : r;
 }
