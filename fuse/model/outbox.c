@@ -552,16 +552,16 @@ outbox_thread(void *arg)
 		/* One job at a time, the lock let go around it. */
 		id = 0;
 		file = 0;
-		for (e = ob_head; e != NULL && id == 0; e = e->next) {
-			if (e->busy)
-				continue;
-			if ((e->state == OB_SENT || e->state == OB_PARTIAL) && !e->filed &&
-			    e->next_try <= time(NULL)) {
+		/* Copies of what was sent are filed before anything else is sent. */
+		for (e = ob_head; e != NULL && id == 0; e = e->next)
+			if (!e->busy && (e->state == OB_SENT || e->state == OB_PARTIAL) &&
+			    !e->filed && e->next_try <= time(NULL)) {
 				id = e->id;
 				file = 1;
-			} else if (e->state == OB_DEFERRED && e->next_try <= time(NULL))
+			}
+		for (e = ob_head; e != NULL && id == 0; e = e->next)
+			if (!e->busy && e->state == OB_DEFERRED && e->next_try <= time(NULL))
 				id = e->id;
-		}
 		if (id != 0) {
 			pthread_mutex_unlock(&outbox_lock);
 			deadline_begin();

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Sending by writing into Outbox/ (-o smtp=smtps://..., a real Postfix in
-# front of the test Dovecot): cp, cat > and an editor's save each send
+# front of the test Dovecot): cp, cat >, rsync and an editor's save each send
 # once, delivered byte for byte apart from the trace headers, Bcc: removed
 # from what went and kept in the Sent copy, which is filed once with
 # \Seen; Date: and Message-ID: added when missing; an unknown recipient,
@@ -71,18 +71,26 @@ cmp -s <(crlf "$T/save") <(delivered2 "$(last2)")
 ok $? "the save: delivered byte for byte"
 is "$(ls -A "$O")" "" "and it left Outbox/"
 
+# rsync: a hidden temporary name, its times set, then the rename.
+mkmsg "$T/rsync.eml" rsync "$TEST_ADDR2"
+rsync -t "$T/rsync.eml" "$O/"
+ok $? "rsync into Outbox/"
+wait_count2 4
+cmp -s <(crlf "$T/rsync.eml") <(delivered2 "$(last2)")
+ok $? "rsync: delivered byte for byte"
+
 # Date: and Message-ID: added.
 printf 'From: %s\nTo: %s\nSubject: bare\n\nbare body\n' "$TEST_ADDR" "$TEST_ADDR2" >"$T/bare"
 cp "$T/bare" "$O/bare.eml"
 ok $? "a message without Date: and Message-ID:"
-wait_count2 4
+wait_count2 5
 d=$(delivered2 "$(last2)")
 like "$d" $'\nDate: [A-Z][a-z][a-z], [0-9]+ [A-Z][a-z][a-z] 20[0-9][0-9] ' "Date: added"
 mid=$(printf '%s\n' "$d" | sed -n 's/^Message-ID: \(<[^>]*@example.test>\)\r$/\1/p')
 like "$mid" '^<[0-9a-f.]+@example.test>$' "Message-ID: added, at the sender's domain"
 like "$(imaptool fetch Sent "$(sent_uids | tail -n 1)")" "Message-ID: $mid" \
     "the Sent copy has the same Message-ID"
-is "$(imaptool count Sent)" 4 "each sent message filed once"
+is "$(imaptool count Sent)" 5 "each sent message filed once"
 
 # An unknown recipient: 550 5.1.1.
 mkmsg "$T/nobody" nobody "nobody@$SMTP_DOMAIN"
@@ -96,7 +104,7 @@ like "$(getfattr --absolute-names --only-values -n user.mailfs.error "$O/nobody.
     "user.mailfs.error holds the server's reply"
 is "$(getfattr --absolute-names --only-values -n user.mailfs.status "$O/nobody.eml")" \
     failed "user.mailfs.status says failed"
-is "$(imaptool count Sent)" 4 "nothing filed"
+is "$(imaptool count Sent)" 5 "nothing filed"
 rm "$O/nobody.eml"
 ok $? "rm removes it"
 
@@ -104,9 +112,9 @@ ok $? "rm removes it"
 mkmsg "$T/partial" partial "$TEST_ADDR2, nobody@$SMTP_DOMAIN"
 cp "$T/partial" "$O/partial.eml" 2>/dev/null
 isnt $? 0 "one recipient refused of two: cp fails"
-wait_count2 5
+wait_count2 6
 ok $? "the other got it"
-is "$(imaptool count Sent)" 5 "it is filed in Sent"
+is "$(imaptool count Sent)" 6 "it is filed in Sent"
 like "$(getfattr --absolute-names --only-values -n user.mailfs.error "$O/partial.eml")" \
     "550 5\.1\.1 <nobody@$SMTP_DOMAIN>" "the refused recipient in user.mailfs.error"
 like "$(getfattr --absolute-names --only-values -n user.mailfs.status "$O/partial.eml")" \
@@ -126,7 +134,7 @@ like "$(cat "$T/err")" "Invalid argument" "a line over 998 octets: EINVAL"
 like "$(getfattr --absolute-names --only-values -n user.mailfs.error "$O/longline.eml")" \
     "998" "said in user.mailfs.error"
 sleep 1
-is "$(imap2 count INBOX)" 5 "nothing more was delivered"
+is "$(imap2 count INBOX)" 6 "nothing more was delivered"
 is "$(ls "$O" | sort | tr '\n' ' ')" "longline.eml nofrom.eml partial.eml " \
     "ls Outbox/ shows what stays"
 
@@ -138,5 +146,5 @@ isnt $? 0 "symlink in Outbox/ fails"
 fusermount3 -u "$M"
 ok $? "unmount"
 wait_for 30 sh -c "! kill -0 $mailfs_pid 2>/dev/null"
-is "$(imap2 count INBOX)" 5 "the second user got each message once"
+is "$(imap2 count INBOX)" 6 "the second user got each message once"
 done_testing

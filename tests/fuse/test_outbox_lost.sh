@@ -23,6 +23,10 @@ wait_for 20 test -s "$T/lost.port" || bail_out "smtplost.py did not start"
 URL="smtps://$TEST_USER@127.0.0.1:$(cat "$T/lost.port")"
 sent() { cat "$T/lost.count" 2>/dev/null || echo 0; }
 
+XDG_CACHE_HOME=$T/cache "$MAILFS" -f -o "password_file=$TEST_PASSWORD_FILE,smtp=ftp://x@y" \
+    "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$M" 2>"$T/err"
+is "$?:$(cat "$T/err")" "1:mailfs: smtp= takes smtps://USER@HOST[:PORT] or smtp://USER@HOST[:PORT]" \
+    "an smtp= URL of another scheme is refused at start"
 mount_outbox "$M" "$URL" || bail_out "mount failed"
 printf 'From: a@example.test\nTo: b@example.test\nSubject: lost\n\nbody\n' >"$T/lost"
 cp "$T/lost" "$O/lost.eml" 2>"$T/err"
