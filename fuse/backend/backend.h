@@ -172,6 +172,12 @@ struct be_new_msg {
 	const char *msgid;	/* its Message-ID, or NULL: to find it after a lost answer */
 	const char *name;	/* for the log: what the user calls it (a file name) */
 	const char *note;	/* for the log: said after a failure's reason; NULL: nothing */
+	/*
+	 * 1: an earlier append of it may have landed and its answer was
+	 * never kept (the daemon was killed): the folder is searched for it
+	 * (Message-ID, size, date) before it is sent.
+	 */
+	int maybe_there;
 };
 
 /* A quota (statfs): usage and limit in KiB. */

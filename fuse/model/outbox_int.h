@@ -32,6 +32,8 @@ struct ob_entry {
 	unsigned attempts;	/* sends tried */
 	time_t next_try;	/* deferred: when; sent: filing's next try */
 	int filed;		/* sent, partial: the copy is in Sent */
+	time_t sent_at;		/* sent, partial: when (the copy's INTERNALDATE) */
+	int recovered;		/* sent, not filed, found at start: filing may have happened */
 	char date[64];		/* the Date: made for it once, "" none yet */
 	char msgid[300];	/* the Message-ID: made for it once */
 	char error[600];	/* the last reply or reason, "" none */

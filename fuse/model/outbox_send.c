@@ -35,6 +35,8 @@ struct ob_msg {
 	char msgid[300];
 	struct submit_prepared p;
 	char copy_msgid[300];		/* the copy's Message-ID, "" none */
+	time_t sent_at;			/* the copy's INTERNALDATE */
+	int maybe_there;		/* the copy may be in Sent already */
 	char why[600];			/* a malformed message: why */
 };
 
@@ -112,7 +114,8 @@ file_copy(const struct ob_msg *m)
 	memset(&nm, 0, sizeof(nm));
 	nm.data = m->p.copy;
 	nm.len = m->p.copy_len;
-	nm.date = time(NULL);
+	nm.date = m->sent_at != 0 ? m->sent_at : time(NULL);
+	nm.maybe_there = m->maybe_there;
 	nm.flags = "\\Seen";
 	nm.msgid = m->copy_msgid[0] != '\0' ? m->copy_msgid : NULL;
 	nm.name = m->name;
@@ -147,6 +150,8 @@ take(uint32_t id, struct ob_msg *m, int *fd_r, enum ob_state *state_r)
 		snprintf(m->name, sizeof(m->name), "%s", e->name);
 		snprintf(m->date, sizeof(m->date), "%s", e->date);
 		snprintf(m->msgid, sizeof(m->msgid), "%s", e->msgid);
+		m->sent_at = e->sent_at;
+		m->maybe_there = e->recovered;
 	}
 	pthread_mutex_unlock(&outbox_lock);
 	return r;
@@ -195,6 +200,8 @@ set_state(uint32_t id, enum ob_state s, const char *error, const struct ob_msg *
 		}
 		if (s == OB_DEFERRED)
 			e->next_try = time(NULL) + ob_backoff(e->attempts);
+		if ((s == OB_SENT || s == OB_PARTIAL) && m != NULL)
+			e->sent_at = m->sent_at;
 		r = ob_save_locked(e);
 	}
 	pthread_mutex_unlock(&outbox_lock);
@@ -285,7 +292,8 @@ ob_send(uint32_t id, int force)
 	submit_reply_text(&res.reply, text, sizeof(text));
 	switch (res.outcome) {
 	case SUBMIT_SENT:
-		(void)set_state(id, OB_SENT, "", NULL);
+		m.sent_at = time(NULL);
+		(void)set_state(id, OB_SENT, "", &m);
 		log_msg(LOG_INFO, "Outbox/%s sent to %zu recipient%s", m.name, sm.nrcpts,
 		    sm.nrcpts == 1 ? "" : "s");
 		gone = file_once(id, &m);
@@ -293,7 +301,8 @@ ob_send(uint32_t id, int force)
 		break;
 	case SUBMIT_PARTIAL:
 		refused_text(&res, text, sizeof(text));
-		(void)set_state(id, OB_PARTIAL, text, NULL);
+		m.sent_at = time(NULL);
+		(void)set_state(id, OB_PARTIAL, text, &m);
 		log_msg(LOG_WARNING, "Outbox/%s sent to some recipients only; refused: %s",
 		    m.name, text);
 		(void)file_once(id, &m);

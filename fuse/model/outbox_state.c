@@ -121,8 +121,9 @@ ob_save_locked(const struct ob_entry *e)
 		log_msg(LOG_ERR, "cannot write %s: %s", tmp, strerror(r));
 		return r;
 	}
-	fprintf(f, "state %s\nattempts %u\nnext %lld\nfiled %d\n", ob_state_name(e->state),
-	    e->attempts, (long long)e->next_try, e->filed);
+	fprintf(f, "state %s\nattempts %u\nnext %lld\nfiled %d\nsent %lld\n",
+	    ob_state_name(e->state), e->attempts, (long long)e->next_try, e->filed,
+	    (long long)e->sent_at);
 	put_line(f, "date", e->date);
 	put_line(f, "msgid", e->msgid);
 	put_line(f, "error", e->error);
@@ -209,6 +210,8 @@ parse_state(char *text, struct ob_entry *e)
 			e->next_try = (time_t)strtoll(v, NULL, 10);
 		else if (strcmp(line, "filed") == 0)
 			e->filed = strcmp(v, "1") == 0;
+		else if (strcmp(line, "sent") == 0)
+			e->sent_at = (time_t)strtoll(v, NULL, 10);
 		else if (strcmp(line, "date") == 0)
 			snprintf(e->date, sizeof(e->date), "%s", v);
 		else if (strcmp(line, "msgid") == 0)
@@ -271,6 +274,8 @@ load_one(uint32_t id)
 	}
 	if (e->state == OB_SENT || e->state == OB_DEFERRED || e->state == OB_PARTIAL)
 		e->next_try = 0;	/* at once */
+	/* Killed between an append to Sent and its note: look before filing. */
+	e->recovered = (e->state == OB_SENT || e->state == OB_PARTIAL) && !e->filed;
 	pthread_mutex_lock(&outbox_lock);
 	(void)ob_save_locked(e);
 	ob_insert_locked(e);

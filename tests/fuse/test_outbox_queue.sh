@@ -5,8 +5,9 @@
 # its status, and goes once Postfix is back (MAILFS_OUTBOX_BACKOFF=1);
 # one waiting when the daemon is killed goes at the next mount, once; one
 # found "sending" (killed while it went) is never sent again by itself,
-# only when asked (setfattr -n user.mailfs.retry).  A server folder named
-# Outbox is shown as it is and the local one becomes Outbox.local.
+# only when asked (setfattr -n user.mailfs.retry); one found sent but not
+# filed (killed after its Sent copy went) is not appended again.  A server
+# folder named Outbox is shown as it is; the local one becomes Outbox.local.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
@@ -17,7 +18,7 @@ T=$MAILFS_TEST_TMP
 M=$T/mnt
 O=$M/Outbox
 URL="smtp://$TEST_USER@127.0.0.1:$SMTP_PORT"
-expect_log 'Outbox/(wait|killed|again)\.eml (deferred|was being sent)|cannot send: 127\.0\.0\.1'
+expect_log 'Outbox/(wait|killed|again|filed)\.eml (deferred|was being sent)|cannot send: 127\.0\.0\.1'
 mkmsg()
 {
 	printf 'From: %s\nTo: %s\nSubject: %s\nMessage-ID: <%s@outbox.test>\n\n%s body\n' \
@@ -99,6 +100,35 @@ ok $? "delivered"
 is "$(ls -A "$O")" "" "Outbox/ is empty"
 fusermount3 -u "$M"
 wait_for 30 sh -c "! kill -0 $mailfs_pid 2>/dev/null"
+
+# Killed after the copy went to Sent, before that was noted: filed once.
+postfix_down
+mount_outbox "$M" "$URL" || bail_out "mount failed"
+mkmsg "$T/filed" filed
+cp "$T/filed" "$O/filed.eml"
+kill -9 "$mailfs_pid"
+wait_for 10 sh -c "! kill -0 $mailfs_pid 2>/dev/null"
+fusermount3 -uz "$M"
+st=$(grep -l '^name filed.eml$' "$(outbox_dir)"/*.state)
+sed -i 's/^state .*/state sent/; s/^filed .*/filed 0/; s/^sent .*/sent 1764320000/' "$st"
+date_line=$(sed -n 's/^date //p' "$st")
+# The copy as the daemon would have filed it: Date: added at the header's end.
+"$PYTHON" - "$T/filed" "$date_line" >"$T/filed.copy" <<'PY'
+import sys
+b = open(sys.argv[1], "rb").read().replace(b"\n", b"\r\n")
+head, body = b.split(b"\r\n\r\n", 1)
+sys.stdout.buffer.write(head + b"\r\nDate: " + sys.argv[2].encode() + b"\r\n\r\n" + body)
+PY
+imaptool append Sent "$T/filed.copy" --flags '\Seen' --date 1764320000 >/dev/null
+n_sent=$(imaptool count Sent)
+mount_outbox "$M" "$URL" || bail_out "mount failed"
+wait_for 10 sh -c "[ -z \"\$(ls -A '$O')\" ]"
+ok $? "a message found sent but not filed leaves Outbox/"
+is "$(imaptool count Sent)" "$n_sent" "its copy, already in Sent, is not appended again"
+is "$(imap2 count INBOX)" 4 "and it is not sent"
+fusermount3 -u "$M"
+wait_for 30 sh -c "! kill -0 $mailfs_pid 2>/dev/null"
+postfix_up
 
 # A server folder named Outbox: shown as it is; the local one is Outbox.local.
 imaptool create Outbox >/dev/null
