@@ -138,6 +138,15 @@ is "$(imap2 count INBOX)" 6 "nothing more was delivered"
 is "$(ls "$O" | sort | tr '\n' ' ')" "longline.eml nofrom.eml partial.eml " \
     "ls Outbox/ shows what stays"
 
+# A refused file, corrected and written again, is sent at its close.
+mkmsg "$T/fixed" fixed "$TEST_ADDR2"
+cat "$T/fixed" >"$O/nofrom.eml"
+ok $? "the malformed file corrected: its close returns 0"
+wait_count2 7
+cmp -s <(crlf "$T/fixed") <(delivered2 "$(last2)")
+ok $? "and the corrected message is delivered"
+is "$(ls "$O" | sort | tr '\n' ' ')" "longline.eml partial.eml " "and it left Outbox/"
+
 mkdir "$O/d" 2>/dev/null
 isnt $? 0 "mkdir in Outbox/ fails"
 ln -s x "$O/l" 2>/dev/null
@@ -146,5 +155,5 @@ isnt $? 0 "symlink in Outbox/ fails"
 fusermount3 -u "$M"
 ok $? "unmount"
 wait_for 30 sh -c "! kill -0 $mailfs_pid 2>/dev/null"
-is "$(imap2 count INBOX)" 6 "the second user got each message once"
+is "$(imap2 count INBOX)" 7 "the second user got each message once"
 done_testing
