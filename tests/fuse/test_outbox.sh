@@ -147,6 +147,28 @@ cmp -s <(crlf "$T/fixed") <(delivered2 "$(last2)")
 ok $? "and the corrected message is delivered"
 is "$(ls "$O" | sort | tr '\n' ' ')" "longline.eml partial.eml " "and it left Outbox/"
 
+# Opens without requests (fuse/vfs/file.c): once messages were read, the
+# kernel opens files itself; a write into an Outbox file then comes with
+# no open, and its close still sends it (and a reader's close does not).
+imap_py "
+for i in range(24):
+    imaptool.append(m, 'INBOX', b'Subject: %d\r\n\r\nline\r\n' % i)
+" || bail_out "seeding failed"
+cat "$M"/INBOX/* >/dev/null && cat "$M"/INBOX/* >/dev/null
+opens() { getfattr --absolute-names --only-values -n user.mailfs.requests "$M" |
+    tr ' ' '\n' | sed -n 's/^open=//p'; }
+before=$(opens)
+like "$before" "^[0-9]+$" "opens are counted (user.mailfs.requests)"
+cat "$O/partial.eml" >/dev/null
+mkmsg "$T/noopen" noopen "$TEST_ADDR2"
+cat "$T/noopen" >"$O/longline.eml"
+ok $? "cat > over a refused file, opened by the kernel alone"
+is "$(opens)" "$before" "no open reached the daemon"
+wait_count2 8
+cmp -s <(crlf "$T/noopen") <(delivered2 "$(last2)")
+ok $? "and its close sent it"
+is "$(ls "$O")" "partial.eml" "the record of the partly refused one stays, not sent again"
+
 mkdir "$O/d" 2>/dev/null
 isnt $? 0 "mkdir in Outbox/ fails"
 ln -s x "$O/l" 2>/dev/null
@@ -155,5 +177,5 @@ isnt $? 0 "symlink in Outbox/ fails"
 fusermount3 -u "$M"
 ok $? "unmount"
 wait_for 30 sh -c "! kill -0 $mailfs_pid 2>/dev/null"
-is "$(imap2 count INBOX)" 7 "the second user got each message once"
+is "$(imap2 count INBOX)" 8 "the second user got each message once"
 done_testing
