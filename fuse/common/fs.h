@@ -25,7 +25,8 @@
  *	   refresh_lock (refresh.c), forward_lock (forward.c), statfs_lock
  *	   (statfs.c), bodies_lock (vfs/bodies.c), online_lock (online.h),
  *	   treecache_lock (treecache.c), outbox_lock (outbox.h), smtp_lock
-	   (backend/smtp/submit_smtp.h), and in the IMAP backend pool_lock
+	   (submit_smtp.h: held across the round trips of one SMTP send,
+	   with no other lock held), and in the IMAP backend pool_lock
  *	   and probe_lock (pool.c), ns_lock (folderops.c) and lost_lock
  *	   (append.c)
  *
