@@ -7,13 +7,15 @@ Listens on a free port of 127.0.0.1 (written to FILE once it listens),
 speaks just enough ESMTP for a client (EHLO, AUTH PLAIN or LOGIN, MAIL,
 RCPT, DATA, RSET, NOOP, QUIT) and, after each message's final dot,
 counts it in --count-file and closes the connection without a reply:
-the client cannot know whether the message was accepted.
+the client cannot know whether the message was accepted.  While a file
+--count-file.delay exists, it waits the seconds it says before that.
 """
 import argparse
 import os
 import socket
 import ssl
 import threading
+import time
 
 
 def serve(conn, args, lock):
@@ -51,6 +53,12 @@ def serve(conn, args, lock):
                     break
             if not data:
                 return
+            try:
+                # --count-file.delay: seconds to wait before the silence.
+                with open(args.count_file + ".delay") as d:
+                    time.sleep(float(d.read()))
+            except FileNotFoundError:
+                pass
             with lock:
                 try:
                     with open(args.count_file) as c:

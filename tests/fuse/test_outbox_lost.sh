@@ -3,7 +3,8 @@
 # closes the connection after the data): close() fails with EIO, the
 # message stays in Outbox/ as "unknown" and is never sent again by
 # itself, not by the retries while mounted nor by the next mount; only
-# setfattr -n user.mailfs.retry sends it again.
+# setfattr -n user.mailfs.retry sends it again.  rm of a message being
+# sent is EBUSY.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
@@ -14,7 +15,7 @@ start_dovecot
 T=$MAILFS_TEST_TMP
 M=$T/mnt
 O=$M/Outbox
-expect_log 'Outbox/lost\.eml: no answer after it went out'
+expect_log 'Outbox/(lost|busy)\.eml: no answer after it went out'
 "$PYTHON" "$top_srcdir/tests/fuse/smtplost.py" --cert "$DOVECOT_DIR/server.pem" \
     --key "$DOVECOT_DIR/server.key" --port-file "$T/lost.port" \
     --count-file "$T/lost.count" &
@@ -51,6 +52,23 @@ is "$(sent)" 1 "nor by the next mount"
 setfattr -n user.mailfs.retry -v 1 "$O/lost.eml" 2>/dev/null
 isnt $? 0 "setfattr -n user.mailfs.retry sends it again (and loses the answer again)"
 is "$(sent)" 2 "the server got it a second time, as asked"
+
+rm "$O/lost.eml"
+ok $? "rm removes it"
+
+# A message being sent (its close waits for the server) cannot be removed.
+echo 3 >"$T/lost.count.delay"
+cp "$T/lost" "$O/busy.eml" 2>/dev/null &
+sender=$!
+sleep 1
+rm "$O/busy.eml" 2>"$T/err"
+isnt $? 0 "rm of a message being sent fails"
+like "$(cat "$T/err")" "Device or resource busy" "with EBUSY"
+wait $sender
+rm -f "$T/lost.count.delay"
+rm "$O/busy.eml"
+ok $? "rm once it is no longer being sent"
+is "$(ls -A "$O")" "" "Outbox/ is empty"
 fusermount3 -u "$M"
 wait_for 30 sh -c "! kill -0 $mailfs_pid 2>/dev/null"
 done_testing
