@@ -434,7 +434,7 @@ outbox_unlink(const char *name)
 int
 outbox_rename(const char *from, const char *to, int noreplace)
 {
-	struct ob_entry *e, *old;
+	struct ob_entry *e, *old = NULL;
 	char *name;
 	uint32_t id = 0;
 	int r = 0, send = 0;
