@@ -27,6 +27,7 @@
 #include "backend.h"
 #include "cache.h"
 #include "deadline.h"
+#include "fetchall.h"
 #include "folder.h"
 #include "inode.h"
 #include "log.h"
@@ -428,6 +429,7 @@ prefetch_stop(void)
 	struct job *j;
 	unsigned join, i;
 
+	fetchall_stop();
 	pthread_mutex_lock(&prefetch_lock);
 	stopping = 1;
 	join = started;

@@ -50,7 +50,10 @@ void prefetch_opendir(struct node *dir);
 int prefetch_batch(const char *mailbox, uint32_t uidvalidity, const uint32_t *uids,
     const unsigned char *adjacent, size_t n, uint64_t *bytes_r);
 
-/* Stops the prefetch threads (after the batches they are fetching) and drops the queue. */
+/*
+ * Stops the prefetch threads (after the batches they are fetching),
+ * prefetch=all's (fetchall.h) with them, and drops the queue.
+ */
 void prefetch_stop(void);
 
 #endif
