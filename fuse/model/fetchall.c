@@ -328,9 +328,11 @@ fetchall_main(void *arg)
 			    (unsigned long long)fs.opts->cache_size);
 			break;
 		}
-		if (r != 0)
+		if (r == EHOSTDOWN || r == ECANCELED)
 			continue;	/* offline or stopping: seen above */
-		if (left == 0) {
+		if (r != 0)
+			sleep_ms(RETRY_MS);	/* out of memory: not at once again */
+		else if (left == 0) {
 			if (!done)
 				log_msg(LOG_INFO, "prefetch=all: every message is in the store");
 			done = 1;
