@@ -29,6 +29,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("cache_size=%s", cache_size_text),
 	OPT("connections=%s", connections_text),
 	OPT("delete=%s", delete_text),
+	OPT("prefetch=%s", prefetch_text),
 	OPT("nopush", nopush),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
@@ -188,6 +189,13 @@ options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen
 			return EINVAL;
 		}
 	}
+	if (o->prefetch_text != NULL) {
+		if (strcmp(o->prefetch_text, "all") != 0) {
+			snprintf(why, whylen, "prefetch= takes all");
+			return EINVAL;
+		}
+		o->prefetch_all = 1;
+	}
 	if (o->password_file != NULL && o->password_command != NULL) {
 		snprintf(why, whylen, "password_file= and password_command= exclude each other");
 		return EINVAL;
@@ -212,6 +220,7 @@ options_free(struct options *o)
 	free(o->cache_size_text);
 	free(o->connections_text);
 	free(o->delete_text);
+	free(o->prefetch_text);
 	fuse_opt_free_args(&o->args);
 	memset(o, 0, sizeof(*o));
 }
@@ -236,6 +245,8 @@ options_usage(const char *progname)
 	    "    -o cache_size=SIZE        on-disk message cache limit (default 1G)\n"
 	    "    -o connections=N          IMAP connections to use (default 4)\n"
 	    "    -o delete=expunge|trash   what rm does (default expunge)\n"
+	    "    -o prefetch=all           every message into the store, newest first,\n"
+	    "                              within cache_size (for use offline)\n"
 	    "    -h, --help                this help\n"
 	    "    -V, --version             the version\n"
 	    "\n"
