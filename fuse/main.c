@@ -28,6 +28,7 @@
 #include "outbox.h"
 #include "outbox_vfs.h"
 #include "password.h"
+#include "fetchall.h"
 #include "prefetch.h"
 #include "refresh.h"
 #include "stage.h"
@@ -289,6 +290,8 @@ main(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot start the Outbox thread");
 		goto out_unmount;
 	}
+	if (o.prefetch_all && fetchall_start() != 0)
+		log_msg(LOG_WARNING, "prefetch=all: cannot start its thread");
 	if (o.singlethread)
 		r = fuse_session_loop(se);
 	else

@@ -21,7 +21,8 @@
  *	6. the leaves, under which nothing is taken:
  *	   count_lock (inode.c), staged_lock (staged.h), cache_lock
  *	   (pack.h: the store's index and claims), journal_lock (journal.h),
- *	   prefetch_lock (prefetch.c), notify_lock (inval.c),
+ *	   prefetch_lock (prefetch.c), fetchall_lock (fetchall.c),
+ *	   notify_lock (inval.c),
  *	   refresh_lock (refresh.c), forward_lock (forward.c), statfs_lock
  *	   (statfs.c), bodies_lock (vfs/bodies.c), online_lock (online.h),
  *	   treecache_lock (treecache.c), outbox_lock (outbox.h), smtp_lock

@@ -29,6 +29,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("cache_size=%s", cache_size_text),
 	OPT("connections=%s", connections_text),
 	OPT("delete=%s", delete_text),
+	OPT("prefetch=%s", prefetch_text),
 	OPT("nopush", nopush),
 	OPT("smtp=%s", smtp),
 	OPT("smtp_password_file=%s", smtp_password_file),
@@ -192,6 +193,13 @@ options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen
 			return EINVAL;
 		}
 	}
+	if (o->prefetch_text != NULL) {
+		if (strcmp(o->prefetch_text, "all") != 0) {
+			snprintf(why, whylen, "prefetch= takes all");
+			return EINVAL;
+		}
+		o->prefetch_all = 1;
+	}
 	if (o->password_file != NULL && o->password_command != NULL) {
 		snprintf(why, whylen, "password_file= and password_command= exclude each other");
 		return EINVAL;
@@ -230,6 +238,7 @@ options_free(struct options *o)
 	free(o->smtp_password_file);
 	free(o->smtp_password_command);
 	free(o->sent);
+	free(o->prefetch_text);
 	fuse_opt_free_args(&o->args);
 	memset(o, 0, sizeof(*o));
 }
@@ -259,6 +268,8 @@ options_usage(const char *progname)
 	    "    -o smtp_password_file=PATH, smtp_password_command=CMD\n"
 	    "                              the SMTP password (default: the IMAP one)\n"
 	    "    -o sent=FOLDER|none       where sent mail is filed (default: \\Sent)\n"
+	    "    -o prefetch=all           every message into the store, newest first,\n"
+	    "                              within cache_size (for use offline)\n"
 	    "    -h, --help                this help\n"
 	    "    -V, --version             the version\n"
 	    "\n"

@@ -25,12 +25,14 @@ struct options {
 	char *smtp_password_file;
 	char *smtp_password_command;
 	char *sent;			/* -o sent=FOLDER|none */
+	char *prefetch_text;
 	unsigned refresh;		/* seconds between refreshes, >= 1 */
 	unsigned timeout;		/* seconds an operation may take, >= 1 */
 	uint64_t cache_size;		/* bytes of the on-disk cache */
 	unsigned connections;		/* IMAP connections in the pool */
 	int delete_trash;		/* rm moves to \Trash instead of expunging */
 	int nopush;			/* -o nopush: poll only, no IDLE or NOTIFY */
+	int prefetch_all;		/* -o prefetch=all: every body into the store */
 	int foreground;
 	int debug;
 	int singlethread;

@@ -27,6 +27,7 @@
 #include "backend.h"
 #include "cache.h"
 #include "deadline.h"
+#include "fetchall.h"
 #include "folder.h"
 #include "inode.h"
 #include "log.h"
@@ -109,14 +110,40 @@ prefetch_open(const char *mailbox, struct be_folder **f_r)
 	return r;
 }
 
-static void *
-prefetch_main(void *arg)
+int
+prefetch_batch(const char *mailbox, uint32_t uidvalidity, const uint32_t *uids,
+    const unsigned char *adjacent, size_t n, uint64_t *bytes_r)
 {
 	struct be_folder *f;
 	struct cache_batch *b;
-	struct job *j;
 	size_t i;
-	int claimed, failed;
+	int claimed, failed, r;
+
+	*bytes_r = 0;
+	if ((r = prefetch_open(mailbox, &f)) != 0)
+		return r;	/* the reader fetches alone, and says why it could not */
+	if ((r = cache_batch_new(mailbox, uidvalidity, &b)) != 0) {
+		backend_close(fs.backend, f, 0);
+		return r;
+	}
+	/* A message not claimed breaks the range: it is not asked for again. */
+	for (i = 0, claimed = 0; i < n; i++)
+		if (cache_batch_claim(b, uids[i], adjacent[i] && claimed, &claimed) != 0)
+			break;
+	r = cache_batch_fetch(b, f, &failed);
+	backend_close(fs.backend, f, failed);
+	*bytes_r = cache_batch_bytes(b);
+	log_msg(LOG_DEBUG, "prefetched %zu of %zu messages (%llu bytes) of \"%s\"",
+	    cache_batch_count(b), n, (unsigned long long)*bytes_r, mailbox);
+	cache_batch_free(&b);
+	return r;
+}
+
+static void *
+prefetch_main(void *arg)
+{
+	struct job *j;
+	uint64_t bytes;
 
 	(void)arg;
 	profile_set_ahead(1);
@@ -135,27 +162,12 @@ prefetch_main(void *arg)
 			queued--;
 		pthread_mutex_unlock(&prefetch_lock);
 
-		b = NULL;
 		deadline_begin();	/* a job has -o timeout, as a request has */
 		if (j->list != NULL)
 			(void)folder_ensure(j->list);	/* a failure shows to the reader */
-		else if (prefetch_open(j->mailbox, &f) != 0)
-			;	/* the reader fetches alone, and says why it could not */
-		else if (cache_batch_new(j->mailbox, j->uidvalidity, &b) != 0)
-			backend_close(fs.backend, f, 0);
-		else {
-			/* A message not claimed breaks the range: it is not asked for again. */
-			for (i = 0, claimed = 0; i < j->n; i++)
-				if (cache_batch_claim(b, j->uids[i], j->adjacent[i] && claimed,
-				    &claimed) != 0)
-					break;
-			(void)cache_batch_fetch(b, f, &failed);
-			backend_close(fs.backend, f, failed);
-			log_msg(LOG_DEBUG, "prefetched %zu of %zu messages (%llu bytes) of \"%s\"",
-			    cache_batch_count(b), j->n,
-			    (unsigned long long)cache_batch_bytes(b), j->mailbox);
-			cache_batch_free(&b);
-		}
+		else
+			(void)prefetch_batch(j->mailbox, j->uidvalidity, j->uids,
+			    j->adjacent, j->n, &bytes);
 		deadline_end();
 		job_free(j);
 		pthread_mutex_lock(&prefetch_lock);
@@ -417,6 +429,7 @@ prefetch_stop(void)
 	struct job *j;
 	unsigned join, i;
 
+	fetchall_stop();
 	pthread_mutex_lock(&prefetch_lock);
 	stopping = 1;
 	join = started;

@@ -37,7 +37,23 @@ void prefetch_hint(struct node *dir, const char *mailbox, uint32_t uidvalidity,
  */
 void prefetch_opendir(struct node *dir);
 
-/* Stops the prefetch threads (after the batches they are fetching) and drops the queue. */
+/*
+ * One batch into the store: the n messages uids (ascending) of mailbox
+ * of generation uidvalidity, those not stored or being fetched claimed
+ * and asked for with one backend_fetch() (adjacent[i]: no message of the
+ * folder lies between uids[i - 1] and uids[i], so that both go in one
+ * range), on a connection of the pool taken for the batch alone.  A
+ * reader of one of them waits for that message only.  The caller holds
+ * no lock and has begun a deadline.  0 or an errno; *bytes_r: the bytes
+ * stored.
+ */
+int prefetch_batch(const char *mailbox, uint32_t uidvalidity, const uint32_t *uids,
+    const unsigned char *adjacent, size_t n, uint64_t *bytes_r);
+
+/*
+ * Stops the prefetch threads (after the batches they are fetching),
+ * prefetch=all's (fetchall.h) with them, and drops the queue.
+ */
 void prefetch_stop(void);
 
 #endif

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "backend.h"
+#include "fetchall.h"
 #include "folder.h"
 #include "inode.h"
 #include "online.h"
@@ -73,6 +74,9 @@ status_format(char *buf, size_t size)
 	    "messages\nlast-error: %s\nlast-error-at: %s\n", st.offline ? "offline" : "online",
 	    since, (unsigned long long)cached, (unsigned long long)listed,
 	    st.error_at != 0 ? st.error : "none", at);
+	/* The last line: what -o prefetch=all is doing (fetchall.h). */
+	if (n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, "prefetch: %s\n", fetchall_state());
 	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
 }
 

@@ -28,8 +28,14 @@ expect_log '^mailfs: warning: .*(the server closed the connection|the server did
 IMAPS_PORT=$CUT_PORT mount_mailfs "$M" -o "refresh=60,timeout=$CUT_TIMEOUT" ||
     bail_out "mount failed"
 ls "$M/INBOX" >/dev/null || bail_out "ls failed"
-# The push connection is made just after the mount: a change before it
-# watches shows only within -o refresh.
+# The push connection is made just after the mount, and the mount looks
+# once when it watches: a folder made at once shows (whether before the
+# push connection watched or after), well before -o refresh.
+imaptool create Early >/dev/null
+t0=$(( $(date +%s%N) / 1000000 ))
+wait_for 5 sh -c "ls '$M' | grep -qx Early"
+ok $? "a folder made just after the mount shows within 5 s: \
+$(( $(date +%s%N) / 1000000 - t0 )) ms"
 sleep 1
 
 now_ms()

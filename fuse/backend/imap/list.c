@@ -94,8 +94,12 @@ int
 imap_list(struct backend *be, struct list_result *lr)
 {
 	struct mailfs_error err;
+	const struct mailfs_mailbox_state *mb;
+	struct mailfs_cmd *unselect = NULL;
+	struct mailfs_client *c;
 	struct pool_conn *pc;
 	struct list_item *item;
+	int r;
 
 	(void)be;
 	list_result_clear(lr);
@@ -104,8 +108,23 @@ imap_list(struct backend *be, struct list_result *lr)
 		    "cannot refresh the folder list: %s", err.msg);
 		return errmap_errno(&err);
 	}
-	if (imap_list_run(pool_client(pc), lr) == -1) {
-		err = *mailfs_client_error(pool_client(pc));
+	c = pool_client(pc);
+	/*
+	 * A session's STATUS of its own selected mailbox shows that
+	 * session's view, which lags (Dovecot), and would cost that folder
+	 * a delta at every refresh: leave it first, in the LIST's round
+	 * trip (the pool prefers a connection with none selected).
+	 */
+	if (mailfs_client_mailbox(c) != NULL &&
+	    (mailfs_client_capabilities(c) & MAILFS_CAP_UNSELECT))
+		unselect = mailfs_unselect(c);
+	r = imap_list_run(c, lr);
+	if (r == -1)
+		err = *mailfs_client_error(c);
+	/* Refused, it leaves the mailbox selected: seen below. */
+	if (unselect != NULL)
+		(void)mailfs_run(c, unselect, NULL);
+	if (r == -1) {
 		/* Cut off by the unmount: nothing went wrong. */
 		log_msg(pool_cancelled() ? LOG_DEBUG : LOG_WARNING,
 		    "cannot refresh the folder list: %s", err.msg);
@@ -113,11 +132,9 @@ imap_list(struct backend *be, struct list_result *lr)
 		list_result_clear(lr);
 		return errmap_errno(&err);
 	}
-	/*
-	 * A session's STATUS of its own selected mailbox shows that
-	 * session's view, which lags (Dovecot): look at that folder anyway.
-	 */
-	if (pool_selected(pc) != NULL && (item = list_result_find(lr, pool_selected(pc))) != NULL)
+	/* Still selected (no UNSELECT): look at that folder anyway. */
+	if ((mb = mailfs_client_mailbox(c)) != NULL && mb->name != NULL &&
+	    (item = list_result_find(lr, mb->name)) != NULL)
 		item->has_status = 0;
 	pool_put(pc, 0);
 	return 0;

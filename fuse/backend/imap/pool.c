@@ -441,14 +441,16 @@ choose_locked(const char *mailbox)
 		if (pc->busy)
 			continue;
 		/*
-		 * Prefer the folder already selected, then a live connection
-		 * (the least recently used, to spread the folders), then a
-		 * new one.
+		 * Prefer the folder already selected (for no folder: a
+		 * connection with none, whose STATUS shows no session's
+		 * view), then a live connection (the least recently used, to
+		 * spread the folders), then a new one.
 		 */
 		if (mailbox != NULL && pc->selected != NULL &&
 		    strcmp(pc->selected, mailbox) == 0)
 			score = 3;
-		else if (pc->client != NULL && mailbox == NULL)
+		else if (pc->client != NULL && mailbox == NULL &&
+		    mailfs_client_mailbox(pc->client) == NULL)
 			score = 2;
 		else if (pc->client != NULL)
 			score = 1;

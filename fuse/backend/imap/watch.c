@@ -24,8 +24,8 @@
  * Failure.  Any failure (refused, broken, silent) drops the connection,
  * is logged once (until a connection works again, which is logged too),
  * and returns EIO at once: the caller polls, and its next call connects
- * again.  A connection made again reports a change at once, so that what
- * happened while nobody watched is found by the listing after.
+ * again.  A connection made (again) reports a change at once, so that
+ * what happened while nobody watched is found by the listing after.
  *
  * Push takes a connection beside the pool's -o connections, except with
  * connections=1 (imap_watch_init(0)): one connection then, and polling.
@@ -54,7 +54,6 @@ static int watch_on;		/* imap_watch_init() */
 static struct mailfs_client *watch_client;
 static int watch_changed;	/* the server told of a change */
 static int watch_down;		/* a failure was logged: say when push is back */
-static int watch_made;		/* a connection was made before */
 static uint64_t watch_probe_ms;	/* when IDLE is ended and begun again */
 
 static void
@@ -209,12 +208,11 @@ watch_open(void)
 	watch_down = 0;
 	watch_probe_ms = now_ms() + probe_interval_ms();
 	/*
-	 * What happened while no connection watched: the caller lists.  Not
-	 * after the mount's first, made just after the mount listed (a
-	 * change in between shows within -o refresh).
+	 * What happened while no connection watched (since the mount's
+	 * LIST, or since the connection before broke): the caller lists
+	 * once.  A refresh that finds nothing changed costs the LIST only.
 	 */
-	watch_changed = watch_made;
-	watch_made = 1;
+	watch_changed = 1;
 	return 0;
 }
 
@@ -275,5 +273,5 @@ void
 imap_watch_free(void)
 {
 	mailfs_client_free(&watch_client);
-	watch_changed = watch_down = watch_made = 0;
+	watch_changed = watch_down = 0;
 }
