@@ -25,11 +25,14 @@
 #include "online.h"
 #include "ops.h"
 #include "options.h"
+#include "outbox.h"
+#include "outbox_vfs.h"
 #include "password.h"
 #include "fetchall.h"
 #include "prefetch.h"
 #include "refresh.h"
 #include "stage.h"
+#include "submit_smtp.h"
 #include "treecache.h"
 
 #ifndef PACKAGE_VERSION
@@ -121,7 +124,9 @@ main(int argc, char **argv)
 	struct mailfs_params params;
 	struct mailfs_url url;
 	struct options o;
-	struct secret pw = { NULL, 0 };
+	struct secret pw = { NULL, 0 }, smtp_pw = { NULL, 0 };
+	struct fuse_lowlevel_ops ops = vfs_ops;
+	struct submitter *smtp = NULL;
 	struct fuse_session *se = NULL;
 	struct fuse_loop_config loop = { 0, 10 };
 	struct list_result lr = { 0 };
@@ -163,6 +168,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "mailfs: connections without TLS are refused\n");
 		goto out;
 	}
+	if (o.smtp != NULL && smtp_url_check(o.smtp, why, sizeof(why)) != 0) {
+		fprintf(stderr, "mailfs: %s\n", why);
+		goto out;
+	}
 	if (access(o.mountpoint, F_OK) == -1) {
 		fprintf(stderr, "mailfs: the mount point %s: %s\n", o.mountpoint,
 		    strerror(errno));
@@ -174,6 +183,19 @@ main(int argc, char **argv)
 		fprintf(stderr, "mailfs: %s\n", why);
 		goto out;
 	}
+	/* The SMTP password is the IMAP one unless given apart (mailfs(1)). */
+	if (o.smtp != NULL && (o.smtp_password_file != NULL || o.smtp_password_command != NULL) &&
+	    password_get(o.smtp_password_file, o.smtp_password_command, NULL, (int)o.timeout,
+	    &smtp_pw, why, sizeof(why)) != 0) {
+		fprintf(stderr, "mailfs: %s\n", why);
+		goto out;
+	}
+	if (o.smtp != NULL && (smtp = smtp_submitter_new(o.smtp, smtp_pw.buf != NULL ?
+	    &smtp_pw : &pw, o.tls_ca_file, o.timeout, o.debug)) == NULL) {
+		fprintf(stderr, "mailfs: out of memory\n");
+		goto out;
+	}
+	secret_wipe(&smtp_pw);
 
 	memset(&params, 0, sizeof(params));
 	params.host = url.host;
@@ -220,11 +242,19 @@ main(int argc, char **argv)
 	tree_set_list_hook(treecache_save);
 	if (stage_init() != 0)
 		log_msg(LOG_WARNING, "new files cannot be written: no staging directory");
+	/* MAILFS_OUTBOX_BACKOFF: seconds, for the tests (mailfs(1) ENVIRONMENT). */
+	if (smtp != NULL && outbox_init(smtp, o.sent, getenv("MAILFS_OUTBOX_BACKOFF") != NULL ?
+	    (unsigned)strtoul(getenv("MAILFS_OUTBOX_BACKOFF"), NULL, 10) : 0) != 0) {
+		fprintf(stderr, "mailfs: the Outbox cannot be kept in the store (see the log)\n");
+		goto out_cache;
+	}
+	if (outbox_enabled())
+		outbox_vfs_wrap(&ops);
 	if (add_mount_options(&o, &url) != 0) {
 		fprintf(stderr, "mailfs: out of memory\n");
 		goto out_cache;
 	}
-	if ((se = fuse_session_new(&o.args, &vfs_ops, sizeof(vfs_ops), NULL)) == NULL) {
+	if ((se = fuse_session_new(&o.args, &ops, sizeof(ops), NULL)) == NULL) {
 		fprintf(stderr, "mailfs: invalid mount options (see mailfs --help)\n");
 		goto out_cache;
 	}
@@ -256,6 +286,10 @@ main(int argc, char **argv)
 		log_msg(LOG_ERR, "cannot start the refresh thread");
 		goto out_unmount;
 	}
+	if (outbox_start() != 0) {
+		log_msg(LOG_ERR, "cannot start the Outbox thread");
+		goto out_unmount;
+	}
 	if (o.prefetch_all && fetchall_start() != 0)
 		log_msg(LOG_WARNING, "prefetch=all: cannot start its thread");
 	if (o.singlethread)
@@ -269,6 +303,7 @@ main(int argc, char **argv)
 	 */
 	backend_cancel(fs.backend, 1);
 	refresh_stop();
+	outbox_stop();
 	prefetch_stop();
 	backend_cancel(fs.backend, 0);
 	/* New files still staged go to the server now (each logged). */
@@ -291,11 +326,14 @@ out_session:
 out_cache:
 	/* The read-ahead writes into the cache: it stops first. */
 	prefetch_stop();
+	outbox_stop();
+	outbox_free();
 	mutate_destroy();
 	cache_destroy();
 out_pool:
 	backend_free(fs.backend);
 	fs.backend = NULL;
+	submit_free(smtp);
 out_tree:
 	list_result_clear(&lr);
 	tree_destroy();

@@ -90,6 +90,7 @@ void be_status_merge(struct be_status *to, const struct be_status *from);
 #define BE_FOLDER_HASNOCHILDREN	(1u << 3)
 #define BE_FOLDER_TRASH		(1u << 4)	/* where rm moves messages (-o delete=trash) */
 #define BE_FOLDER_NONEXISTENT	(1u << 5)
+#define BE_FOLDER_SENT		(1u << 6)	/* where sent mail is filed (RFC 6154) */
 
 /* A folder as list() reports it. */
 struct list_item {
@@ -171,6 +172,12 @@ struct be_new_msg {
 	const char *msgid;	/* its Message-ID, or NULL: to find it after a lost answer */
 	const char *name;	/* for the log: what the user calls it (a file name) */
 	const char *note;	/* for the log: said after a failure's reason; NULL: nothing */
+	/*
+	 * 1: an earlier append of it may have landed and its answer was
+	 * never kept (the daemon was killed): the folder is searched for it
+	 * (Message-ID, size, date) before it is sent.
+	 */
+	int maybe_there;
 };
 
 /* A quota (statfs): usage and limit in KiB. */

@@ -25,7 +25,9 @@
  *	   notify_lock (inval.c),
  *	   refresh_lock (refresh.c), forward_lock (forward.c), statfs_lock
  *	   (statfs.c), bodies_lock (vfs/bodies.c), online_lock (online.h),
- *	   treecache_lock (treecache.c), and in the IMAP backend pool_lock
+ *	   treecache_lock (treecache.c), outbox_lock (outbox.h), smtp_lock
+	   (submit_smtp.h: held across the round trips of one SMTP send,
+	   with no other lock held), and in the IMAP backend pool_lock
  *	   and probe_lock (pool.c), ns_lock (folderops.c) and lost_lock
  *	   (append.c)
  *
@@ -33,7 +35,8 @@
  * (inode.c) are 1 for the root and count up from 2, below 2^32; a message is its folder's
  * generation and UID (msg_ino() below), and a message moved by this
  * mount is forwarded from its old number to its new one (forward.h); a
- * staged new file is STAGE_GEN and a counter (staged.h).
+ * staged new file is STAGE_GEN and a counter (staged.h); the Outbox and
+ * its messages are OUTBOX_GEN and an id (outbox.h).
  */
 #ifndef MAILFS_FUSE_FS_H
 #define MAILFS_FUSE_FS_H
@@ -113,6 +116,11 @@ ino_gen(fuse_ino_t ino)
  * generation, which no folder is given, and a counter in the low half.
  */
 #define STAGE_GEN	0xffffffffu
+/*
+ * The Outbox (outbox.h) likewise: its directory is OUTBOX_GEN and 0, a
+ * message written into it OUTBOX_GEN and its id.
+ */
+#define OUTBOX_GEN	0xfffffffeu
 
 static inline int
 ino_is_staged(fuse_ino_t ino)
@@ -121,9 +129,15 @@ ino_is_staged(fuse_ino_t ino)
 }
 
 static inline int
+ino_is_outbox(fuse_ino_t ino)
+{
+	return ino_gen(ino) == OUTBOX_GEN;
+}
+
+static inline int
 ino_is_msg(fuse_ino_t ino)
 {
-	return ino_gen(ino) != 0 && ino_gen(ino) != STAGE_GEN;
+	return ino_gen(ino) != 0 && ino_gen(ino) != STAGE_GEN && ino_gen(ino) != OUTBOX_GEN;
 }
 
 #endif

@@ -211,3 +211,9 @@ names_msg_uid(const char *name, uint32_t *uidvalidity_r, uint32_t *uid_r)
 	*uid_r = u;
 	return 0;
 }
+
+int
+name_hidden(const char *name)
+{
+	return name[0] == '.';
+}

@@ -61,4 +61,11 @@ void names_msg(uint32_t uidvalidity, uint32_t uid, char *out);
  */
 int names_msg_uid(const char *name, uint32_t *uidvalidity_r, uint32_t *uid_r);
 
+/*
+ * 1 for a file name that is not a message yet (".x", an editor's
+ * temporary file): a new file so named is not uploaded (stage.h) nor
+ * sent (outbox.h) until it is renamed to a visible name.
+ */
+int name_hidden(const char *name);
+
 #endif

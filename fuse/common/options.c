@@ -31,6 +31,10 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("delete=%s", delete_text),
 	OPT("prefetch=%s", prefetch_text),
 	OPT("nopush", nopush),
+	OPT("smtp=%s", smtp),
+	OPT("smtp_password_file=%s", smtp_password_file),
+	OPT("smtp_password_command=%s", smtp_password_command),
+	OPT("sent=%s", sent),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("-s", KEY_SINGLE),
@@ -200,6 +204,16 @@ options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen
 		snprintf(why, whylen, "password_file= and password_command= exclude each other");
 		return EINVAL;
 	}
+	if (o->smtp_password_file != NULL && o->smtp_password_command != NULL) {
+		snprintf(why, whylen, "smtp_password_file= and smtp_password_command= "
+		    "exclude each other");
+		return EINVAL;
+	}
+	if (o->smtp == NULL && (o->sent != NULL || o->smtp_password_file != NULL ||
+	    o->smtp_password_command != NULL)) {
+		snprintf(why, whylen, "sent= and smtp_password_*= need smtp=");
+		return EINVAL;
+	}
 	if (o->url == NULL || o->mountpoint == NULL) {
 		snprintf(why, whylen, "usage: mailfs [-f] [-d] [-o OPTION[,OPTION...]] URL MOUNTPOINT");
 		return EINVAL;
@@ -220,6 +234,10 @@ options_free(struct options *o)
 	free(o->cache_size_text);
 	free(o->connections_text);
 	free(o->delete_text);
+	free(o->smtp);
+	free(o->smtp_password_file);
+	free(o->smtp_password_command);
+	free(o->sent);
 	free(o->prefetch_text);
 	fuse_opt_free_args(&o->args);
 	memset(o, 0, sizeof(*o));
@@ -245,6 +263,11 @@ options_usage(const char *progname)
 	    "    -o cache_size=SIZE        on-disk message cache limit (default 1G)\n"
 	    "    -o connections=N          IMAP connections to use (default 4)\n"
 	    "    -o delete=expunge|trash   what rm does (default expunge)\n"
+	    "    -o smtp=URL               send what is written into Outbox/, through\n"
+	    "                              smtps://USER@HOST[:465] or smtp://USER@HOST[:587]\n"
+	    "    -o smtp_password_file=PATH, smtp_password_command=CMD\n"
+	    "                              the SMTP password (default: the IMAP one)\n"
+	    "    -o sent=FOLDER|none       where sent mail is filed (default: \\Sent)\n"
 	    "    -o prefetch=all           every message into the store, newest first,\n"
 	    "                              within cache_size (for use offline)\n"
 	    "    -h, --help                this help\n"

@@ -21,6 +21,10 @@ struct options {
 	char *cache_size_text;
 	char *connections_text;
 	char *delete_text;
+	char *smtp;			/* -o smtp=URL: the Outbox sends through it */
+	char *smtp_password_file;
+	char *smtp_password_command;
+	char *sent;			/* -o sent=FOLDER|none */
 	char *prefetch_text;
 	unsigned refresh;		/* seconds between refreshes, >= 1 */
 	unsigned timeout;		/* seconds an operation may take, >= 1 */

@@ -287,7 +287,7 @@ tree_new_gen_locked(struct node *n)
 		HASH_DELETE(hh_gen, by_gen, n);
 	n->gen = next_gen++;
 	/* 2^32 generations: a theoretical wrap; STAGE_GEN is not a folder's. */
-	if (next_gen == 0 || next_gen == STAGE_GEN)
+	if (next_gen == 0 || next_gen >= OUTBOX_GEN)
 		next_gen = 1;
 	HASH_ADD(hh_gen, by_gen, gen, sizeof(n->gen), n);
 }
@@ -597,14 +597,20 @@ tree_move_locked(struct node *n, struct node *newparent, const char *newname)
 }
 
 struct node *
-tree_trash_locked(void)
+tree_attr_locked(unsigned attr)
 {
 	struct node *n, *tmp;
 
 	HASH_ITER(hh_gen, by_gen, n, tmp)
-		if (n->attrs & BE_FOLDER_TRASH)
+		if (n->attrs & attr)
 			return n;
 	return NULL;
+}
+
+struct node *
+tree_trash_locked(void)
+{
+	return tree_attr_locked(BE_FOLDER_TRASH);
 }
 
 size_t

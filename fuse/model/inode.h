@@ -160,6 +160,8 @@ int tree_move_locked(struct node *n, struct node *newparent, const char *newname
 
 /* The \Trash folder (SPECIAL-USE), or NULL; needs tree_lock. */
 struct node *tree_trash_locked(void);
+/* A folder with the BE_FOLDER_* attr (\Sent: BE_FOLDER_SENT), or NULL; needs tree_lock. */
+struct node *tree_attr_locked(unsigned attr);
 
 /*
  * What the last folder list said of n's folder, into *it (name left

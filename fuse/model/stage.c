@@ -37,7 +37,7 @@ static char staging_dir[4096];
 static int
 is_hidden(const char *name)
 {
-	return name[0] == '.';
+	return name_hidden(name);
 }
 
 int
@@ -211,8 +211,8 @@ out:
 }
 
 /* The Message-ID of the header, when it can go into a SEARCH as a quoted string. */
-static void
-message_id(const char *buf, size_t len, char *out, size_t size)
+void
+stage_message_id(const char *buf, size_t len, char *out, size_t size)
 {
 	const char *p = buf, *end = buf + len, *eol, *v;
 	size_t n;
@@ -332,7 +332,7 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 		fctx_clear(&fc);
 		return r;
 	}
-	message_id(data, len, msgid, sizeof(msgid));
+	stage_message_id(data, len, msgid, sizeof(msgid));
 	staged_lock();
 	if (s->flags != NULL && (flags = strdup(s->flags)) == NULL)
 		r = ENOMEM;

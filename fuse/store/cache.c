@@ -170,7 +170,7 @@ clean_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 	(void)st;
 	if (ftw->level == 0 || strcmp(rest, "/lock") == 0 ||
 	    strcmp(rest, "/journal") == 0 || strncmp(rest, "/packs", 6) == 0 ||
-	    strncmp(rest, "/staging", 8) == 0)
+	    strncmp(rest, "/staging", 8) == 0 || strncmp(rest, "/outbox", 7) == 0)
 		return 0;
 	if (type == FTW_DP)
 		(void)rmdir(path);
@@ -728,11 +728,17 @@ cache_meta_put(const char *mailbox, uint32_t uidvalidity, const char *name, cons
 }
 
 int
-cache_staging_dir(char *out, size_t size)
+cache_subdir(const char *name, char *out, size_t size)
 {
-	if ((size_t)snprintf(out, size, "%s/staging", cache_root) >= size)
+	if ((size_t)snprintf(out, size, "%s/%s", cache_root, name) >= size)
 		return ENAMETOOLONG;
 	return mkdirs(out);
+}
+
+int
+cache_staging_dir(char *out, size_t size)
+{
+	return cache_subdir("staging", out, size);
 }
 
 void

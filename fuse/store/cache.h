@@ -11,6 +11,7 @@
  *		headers saved beside it at unmount (NNNNNNNN.idx,
  *		segidx.h) so that the next start need not read them all
  *	staging/ new files being written (stage.h)
+ *	outbox/	messages written into Outbox/, until sent (outbox.h)
  *	journal	changes accepted but not yet made on the source (journal.h)
  * Anything else there (the file-per-message layout of earlier builds)
  * is removed when the store is opened: it is a cache.
@@ -133,6 +134,8 @@ int cache_meta_put(const char *mailbox, uint32_t uidvalidity, const char *name,
 
 /* The directory of staged new files (made, mode 0700); 0 or an errno. */
 int cache_staging_dir(char *out, size_t size);
+/* The store's directory name (staging, outbox), made as above; 0 or an errno. */
+int cache_subdir(const char *name, char *out, size_t size);
 
 /*
  * Throws away the cached bytes and the named values (the alias map, the

@@ -16,6 +16,7 @@
 #include "inode.h"
 #include "online.h"
 #include "mutate.h"
+#include "outbox_vfs.h"
 #include "prefetch.h"
 #include "profile.h"
 #include "stage.h"
@@ -70,6 +71,7 @@ do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 	struct folder *f;
 	struct stat st;
 	char *buf, name[NAMES_COMPONENT_MAX + 1];
+	const char *ob;
 	size_t pos = 0, need, i, k, ns = 0;
 	uint64_t o = (uint64_t)off;
 
@@ -131,6 +133,9 @@ do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, int plus)
 		o = OFF_STAGED;
 	}
 	if (o < OFF_MSGS) {
+		/* The root's Outbox/ (outbox_vfs.h), once, after the folders. */
+		if (ino == FUSE_ROOT_ID && o < OFF_MSGS - 1 && outbox_vfs_entry_locked(&ob, &e))
+			ADD(ob, &e, OFF_MSGS - 1);
 		for (i = 0; i < ns; i++) {
 			staged_entry(&e, ((fuse_ino_t)STAGE_GEN << 32) | sv[i].id, &sv[i].st);
 			ADD(sv[i].name, &e, OFF_STAGED + sv[i].id);

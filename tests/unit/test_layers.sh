@@ -2,7 +2,8 @@
 # The layers of fuse/ hold (README "Layout"): a file includes only the
 # headers of its own folder and of the layers below it, so that no two
 # modules of different folders include each other; and only the IMAP
-# backend (fuse/backend/imap/) and main.c, the composition root, see the
+# backend (fuse/backend/imap/), the submitters (fuse/backend/submit.c,
+# fuse/backend/smtp/) and main.c, the composition root, see the
 # library: the model, the store and the FUSE handlers reach a mail source
 # through fuse/backend/backend.h alone.
 . "$top_srcdir/tests/harness/lib.sh"
@@ -16,6 +17,7 @@ rank()
 	common) echo 0 ;;
 	backend) echo 1 ;;
 	backend/imap) echo 2 ;;
+	backend/smtp) echo 2 ;;
 	store) echo 3 ;;
 	model) echo 4 ;;
 	vfs) echo 5 ;;

@@ -151,6 +151,8 @@ imap_append(struct backend *be, const char *mailbox, const struct be_new_msg *m,
 	/* The key costs a pass over the bytes: only when an append was lost. */
 	if ((keyed = lost_any()) != 0)
 		check_from = lost_from(key = lost_key(mailbox, m));
+	if (check_from == 0 && m->maybe_there && m->msgid != NULL)
+		check_from = 1;
 	if (check_from != 0) {
 		/* The last APPEND's answer was lost: did it land after all? */
 		if (imap_find(c, check_from, m->len, m->date, m->msgid, &uid) == -1) {
