@@ -23,6 +23,7 @@
 #include "fs.h"
 #include "inode.h"
 #include "log.h"
+#include "notes.h"
 #include "outbox.h"
 #include "outbox_int.h"
 #include "stage.h"
@@ -84,10 +85,11 @@ prepare(int fd, struct ob_msg *m)
 /*
  * Appends m's copy, \Seen, to the Sent folder (-o sent=, else the folder
  * with \Sent; none: nothing).  0 when it is there or goes nowhere, else
- * an errno (the backend logged why).
+ * an errno (the backend logged why).  note (NULL: none) is given to the
+ * copy (notes.h: its user.mailfs.error); *noted_r says whether it was.
  */
 static int
-file_copy(const struct ob_msg *m)
+file_copy(const struct ob_msg *m, const char *note, int *noted_r)
 {
 	const char *sent = ob_sent_folder();
 	struct be_new_msg nm;
@@ -96,6 +98,7 @@ file_copy(const struct ob_msg *m)
 	uint32_t uid, uidvalidity;
 	int r;
 
+	*noted_r = 0;
 	if (sent != NULL && strcmp(sent, "none") == 0)
 		return 0;
 	if (sent == NULL) {
@@ -122,6 +125,9 @@ file_copy(const struct ob_msg *m)
 	nm.note = "the copy is filed again later";
 	r = backend_append(fs.backend, mailbox != NULL ? mailbox : sent, &nm, &uid,
 	    &uidvalidity);
+	if (r == 0 && note != NULL && uid != 0 && uidvalidity != 0)
+		*noted_r = notes_set(mailbox != NULL ? mailbox : sent, uidvalidity, uid,
+		    note) == 0;
 	free(mailbox);
 	return r;
 }
@@ -208,14 +214,26 @@ set_state(uint32_t id, enum ob_state s, const char *error, const struct ob_msg *
 	return r;
 }
 
-/* After a send: the copy into Sent, once.  1 when it is filed. */
+/*
+ * After a send: the copy into Sent, once.  1 when it is filed and, for a
+ * partly refused message, the refused recipients are noted on the copy:
+ * the Outbox has nothing more to say of it.
+ */
 static int
-file_once(uint32_t id, const struct ob_msg *m)
+file_once(uint32_t id, const struct ob_msg *m, int partial)
 {
+	char note[sizeof(((struct ob_entry *)0)->error) + 16];
 	struct ob_entry *e;
-	int r;
+	int r, noted;
 
-	if ((r = file_copy(m)) != 0) {
+	note[0] = '\0';
+	if (partial) {
+		pthread_mutex_lock(&outbox_lock);
+		if ((e = ob_find_locked(id)) != NULL)
+			snprintf(note, sizeof(note), "refused: %s", e->error);
+		pthread_mutex_unlock(&outbox_lock);
+	}
+	if ((r = file_copy(m, partial ? note : NULL, &noted)) != 0) {
 		pthread_mutex_lock(&outbox_lock);
 		if ((e = ob_find_locked(id)) != NULL)
 			e->next_try = time(NULL) + ob_backoff(1);
@@ -228,7 +246,7 @@ file_once(uint32_t id, const struct ob_msg *m)
 		(void)ob_save_locked(e);
 	}
 	pthread_mutex_unlock(&outbox_lock);
-	return 1;
+	return !partial || noted;
 }
 
 /* The refused recipients of res as one line, into buf. */
@@ -296,7 +314,7 @@ ob_send(uint32_t id, int force)
 		(void)set_state(id, OB_SENT, "", &m);
 		log_msg(LOG_INFO, "Outbox/%s sent to %zu recipient%s", m.name, sm.nrcpts,
 		    sm.nrcpts == 1 ? "" : "s");
-		gone = file_once(id, &m);
+		gone = file_once(id, &m, 0);
 		r = 0;
 		break;
 	case SUBMIT_PARTIAL:
@@ -305,7 +323,7 @@ ob_send(uint32_t id, int force)
 		(void)set_state(id, OB_PARTIAL, text, &m);
 		log_msg(LOG_WARNING, "Outbox/%s sent to some recipients only; refused: %s",
 		    m.name, text);
-		(void)file_once(id, &m);
+		gone = file_once(id, &m, 1);
 		r = EIO;
 		break;
 	case SUBMIT_REFUSED:
@@ -344,7 +362,7 @@ ob_file_again(uint32_t id)
 	r = prepare(fd, &m);
 	close(fd);
 	if (r == 0 && (state == OB_SENT || state == OB_PARTIAL))
-		gone = file_once(id, &m) && state == OB_SENT;
+		gone = file_once(id, &m, state == OB_PARTIAL);
 	msg_clear(&m);
 	give_back(id, gone);
 	return r;

@@ -18,6 +18,7 @@
 #include "fetchall.h"
 #include "folder.h"
 #include "inode.h"
+#include "notes.h"
 #include "online.h"
 #include "profile.h"
 #include "stage.h"
@@ -26,6 +27,7 @@
 
 #define XATTR_FLAGS	"user.imap.flags"
 #define XATTR_UID	"user.imap.uid"
+#define XATTR_ERROR	"user.mailfs.error"	/* a message's note, read-only (notes.h) */
 #define XATTR_REQUESTS	"user.mailfs.requests"	/* the root's, read-only, unlisted */
 #define XATTR_PROFILE	"user.mailfs.profile"	/* likewise */
 #define XATTR_STATUS	"user.mailfs.status"	/* likewise */
@@ -80,6 +82,36 @@ status_format(char *buf, size_t size)
 	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
 }
 
+/* The note of message ino (notes.h) into buf: 0, ENODATA, or an errno. */
+static int
+msg_note(fuse_ino_t ino, char *buf, size_t size, size_t *len_r)
+{
+	struct msg_info mi;
+	int r;
+
+	ino = resolve(ino);
+	if (ino_gen(ino) == 0 || ino_is_staged(ino))
+		return ENODATA;
+	if ((r = msg_get(ino, &mi, 1)) != 0)
+		return r;
+	r = notes_get(mi.mailbox, mi.uidvalidity, mi.m.uid, buf, size, len_r);
+	msg_info_clear(&mi);
+	return r;
+}
+
+static void
+reply_note(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	char note[NOTE_MAX];
+	size_t len;
+	int r;
+
+	if ((r = msg_note(ino, note, sizeof(note), &len)) != 0)
+		fuse_reply_err(req, r);
+	else
+		reply_xattr_value(req, note, len, size);
+}
+
 void
 vfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
@@ -112,6 +144,10 @@ vfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 			reply_xattr_value(req, value, stats_format(value, sizeof(value)), size);
 		return;
 	}
+	if (strcmp(name, XATTR_ERROR) == 0) {
+		reply_note(req, ino, size);
+		return;
+	}
 	is_flags = strcmp(name, XATTR_FLAGS) == 0;
 	if ((!is_flags && strcmp(name, XATTR_UID) != 0) || ino_gen(ino) == 0) {
 		fuse_reply_err(req, ENODATA);
@@ -140,7 +176,9 @@ vfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 void
 vfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	static const char names[] = XATTR_FLAGS "\0" XATTR_UID;
+	static const char names[] = XATTR_FLAGS "\0" XATTR_UID "\0" XATTR_ERROR;
+	char note[NOTE_MAX];
+	size_t len;
 
 	stats_count(STAT_LISTXATTR);
 	if (ino_gen(ino) == 0)
@@ -148,7 +186,8 @@ vfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	else if (ino_is_staged(resolve(ino)))
 		reply_xattr_value(req, XATTR_FLAGS, sizeof(XATTR_FLAGS), size);
 	else
-		reply_xattr_value(req, names, sizeof(names), size);
+		reply_xattr_value(req, names, msg_note(ino, note, sizeof(note), &len) == 0 ?
+		    sizeof(names) : sizeof(XATTR_FLAGS) + sizeof(XATTR_UID), size);
 }
 
 static const char *const system_flags[] = {
@@ -254,6 +293,19 @@ vfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value
 	(void)flags;
 	if (is_requests_attr(ino, name)) {
 		fuse_reply_err(req, EPERM);	/* read-only, as user.imap.uid */
+		return;
+	}
+	if (ino_gen(ino) != 0 && strcmp(name, XATTR_ERROR) == 0) {
+		/* Read-only; rsync -X writes back what it read: accept that, and on new files. */
+		char note[NOTE_MAX];
+		size_t len;
+
+		r = msg_note(ino, note, sizeof(note), &len);
+		if (ino_is_staged(resolve(ino)))
+			r = 0;
+		else if (r == 0 || r == ENODATA)
+			r = r == 0 && len == size && memcmp(note, value, size) == 0 ? 0 : EPERM;
+		fuse_reply_err(req, r);
 		return;
 	}
 	if (ino_gen(ino) == 0 ||
