@@ -15,7 +15,7 @@ start_mail
 T=$MAILFS_TEST_TMP
 M=$T/mnt
 O=$M/Outbox
-expect_log 'Outbox/(nobody|partial|nofrom|longline)\.eml'
+expect_log 'Outbox/(nobody|partial|nofrom|longline|later)\.eml'
 mkmsg()
 {
 	# mkmsg FILE SUBJECT TO [EXTRA HEADER LINES]
@@ -107,6 +107,18 @@ is "$(getfattr --absolute-names --only-values -n user.mailfs.status "$O/nobody.e
 is "$(imaptool count Sent)" 5 "nothing filed"
 rm "$O/nobody.eml"
 ok $? "rm removes it"
+
+# A temporary failure from a running server (450): queued, close() returns 0.
+mkmsg "$T/later" later "$SMTP_TEMPFAIL_ADDR"
+cp "$T/later" "$O/later.eml"
+ok $? "a 450 from the server: cp returns 0, the message is queued"
+like "$(getfattr --absolute-names --only-values -n user.mailfs.status "$O/later.eml")" \
+    "^deferred: attempt 1 failed, next at " "user.mailfs.status says deferred"
+like "$(getfattr --absolute-names --only-values -n user.mailfs.error "$O/later.eml")" \
+    "^450 4\.2\.0 " "user.mailfs.error holds the 450 reply"
+is "$(imaptool count Sent)" 5 "nothing filed"
+rm "$O/later.eml"
+ok $? "rm removes the queued message"
 
 # Partly refused: sent to the others, filed, close() fails.
 mkmsg "$T/partial" partial "$TEST_ADDR2, nobody@$SMTP_DOMAIN"

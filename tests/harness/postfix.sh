@@ -24,7 +24,8 @@
 # Only the users of DOVECOT_DIR/users at SMTP_DOMAIN are recipients: any
 # other local part is refused with 550 5.1.1, any other domain with
 # 554 5.7.1 (relay access denied), even to an authenticated client, so
-# that nothing ever leaves the machine.  Without AUTH nothing is accepted.
+# that nothing ever leaves the machine; SMTP_TEMPFAIL_ADDR (later@) gets
+# 450 4.2.0, a temporary failure, every time.  Without AUTH nothing is accepted.
 #
 # Postfix must start as root; it runs as the user postfix, which must
 # reach DIR and the Dovecot's sockets: every folder above them must be
@@ -123,7 +124,8 @@ smtpd_tls_cert_file = $dovecot_dir/server.pem
 smtpd_tls_key_file = $dovecot_dir/server.key
 smtpd_tls_security_level = encrypt
 smtpd_relay_restrictions = reject_unauth_destination
-smtpd_recipient_restrictions = permit_sasl_authenticated, reject
+smtpd_recipient_restrictions = check_recipient_access texthash:$dir/etc/tempfail,
+    permit_sasl_authenticated, reject
 smtpd_client_restrictions =
 smtpd_helo_required = no
 smtpd_tls_received_header = yes
@@ -166,10 +168,12 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 EOF
 	awk -F: -v d="$domain" '$1 != "" { print $1 "@" d, "ok" }' \
 	    "$dovecot_dir/users" > "$dir/etc/recipients"
+	echo "later@$domain 450 4.2.0 <later@$domain>: a temporary failure for tests" \
+	    > "$dir/etc/tempfail"
 	# Postfix waits up to 2 s while main.cf is younger than a second
 	# (an editor might still be writing it); these are complete.
 	touch -d '@'"$(($(date +%s) - 2))" "$dir/etc/main.cf" \
-	    "$dir/etc/master.cf" "$dir/etc/recipients"
+	    "$dir/etc/master.cf" "$dir/etc/recipients" "$dir/etc/tempfail"
 }
 
 do_start()
@@ -228,6 +232,7 @@ SMTPS_PORT=$smtps_port
 SMTP_DOMAIN=$domain
 TEST_ADDR=$(awk -F: 'NR == 1 { print $1 }' "$dovecot_dir/users")@$domain
 TEST_ADDR2=${user2:+$user2@$domain}
+SMTP_TEMPFAIL_ADDR=later@$domain
 POSTFIX_DIR=$dir
 EOF
 }
