@@ -25,8 +25,8 @@
  *	   notify_lock (inval.c),
  *	   refresh_lock (refresh.c), forward_lock (forward.c), statfs_lock
  *	   (statfs.c), bodies_lock (vfs/bodies.c), online_lock (online.h),
- *	   treecache_lock (treecache.c), and in the IMAP backend pool_lock
- *	   and probe_lock (pool.c), ns_lock (folderops.c) and lost_lock
+ *	   treecache_lock (treecache.c), queue_lock (model/queue.h), and in
+ *	   the IMAP backend pool_lock and probe_lock (pool.c), ns_lock (folderops.c) and lost_lock
  *	   (append.c)
  *
  * Inode numbers come from three places, which never overlap: folders
