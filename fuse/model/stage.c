@@ -751,7 +751,7 @@ stage_replay_append(const struct journal_change *c)
 	struct node *n;
 	uint32_t uid = 0, uidvalidity = 0;
 	size_t len = 0;
-	int r, e;
+	int r = 0, e;
 
 	if (c->file == NULL || c->mailbox == NULL)
 		return EINVAL;
@@ -761,7 +761,12 @@ stage_replay_append(const struct journal_change *c)
 	staged_unlock();
 	if (s != NULL)
 		pthread_mutex_lock(&s->upload_lock);
-	if ((r = append_file(c, &uid, &uidvalidity, &len)) != 0) {
+	/*
+	 * Removed (stage_unlink()) since the replay read the journal: nothing
+	 * to upload (0).  Else the append's failure, nothing done.
+	 */
+	if (!journal_holds_file(c->file) ||
+	    (r = append_file(c, &uid, &uidvalidity, &len)) != 0) {
 		if (s != NULL) {
 			pthread_mutex_unlock(&s->upload_lock);
 			staged_put(s);

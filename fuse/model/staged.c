@@ -397,22 +397,44 @@ int
 stage_unlink(fuse_ino_t dir, const char *name)
 {
 	struct staged *s, *dead = NULL;
-	uint64_t seq;
+	uint64_t seq = 0;
+	int queued;
 
 	staged_lock();
 	if ((s = staged_find_key_locked(dir, name)) == NULL) {
 		staged_unlock();
 		return ENOENT;
 	}
+	if ((queued = s->queued)) {
+		/*
+		 * Queued offline: not while the replay uploads it (it holds
+		 * the upload_lock across the append), so that it is either
+		 * never uploaded, or a message the caller then finds.
+		 */
+		s->refs++;
+		staged_unlock();
+		pthread_mutex_lock(&s->upload_lock);
+		staged_lock();
+		s->refs--;
+		if (s->key == NULL || s->uploaded) {
+			dead = staged_unhash_if_dead_locked(s);
+			staged_unlock();
+			pthread_mutex_unlock(&s->upload_lock);
+			staged_destroy(dead);
+			return ENOENT;
+		}
+		seq = s->queued ? s->seq : 0;
+	}
 	s->unlinked = 1;
-	/* A new file queued offline and removed before its replay: never uploaded. */
-	seq = s->queued ? s->seq : 0;
 	s->keep = 0;
 	staged_unkey_locked(s);
 	dead = staged_unhash_if_dead_locked(s);
 	staged_unlock();
+	/* A new file queued and removed before its replay: its upload is dropped. */
 	if (seq != 0)
 		(void)journal_done(seq);
+	if (queued)
+		pthread_mutex_unlock(&s->upload_lock);
 	staged_destroy(dead);
 	return 0;
 }

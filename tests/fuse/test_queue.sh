@@ -70,6 +70,10 @@ cmp -s "$M/INBOX/new.eml" "$T/n1"; ok $? "and the new file reads"
 mail "$T/n2" qn2
 ms cp "$T/n2" "$M/New/x.eml"
 ok $STATUS "cp into the folder made offline is accepted $ERR"
+mail "$T/n3" qn3
+cp "$T/n3" "$M/INBOX/gone.eml" && rm "$M/INBOX/gone.eml"
+ok $? "a new file made and removed offline"
+[ ! -e "$M/INBOX/gone.eml" ]; ok $? "is gone, and its upload with it"
 # An editor's save: a hidden temporary file, renamed over the message.
 mail "$T/m5b" q5b
 cp "$T/m5b" "$M/INBOX/.$n5.swp" && mv "$M/INBOX/.$n5.swp" "$M/INBOX/$n5"
@@ -100,6 +104,7 @@ server_has INBOX '<q3@queue.test>' 1 "mv within a folder: the message stays, onc
 like "$(server_flags INBOX '<q4@queue.test>')" 'Flagged' "the flags are on the server"
 server_has INBOX '<qn1@queue.test>' 1 "cp: the new file is on the server, once"
 server_has New '<qn2@queue.test>' 1 "cp into a folder made offline: there, once"
+server_has INBOX '<qn3@queue.test>' 0 "a new file removed before the replay is never uploaded"
 server_has INBOX '<q5@queue.test>' 0 "a save: the old message is gone"
 server_has INBOX '<q5b@queue.test>' 1 "and the saved one is there, once"
 server_has Renamed '<qr1@queue.test>' 1 "the renamed folder holds its mail"
