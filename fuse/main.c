@@ -30,6 +30,7 @@
 #include "password.h"
 #include "fetchall.h"
 #include "prefetch.h"
+#include "queue.h"
 #include "refresh.h"
 #include "stage.h"
 #include "submit_smtp.h"
@@ -53,6 +54,7 @@ first_contact(const struct mailfs_url *url, struct list_result *lr, char *why,
 
 	if ((r = imap_backend_connect(fs.backend, url, lr, why, size)) != 0)
 		return r;
+	queue_overlay_list(lr);
 	tree_apply_list(lr, &inv);
 	log_msg(LOG_DEBUG, "%zu folders", lr->n);
 	inval_clear(&inv);
@@ -73,6 +75,7 @@ offline_tree(time_t *at_r)
 
 	if ((r = treecache_load(&lr, at_r)) != 0)
 		return r;
+	queue_overlay_list(&lr);
 	tree_apply_list(&lr, &inv);
 	/* Nothing saved is a fresh status: no folder is taken as unchanged on it. */
 	tree_status_stale();

@@ -25,13 +25,14 @@
  *	   notify_lock (inval.c),
  *	   refresh_lock (refresh.c), forward_lock (forward.c), statfs_lock
  *	   (statfs.c), bodies_lock (vfs/bodies.c), online_lock (online.h),
- *	   treecache_lock (treecache.c), outbox_lock (outbox.h), smtp_lock
-	   (submit_smtp.h: held across the round trips of one SMTP send,
-	   with no other lock held), and in the IMAP backend pool_lock
- *	   and probe_lock (pool.c), ns_lock (folderops.c) and lost_lock
+ *	   treecache_lock (treecache.c), queue_lock (model/queue.h),
+ *	   outbox_lock (outbox.h), smtp_lock (submit_smtp.h: held across the
+ *	   round trips of one SMTP send, with no other lock held), and in
+ *	   the IMAP backend pool_lock and probe_lock (pool.c), ns_lock
+ *	   (folderops.c) and lost_lock
  *	   (append.c)
  *
- * Inode numbers come from three places, which never overlap: folders
+ * Inode numbers come from four places, which never overlap: folders
  * (inode.c) are 1 for the root and count up from 2, below 2^32; a message is its folder's
  * generation and UID (msg_ino() below), and a message moved by this
  * mount is forwarded from its old number to its new one (forward.h); a

@@ -13,6 +13,7 @@ static int offline;		/* also read without the lock (atomically) */
 static time_t since;
 static time_t error_at;
 static char error[ONLINE_WHY_MAX];
+static void (*online_hook)(void);	/* under online_lock; called without it */
 
 void
 online_init(time_t now)
@@ -55,6 +56,7 @@ online_go_offline(const char *why)
 int
 online_go_online(void)
 {
+	void (*hook)(void);
 	int changed;
 
 	pthread_mutex_lock(&online_lock);
@@ -62,7 +64,10 @@ online_go_online(void)
 		since = time(NULL);
 		__atomic_store_n(&offline, 0, __ATOMIC_RELEASE);
 	}
+	hook = online_hook;
 	pthread_mutex_unlock(&online_lock);
+	if (changed && hook != NULL)
+		hook();
 	return changed;
 }
 
@@ -85,14 +90,12 @@ online_get(struct online_status *st)
 	pthread_mutex_unlock(&online_lock);
 }
 
-int
-online_refuse(const char *what)
+void
+online_set_hook(void (*fn)(void))
 {
-	if (!online_offline())
-		return 0;
-	log_msg(LOG_DEBUG, "%s refused: offline, the mount is read-only until the "
-	    "server is back", what);
-	return EROFS;
+	pthread_mutex_lock(&online_lock);
+	online_hook = fn;
+	pthread_mutex_unlock(&online_lock);
 }
 
 void

@@ -4,9 +4,10 @@
  * answer in time): the backend reports both ways (backend/imap/pool.c),
  * the handlers and the model read it.  While offline, what needs the
  * server fails at once with ONLINE_ERRNO instead of waiting for a
- * timeout, and every change fails with EROFS (online_refuse()), until
- * the backend's reconnect succeeds.  A failed command on a live
- * connection is never "offline".
+ * timeout, and changes are queued (model/queue.h) until the backend's
+ * reconnect succeeds, which calls the hook (online_set_hook()) that
+ * replays them.  A failed command on a live connection is never
+ * "offline".
  *
  * Owns: the state, since when, the last failure to reach the server and
  * when; under online_lock, a leaf of fs.h's order (nothing is taken
@@ -52,10 +53,10 @@ void online_note_error(const char *why);
 void online_get(struct online_status *st);
 
 /*
- * A change (what: "rm", "mkdir", ...) asked for while offline: EROFS,
- * said in a debug line; 0 when online.
+ * fn is called (without online_lock) each time the mount goes online
+ * (NULL: nothing): the model's refresh, which replays the changes queued.
  */
-int online_refuse(const char *what);
+void online_set_hook(void (*fn)(void));
 
 /* t as ISO 8601 in UTC ("2026-11-28T14:02:15Z") into buf (at least 21 bytes). */
 void online_iso8601(time_t t, char *buf, size_t size);

@@ -3,8 +3,11 @@
  * which makes each on the source exactly once or not at all and decides
  * rmdir's emptiness by the source's state.  Here: the names, the checks
  * the source cannot make (INBOX, files still being written, a folder
- * into itself), and the tree after the change.  Locks: the tree's read
- * lock to look, its write lock to change it; a folder's lock briefly.
+ * into itself), and the tree after the change.  Offline, or behind
+ * changes queued before, a change is queued (queue.h) and the tree
+ * changed as after the source's OK; rmdir then decides emptiness by the
+ * folder's listing as saved.  Locks: the tree's read lock to look, its
+ * write lock to change it; a folder's lock briefly.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -18,6 +21,7 @@
 #include "dirs.h"
 #include "folder.h"
 #include "inode.h"
+#include "queue.h"
 #include "stage.h"
 
 int
@@ -27,7 +31,7 @@ mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r)
 	struct list_item it;
 	struct node *c;
 	char mailbox[4096], delim;
-	int r;
+	int r, queued;
 
 	tree_rdlock();
 	delim = tree_delimiter_locked();
@@ -38,11 +42,18 @@ mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r)
 	tree_unlock();
 	if (r != 0)
 		return r;
-	if ((r = backend_create(fs.backend, mailbox, delim)) != 0)
+	if (!(queued = queue_wanted()) &&
+	    queue_unreachable(r = backend_create(fs.backend, mailbox, delim)))
+		queued = 1;
+	if (queued)
+		r = queue_mkdir(mailbox, delim);
+	if (r != 0)
 		return r;
 	memset(&it, 0, sizeof(it));
 	it.name = mailbox;
 	it.delim = delim;
+	if (queued)
+		queue_made_folder(&it);
 	tree_wrlock();
 	tree_touch_locked();
 	tree_add_locked(&it, &inv);
@@ -57,6 +68,26 @@ mutate_mkdir(struct node *parent, const char *name, fuse_ino_t *ino_r)
 	return r;
 }
 
+/*
+ * Offline: 1 when the folder c holds no message as its listing was saved
+ * (a level of the hierarchy holds none).  The replay asks the source
+ * again: a folder that got mail meanwhile stays.
+ */
+static int
+queue_empty(struct node *c, int selectable)
+{
+	int empty;
+
+	if (!selectable || c->folder == NULL)
+		return 1;
+	if (folder_ensure(c) != 0)
+		return 0;
+	folder_lock(c->folder);
+	empty = c->folder->n == 0;
+	folder_unlock(c->folder);
+	return empty;
+}
+
 int
 mutate_rmdir(struct node *parent, const char *name)
 {
@@ -64,7 +95,7 @@ mutate_rmdir(struct node *parent, const char *name)
 	struct node *c;
 	char mailbox[4096], delim;
 	uint32_t uidvalidity = 0;
-	int r = 0, selectable = 0;
+	int r = 0, selectable = 0, queued;
 
 	tree_rdlock();
 	delim = tree_delimiter_locked();
@@ -92,8 +123,12 @@ mutate_rmdir(struct node *parent, const char *name)
 		uidvalidity = c->folder->uidvalidity;
 		folder_unlock(c->folder);
 	}
-	if (r == 0)
-		r = backend_remove(fs.backend, mailbox, delim, selectable);
+	queued = r == 0 && queue_wanted();
+	if (r == 0 && !queued &&
+	    queue_unreachable(r = backend_remove(fs.backend, mailbox, delim, selectable)))
+		queued = 1;
+	if (queued)
+		r = queue_empty(c, selectable) ? queue_rmdir(mailbox, delim) : ENOTEMPTY;
 	if (r == 0) {
 		tree_wrlock();
 		tree_touch_locked();
@@ -148,7 +183,17 @@ mutate_rename_dir(struct node *parent, const char *name, struct node *newparent,
 	tree_unlock();
 	if (r != 0)
 		return r;
-	if ((r = backend_rename(fs.backend, from, to, delim)) == 0) {
+	if (queue_wanted() ||
+	    queue_unreachable(r = backend_rename(fs.backend, from, to, delim))) {
+		/*
+		 * Its listing is saved under its old name: loaded now, it
+		 * moves with the node and is saved under the new one.
+		 */
+		if (c->folder != NULL)
+			(void)folder_ensure(c);
+		r = queue_rename_dir(from, to, delim);
+	}
+	if (r == 0) {
 		/* The kernel moved its dentry: the node (its inode number) moves too. */
 		tree_wrlock();
 		tree_touch_locked();

@@ -188,8 +188,8 @@ folder_intern_locked(struct folder *f, const char *text)
  * Parses "\Seen $Label1 \Recent" into bits and an interned keyword set;
  * needs f->lock.  \Recent is a session flag nobody can store: left out.
  */
-static void
-parse_flags_locked(struct folder *f, const char *flags, uint16_t *bits_r, uint32_t *kw_r)
+void
+folder_parse_flags_locked(struct folder *f, const char *flags, uint16_t *bits_r, uint32_t *kw_r)
 {
 	char *copy, *p, *tok, *kws[64], joined[1024];
 	size_t nkw = 0, i, len = 0, l;
@@ -262,7 +262,7 @@ collect_msg(void *ctx, const struct be_msg *m)
 	}
 	if (m->flags != NULL) {
 		folder_lock(c->f);
-		parse_flags_locked(c->f, m->flags, &e->flags, &e->kw);
+		folder_parse_flags_locked(c->f, m->flags, &e->flags, &e->kw);
 		folder_unlock(c->f);
 	} else
 		e->spare |= 2;	/* no flags: keep the old ones */
@@ -557,7 +557,7 @@ folder_set_flags(struct folder *f, uint32_t uid, const char *flags)
 	folder_lock(f);
 	f->touched = 1;
 	if ((k = folder_find_locked(f, uid)) >= 0)
-		parse_flags_locked(f, flags, &f->msgs[k].flags, &f->msgs[k].kw);
+		folder_parse_flags_locked(f, flags, &f->msgs[k].flags, &f->msgs[k].kw);
 	folder_unlock(f);
 }
 
@@ -612,7 +612,7 @@ folder_add_local(struct folder *f, uint32_t uidvalidity, uint32_t uid, uint64_t 
 	m.uid = uid;
 	m.size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size;
 	m.date = date;
-	parse_flags_locked(f, flags != NULL ? flags : "", &m.flags, &m.kw);
+	folder_parse_flags_locked(f, flags != NULL ? flags : "", &m.flags, &m.kw);
 	k = folder_after_locked(f, uid);
 	memmove(&f->msgs[k + 1], &f->msgs[k], (f->n - k) * sizeof(*f->msgs));
 	f->msgs[k] = m;

@@ -44,6 +44,9 @@ void collect_clear(struct collect *c);
 /* folder.c: the listing array; each needs f->lock */
 /* Interns a sorted keyword set.  0 (none) when out of memory. */
 uint32_t folder_intern_locked(struct folder *f, const char *text);
+/* Parses "\Seen $Label1" into FLAG_* bits and an interned keyword set. */
+void folder_parse_flags_locked(struct folder *f, const char *flags, uint16_t *bits_r,
+    uint32_t *kw_r);
 /* Notes the name message uid of f has into inv (may be NULL). */
 void folder_note_msg_locked(struct inval_list *inv, enum inval_kind kind, fuse_ino_t dir,
     uint32_t gen, const struct folder *f, uint32_t uid);

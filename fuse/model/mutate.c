@@ -7,6 +7,10 @@
  * mv's, in address order) across the change; its lock briefly for its
  * names; the tree's read lock briefly.
  *
+ * Offline, or behind changes queued before, a change is queued instead
+ * (queue.h); a move of two commands (no BE_CAN_MOVE) is journaled online
+ * too, so that a kill -9 between them is finished by the next mount.
+ *
  * RFC 6154 (\Trash: where rm moves with -o delete=trash).
  */
 #include <errno.h>
@@ -22,9 +26,11 @@
 #include "folder.h"
 #include "forward.h"
 #include "inode.h"
+#include "journal.h"
 #include "log.h"
 #include "mutate.h"
 #include "options.h"
+#include "queue.h"
 
 int
 fctx_get(struct node *n, struct fctx *fc)
@@ -164,6 +170,10 @@ mutate_unlink(struct node *dir, uint32_t uid)
 		}
 		node_put(trash);	/* rm inside the Trash expunges */
 	}
+	if (queue_wanted()) {
+		fctx_clear(&fc);
+		return queue_unlink(dir, uid);
+	}
 	if ((r = sync_lock2_op(fc.f, NULL)) != 0) {
 		fctx_clear(&fc);
 		return r;
@@ -178,6 +188,9 @@ mutate_unlink(struct node *dir, uint32_t uid)
 	}
 	sync_unlock2(fc.f, NULL);
 	fctx_clear(&fc);
+	/* Nothing was sent: the source went out of reach meanwhile. */
+	if (queue_unreachable(r))
+		r = queue_unlink(dir, uid);
 	return r;
 }
 
@@ -192,19 +205,37 @@ move_on_server(struct fctx *src, struct fctx *dst, const struct msg *m,
     uint32_t *newuid_r, uint32_t *uidvalidity_r)
 {
 	struct be_msg bm = { .uid = m->uid, .size = m->size, .date = m->date };
+	struct journal_change c;
 	struct be_folder *bf;
 	struct be_status st;
-	int r;
+	int r, begun = 0;
 
 	*newuid_r = 0;
 	*uidvalidity_r = 0;
-	if ((r = backend_open(fs.backend, src->mailbox, &bf, &st)) != 0)
-		return r;
-	/* Another generation: the message named is gone. */
-	if ((r = backend_move(fs.backend, bf, src->uidvalidity, &bm, dst->mailbox, newuid_r,
-	    uidvalidity_r)) == ESTALE)
-		r = ENOENT;
-	backend_close(fs.backend, bf, r != 0 && r != ENOENT);
+	if (!(backend_caps(fs.backend) & BE_CAN_MOVE)) {
+		/* COPY, then the expunge: journaled, so that a crash between is finished. */
+		memset(&c, 0, sizeof(c));
+		c.kind = JOURNAL_MOVE;
+		c.mailbox = src->mailbox;
+		c.uidvalidity = src->uidvalidity;
+		c.uid = m->uid;
+		c.mailbox2 = dst->mailbox;
+		c.size = m->size;
+		c.date = m->date;
+		if ((r = queue_begin(&c)) != 0)
+			return r;
+		begun = 1;
+	}
+	if ((r = backend_open(fs.backend, src->mailbox, &bf, &st)) == 0) {
+		/* Another generation: the message named is gone. */
+		if ((r = backend_move(fs.backend, bf, src->uidvalidity, &bm, dst->mailbox,
+		    newuid_r, uidvalidity_r)) == ESTALE)
+			r = ENOENT;
+		backend_close(fs.backend, bf, r != 0 && r != ENOENT);
+	}
+	/* Not sent: the caller queues it anew.  Failed: the caller is told. */
+	if (begun)
+		queue_end(&c, 1);
 	return r;
 }
 
@@ -222,6 +253,12 @@ mutate_rename_msg(struct node *src, uint32_t uid, struct node *dst, const char *
 	if ((r = fctx_get(dst, &dc)) != 0) {
 		fctx_clear(&sc);
 		return r;
+	}
+	/* Within a folder only this mount's name changes: nothing to queue. */
+	if (sc.f != dc.f && queue_wanted()) {
+		fctx_clear(&dc);
+		fctx_clear(&sc);
+		return queue_move(src, uid, dst, newname);
 	}
 	if ((r = sync_lock2_op(sc.f, dc.f)) != 0) {
 		fctx_clear(&dc);
@@ -268,5 +305,8 @@ out:
 	sync_unlock2(sc.f, dc.f);
 	fctx_clear(&dc);
 	fctx_clear(&sc);
+	/* Nothing was sent: the source went out of reach meanwhile. */
+	if (queue_unreachable(r))
+		r = queue_move(src, uid, dst, newname);
 	return r;
 }

@@ -23,8 +23,12 @@
 #include "deadline.h"
 #include "folder.h"
 #include "inval.h"
+#include "journal.h"
 #include "log.h"
+#include "online.h"
+#include "queue.h"
 #include "refresh.h"
+#include "stage.h"
 
 /*
  * The shortest time between the end of a refresh and the start of the
@@ -37,6 +41,7 @@
 static pthread_t refresh_thread;
 static int refresh_running;
 static int refresh_stopping;
+static int refresh_kicked;	/* changes are queued to replay: refresh now */
 static unsigned refresh_interval;
 static pthread_mutex_t refresh_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t refresh_cond = PTHREAD_COND_INITIALIZER;
@@ -66,6 +71,9 @@ refresh_once(void)
 	int loaded;
 	char *mailbox;
 
+	/* The changes queued while offline first: the refresh then shows them made. */
+	if (journal_pending_count() > 0 && !online_offline())
+		(void)queue_replay();
 	stamp = tree_stamp();
 	/*
 	 * Each step has -o timeout, as a request has: a refresh holds a
@@ -78,6 +86,7 @@ refresh_once(void)
 		list_result_clear(&lr);
 		return;
 	}
+	queue_overlay_list(&lr);
 	/* A folder this mount made or removed meanwhile: that LIST is stale. */
 	if (!tree_apply_list_since(&lr, &inv, stamp))
 		log_msg(LOG_DEBUG, "the folder list changed during LIST; applied next time");
@@ -128,7 +137,7 @@ sleep_locked(unsigned ms)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000;
 	}
-	while (!refresh_stopping &&
+	while (!refresh_stopping && !refresh_kicked &&
 	    pthread_cond_timedwait(&refresh_cond, &refresh_lock, &until) != ETIMEDOUT)
 		;
 }
@@ -202,9 +211,11 @@ refresh_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&refresh_lock);
 	while (!refresh_stopping) {
-		wait_next(&push, &failed, &confirm);
+		if (!refresh_kicked)
+			wait_next(&push, &failed, &confirm);
 		if (refresh_stopping)
 			break;
+		refresh_kicked = 0;
 		pthread_mutex_unlock(&refresh_lock);
 		refresh_once();
 		pthread_mutex_lock(&refresh_lock);
@@ -219,6 +230,10 @@ refresh_start(unsigned interval_s)
 	int r;
 
 	refresh_interval = interval_s;
+	/* New files an earlier mount queued show in their folders; replayed first thing. */
+	stage_restore_queued();
+	refresh_kicked = journal_pending_count() > 0;
+	online_set_hook(refresh_kick);
 	if ((r = inval_start()) != 0)
 		return r;
 	if ((r = pthread_create(&refresh_thread, NULL, refresh_main, NULL)) != 0) {
@@ -230,8 +245,18 @@ refresh_start(unsigned interval_s)
 }
 
 void
+refresh_kick(void)
+{
+	pthread_mutex_lock(&refresh_lock);
+	refresh_kicked = 1;
+	pthread_cond_broadcast(&refresh_cond);
+	pthread_mutex_unlock(&refresh_lock);
+}
+
+void
 refresh_stop(void)
 {
+	online_set_hook(NULL);
 	pthread_mutex_lock(&refresh_lock);
 	refresh_stopping = 1;
 	pthread_cond_broadcast(&refresh_cond);

@@ -9,7 +9,9 @@
  * mount's own changes, which the source tells of too, cost a bounded
  * number of refreshes, and one more follows a second after the last
  * change told (the server's other sessions may show a change later
- * than its push tells of it).  The thread never holds a connection while it
+ * than its push tells of it).  Changes queued offline (queue.h) are
+ * replayed before a refresh, at once when the mount goes online.  The
+ * thread never holds a connection while it
  * talks to the kernel.  refresh_start() starts the kernel notifier
  * (inval.h) too; refresh_stop() stops both, after backend_cancel() (the
  * push wait may otherwise last the interval).
@@ -22,6 +24,13 @@
 /* Starts the refresh and notifier threads: 0 or an errno. */
 int refresh_start(unsigned interval_s);
 void refresh_stop(void);
+
+/*
+ * Asks the refresh thread to refresh now, replaying the queued changes
+ * first (queue.h): when changes were queued online, and when the mount
+ * goes online (online_set_hook()).  Takes refresh_lock only.
+ */
+void refresh_kick(void);
 
 /* Asks the refresh thread to invalidate ino's attributes soon. */
 void refresh_queue_inode(fuse_ino_t ino);

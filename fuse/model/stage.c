@@ -24,8 +24,11 @@
 #include "cache.h"
 #include "folder.h"
 #include "inode.h"
+#include "journal.h"
 #include "log.h"
 #include "mutate.h"
+#include "online.h"
+#include "queue.h"
 #include "stage.h"
 
 #define XATTR_FLAGS	"user.imap.flags"
@@ -106,6 +109,8 @@ stage_open(fuse_ino_t ino, int flags, int *fd_r)
 	staged_lock();
 	if (s->uploaded || s->fd == -1)
 		r = ESTALE;
+	else if (s->queued && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
+		r = EPERM;	/* its bytes are a queued change's (queue.h) */
 	else if ((flags & O_TRUNC) && ftruncate(s->fd, 0) == -1)
 		r = errno;
 	else if ((*fd_r = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) == -1)
@@ -147,7 +152,7 @@ stage_write(fuse_ino_t ino, int fd, pid_t pid, const char *buf, size_t size,
 		return ENOENT;
 	/* Not while an upload reads the bytes: after it, the file is a message. */
 	pthread_mutex_lock(&s->upload_lock);
-	if (s->uploaded)
+	if (s->uploaded || s->queued)
 		r = EPERM;
 	else if ((n = pwrite(fd == STAGE_NOOPEN ? s->fd : fd, buf, size, off)) == -1)
 		r = errno;
@@ -177,6 +182,10 @@ stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct stat *
 	pthread_mutex_lock(&s->upload_lock);
 	if (s->uploaded) {
 		r = (to_set & FUSE_SET_ATTR_SIZE) ? EPERM : ESTALE;
+		goto out;
+	}
+	if (s->queued && to_set != 0) {
+		r = EPERM;	/* its bytes and date are a queued change's */
 		goto out;
 	}
 	if ((to_set & FUSE_SET_ATTR_SIZE) && ftruncate(s->fd, attr->st_size) == -1) {
@@ -308,20 +317,102 @@ expunge_replaced(struct fctx *fc, uint32_t uid)
 }
 
 /*
- * Uploads s as dir/name; needs s->upload_lock.  replace_uid: a message of
- * dir expunged once the new one is there.  0 or an errno.
+ * s is uploaded as dir/name, as message uid (0: not known); needs
+ * s->upload_lock.  Its staging file goes: the message holds the bytes.
+ */
+static void
+mark_uploaded(struct staged *s, struct node *dir, uint32_t uid)
+{
+	struct node *old = NULL;
+	uint32_t gen;
+
+	tree_rdlock();
+	gen = dir->gen;
+	tree_unlock();
+	staged_lock();
+	staged_unkey_locked(s);
+	if (s->dir != dir) {
+		node_ref(dir);
+		old = s->dir;
+		s->dir = dir;
+	}
+	s->uploaded = 1;
+	s->queued = 0;
+	s->keep = 0;
+	s->msg = uid != 0 && gen != 0 ? msg_ino(gen, uid) : 0;
+	if (s->fd != -1)
+		close(s->fd);
+	s->fd = -1;
+	staged_unlock();
+	node_put(old);
+	(void)unlink(s->path);
+}
+
+/* The message uid of f, new, named name (as this mount made it). */
+static void
+note_new(struct folder *f, uint32_t uidvalidity, uint32_t uid, uint64_t len, int64_t date,
+    const char *flags, const char *name)
+{
+	if (uid != 0 && folder_add_local(f, uidvalidity, uid, len, date, flags)) {
+		folder_lock(f);
+		if (f->alias_uidvalidity == uidvalidity)
+			(void)alias_set_locked(f, uid, name);
+		folder_unlock(f);
+	}
+}
+
+/*
+ * Queues the upload c of s (queue.h): its bytes synced, then the change
+ * journaled (added: it is already, by queue_begin()); the file stays as
+ * it is, read-only, until the replay.  Needs s->upload_lock.  0 or an
+ * errno, with nothing queued.
+ */
+static int
+queue_upload(struct staged *s, struct fctx *fc, struct journal_change *c, int added)
+{
+	int dfd, r = 0;
+
+	/* The bytes, then their name in staging/, are on disk before the change names them. */
+	if (fsync(s->fd) == -1)
+		r = errno;
+	else if ((dfd = open(staging_dir, O_RDONLY | O_CLOEXEC)) != -1) {
+		if (fsync(dfd) == -1)
+			r = errno;
+		close(dfd);
+	}
+	if (r == 0 && !added)
+		r = queue_add(c, "a new file");
+	if (r != 0) {
+		log_msg(LOG_WARNING, "cannot queue the new file \"%s\": %s", c->name,
+		    strerror(r));
+		return r;
+	}
+	staged_lock();
+	s->queued = 1;
+	s->seq = c->seq;
+	s->keep = 1;
+	staged_unlock();
+	if (c->uid != 0)
+		folder_remove_local(fc->f, c->uid);	/* the message it replaces */
+	return 0;
+}
+
+/*
+ * Uploads s as dir/name, or queues it (queue.h); needs s->upload_lock.
+ * replace_uid: a message of dir expunged once the new one is there (a
+ * change of two commands: journaled online too).  0 or an errno.
  */
 static int
 upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_uid)
 {
+	struct journal_change c;
 	struct be_new_msg m;
 	struct fctx fc;
 	struct stat st;
-	struct node *old;
 	char *data = NULL, *flags = NULL, msgid[256], note[4200];
-	uint32_t uid = 0, uidvalidity = 0, gen;
+	uint32_t uid = 0, uidvalidity = 0;
 	size_t len = 0;
-	int r;
+	int r, begun = 0;
 
 	if (fstat(s->fd, &st) == -1)
 		return errno;
@@ -340,49 +431,57 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 	if (r != 0)
 		goto out_free;
 
+	memset(&c, 0, sizeof(c));
+	c.kind = JOURNAL_APPEND;
+	c.mailbox = fc.mailbox;
+	c.name = (char *)name;
+	c.file = s->path;
+	c.flags = flags;
+	c.date = st.st_mtime;
+	c.msgid = msgid[0] != '\0' ? msgid : NULL;
+	c.size = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
+	c.uid = replace_uid;
+	c.uidvalidity = replace_uid != 0 ? fc.uidvalidity : 0;
+	tree_rdlock();
+	c.delim = tree_delimiter_locked();
+	tree_unlock();
+	if (queue_wanted()) {
+		r = queue_upload(s, &fc, &c, 0);
+		goto out_free;
+	}
+	if (replace_uid != 0) {
+		if ((r = queue_begin(&c)) != 0)
+			goto out_free;
+		begun = 1;
+	}
+
 	snprintf(note, sizeof(note), "its bytes stay staged in %s", s->path);
 	memset(&m, 0, sizeof(m));
 	m.data = data;
 	m.len = len;
 	m.date = st.st_mtime;
 	m.flags = flags;
-	m.msgid = msgid[0] != '\0' ? msgid : NULL;
+	m.msgid = c.msgid;
 	m.name = name;
 	m.note = note;
 	sync_lock2(fc.f, NULL);
 	if ((r = backend_append(fs.backend, fc.mailbox, &m, &uid, &uidvalidity)) != 0) {
 		sync_unlock2(fc.f, NULL);
+		/* Nothing was sent: queued, as offline.  Else the caller is told it failed. */
+		if (begun)
+			queue_end(&c, !queue_unreachable(r));
+		if (queue_unreachable(r))
+			r = queue_upload(s, &fc, &c, begun);
 		goto out_free;
 	}
-	if (uid != 0 && folder_add_local(fc.f, uidvalidity, uid, len, st.st_mtime,
-	    flags)) {
-		folder_lock(fc.f);
-		if (fc.f->alias_uidvalidity == uidvalidity)
-			(void)alias_set_locked(fc.f, uid, name);
-		folder_unlock(fc.f);
-	}
+	note_new(fc.f, uidvalidity, uid, len, st.st_mtime, flags, name);
 	if (replace_uid != 0 && replace_uid != uid)
 		r = expunge_replaced(&fc, replace_uid);
 	sync_unlock2(fc.f, NULL);
-
-	tree_rdlock();
-	gen = dir->gen;
-	tree_unlock();
-	staged_lock();
-	staged_unkey_locked(s);
-	old = NULL;
-	if (s->dir != dir) {
-		node_ref(dir);
-		old = s->dir;
-		s->dir = dir;
-	}
-	s->uploaded = 1;
-	s->msg = uid != 0 && gen != 0 ? msg_ino(gen, uid) : 0;
-	close(s->fd);
-	s->fd = -1;
-	staged_unlock();
-	node_put(old);
-	(void)unlink(s->path);
+	/* The new message is there: never appended again, whatever the expunge did. */
+	if (begun)
+		queue_end(&c, 1);
+	mark_uploaded(s, dir, uid);
 	log_msg(LOG_DEBUG, "uploaded \"%s\" to \"%s\" as UID %u", name, fc.mailbox,
 	    (unsigned)uid);
 out_free:
@@ -398,7 +497,7 @@ due_locked(const struct staged *s, const char *name)
 {
 	struct stat st;
 
-	return !s->uploaded && !s->unlinked && s->fd != -1 && !is_hidden(name) &&
+	return !s->uploaded && !s->queued && !s->unlinked && s->fd != -1 && !is_hidden(name) &&
 	    fstat(s->fd, &st) == 0 && st.st_size > 0;
 }
 
@@ -471,9 +570,13 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
 	due = s->key != NULL && due_locked(s, newname);
 	if (s->key == NULL)
 		r = ENOENT;	/* uploaded or removed meanwhile */
+	else if (s->queued)
+		r = EPERM;	/* its name is a queued change's until the replay */
 	staged_unlock();
 	if (r == 0 && due)
 		r = upload(s, newdir, newname, replace_uid);
+	else if (r == 0 && replace_uid != 0 && queue_wanted())
+		r = queue_unlink(newdir, replace_uid);
 	else if (r == 0 && replace_uid != 0 && (r = fctx_get(newdir, &fc)) == 0) {
 		/* An empty or hidden file takes the message's place: it goes. */
 		sync_lock2(fc.f, NULL);
@@ -539,6 +642,8 @@ stage_setxattr(fuse_ino_t ino, const char *name, const char *value)
 		r = ENOENT;
 	else if (s->uploaded)
 		r = ESTALE;
+	else if (s->queued)
+		r = EPERM;	/* the flags are a queued change's */
 	else {
 		free(s->flags);
 		s->flags = dup;
@@ -575,7 +680,7 @@ stage_finish(void)
 				pthread_mutex_lock(&s->upload_lock);
 				r = upload(s, s->dir, s->name, 0);
 				pthread_mutex_unlock(&s->upload_lock);
-				s->keep = r != 0;
+				s->keep = r != 0 || s->queued;
 			} else if (is_hidden(s->name)) {
 				log_msg(LOG_NOTICE, "\"%s\" is hidden and was never uploaded; "
 				    "its bytes stay in %s", s->name, s->path);
@@ -585,4 +690,168 @@ stage_finish(void)
 		staged_destroy(s);
 	}
 	free(v);
+}
+
+/* ---- the offline queue's new files (queue.h) ---- */
+
+/*
+ * Appends the bytes of c's file to c's folder, made again when it is gone:
+ * a new file is uploaded whatever happened.  0 with *uid_r, *uidvalidity_r.
+ */
+static int
+append_file(const struct journal_change *c, uint32_t *uid_r, uint32_t *uidvalidity_r,
+    size_t *len_r)
+{
+	struct be_new_msg m;
+	struct stat st;
+	char *data = NULL, note[4200];
+	size_t len = 0;
+	int fd, r;
+
+	if ((fd = open(c->file, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno;
+	if (fstat(fd, &st) == -1)
+		r = errno;
+	else
+		r = read_crlf(fd, (uint64_t)st.st_size, &data, &len);
+	close(fd);
+	if (r != 0)
+		return r;
+	snprintf(note, sizeof(note), "its bytes stay staged in %s", c->file);
+	memset(&m, 0, sizeof(m));
+	m.data = data;
+	m.len = len;
+	m.date = c->date;
+	m.flags = c->flags;
+	m.msgid = c->msgid;
+	m.name = c->name;
+	m.note = note;
+	/*
+	 * A folder gone says so in several ways (SELECT or APPEND refused):
+	 * after a refusal, one that can be made is made and tried again.
+	 */
+	if ((r = backend_append(fs.backend, c->mailbox, &m, uid_r, uidvalidity_r)) != 0 &&
+	    r != ONLINE_ERRNO && r != ETIMEDOUT && r != ECANCELED &&
+	    backend_create(fs.backend, c->mailbox, c->delim) == 0) {
+		log_msg(LOG_NOTICE, "the folder \"%s\" was gone: made again for the new "
+		    "file \"%s\"", c->mailbox, c->name);
+		r = backend_append(fs.backend, c->mailbox, &m, uid_r, uidvalidity_r);
+	}
+	free(data);
+	*len_r = len;
+	return r;
+}
+
+int
+stage_replay_append(const struct journal_change *c)
+{
+	struct be_folder *bf;
+	struct be_status bst;
+	struct staged *s;
+	struct node *n;
+	uint32_t uid = 0, uidvalidity = 0;
+	size_t len = 0;
+	int r = 0, e;
+
+	if (c->file == NULL || c->mailbox == NULL)
+		return EINVAL;
+	staged_lock();
+	if ((s = staged_find_path_locked(c->file)) != NULL)
+		s->refs++;
+	staged_unlock();
+	if (s != NULL)
+		pthread_mutex_lock(&s->upload_lock);
+	/*
+	 * Removed (stage_unlink()) since the replay read the journal: nothing
+	 * to upload (0).  Else the append's failure, nothing done.
+	 */
+	if (!journal_holds_file(c->file) ||
+	    (r = append_file(c, &uid, &uidvalidity, &len)) != 0) {
+		if (s != NULL) {
+			pthread_mutex_unlock(&s->upload_lock);
+			staged_put(s);
+		}
+		return r;
+	}
+	if (c->uid != 0 && c->uid != uid &&
+	    (e = backend_open(fs.backend, c->mailbox, &bf, &bst)) == 0) {
+		/* The message a save replaced; gone already (or a new generation): done. */
+		e = backend_expunge(fs.backend, bf, c->uidvalidity, c->uid);
+		backend_close(fs.backend, bf, e != 0 && e != ESTALE && e != ENOENT);
+		if (e != 0 && e != ESTALE && e != ENOENT)
+			log_msg(LOG_WARNING, "the message %u of \"%s\" that \"%s\" replaced "
+			    "stays: %s", (unsigned)c->uid, c->mailbox, c->name, strerror(e));
+	}
+	/* Done before its file goes: a pending change always has its bytes. */
+	(void)journal_done(c->seq);
+	if ((n = queue_find_folder(c->mailbox)) != NULL && n->folder != NULL)
+		note_new(n->folder, uidvalidity, uid, len, c->date, c->flags, c->name);
+	if (s != NULL) {
+		/* Uploaded: never due again, and its inode number leads to the message. */
+		mark_uploaded(s, n != NULL ? n : s->dir, n != NULL ? uid : 0);
+		pthread_mutex_unlock(&s->upload_lock);
+		staged_put(s);
+	}
+	node_put(n);
+	(void)unlink(c->file);
+	return 0;
+}
+
+/* Shows the new file of c, queued by an earlier mount, in its folder dir. */
+static void
+restore_one(const struct journal_change *c, struct node *dir)
+{
+	struct staged *s;
+	struct node *old = NULL;
+	int r = 0;
+
+	if (staged_new(&s) != 0)
+		return;
+	if ((s->path = strdup(c->file)) == NULL ||
+	    (c->flags != NULL && (s->flags = strdup(c->flags)) == NULL))
+		r = ENOMEM;
+	else if ((s->fd = open(c->file, O_RDWR | O_CLOEXEC)) == -1)
+		r = errno;
+	staged_lock();
+	if (r == 0 && staged_find_key_locked(dir->ino, c->name) != NULL)
+		r = EEXIST;
+	if (r == 0) {
+		staged_number_locked(s);
+		r = staged_place_locked(s, dir, c->name, &old);
+	}
+	if (r == 0) {
+		s->queued = 1;
+		s->seq = c->seq;
+		s->keep = 1;
+		staged_add_locked(s);
+	}
+	staged_unlock();
+	node_put(old);
+	if (r != 0) {
+		log_msg(LOG_WARNING, "the queued new file \"%s\" of \"%s\" cannot be shown: %s",
+		    c->name, c->mailbox, strerror(r));
+		s->keep = 1;
+		staged_destroy(s);
+	}
+}
+
+void
+stage_restore_queued(void)
+{
+	struct journal_change *v;
+	struct node *dir;
+	size_t n, i;
+
+	if (journal_pending_count() == 0 || journal_pending(&v, &n) != 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (v[i].kind != JOURNAL_APPEND || v[i].file == NULL || v[i].name == NULL)
+			continue;
+		/* A folder gone (or never listed here): shown after the replay makes it. */
+		if ((dir = queue_find_folder(v[i].mailbox)) == NULL)
+			continue;
+		restore_one(&v[i], dir);
+		node_put(dir);
+	}
+	journal_changes_free(v, n);
 }

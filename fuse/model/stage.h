@@ -52,6 +52,18 @@ void stage_message_id(const char *buf, size_t len, char *out, size_t size);
 void stage_finish(void);
 
 /*
+ * The offline queue's new files (queue.h).  stage_replay_append() makes
+ * the change c (JOURNAL_APPEND) on the source, marks it done and lets its
+ * staged file go: 0 or the append's errno (then it stays pending, or is
+ * dropped by the caller, its bytes left in staging/).
+ * stage_restore_queued() shows the new files a pending change names, in
+ * their folders, as the mount starts.
+ */
+struct journal_change;
+int stage_replay_append(const struct journal_change *c);
+void stage_restore_queued(void);
+
+/*
  * Creates the staged file name in the folder dir and opens it.  Returns 0
  * with its attributes, inode number (lookup counted) and a descriptor.
  */

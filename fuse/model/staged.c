@@ -16,6 +16,7 @@
 #include <uthash.h>
 
 #include "inode.h"
+#include "journal.h"
 #include "staged.h"
 
 static pthread_mutex_t staged_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -119,6 +120,18 @@ staged_find_key_locked(fuse_ino_t dir, const char *name)
 	return s;
 }
 
+struct staged *
+staged_find_path_locked(const char *path)
+{
+	struct staged *s, *tmp;
+
+	/* Only the replay asks, once a change: the table is small. */
+	HASH_ITER(hh, by_ino, s, tmp)
+		if (s->path != NULL && strcmp(s->path, path) == 0)
+			return s;
+	return NULL;
+}
+
 static struct staged *
 staged_get_locked(fuse_ino_t ino)
 {
@@ -168,7 +181,7 @@ staged_destroy(struct staged *s)
 		return;
 	if (s->fd != -1)
 		close(s->fd);
-	if (!s->keep && s->path != NULL)
+	if (!s->keep && s->path != NULL && !journal_holds_file(s->path))
 		(void)unlink(s->path);
 	node_put(s->dir);
 	pthread_mutex_destroy(&s->upload_lock);
@@ -384,16 +397,44 @@ int
 stage_unlink(fuse_ino_t dir, const char *name)
 {
 	struct staged *s, *dead = NULL;
+	uint64_t seq = 0;
+	int queued;
 
 	staged_lock();
 	if ((s = staged_find_key_locked(dir, name)) == NULL) {
 		staged_unlock();
 		return ENOENT;
 	}
+	if ((queued = s->queued)) {
+		/*
+		 * Queued offline: not while the replay uploads it (it holds
+		 * the upload_lock across the append), so that it is either
+		 * never uploaded, or a message the caller then finds.
+		 */
+		s->refs++;
+		staged_unlock();
+		pthread_mutex_lock(&s->upload_lock);
+		staged_lock();
+		s->refs--;
+		if (s->key == NULL || s->uploaded) {
+			dead = staged_unhash_if_dead_locked(s);
+			staged_unlock();
+			pthread_mutex_unlock(&s->upload_lock);
+			staged_destroy(dead);
+			return ENOENT;
+		}
+		seq = s->queued ? s->seq : 0;
+	}
 	s->unlinked = 1;
+	s->keep = 0;
 	staged_unkey_locked(s);
 	dead = staged_unhash_if_dead_locked(s);
 	staged_unlock();
+	/* A new file queued and removed before its replay: its upload is dropped. */
+	if (seq != 0)
+		(void)journal_done(seq);
+	if (queued)
+		pthread_mutex_unlock(&s->upload_lock);
 	staged_destroy(dead);
 	return 0;
 }

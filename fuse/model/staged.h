@@ -45,6 +45,8 @@ struct staged {
 	int unlinked;			/* (L) */
 	int uploaded;			/* (L) */
 	int keep;			/* leave the staging file (unmount, upload failed) */
+	int queued;			/* (L, U) its upload is queued (queue.h): read-only */
+	uint64_t seq;			/* (L, U) and its change in the journal */
 	fuse_ino_t msg;			/* (L) once uploaded: the message */
 	int written;			/* (L) STAGE_NOOPEN handles wrote since their last flush or fsync */
 	pid_t writer;			/* (L) the process that wrote last through one; 0: unknown */
@@ -76,6 +78,8 @@ void staged_unkey_locked(struct staged *s);
 /* Found without a reference (valid while the lock is held), or NULL; need the lock. */
 struct staged *staged_find_locked(fuse_ino_t ino);
 struct staged *staged_find_key_locked(fuse_ino_t dir, const char *name);
+/* The entry whose staging file is path, or NULL; needs the lock. */
+struct staged *staged_find_path_locked(const char *path);
 /* Found with a reference (refs), to be given back with staged_put(); NULL: none. */
 struct staged *staged_get(fuse_ino_t ino);
 void staged_put(struct staged *s);
@@ -86,7 +90,11 @@ void staged_put(struct staged *s);
  * while it lives.  Needs the lock.
  */
 struct staged *staged_unhash_if_dead_locked(struct staged *s);
-/* Closes and frees s (NULL: nothing); its staging file goes unless keep. */
+/*
+ * Closes and frees s (NULL: nothing); its staging file goes unless keep
+ * or a pending change of the journal names it (the only copy of a new
+ * message queued offline).
+ */
 void staged_destroy(struct staged *s);
 /*
  * Takes every entry out of the tables (the unmount): 0 with *v_r
@@ -112,7 +120,7 @@ int stage_getattr(fuse_ino_t ino, struct stat *st);
 void stage_release(fuse_ino_t ino, int fd);
 void stage_forget(fuse_ino_t ino, uint64_t nlookup);
 
-/* rm of a staged file (ENOENT when dir/name is none). */
+/* rm of a staged file (ENOENT when dir/name is none); a queued upload of it is dropped. */
 int stage_unlink(fuse_ino_t dir, const char *name);
 
 /* The staged files of a folder, for readdir, ordered by id (> after). */

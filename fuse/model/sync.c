@@ -20,6 +20,7 @@
 #include "inode.h"
 #include "listcache.h"
 #include "log.h"
+#include "queue.h"
 #include "online.h"
 #include "options.h"
 
@@ -246,6 +247,7 @@ install_saved_locked(struct folder *f, struct listcache *lc, const char *mailbox
 	f->seen_uidvalidity = lc->uidvalidity;
 	f->seen_uidnext = lc->seen_uidnext;
 	f->seen_modseq = lc->seen_modseq;
+	queue_overlay_folder_locked(f, mailbox, f->uidvalidity, 0, 0, NULL);
 	log_msg(LOG_DEBUG, "the folder \"%s\": %zu messages from the saved "
 	    "listing (HIGHESTMODSEQ %llu)", mailbox, f->n, (unsigned long long)f->modseq);
 	return 0;
@@ -488,6 +490,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 			    col.maxuid < UINT32_MAX ? col.maxuid + 1 : col.maxuid, col.maxmodseq);
 			marks_raise_status_locked(f, uidvalidity, st);
 			alias_prune_locked(f);
+			queue_overlay_folder_locked(f, mailbox, uidvalidity, n->ino, gen, inv);
 		}
 		folder_unlock(f);
 		tree_unlock();

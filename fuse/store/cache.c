@@ -35,6 +35,7 @@
 
 #include "backend.h"
 #include "cache.h"
+#include "crc.h"
 #include "deadline.h"
 #include "fs.h"
 #include "index.h"
@@ -219,6 +220,8 @@ cache_init(const char *account, uint64_t limit, char *why, size_t whylen)
 	if ((r = lock_store(why, whylen)) == 0) {
 		/* Only under the lock: another mount's files are not ours to remove. */
 		(void)nftw(cache_root, clean_one, 16, FTW_PHYS | FTW_DEPTH);
+		/* The journal's records are checked with it: before pack_open() does. */
+		crc32_init();
 		if ((r = journal_open(cache_root, why, whylen)) == 0 &&
 		    (r = pack_open(cache_root, limit, why, whylen)) != 0)
 			journal_close();

@@ -2,7 +2,8 @@
  * The handlers of directories (vfs.h): opendir, readdir, readdirplus,
  * releasedir, and those that change them: create, mknod, mkdir, unlink,
  * rmdir, rename, symlink, link.  New files are staged (stage.c); rm, mv,
- * mkdir and rmdir change the server (mutate.c).
+ * mkdir and rmdir change the server (mutate.c), or are queued while it
+ * cannot be reached (queue.h).
  */
 #include <sys/stat.h>
 
@@ -14,7 +15,6 @@
 #include "bodies.h"
 #include "folder.h"
 #include "inode.h"
-#include "online.h"
 #include "mutate.h"
 #include "outbox_vfs.h"
 #include "prefetch.h"
@@ -232,10 +232,6 @@ vfs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 	int fd, r;
 
 	stats_count(STAT_CREATE);
-	if ((r = online_refuse("cp into a folder")) != 0) {
-		fuse_reply_err(req, r);
-		return;
-	}
 	(void)mode;
 	if ((p = parent_get(parent)) == NULL) {
 		fuse_reply_err(req, ENOENT);
@@ -283,10 +279,6 @@ vfs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 	int r;
 
 	stats_count(STAT_MKDIR);
-	if ((r = online_refuse("mkdir")) != 0) {
-		fuse_reply_err(req, r);
-		return;
-	}
 	(void)mode;
 	if ((p = parent_get(parent)) == NULL) {
 		fuse_reply_err(req, ENOENT);
@@ -317,10 +309,6 @@ vfs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int r;
 
 	stats_count(STAT_UNLINK);
-	if ((r = online_refuse("rm")) != 0) {
-		fuse_reply_err(req, r);
-		return;
-	}
 	if ((p = parent_get(parent)) == NULL) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -342,10 +330,6 @@ vfs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 	int r;
 
 	stats_count(STAT_RMDIR);
-	if ((r = online_refuse("rmdir")) != 0) {
-		fuse_reply_err(req, r);
-		return;
-	}
 	if ((p = parent_get(parent)) == NULL) {
 		fuse_reply_err(req, ENOENT);
 		return;
@@ -406,10 +390,6 @@ vfs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newpa
 	int r;
 
 	stats_count(STAT_RENAME);
-	if ((r = online_refuse("mv")) != 0) {
-		fuse_reply_err(req, r);
-		return;
-	}
 	if (flags & RENAME_EXCHANGE) {
 		fuse_reply_err(req, EINVAL);
 		return;

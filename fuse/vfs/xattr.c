@@ -18,9 +18,11 @@
 #include "fetchall.h"
 #include "folder.h"
 #include "inode.h"
+#include "journal.h"
 #include "notes.h"
 #include "online.h"
 #include "profile.h"
+#include "queue.h"
 #include "stage.h"
 #include "stats.h"
 #include "vfs.h"
@@ -72,10 +74,10 @@ status_format(char *buf, size_t size)
 		online_iso8601(st.error_at, at, sizeof(at));
 	else
 		snprintf(at, sizeof(at), "none");
-	n = snprintf(buf, size, "state: %s\nsince: %s\nqueued: 0\ncached: %llu of %llu "
+	n = snprintf(buf, size, "state: %s\nsince: %s\nqueued: %zu\ncached: %llu of %llu "
 	    "messages\nlast-error: %s\nlast-error-at: %s\n", st.offline ? "offline" : "online",
-	    since, (unsigned long long)cached, (unsigned long long)listed,
-	    st.error_at != 0 ? st.error : "none", at);
+	    since, journal_pending_count(), (unsigned long long)cached,
+	    (unsigned long long)listed, st.error_at != 0 ? st.error : "none", at);
 	/* The last line: what -o prefetch=all is doing (fetchall.h). */
 	if (n >= 0 && (size_t)n < size)
 		n += snprintf(buf + n, size - (size_t)n, "prefetch: %s\n", fetchall_state());
@@ -249,7 +251,8 @@ parse_flags_value(const char *value, size_t size, char *out, size_t outsize)
 
 /*
  * Replaces the message's flags on the server (through the backend, on
- * its folder opened for it); 0 or an errno.
+ * its folder opened for it), or queues the change (queue.h); 0 or an
+ * errno.
  */
 static int
 store_flags(fuse_ino_t ino, const char *list)
@@ -263,7 +266,13 @@ store_flags(fuse_ino_t ino, const char *list)
 
 	if ((r = msg_get(ino, &mi, 1)) != 0)
 		return r;
-	if ((r = backend_open(fs.backend, mi.mailbox, &bf, &st)) != 0) {
+	if (queue_wanted() ||
+	    queue_unreachable(r = backend_open(fs.backend, mi.mailbox, &bf, &st))) {
+		r = queue_flags(mi.dir, mi.m.uid, list);
+		msg_info_clear(&mi);
+		return r;
+	}
+	if (r != 0) {
 		msg_info_clear(&mi);
 		return r;
 	}
@@ -277,6 +286,8 @@ store_flags(fuse_ino_t ino, const char *list)
 		folder_note_modseq(mi.dir->folder, mi.uidvalidity, after.modseq);
 	} else if (r == ESTALE)
 		r = ENOENT;	/* another generation of the folder: the message is gone */
+	else if (queue_unreachable(r))
+		r = queue_flags(mi.dir, mi.m.uid, list);	/* nothing was sent */
 	msg_info_clear(&mi);
 	return r;
 }
@@ -335,8 +346,7 @@ vfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value
 		fuse_reply_err(req, r);
 		return;
 	}
-	if ((r = parse_flags_value(value, size, list, sizeof(list))) == 0 &&
-	    (r = online_refuse("setfattr user.imap.flags")) == 0)
+	if ((r = parse_flags_value(value, size, list, sizeof(list))) == 0)
 		r = store_flags(ino, list);
 	fuse_reply_err(req, r);
 }
@@ -349,8 +359,7 @@ vfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	if (ino_is_staged(ino))
 		fuse_reply_err(req, stage_removexattr(ino, name));
 	else if (ino_gen(ino) != 0 && strcmp(name, XATTR_FLAGS) == 0)
-		fuse_reply_err(req, online_refuse("setfattr -x user.imap.flags") != 0 ?
-		    EROFS : store_flags(ino, ""));
+		fuse_reply_err(req, store_flags(ino, ""));
 	else if ((ino_gen(ino) != 0 && strcmp(name, XATTR_UID) == 0) ||
 	    is_requests_attr(ino, name))
 		fuse_reply_err(req, EPERM);

@@ -1,8 +1,8 @@
 #!/bin/bash
-# A mount without the server (issue 12, read-only for now): mounted from
-# the saved state when the server cannot be reached, cached bodies read
-# byte for byte, an uncached one fails at once with EHOSTDOWN ("Host is
-# down"), every change with EROFS, user.mailfs.status says offline; the
+# A mount without the server (issue 12): mounted from the saved state
+# when the server cannot be reached, cached bodies read byte for byte, an
+# uncached one fails at once with EHOSTDOWN ("Host is down"), a change is
+# queued (every kind: test_queue.sh), user.mailfs.status says offline; the
 # mount goes online by itself once the server is back.  Then the server
 # going away under a mount, and no saved state.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -77,14 +77,11 @@ ms cat "$M/Cold/$(ls "$M/Cold" | head -1)"
 ok $((STATUS == 0 || MS >= 1000)) "an uncached message fails at once ($MS ms)"
 like "$ERR" 'Host is down' "with EHOSTDOWN"
 a1=$(ls "$M/INBOX" | head -1)
-ms rm "$M/INBOX/$a1";            like "$ERR" 'Read-only file system' "rm: EROFS"
-ms mv "$M/INBOX/$a1" "$M/Cold/"; like "$ERR" 'Read-only file system' "mv: EROFS"
-ms mkdir "$M/New";               like "$ERR" 'Read-only file system' "mkdir: EROFS"
-ms rmdir "$M/Cold";              like "$ERR" 'Read-only file system' "rmdir: EROFS"
-ms cp "$T/a1" "$M/INBOX/new.eml"; like "$ERR" 'Read-only file system' "cp into: EROFS"
-ms setfattr -n user.imap.flags -v '\Flagged' "$M/INBOX/$a1"
-like "$ERR" 'Read-only file system' "setfattr: EROFS"
-is "$(ls -R "$M")" "$(cat "$T/ls.online")" "nothing changed in the mount"
+a2=$(ls "$M/INBOX" | sed -n 2p)
+ms rm "$M/INBOX/$a2"
+ok $STATUS "rm is accepted offline: $ERR"
+[ ! -e "$M/INBOX/$a2" ]; ok $? "and the message is gone from the mount at once"
+is "$(status | sed -n 's/^queued: //p')" 1 "the status counts the change queued"
 
 # 3. The server back: online by itself, new mail shows.
 mail "$T/a4" alpha4
@@ -93,9 +90,11 @@ imaptool append INBOX "$T/a4" >/dev/null || bail_out "append failed"
 t0=$SECONDS
 wait_for 40 sh -c "getfattr --only-values -n user.mailfs.status '$M' 2>/dev/null | grep -q '^state: online'"
 ok $? "online again by itself ($((SECONDS - t0)) s)"
-wait_for 15 sh -c "ls '$M/INBOX' | wc -l | grep -qx 4"
+wait_for 15 sh -c "ls '$M/INBOX' | wc -l | grep -qx 3"
 ok $? "the mail appended meanwhile appears"
-is "$(imaptool count INBOX)" 4 "the server holds what it held, and the new mail"
+wait_for 15 sh -c "getfattr --only-values -n user.mailfs.status '$M' 2>/dev/null | grep -qx 'queued: 0'"
+ok $? "the rm queued is replayed"
+is "$(imaptool count INBOX)" 3 "the server holds what it held but the message removed, and the new mail"
 
 # 4. The server going away under the mount.  A refresh that was under
 # way when it went may say so once: the server did close its connection.
