@@ -724,6 +724,11 @@ append_file(const struct journal_change *c, uint32_t *uid_r, uint32_t *uidvalidi
 	m.date = c->date;
 	m.flags = c->flags;
 	m.msgid = c->msgid;
+	/*
+	 * A kill -9 after an APPEND's OK and before journal_done() leaves the
+	 * change pending though made: look for it before sending it again.
+	 */
+	m.maybe_there = 1;
 	m.name = c->name;
 	m.note = note;
 	/*

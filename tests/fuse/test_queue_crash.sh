@@ -2,7 +2,7 @@
 # A kill -9 of the daemon with changes queued offline: the changes were on
 # disk before each call returned, so a new mount, offline, shows them, and
 # once the server answers makes each exactly once (checked on the server
-# by Message-ID).
+# by Message-ID), a new file whose APPEND had landed before the kill too.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
@@ -26,7 +26,13 @@ setfattr -n user.imap.flags -v '\Answered' "$M/INBOX/$n3"; ok $? "offline: flags
 mkdir "$M/Made";                           ok $? "offline: mkdir"
 mail "$T/new" cnew
 cp "$T/new" "$M/Made/new.eml";             ok $? "offline: a new file"
-is "$(queued)" 5 "5 changes queued"
+# One whose APPEND lands on the server and whose mark the kill prevents:
+# the same bytes and date put there directly (stage.c: maybe_there).
+mail "$T/landed" clanded
+cp "$T/landed" "$M/INBOX/landed.eml";      ok $? "offline: a new file, landed before the kill"
+is "$(queued)" 6 "6 changes queued"
+imaptool append INBOX "$T/landed" --date "$(stat -c %Y "$M/INBOX/landed.eml")" >/dev/null ||
+    bail_out "append failed"
 
 # The daemon killed: nothing of its unmount runs.
 kill -9 "$mailfs_pid"
@@ -34,7 +40,7 @@ wait "$mailfs_pid" 2>/dev/null
 fusermount3 -uz "$M"
 queue_mount || bail_out "offline mount after the kill failed"
 is "$(state)" offline "mounted again, offline"
-is "$(queued)" 5 "the 5 changes are still queued"
+is "$(queued)" 6 "the 6 changes are still queued"
 [ ! -e "$M/INBOX/$n1" ] && [ ! -e "$M/INBOX/$n2" ]
 ok $? "the message removed and the one moved are not shown"
 like "$(getfattr --only-values -n user.imap.flags "$M/INBOX/$n3" 2>/dev/null)" 'Answered' \
@@ -51,6 +57,7 @@ server_has INBOX '<c2@queue.test>' 0 "mv: gone from its folder"
 server_has Dst '<c2@queue.test>' 1 "mv: once in the other"
 like "$(server_flags INBOX '<c3@queue.test>')" 'Answered' "flags: made"
 server_has Made '<cnew@queue.test>' 1 "the new file: once, in the folder made"
+server_has INBOX '<clanded@queue.test>' 1 "the new file that had landed: found, not sent again"
 queue_unmount
 # The mount after: nothing replayed twice.
 queue_mount || bail_out "mount failed"
