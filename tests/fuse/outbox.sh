@@ -8,9 +8,18 @@
 #	delivered2 UID             a message of the second user's INBOX without
 #	                           the trace headers Postfix and LMTP add
 #	crlf FILE                  FILE with its line ends made CRLF
+#
+# and sets T (the test's directory, made now), M (its mount point), O
+# (M/Outbox).
+
+mktemp_dir
+T=$MAILFS_TEST_TMP
+M=$T/mnt
+O=$M/Outbox
 
 start_mail()
 {
+	need_fuse
 	command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] ||
 	    skip_all "dovecot is not installed"
 	[ -x /usr/lib/dovecot/lmtp ] || skip_all "Dovecot's LMTP is not installed (dovecot-lmtpd)"

@@ -10,11 +10,7 @@
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
 . "$top_srcdir/tests/fuse/outbox.sh"
-need_fuse
 start_mail
-T=$MAILFS_TEST_TMP
-M=$T/mnt
-O=$M/Outbox
 expect_log 'Outbox/(nobody|partial|nofrom|longline|later)\.eml'
 mkmsg()
 {

@@ -12,9 +12,6 @@
 need_fuse
 command -v setfattr >/dev/null || skip_all "setfattr is missing (Debian package attr)"
 start_dovecot
-T=$MAILFS_TEST_TMP
-M=$T/mnt
-O=$M/Outbox
 expect_log 'Outbox/(lost|busy)\.eml: no answer after it went out'
 "$PYTHON" "$top_srcdir/tests/fuse/smtplost.py" --cert "$DOVECOT_DIR/server.pem" \
     --key "$DOVECOT_DIR/server.key" --port-file "$T/lost.port" \

@@ -9,11 +9,7 @@
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
 . "$top_srcdir/tests/fuse/outbox.sh"
-need_fuse
 start_mail
-T=$MAILFS_TEST_TMP
-M=$T/mnt
-O=$M/Outbox
 URL="smtps://$TEST_USER@127.0.0.1:$SMTPS_PORT"
 expect_log 'Outbox/wrongpw\.eml deferred|cannot send|authentication|AUTH'
 mkmsg()

@@ -12,11 +12,7 @@
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
 . "$top_srcdir/tests/fuse/outbox.sh"
-need_fuse
 start_mail
-T=$MAILFS_TEST_TMP
-M=$T/mnt
-O=$M/Outbox
 URL="smtp://$TEST_USER@127.0.0.1:$SMTP_PORT"
 expect_log 'Outbox/(wait|killed|again|filed)\.eml (deferred|was being sent)|cannot send: 127\.0\.0\.1'
 mkmsg()
