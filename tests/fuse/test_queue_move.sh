@@ -10,9 +10,10 @@
 . "$top_srcdir/tests/fuse/mount.sh"
 . "$top_srcdir/tests/fuse/queue.sh"
 
-for i in 1 2 3; do
+for i in 1 2 3 4; do
 	mail "$T/m$i" "pm$i"
 	u=$(imaptool append INBOX "$T/m$i") || bail_out "append failed"
+	eval "u$i=$u"
 	eval "n$i=\$(imaptool name INBOX $u)"
 done
 for f in Dst Far; do
@@ -69,14 +70,22 @@ ok $STATUS "mv of a message never read is accepted $ERR"
 ok $? "it is gone from its folder and not shown in the destination before the replay"
 is "$(queued)" 3 "3 moves queued"
 
-# 4. kill -9: the next mount, offline, shows the moves again.
+# 4. A move the replay will drop: another device moves the message first.
+mv "$M/INBOX/$n4" "$M/Dst/dropped.eml"
+ok $? "a move another device will overtake is accepted"
+cmp -s "$M/Dst/dropped.eml" "$T/m4"; ok $? "and shows in the destination"
+other_move INBOX "$u4" Far || bail_out "move failed"
+expect_log '^mailfs: warning: dropped mv of message .*: another device moved or deleted the message'
+
+# 5. kill -9: the next mount, offline, shows the moves again.
 kill -9 "$mailfs_pid"
 wait "$mailfs_pid" 2>/dev/null
 fusermount3 -uz "$M"
 queue_mount || bail_out "offline mount after the kill failed"
 is "$(state)" offline "mounted again, offline"
-is "$(queued)" 3 "the 3 moves are still queued"
-cmp -s "$M/Dst/$n1" "$T/m1" && cmp -s "$M/Dst/moved.eml" "$T/m2"
+is "$(queued)" 4 "the 4 moves are still queued"
+cmp -s "$M/Dst/$n1" "$T/m1" && cmp -s "$M/Dst/moved.eml" "$T/m2" &&
+    cmp -s "$M/Dst/dropped.eml" "$T/m4"
 ok $? "the moved messages show in the destination again"
 [ ! -e "$M/Dst/$nf" ]; ok $? "the one never read still does not"
 ms rm "$M/Dst/moved.eml"
@@ -84,7 +93,7 @@ like "$STATUS $ERR" '^1 .*busy' "and they are still read-only"
 is "$(find "$T/cache" -path '*/staging/pending*' | wc -l)" 0 \
     "the copies leave no file in staging/"
 
-# 5. The server back: each moved once, nothing uploaded, the copies gone.
+# 6. The server back: each moved once, nothing uploaded, the copies gone.
 gate_open
 wait_for 40 sh -c "getfattr --only-values -n user.mailfs.status '$M' 2>/dev/null | grep -qx 'queued: 0'"
 ok $? "replayed once the server is back"
@@ -95,11 +104,14 @@ server_has Dst '<pm2@queue.test>' 1 "mv under a new name: once in the destinatio
 server_has INBOX '<pm3@queue.test>' 1 "the message refused over a placeholder stays"
 server_has Far '<pf1@queue.test>' 0 "the move never read: gone from its folder"
 server_has Dst '<pf1@queue.test>' 1 "and once in the destination"
+server_has Far '<pm4@queue.test>' 1 "the move overtaken: the message stays where the other device put it"
+server_has Dst '<pm4@queue.test>' 0 "and is not in the destination"
 is "$(imaptool count Dst)" 3 "Dst holds 3 messages: nothing uploaded"
 wait_for 15 sh -c "[ -e '$M/Dst/$nf' ]"
 ok $? "the move never read shows in the destination after the replay"
 is "$(ls "$M/Dst" | sort | uniq -d)" "" "no name shows twice"
 is "$(ls "$M/Dst" | wc -l)" 3 "the destination lists the 3 messages"
+[ ! -e "$M/Dst/dropped.eml" ]; ok $? "the dropped move's copy is gone"
 cmp -s "$M/Dst/$n1" "$T/m1" && cmp -s "$M/Dst/moved.eml" "$T/m2" && cmp -s "$M/Dst/$nf" "$T/f1"
 ok $? "each reads as the message, under its name"
 like "$(getfattr --only-values -n user.imap.uid "$M/Dst/$n1" 2>/dev/null)" '^[0-9]+$' \
