@@ -16,7 +16,8 @@ for i in 1 2 3 4; do
 	eval "u$i=$u"
 	eval "n$i=\$(imaptool name INBOX $u)"
 done
-for f in Dst Far; do
+# (the test Dovecot gives the folder Trash the special use \Trash)
+for f in Dst Far Trash; do
 	imaptool create "$f" >/dev/null || bail_out "create failed"
 done
 mail "$T/f1" pf1
@@ -121,6 +122,21 @@ queue_mount || bail_out "mount failed"
 is "$(queued)" 0 "nothing queued at the next mount"
 is "$(imaptool count Dst)" 3 "nothing moved or uploaded twice"
 is "$(ls "$M/Dst" | wc -l)" 3 "and the destination shows the 3"
+queue_unmount
+
+# 7. rm with -o delete=trash is a move into the Trash: shown there at once too.
+gate_close
+queue_mount -o delete=trash || bail_out "offline mount failed"
+ms rm "$M/INBOX/$n3"
+ok $STATUS "rm with delete=trash is accepted offline $ERR"
+cmp -s "$M/Trash/$n3" "$T/m3"; ok $? "and the message shows in the Trash at once"
+gate_open
+wait_for 40 sh -c "getfattr --only-values -n user.mailfs.status '$M' 2>/dev/null | grep -qx 'queued: 0'"
+ok $? "replayed once the server is back"
+server_has INBOX '<pm3@queue.test>' 0 "delete=trash: gone from its folder on the server"
+server_has Trash '<pm3@queue.test>' 1 "and once in the Trash"
+wait_for 15 sh -c "[ \"\$(ls '$M/Trash')\" = '$n3' ] && getfattr -n user.imap.uid '$M/Trash/$n3' >/dev/null 2>&1"
+ok $? "the Trash shows the message once, under its name"
 queue_unmount
 gate_stop
 done_testing
