@@ -54,7 +54,7 @@ void pending_done(const struct journal_change *c);
 /*
  * The error of a change refused to s, read-only as a queued change's
  * (EPERM) or as a placeholder (EBUSY, with a debug line naming what).
- * Takes no lock: s's flags are set before it is in the table.
+ * Needs staged_lock() or s->upload_lock (s's name goes to the log).
  */
 int pending_refuse(const struct staged *s, const char *what);
 

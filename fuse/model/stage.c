@@ -111,7 +111,7 @@ stage_open(fuse_ino_t ino, int flags, int *fd_r)
 	if (s->uploaded || s->fd == -1)
 		r = ESTALE;
 	else if (s->queued && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
-		r = pending_refuse(s, "write");	/* its bytes are a queued change's */
+		r = pending_refuse(s, "write");	/* a queued change's bytes */
 	else if ((flags & O_TRUNC) && ftruncate(s->fd, 0) == -1)
 		r = errno;
 	else if ((*fd_r = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) == -1)
@@ -186,7 +186,7 @@ stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct stat *
 		goto out;
 	}
 	if (s->queued && to_set != 0) {
-		r = pending_refuse(s, "setattr");	/* its bytes and date are a queued change's */
+		r = pending_refuse(s, "setattr");	/* a queued change's bytes, date */
 		goto out;
 	}
 	if ((to_set & FUSE_SET_ATTR_SIZE) && ftruncate(s->fd, attr->st_size) == -1) {
@@ -575,7 +575,7 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
 	if (s->key == NULL)
 		r = ENOENT;	/* uploaded or removed meanwhile */
 	else if (s->queued)
-		r = pending_refuse(s, "mv");	/* its name is a queued change's */
+		r = pending_refuse(s, "mv");	/* a queued change's name */
 	staged_unlock();
 	if (r == 0 && due)
 		r = upload(s, newdir, newname, replace_uid);
@@ -647,7 +647,7 @@ stage_setxattr(fuse_ino_t ino, const char *name, const char *value)
 	else if (s->uploaded)
 		r = ESTALE;
 	else if (s->queued)
-		r = pending_refuse(s, "setfattr");	/* the flags are a queued change's */
+		r = pending_refuse(s, "setfattr");	/* a queued change's flags */
 	else {
 		free(s->flags);
 		s->flags = dup;
