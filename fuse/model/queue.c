@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mutate.h"
 #include "online.h"
+#include "pending.h"
 #include "queue.h"
 #include "refresh.h"
 
@@ -175,8 +176,10 @@ queue_move(struct node *src, uint32_t uid, struct node *dst, const char *newname
 		c.name = (char *)newname;
 		c.size = m.size;
 		c.date = m.date;
-		if ((r = queue_add(&c, "mv")) == 0)
+		if ((r = queue_add(&c, "mv")) == 0) {
 			folder_remove_local(sc.f, uid);
+			pending_show(&c, dst);
+		}
 	}
 	fctx_clear(&dc);
 	fctx_clear(&sc);

@@ -26,10 +26,11 @@
  * over it, whenever a listing is loaded, restored from the store or
  * synced (queue_overlay_folder_locked()) and whenever the folder tree is
  * listed or restored (queue_overlay_list()): rm hides the message, a flag
- * change shows the new flags, mv hides it in its folder (the destination
- * shows it after the replay), a new file stays in its folder as the
- * staged file it is (stage.h), mkdir shows an empty folder, rmdir takes
- * it away, a rename moves it.  So a refresh, or a new mount after a kill
+ * change shows the new flags, mv hides it in its folder (and shows it
+ * in the destination, read-only, when the store holds its body:
+ * pending.h), a new file stays in its folder as the staged file it is
+ * (stage.h), mkdir shows an empty folder, rmdir takes it away, a rename
+ * moves it.  So a refresh, or a new mount after a kill
  * -9, never shows a pending change undone.
  *
  * Conflict rules (mailfs(1), OFFLINE CHANGES), each logged when it

@@ -35,6 +35,7 @@
 #include "journal.h"
 #include "log.h"
 #include "online.h"
+#include "pending.h"
 #include "queue.h"
 #include "stage.h"
 
@@ -247,6 +248,8 @@ replay_one(const struct journal_change *c)
 		return o;
 	}
 	(void)journal_done(c->seq);
+	if (c->kind == JOURNAL_MOVE)
+		pending_done(c);	/* before the refresh shows where the message is */
 	if (o == DROPPED)
 		log_msg(LOG_WARNING, "dropped %s: %s (%s)", what, rule, strerror(r));
 	else if (r != 0)

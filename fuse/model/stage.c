@@ -28,6 +28,7 @@
 #include "log.h"
 #include "mutate.h"
 #include "online.h"
+#include "pending.h"
 #include "queue.h"
 #include "stage.h"
 
@@ -110,7 +111,7 @@ stage_open(fuse_ino_t ino, int flags, int *fd_r)
 	if (s->uploaded || s->fd == -1)
 		r = ESTALE;
 	else if (s->queued && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
-		r = EPERM;	/* its bytes are a queued change's (queue.h) */
+		r = pending_refuse(s, "write");	/* a queued change's bytes */
 	else if ((flags & O_TRUNC) && ftruncate(s->fd, 0) == -1)
 		r = errno;
 	else if ((*fd_r = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) == -1)
@@ -153,7 +154,7 @@ stage_write(fuse_ino_t ino, int fd, pid_t pid, const char *buf, size_t size,
 	/* Not while an upload reads the bytes: after it, the file is a message. */
 	pthread_mutex_lock(&s->upload_lock);
 	if (s->uploaded || s->queued)
-		r = EPERM;
+		r = s->uploaded ? EPERM : pending_refuse(s, "write");
 	else if ((n = pwrite(fd == STAGE_NOOPEN ? s->fd : fd, buf, size, off)) == -1)
 		r = errno;
 	else {
@@ -185,7 +186,7 @@ stage_setattr(fuse_ino_t ino, const struct stat *attr, int to_set, struct stat *
 		goto out;
 	}
 	if (s->queued && to_set != 0) {
-		r = EPERM;	/* its bytes and date are a queued change's */
+		r = pending_refuse(s, "setattr");	/* a queued change's bytes, date */
 		goto out;
 	}
 	if ((to_set & FUSE_SET_ATTR_SIZE) && ftruncate(s->fd, attr->st_size) == -1) {
@@ -557,8 +558,11 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
 	struct staged *s, *other, *dead = NULL;
 	struct node *old = NULL;
 	struct fctx fc;
-	int r = 0, due;
+	int r, due;
 
+	/* A message moved there, not yet moved: nothing replaces it (pending.h). */
+	if ((r = pending_over(newdir->ino, newname)) != 0)
+		return r;
 	staged_lock();
 	if ((s = staged_find_key_locked(dir, name)) != NULL)
 		s->refs++;
@@ -571,7 +575,7 @@ stage_rename(fuse_ino_t dir, const char *name, struct node *newdir, const char *
 	if (s->key == NULL)
 		r = ENOENT;	/* uploaded or removed meanwhile */
 	else if (s->queued)
-		r = EPERM;	/* its name is a queued change's until the replay */
+		r = pending_refuse(s, "mv");	/* a queued change's name */
 	staged_unlock();
 	if (r == 0 && due)
 		r = upload(s, newdir, newname, replace_uid);
@@ -643,7 +647,7 @@ stage_setxattr(fuse_ino_t ino, const char *name, const char *value)
 	else if (s->uploaded)
 		r = ESTALE;
 	else if (s->queued)
-		r = EPERM;	/* the flags are a queued change's */
+		r = pending_refuse(s, "setfattr");	/* a queued change's flags */
 	else {
 		free(s->flags);
 		s->flags = dup;
@@ -681,7 +685,7 @@ stage_finish(void)
 				r = upload(s, s->dir, s->name, 0);
 				pthread_mutex_unlock(&s->upload_lock);
 				s->keep = r != 0 || s->queued;
-			} else if (is_hidden(s->name)) {
+			} else if (is_hidden(s->name) && !s->placeholder) {
 				log_msg(LOG_NOTICE, "\"%s\" is hidden and was never uploaded; "
 				    "its bytes stay in %s", s->name, s->path);
 				s->keep = 1;
@@ -859,4 +863,5 @@ stage_restore_queued(void)
 		node_put(dir);
 	}
 	journal_changes_free(v, n);
+	pending_restore();	/* and the moves, in their destinations */
 }

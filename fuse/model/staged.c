@@ -17,6 +17,7 @@
 
 #include "inode.h"
 #include "journal.h"
+#include "pending.h"
 #include "staged.h"
 
 static pthread_mutex_t staged_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -128,6 +129,18 @@ staged_find_path_locked(const char *path)
 	/* Only the replay asks, once a change: the table is small. */
 	HASH_ITER(hh, by_ino, s, tmp)
 		if (s->path != NULL && strcmp(s->path, path) == 0)
+			return s;
+	return NULL;
+}
+
+struct staged *
+staged_find_placeholder_locked(uint64_t seq)
+{
+	struct staged *s, *tmp;
+
+	/* Only the replay asks, once a move: the table is small. */
+	HASH_ITER(hh, by_ino, s, tmp)
+		if (s->placeholder && s->seq == seq)
 			return s;
 	return NULL;
 }
@@ -398,12 +411,13 @@ stage_unlink(fuse_ino_t dir, const char *name)
 {
 	struct staged *s, *dead = NULL;
 	uint64_t seq = 0;
-	int queued;
+	int queued, r;
 
 	staged_lock();
-	if ((s = staged_find_key_locked(dir, name)) == NULL) {
+	if ((s = staged_find_key_locked(dir, name)) == NULL || s->placeholder) {
+		r = s == NULL ? ENOENT : pending_refuse(s, "rm");
 		staged_unlock();
-		return ENOENT;
+		return r;
 	}
 	if ((queued = s->queued)) {
 		/*

@@ -47,6 +47,8 @@ struct staged {
 	int keep;			/* leave the staging file (unmount, upload failed) */
 	int queued;			/* (L, U) its upload is queued (queue.h): read-only */
 	uint64_t seq;			/* (L, U) and its change in the journal */
+	int placeholder;		/* a message whose move there is queued (pending.h):
+					   queued too, never uploaded, never changed */
 	fuse_ino_t msg;			/* (L) once uploaded: the message */
 	int written;			/* (L) STAGE_NOOPEN handles wrote since their last flush or fsync */
 	pid_t writer;			/* (L) the process that wrote last through one; 0: unknown */
@@ -78,6 +80,8 @@ void staged_unkey_locked(struct staged *s);
 /* Found without a reference (valid while the lock is held), or NULL; need the lock. */
 struct staged *staged_find_locked(fuse_ino_t ino);
 struct staged *staged_find_key_locked(fuse_ino_t dir, const char *name);
+/* The placeholder of the queued move seq (pending.h), or NULL; needs the lock. */
+struct staged *staged_find_placeholder_locked(uint64_t seq);
 /* The entry whose staging file is path, or NULL; needs the lock. */
 struct staged *staged_find_path_locked(const char *path);
 /* Found with a reference (refs), to be given back with staged_put(); NULL: none. */
@@ -120,7 +124,10 @@ int stage_getattr(fuse_ino_t ino, struct stat *st);
 void stage_release(fuse_ino_t ino, int fd);
 void stage_forget(fuse_ino_t ino, uint64_t nlookup);
 
-/* rm of a staged file (ENOENT when dir/name is none); a queued upload of it is dropped. */
+/*
+ * rm of a staged file (ENOENT when dir/name is none); a queued upload of
+ * it is dropped; a placeholder (pending.h) stays: EBUSY.
+ */
 int stage_unlink(fuse_ino_t dir, const char *name);
 
 /* The staged files of a folder, for readdir, ordered by id (> after). */
