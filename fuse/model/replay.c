@@ -92,7 +92,11 @@ describe(const struct journal_change *c, char *buf, size_t size)
 	}
 }
 
-/* Gives the name the user chose to message uid of mailbox, when its names are loaded. */
+/*
+ * Gives the name the user chose to message uid of mailbox.  Its names are
+ * read from the store first: a destination nobody looked at since the
+ * mount (its placeholder answered for it) has none loaded yet.
+ */
 static void
 name_moved(const char *mailbox, uint32_t uidvalidity, uint32_t uid, const char *name)
 {
@@ -102,6 +106,7 @@ name_moved(const char *mailbox, uint32_t uidvalidity, uint32_t uid, const char *
 	    (n = queue_find_folder(mailbox)) == NULL)
 		return;
 	if (n->folder != NULL) {
+		alias_load(n->folder, mailbox, uidvalidity);
 		folder_lock(n->folder);
 		if (n->folder->alias_uidvalidity == uidvalidity)
 			(void)alias_set_locked(n->folder, uid, name);
