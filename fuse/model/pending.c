@@ -146,17 +146,22 @@ pending_show(const struct journal_change *c, struct node *dst)
 
 	if (c->name == NULL || c->name[0] == '\0')
 		return;		/* the server's UID will name it */
-	if ((r = copy_body(c, &fd)) != 0) {
+	/* A body the store lacks: shown, its reads failing as offline (fd -1). */
+	if ((r = copy_body(c, &fd)) != 0 && r != ENOENT) {
 		log_msg(LOG_DEBUG, "the message %u of \"%s\" moved to \"%s\" shows there once "
-		    "it is moved: %s", (unsigned)c->uid, c->mailbox, c->mailbox2,
-		    r == ENOENT ? "its body is not in the store" : strerror(r));
+		    "it is moved: %s", (unsigned)c->uid, c->mailbox, c->mailbox2, strerror(r));
 		return;
 	}
+	if (r == ENOENT)
+		fd = -1;
 	if ((r = staged_new(&s)) != 0) {
-		close(fd);
+		if (fd != -1)
+			close(fd);
 		return;
 	}
 	s->fd = fd;
+	s->absent_size = c->size;
+	s->absent_date = c->date;
 	s->placeholder = 1;
 	s->queued = 1;		/* never due for an upload (stage.c) */
 	s->seq = c->seq;

@@ -9,8 +9,11 @@
  *
  * Promises:
  *	- a placeholder shows only the message's own bytes: when the store
- *	  does not hold the body (or it cannot be copied), none is shown and
- *	  the destination shows the message after the replay, as before;
+ *	  does not hold the body it has none (fd -1, staged.h absent_size
+ *	  and absent_date for its attributes) and its reads fail with
+ *	  ONLINE_ERRNO, as the message's would in its folder; when the body
+ *	  cannot be copied, none is shown and the destination shows the
+ *	  message after the replay;
  *	  one moved with no name of the user's (a delete=trash move whose
  *	  name was taken in the Trash: the server's UID names it) shows none
  *	  either;

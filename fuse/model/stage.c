@@ -108,7 +108,9 @@ stage_open(fuse_ino_t ino, int flags, int *fd_r)
 		return ENOENT;
 	pthread_mutex_lock(&s->upload_lock);
 	staged_lock();
-	if (s->uploaded || s->fd == -1)
+	if (s->placeholder && s->fd == -1)
+		r = ONLINE_ERRNO;	/* its body is not in the store */
+	else if (s->uploaded || s->fd == -1)
 		r = ESTALE;
 	else if (s->queued && ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)))
 		r = pending_refuse(s, "write");	/* a queued change's bytes */
@@ -133,6 +135,8 @@ stage_dup(fuse_ino_t ino, int *fd_r)
 	staged_lock();
 	if ((s = staged_find_locked(ino)) == NULL)
 		r = ENOENT;
+	else if (s->placeholder && s->fd == -1)
+		r = ONLINE_ERRNO;
 	else if (s->uploaded || s->fd == -1)
 		r = ESTALE;
 	else if ((*fd_r = fcntl(s->fd, F_DUPFD_CLOEXEC, 0)) == -1)

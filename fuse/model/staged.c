@@ -261,6 +261,10 @@ staged_fill_stat(const struct staged *s, struct stat *st)
 		st->st_atim = fst.st_atim;
 		st->st_mtim = fst.st_mtim;
 		st->st_ctim = fst.st_ctim;
+	} else if (s->placeholder) {
+		st->st_size = (off_t)s->absent_size;
+		st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec =
+		    (time_t)s->absent_date;
 	}
 	st->st_ino = s->ino;
 	st->st_mode = S_IFREG | 0600;

@@ -49,6 +49,8 @@ struct staged {
 	uint64_t seq;			/* (L, U) and its change in the journal */
 	int placeholder;		/* a message whose move there is queued (pending.h):
 					   queued too, never uploaded, never changed */
+	uint64_t absent_size;		/* a placeholder whose body the store lacks (fd -1): */
+	int64_t absent_date;		/* its size and date; reads fail (ONLINE_ERRNO) */
 	fuse_ino_t msg;			/* (L) once uploaded: the message */
 	int written;			/* (L) STAGE_NOOPEN handles wrote since their last flush or fsync */
 	pid_t writer;			/* (L) the process that wrote last through one; 0: unknown */

@@ -2,9 +2,11 @@
 # A message moved to another folder offline shows in the destination at
 # once (issue 12: "shown in the mount at once"), as a read-only copy of
 # the body the store holds (fuse/model/pending.h), until the replay has
-# moved it on the server; one whose body the store lacks shows there only
-# after the replay.  Checked on the server by Message-ID: each moved once,
-# nothing uploaded, a kill -9 in between included.
+# moved it on the server; one whose body the store lacks shows there with
+# its size, reads failing with EHOSTDOWN.  After the replay each keeps the
+# name it was given, although nothing looked into the destination before.
+# Checked on the server by Message-ID: each moved once, nothing uploaded,
+# a kill -9 in between included.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
@@ -64,11 +66,14 @@ cmp -s "$M/Dst/$n1" "$T/m1"; ok $? "it still reads as the message"
 [ ! -e "$M/Dst/other.eml" ]; ok $? "and has no other name"
 is "$(queued)" 2 "only the 2 moves are queued"
 
-# 3. A body the store lacks: no placeholder, the move is queued all the same.
+# 3. A body the store lacks: shown, with its size, and reads fail as offline.
 ms mv "$M/Far/$nf" "$M/Dst/"
 ok $STATUS "mv of a message never read is accepted $ERR"
-[ ! -e "$M/Far/$nf" ] && [ ! -e "$M/Dst/$nf" ]
-ok $? "it is gone from its folder and not shown in the destination before the replay"
+[ ! -e "$M/Far/$nf" ] && [ -e "$M/Dst/$nf" ]
+ok $? "it is gone from its folder and shows in the destination at once"
+is "$(stat -c %s "$M/Dst/$nf")" "$(stat -c %s "$T/f1")" "with the message's size"
+ms cat "$M/Dst/$nf"
+like "$STATUS $ERR" '^1 .*Host is down' "reading it fails with EHOSTDOWN, as an uncached body offline"
 is "$(queued)" 3 "3 moves queued"
 
 # 4. A move the replay will drop: another device moves the message first.
@@ -88,7 +93,7 @@ is "$(queued)" 4 "the 4 moves are still queued"
 cmp -s "$M/Dst/$n1" "$T/m1" && cmp -s "$M/Dst/moved.eml" "$T/m2" &&
     cmp -s "$M/Dst/dropped.eml" "$T/m4"
 ok $? "the moved messages show in the destination again"
-[ ! -e "$M/Dst/$nf" ]; ok $? "the one never read still does not"
+[ -e "$M/Dst/$nf" ]; ok $? "the one never read too"
 ms rm "$M/Dst/moved.eml"
 like "$STATUS $ERR" '^1 .*busy' "and they are still read-only"
 is "$(find "$T/cache" -path '*/staging/pending*' | wc -l)" 0 \
