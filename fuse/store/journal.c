@@ -6,7 +6,8 @@
  *	4	CRC-32 of bytes 8-31 and the payload
  *	8	sequence number (u64)
  *	16	payload length (u32)
- *	20	type: RT_CHANGE or RT_DONE (u8); kind (u8); 2 bytes zero
+ *	20	type: RT_CHANGE, RT_DONE or RT_ATTEMPT (u8); kind (u8);
+ *		attempted, for a change (u8); a byte zero
  *	24	when it was added, seconds since the epoch (i64)
  * then the payload: for a change uidvalidity, uid, size, mode (u32
  * each), date (i64), delim (u8), and the six strings, each a u32 length
@@ -34,6 +35,7 @@
 #define JOURNAL_NOSTR	0xffffffffu
 #define RT_CHANGE	1
 #define RT_DONE		2
+#define RT_ATTEMPT	3
 #define NSTRINGS	6
 
 static pthread_mutex_t journal_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -119,14 +121,16 @@ get64(const unsigned char *p)
 
 /* Fills in the header of rec (payload len bytes after it) and its CRC. */
 static void
-seal(unsigned char *rec, uint64_t seq, uint32_t len, int type, int kind, int64_t added)
+seal(unsigned char *rec, uint64_t seq, uint32_t len, int type, int kind, int attempted,
+    int64_t added)
 {
 	put32(rec, JOURNAL_MAGIC);
 	put64(rec + 8, seq);
 	put32(rec + 16, len);
 	rec[20] = (unsigned char)type;
 	rec[21] = (unsigned char)kind;
-	rec[22] = rec[23] = 0;
+	rec[22] = attempted != 0;
+	rec[23] = 0;
 	put64(rec + 24, (uint64_t)added);
 	put32(rec + 4, crc32_update(0, rec + 8, JOURNAL_HDR - 8 + (size_t)len));
 }
@@ -236,9 +240,9 @@ pending_compact_locked(void)
 	nslots = j;
 }
 
-/* Forgets change seq (slots are in seq order); 1 when it was pending. */
-static int
-pending_mark_locked(uint64_t seq)
+/* The slot of pending change seq (slots are in seq order), or NULL. */
+static struct slot *
+slot_find_locked(uint64_t seq)
 {
 	size_t lo = 0, hi = nslots, mid;
 
@@ -250,7 +254,29 @@ pending_mark_locked(uint64_t seq)
 			hi = mid;
 	}
 	if (lo == nslots || slots[lo].c.seq != seq || !slots[lo].live)
+		return NULL;
+	return &slots[lo];
+}
+
+static void
+pending_attempted_locked(uint64_t seq)
+{
+	struct slot *s;
+
+	if ((s = slot_find_locked(seq)) != NULL)
+		s->c.attempted = 1;
+}
+
+/* Forgets change seq; 1 when it was pending. */
+static int
+pending_mark_locked(uint64_t seq)
+{
+	struct slot *s;
+	size_t lo;
+
+	if ((s = slot_find_locked(seq)) == NULL)
 		return 0;
+	lo = (size_t)(s - slots);
 	change_clear(&slots[lo].c);
 	slots[lo].c.seq = seq;
 	slots[lo].live = 0;
@@ -308,6 +334,8 @@ replay_file(char *why, size_t whylen)
 		seq = get64(hdr + 8);
 		if (hdr[20] == RT_DONE)
 			(void)pending_mark_locked(seq);
+		else if (hdr[20] == RT_ATTEMPT)
+			pending_attempted_locked(seq);
 		else if (hdr[20] == RT_CHANGE && seq >= next_seq) {
 			next_seq = seq + 1;
 			memset(&c, 0, sizeof(c));
@@ -318,6 +346,7 @@ replay_file(char *why, size_t whylen)
 			}
 			c.seq = seq;
 			c.kind = (enum journal_kind)hdr[21];
+			c.attempted = hdr[22] != 0;
 			c.added = (time_t)get64(hdr + 24);
 			r = pending_push_locked(&c);
 			change_clear(&c);
@@ -428,7 +457,8 @@ journal_add(struct journal_change *c)
 	else {
 		c->seq = next_seq++;
 		c->added = time(NULL);
-		seal(rec, c->seq, (uint32_t)len, RT_CHANGE, c->kind, (int64_t)c->added);
+		seal(rec, c->seq, (uint32_t)len, RT_CHANGE, c->kind, c->attempted,
+		    (int64_t)c->added);
 		if ((r = pending_push_locked(c)) == 0 &&
 		    (r = append_locked(rec, JOURNAL_HDR + len)) != 0) {
 			change_clear(&slots[--nslots].c);
@@ -454,11 +484,34 @@ journal_done(uint64_t seq)
 
 	pthread_mutex_lock(&journal_lock);
 	if (journal_fd != -1 && pending_mark_locked(seq)) {
-		seal(rec, seq, 0, RT_DONE, 0, (int64_t)time(NULL));
+		seal(rec, seq, 0, RT_DONE, 0, 0, (int64_t)time(NULL));
 		r = append_locked(rec, sizeof(rec));
 		maybe_empty_locked(JOURNAL_COMPACT);
 	}
 	pthread_mutex_unlock(&journal_lock);
+	return r;
+}
+
+int
+journal_attempt(uint64_t seq)
+{
+	unsigned char rec[JOURNAL_HDR];
+	struct slot *s;
+	int r = 0, fd = -1;
+
+	pthread_mutex_lock(&journal_lock);
+	if (journal_fd != -1 && (s = slot_find_locked(seq)) != NULL && !s->c.attempted) {
+		seal(rec, seq, 0, RT_ATTEMPT, 0, 0, (int64_t)time(NULL));
+		if ((r = append_locked(rec, sizeof(rec))) == 0) {
+			s->c.attempted = 1;
+			fd = journal_fd;
+		}
+	}
+	pthread_mutex_unlock(&journal_lock);
+	if (fd != -1 && fdatasync(fd) == -1) {
+		r = errno;
+		log_msg(LOG_ERR, "cannot write the journal to disk: %s", strerror(r));
+	}
 	return r;
 }
 

@@ -72,6 +72,13 @@ struct journal_change {
 	char *msgid;		/* Message-ID, to find the message after a lost answer */
 	char *file;		/* the path of a file in staging/ holding the bytes */
 	time_t added;		/* when it was added, wall clock */
+	/*
+	 * It may have been sent to the source already: added so (a change
+	 * made online at once), or journal_attempt() was called for it, in
+	 * this process or before a restart.  A replay of such a change looks
+	 * for it on the source before making it again.
+	 */
+	int attempted;
 };
 
 /*
@@ -92,6 +99,15 @@ int journal_add(struct journal_change *c);
 
 /* Marks change seq made (or dropped): 0 or an errno; an unknown seq is 0. */
 int journal_done(uint64_t seq);
+
+/*
+ * Marks change seq as about to be sent to the source, durably (on disk
+ * before it returns, as journal_add()): 0 or an errno, nothing to be
+ * sent then.  So that a crash after the source made it and before
+ * journal_done() is told apart from a change never tried, whose replay
+ * needs no search (and must not merge two identical new files).
+ */
+int journal_attempt(uint64_t seq);
 
 /* How many changes are pending: for the status (user.mailfs.status). */
 size_t journal_pending_count(void);

@@ -141,6 +141,26 @@ main(void)
 	reopen();
 	ok(journal_pending_count() == 3, "the damaged record is dropped, the others stay");
 
+	/* An attempt is on disk: it survives a reopen; a change may be added attempted. */
+	s2 = add_expunge("INBOX", 11);
+	ok(journal_attempt(s2) == 0 && journal_attempt(s2) == 0, "an attempt marked, twice");
+	memset(&c, 0, sizeof(c));
+	c.kind = JOURNAL_EXPUNGE;
+	c.mailbox = "INBOX";
+	c.attempted = 1;
+	ok(journal_add(&c) == 0, "a change added as attempted");
+	s3 = c.seq;
+	reopen();
+	ok(journal_pending(&v, &n) == 0, "read back");
+	for (i = 0, good = 0; i < n; i++)
+		if (v[i].seq == s2 || v[i].seq == s3)
+			good += v[i].attempted;
+		else if (v[i].attempted)
+			good = -100;
+	ok(good == 2, "both are attempted after a reopen, no other is");
+	journal_changes_free(v, n);
+	ok(journal_done(s2) == 0 && journal_done(s3) == 0, "and marked done");
+
 	/* Files named by pending changes are held. */
 	memset(&c, 0, sizeof(c));
 	c.kind = JOURNAL_APPEND;
