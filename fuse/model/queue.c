@@ -95,6 +95,7 @@ queue_begin(struct journal_change *c)
 	/* Counted first: a pending change of our own is no reason to queue. */
 	ninflight++;
 	pthread_mutex_unlock(&queue_lock);
+	c->attempted = 1;	/* its first command goes at once */
 	r = journal_add(c);
 	pthread_mutex_lock(&queue_lock);
 	if (r == 0)

@@ -723,8 +723,13 @@ append_file(const struct journal_change *c, uint32_t *uid_r, uint32_t *uidvalidi
 	else
 		r = read_crlf(fd, (uint64_t)st.st_size, &data, &len);
 	close(fd);
-	if (r != 0)
+	/* On disk before it is sent: a crash after the OK is then told apart. */
+	if (r == 0 && !c->attempted)
+		r = journal_attempt(c->seq);
+	if (r != 0) {
+		free(data);
 		return r;
+	}
 	snprintf(note, sizeof(note), "its bytes stay staged in %s", c->file);
 	memset(&m, 0, sizeof(m));
 	m.data = data;
@@ -734,9 +739,10 @@ append_file(const struct journal_change *c, uint32_t *uid_r, uint32_t *uidvalidi
 	m.msgid = c->msgid;
 	/*
 	 * A kill -9 after an APPEND's OK and before journal_done() leaves the
-	 * change pending though made: look for it before sending it again.
+	 * change pending though made: one sent before is looked for first.
+	 * One never sent is not (two identical new files stay two).
 	 */
-	m.maybe_there = 1;
+	m.maybe_there = c->attempted;
 	m.name = c->name;
 	m.note = note;
 	/*

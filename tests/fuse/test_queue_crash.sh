@@ -26,8 +26,9 @@ setfattr -n user.imap.flags -v '\Answered' "$M/INBOX/$n3"; ok $? "offline: flags
 mkdir "$M/Made";                           ok $? "offline: mkdir"
 mail "$T/new" cnew
 cp "$T/new" "$M/Made/new.eml";             ok $? "offline: a new file"
-# One whose APPEND lands on the server and whose mark the kill prevents:
-# the same bytes and date put there directly (stage.c: maybe_there).
+# One whose APPEND lands on the server and whose done mark the kill
+# prevents: the same bytes and date put there directly, and its attempt
+# mark into the journal after the kill (stage.c: maybe_there).
 mail "$T/landed" clanded
 cp "$T/landed" "$M/INBOX/landed.eml";      ok $? "offline: a new file, landed before the kill"
 is "$(queued)" 6 "6 changes queued"
@@ -38,6 +39,23 @@ imaptool append INBOX "$T/landed" --date "$(stat -c %Y "$M/INBOX/landed.eml")" >
 kill -9 "$mailfs_pid"
 wait "$mailfs_pid" 2>/dev/null
 fusermount3 -uz "$M"
+# landed.eml's replay had begun: its attempt mark was on disk before its
+# APPEND (journal.h), as a replay killed after the server's OK leaves it.
+"$PYTHON" - "$T"/cache/mailfs/*/journal <<'PY' || bail_out "cannot mark the journal"
+import struct, sys, time, zlib
+path = sys.argv[1]
+data = open(path, "rb").read()
+off, seq = 0, None
+while off + 32 <= len(data):
+    magic, crc, s, n, typ, kind = struct.unpack_from("<IIQIBB", data, off)
+    if typ == 1 and kind == 4 and b"landed.eml" in data[off + 32:off + 32 + n]:
+        seq = s
+    off += 32 + n
+assert seq is not None, "no pending new file landed.eml in the journal"
+rest = struct.pack("<QIBBBBq", seq, 0, 3, 0, 0, 0, int(time.time()))
+rec = struct.pack("<II", 0x314a464d, zlib.crc32(rest)) + rest
+open(path, "ab").write(rec)
+PY
 queue_mount || bail_out "offline mount after the kill failed"
 is "$(state)" offline "mounted again, offline"
 is "$(queued)" 6 "the 6 changes are still queued"
