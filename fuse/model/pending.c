@@ -121,22 +121,6 @@ drop(uint64_t seq, int later)
 	inval_clear(&inv);
 }
 
-/* 1 when change seq is still pending. */
-static int
-still_pending(uint64_t seq)
-{
-	struct journal_change *v;
-	size_t n, i;
-	int r = 0;
-
-	if (journal_pending(&v, &n) != 0)
-		return 1;	/* not known: pending_done() will take it */
-	for (i = 0; i < n && !r; i++)
-		r = v[i].seq == seq;
-	journal_changes_free(v, n);
-	return r;
-}
-
 void
 pending_show(const struct journal_change *c, struct node *dst)
 {
@@ -184,7 +168,7 @@ pending_show(const struct journal_change *c, struct node *dst)
 	log_msg(LOG_DEBUG, "\"%s\" shows in \"%s\" before its move (change %llu)", c->name,
 	    c->mailbox2, (unsigned long long)c->seq);
 	/* The replay may have made the move meanwhile (online, changes queued). */
-	if (!still_pending(c->seq))
+	if (!journal_is_pending(c->seq))
 		drop(c->seq, 1);
 }
 

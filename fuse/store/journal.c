@@ -515,6 +515,17 @@ journal_attempt(uint64_t seq)
 	return r;
 }
 
+int
+journal_is_pending(uint64_t seq)
+{
+	int r;
+
+	pthread_mutex_lock(&journal_lock);
+	r = slot_find_locked(seq) != NULL;
+	pthread_mutex_unlock(&journal_lock);
+	return r;
+}
+
 size_t
 journal_pending_count(void)
 {

@@ -109,6 +109,9 @@ int journal_done(uint64_t seq);
  */
 int journal_attempt(uint64_t seq);
 
+/* 1 while change seq is pending (added, not marked done). */
+int journal_is_pending(uint64_t seq);
+
 /* How many changes are pending: for the status (user.mailfs.status). */
 size_t journal_pending_count(void);
 

@@ -159,7 +159,9 @@ main(void)
 			good = -100;
 	ok(good == 2, "both are attempted after a reopen, no other is");
 	journal_changes_free(v, n);
-	ok(journal_done(s2) == 0 && journal_done(s3) == 0, "and marked done");
+	ok(journal_is_pending(s2) && journal_is_pending(s3), "pending, each found by number");
+	ok(journal_done(s2) == 0 && journal_done(s3) == 0 && !journal_is_pending(s2) &&
+	    !journal_is_pending(s3), "marked done: no longer pending");
 
 	/* Files named by pending changes are held. */
 	memset(&c, 0, sizeof(c));
