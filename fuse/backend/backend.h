@@ -130,6 +130,14 @@ struct be_msg {
 	 * source told unasked, beside the listing); 0 from every other call.
 	 */
 	int partial;
+	/*
+	 * listing() only: the name the source gives the message, stable
+	 * across sessions (POP3: made from its UIDL), a valid file name
+	 * (names.h: no "/", no NUL, at most NAMES_COMPONENT_MAX bytes,
+	 * unique in the folder), valid during the callback; NULL: the model
+	 * names the message after its UID (names_msg()).
+	 */
+	const char *name;
 };
 
 /* Called by listing(): one message, then (deltas) what went. */
