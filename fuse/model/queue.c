@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "flagdiff.h"
 #include "folder.h"
 #include "folder_int.h"
 #include "inode.h"
@@ -194,13 +195,20 @@ queue_flags(struct node *dir, uint32_t uid, const char *flags)
 	struct fctx fc;
 	int r;
 
+	char old[4096], diff[4096];
+
 	if ((r = msg_change(dir, JOURNAL_FLAGS, uid, &fc, &c)) != 0)
 		return r;
-	c.mode = BE_FLAGS_SET;
-	c.flags = (char *)flags;
-	if (folder_get(fc.f, uid, &(struct msg){ 0 }, NULL, 0) != 0)
+	/*
+	 * What the user changed, not the list they set: replayed later, a
+	 * list would undo what other devices changed meanwhile (flagdiff.h).
+	 */
+	c.mode = FLAGS_MODE_DIFF;
+	c.flags = diff;
+	if (folder_get(fc.f, uid, &(struct msg){ 0 }, old, sizeof(old)) != 0)
 		r = ENOENT;
-	else if ((r = queue_add(&c, "a flag change")) == 0)
+	else if ((r = flags_diff(old, flags, diff, sizeof(diff))) == 0 &&
+	    diff[0] != '\0' && (r = queue_add(&c, "a flag change")) == 0)
 		folder_set_flags(fc.f, uid, flags);
 	fctx_clear(&fc);
 	return r;
@@ -360,6 +368,21 @@ hide_locked(struct folder *f, uint32_t uid, fuse_ino_t dir, uint32_t gen,
 	f->n--;
 }
 
+/* Shows a pending flag change on m (needs f->lock). */
+static void
+overlay_flags_locked(struct folder *f, struct msg *m, const struct journal_change *c)
+{
+	char cur[4096], after[4096];
+	const char *flags = c->flags;
+
+	if (c->mode == FLAGS_MODE_DIFF) {
+		folder_flags_text_locked(f, m, cur, sizeof(cur));
+		(void)flags_apply(cur, c->flags, after, sizeof(after));
+		flags = after;
+	}
+	folder_parse_flags_locked(f, flags, &m->flags, &m->kw);
+}
+
 void
 queue_overlay_folder_locked(struct folder *f, const char *mailbox, uint32_t uidvalidity,
     fuse_ino_t dir, uint32_t gen, struct inval_list *inv)
@@ -382,8 +405,7 @@ queue_overlay_folder_locked(struct folder *f, const char *mailbox, uint32_t uidv
 			break;
 		case JOURNAL_FLAGS:
 			if ((k = folder_find_locked(f, v[i].uid)) >= 0 && v[i].flags != NULL) {
-				folder_parse_flags_locked(f, v[i].flags, &f->msgs[k].flags,
-				    &f->msgs[k].kw);
+				overlay_flags_locked(f, &f->msgs[k], &v[i]);
 				if (gen != 0 && inv != NULL)
 					inval_add(inv, INVAL_INODE, 0, msg_ino(gen, v[i].uid), "");
 			}

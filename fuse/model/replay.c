@@ -30,6 +30,7 @@
 #include "alias.h"
 #include "backend.h"
 #include "deadline.h"
+#include "flagdiff.h"
 #include "folder.h"
 #include "inode.h"
 #include "journal.h"
@@ -115,6 +116,36 @@ name_moved(const char *mailbox, uint32_t uidvalidity, uint32_t uid, const char *
 	node_put(n);
 }
 
+/*
+ * A flag change: a difference (flagdiff.h) is what it adds, then what it
+ * removes, so that what other devices changed meanwhile stays; a list
+ * (journals of earlier versions) is set as it is.  after gets the flags
+ * the last STORE reported (after->flags NULL: the message is gone).
+ */
+static int
+replay_flags(struct be_folder *bf, const struct journal_change *c, struct be_msg *after,
+    char *buf, size_t size)
+{
+	char add[4096], remove[4096];
+	int r;
+
+	memset(after, 0, sizeof(*after));
+	if (c->mode != FLAGS_MODE_DIFF)
+		return backend_set_flags(fs.backend, bf, c->uidvalidity, c->uid,
+		    (enum be_flags_mode)c->mode, c->flags != NULL ? c->flags : "", after,
+		    buf, size);
+	if ((r = flags_split(c->flags != NULL ? c->flags : "", add, remove,
+	    sizeof(add))) != 0)
+		return r;
+	if (add[0] != '\0' && (r = backend_set_flags(fs.backend, bf, c->uidvalidity,
+	    c->uid, BE_FLAGS_ADD, add, after, buf, size)) != 0)
+		return r;
+	if (remove[0] != '\0')
+		r = backend_set_flags(fs.backend, bf, c->uidvalidity, c->uid,
+		    BE_FLAGS_REMOVE, remove, after, buf, size);
+	return r;
+}
+
 /* A change of one message: flags, rm, mv.  *rule_r says why it was dropped. */
 static enum outcome
 replay_msg(const struct journal_change *c, const char **rule_r, int *err_r)
@@ -137,9 +168,7 @@ replay_msg(const struct journal_change *c, const char **rule_r, int *err_r)
 	}
 	switch (c->kind) {
 	case JOURNAL_FLAGS:
-		r = backend_set_flags(fs.backend, bf, c->uidvalidity, c->uid,
-		    (enum be_flags_mode)c->mode, c->flags != NULL ? c->flags : "", &after,
-		    buf, sizeof(buf));
+		r = replay_flags(bf, c, &after, buf, sizeof(buf));
 		*rule_r = "the message was expunged meanwhile";
 		break;
 	case JOURNAL_EXPUNGE:

@@ -63,7 +63,7 @@ struct journal_change {
 	uint32_t uid;
 	uint32_t size;		/* the message's, for what the mount shows meanwhile */
 	int64_t date;		/* INTERNALDATE */
-	int mode;		/* JOURNAL_FLAGS: enum be_flags_mode */
+	int mode;		/* JOURNAL_FLAGS: enum be_flags_mode, or the model's difference (flagdiff.h) */
 	char delim;		/* the folder hierarchy's delimiter; 0: flat */
 	char *mailbox;
 	char *mailbox2;

@@ -35,7 +35,8 @@ mv "$M/RenA" "$M/RenX";                        ok $? "offline: a rename"
 mv "$M/Gone" "$M/GoneX";                       ok $? "offline: another rename"
 mail "$T/new" knew
 cp "$T/new" "$M/Lost/new.eml";                 ok $? "offline: a new file"
-is "$(queued)" 8 "8 changes queued"
+setfattr -n user.imap.flags -v '\Flagged' "$M/INBOX/$n4"; ok $? "offline: a flag change of a message another device reads"
+is "$(queued)" 9 "9 changes queued"
 
 # ... and what another device did meanwhile.
 other_expunge INBOX "$u1" || bail_out "expunge failed"
@@ -48,6 +49,7 @@ imaptool append Full "$T/full" >/dev/null || bail_out "append failed"
 imaptool create RenX >/dev/null || bail_out "create failed"
 imaptool delete Gone >/dev/null || bail_out "delete failed"
 imaptool delete Lost >/dev/null || bail_out "delete failed"
+imaptool store INBOX "$u4" '\Seen $Other' || bail_out "store failed"
 
 expect_log '^mailfs: warning: dropped the flags .*: the message was expunged meanwhile'
 expect_log '^mailfs: warning: dropped mv of message .*: another device moved or deleted the message'
@@ -60,9 +62,9 @@ gate_open
 wait_for 40 sh -c "getfattr --only-values -n user.mailfs.status '$M' 2>/dev/null | grep -qx 'queued: 0'"
 ok $? "replayed once the server is back"
 diag "$(grep -o 'replayed [0-9]* changes.*' "$LOG")"
-like "$(grep -c 'replayed 8 changes (5 dropped)' "$LOG")" '^1$' "5 of the 8 changes dropped"
+like "$(grep -c 'replayed 9 changes (5 dropped)' "$LOG")" '^1$' "5 of the 9 changes dropped"
 
-grep -q 'dropped the flags (\\Flagged) of message' "$LOG"
+grep -q 'dropped the flags (+\\Flagged) of message' "$LOG"
 ok $? "a flag change for a message expunged meanwhile is dropped"
 server_has Trash '<k2@queue.test>' 1 "a move of a message another device moved is dropped: it stays where that put it"
 server_has Dst '<k2@queue.test>' 0 "and is not in the move's destination"
@@ -77,6 +79,8 @@ echo "$folders" | grep -qx RenA; ok $? "a rename onto a name made meanwhile is d
 echo "$folders" | grep -qx GoneX; ok $((! $?)) "a rename of a folder deleted meanwhile is dropped"
 server_has Lost '<knew@queue.test>' 1 "a new file into a folder deleted meanwhile: the folder is made again, the file uploaded"
 is "$(imaptool count INBOX)" 1 "INBOX holds what no rule touched"
+is "$(server_flags INBOX '<k4@queue.test>' | tr ' ' '\n' | LC_ALL=C sort | paste -sd ' ')" '$Other \Flagged \Seen' \
+    "a flag change replays as what it changed: the other device's flags stay"
 queue_unmount
 gate_stop
 done_testing
