@@ -15,12 +15,14 @@
 #include <strings.h>
 
 #include "backend.h"
+#include "cache.h"
 #include "fetchall.h"
 #include "folder.h"
 #include "inode.h"
 #include "journal.h"
 #include "notes.h"
 #include "online.h"
+#include "options.h"
 #include "profile.h"
 #include "queue.h"
 #include "stage.h"
@@ -81,6 +83,10 @@ status_format(char *buf, size_t size)
 	/* The last line: what -o prefetch=all is doing (fetchall.h). */
 	if (n >= 0 && (size_t)n < size)
 		n += snprintf(buf + n, size - (size_t)n, "prefetch: %s\n", fetchall_state());
+	/* For mailfs status (statuscmd.h): the account's URL and the store's size. */
+	if (n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, "server: %s\nstore: %llu bytes\n",
+		    fs.opts != NULL ? fs.opts->url : "", (unsigned long long)cache_bytes());
 	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
 }
 
