@@ -8,14 +8,14 @@
  * their text, which a server may have filled with what it was sent.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #include "buf.h"
 #include "conn.h"
 #include "errors.h"
+#include "sasl_wire.h"
 #include "smtp_reply.h"
 #include "smtp_session.h"
 
@@ -95,18 +95,6 @@ login_step(void *ctx, unsigned step, const unsigned char *challenge,
 
 /* ---- the exchange ---- */
 
-/* Base64 of len bytes, NUL-terminated, or NULL when out of memory. */
-static char *
-base64(const unsigned char *p, size_t len)
-{
-	char *b64;
-
-	if ((b64 = malloc(4 * ((len + 2) / 3) + 1)) == NULL)
-		return NULL;
-	EVP_EncodeBlock((unsigned char *)b64, p, (int)len);
-	return b64;
-}
-
 /*
  * A 334's text decoded from base64 into a new buffer; -1 when it is not
  * base64 (or out of memory).
@@ -115,25 +103,10 @@ static int
 decode_challenge(const struct smtp_reply *r, unsigned char **out_r,
     size_t *len_r)
 {
-	const char *t = r->text.data != NULL ? r->text.data : "";
-	size_t len = strlen(t), pad = 0;
-	unsigned char *out;
-	int n;
-
-	if (r->nlines != 1 || len % 4 != 0 || len > INT32_MAX)
+	if (r->nlines != 1)
 		return -1;
-	if ((out = malloc(len / 4 * 3 + 1)) == NULL)
-		return -1;
-	if (len > 0 && (n = EVP_DecodeBlock(out, (const unsigned char *)t,
-	    (int)len)) < 0) {
-		free(out);
-		return -1;
-	}
-	while (pad < 2 && len > pad && t[len - 1 - pad] == '=')
-		pad++;
-	*out_r = out;
-	*len_r = len / 4 * 3 - pad;
-	return 0;
+	return sasl_base64_decode(r->text.data != NULL ? r->text.data : "",
+	    out_r, len_r);
 }
 
 static void
@@ -146,8 +119,10 @@ free_secret(unsigned char **p, size_t len)
 }
 
 /*
- * Sends a response (base64, "=" for an empty one) on a line of its own,
- * or as the rest of "AUTH NAME" when prefix is not NULL.  0 or -1.
+ * Sends a response (base64) on a line of its own, or as the rest of
+ * "AUTH NAME" when prefix is not NULL.  An empty response is "=" on the
+ * AUTH line, an empty line after a challenge (RFC 4954 4): XOAUTH2's
+ * answer to its error challenge is one.  0 or -1.
  */
 static int
 send_response(struct mailfs_smtp *s, const char *prefix,
@@ -159,13 +134,14 @@ send_response(struct mailfs_smtp *s, const char *prefix,
 	int rc = -1;
 
 	buf_init(&line, AUTH_RESPONSE_MAX * 2);
-	if (len > 0 && (b64 = base64(resp, len)) == NULL) {
+	if (len > 0 && (b64 = sasl_base64_encode(resp, len)) == NULL) {
 		error_set_sys(&s->err, ENOMEM, "AUTH");
 		return -1;
 	}
 	if ((prefix != NULL && (buf_append_str(&line, prefix) == -1 ||
 	    buf_append(&line, " ", 1) == -1)) ||
-	    buf_append_str(&line, b64 != NULL ? b64 : "=") == -1) {
+	    buf_append_str(&line, b64 != NULL ? b64 : prefix != NULL ?
+	    "=" : "") == -1) {
 		error_set_sys(&s->err, ENOMEM, "AUTH");
 		goto out;
 	}
@@ -293,29 +269,13 @@ out:
 	return rc;
 }
 
-/* RFC 4422 3.1: 1 to 20 of upper-case letters, digits, '-' and '_'. */
-static int
-valid_mech_name(const char *name)
-{
-	size_t i;
-
-	if (name == NULL)
-		return 0;
-	for (i = 0; name[i] != '\0'; i++)
-		if (i >= 20 || !((name[i] >= 'A' && name[i] <= 'Z') ||
-		    (name[i] >= '0' && name[i] <= '9') || name[i] == '-' ||
-		    name[i] == '_'))
-			return 0;
-	return i > 0;
-}
-
 int
 mailfs_smtp_auth(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 {
 	int rc;
 
 	if (mech == NULL || mech->step == NULL ||
-	    !valid_mech_name(mech->name)) {
+	    !sasl_mech_name_ok(mech->name)) {
 		error_set(&s->err, MAILFS_ERR_USAGE, "AUTH: no mechanism, or "
 		    "a name that is not a SASL mechanism's");
 		return -1;
