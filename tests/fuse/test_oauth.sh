@@ -10,33 +10,13 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
+. "$top_srcdir/tests/fuse/oauth.sh"
 need_fuse
 mktemp_dir
 T=$MAILFS_TEST_TMP
 M=$T/mnt
-K=$T/oauth2
-mkdir -p "$K" "$M"
-"$PYTHON" "$HARNESS_DIR/oauth2server.py" "$K" mailfs 2>"$K/log" </dev/null &
-at_exit "kill $! 2>/dev/null"
-wait_for 15 test -s "$K/port" || bail_out "oauth2server.py did not start"
-start_dovecot "--oauth2=http://127.0.0.1:$(cat "$K/port")/"
-
-# mount_token DIR LOG CMD [OPTIONS]: mounts with the token command CMD,
-# traced (-d) into LOG; 0 when mounted.
-mount_token()
-{
-	local dir=$1 log=$2 cmd=$3
-	shift 3
-	register_mount "$dir"
-	XDG_CACHE_HOME=$T/cache "$MAILFS" -d \
-	    -o "oauth2_token_command=$cmd,tls_ca_file=$TEST_CA,refresh=1,timeout=10" \
-	    "$@" "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$dir" 2>"$log" &
-	mailfs_pid=$!
-	at_exit "kill $mailfs_pid 2>/dev/null"
-	daemon_log "$log" "$mailfs_pid"
-	wait_for 30 sh -c "mountpoint -q '$dir' || ! kill -0 $mailfs_pid 2>/dev/null"
-	mountpoint -q "$dir"
-}
+start_oauth2
+start_dovecot "--oauth2=$OAUTH2_URL"
 
 # refused CMD [OPTIONS]: the one line a mount that cannot sign in prints.
 # Dovecot's login process waits longer after each refusal on a
@@ -50,12 +30,6 @@ refused()
 	    -o "oauth2_token_command=$cmd,tls_ca_file=$TEST_CA,timeout=30" "$@" \
 	    "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$M" 2>&1 </dev/null
 	echo "exit $?"
-}
-
-no_token_in()
-{
-	! grep -qF -e "$(cat "$K/valid")" -e "$(cat "$K/expired")" \
-	    -e "$(head -c 200 "$K/long")" "$1"
 }
 
 printf 'From: a@example.test\r\nSubject: oauth\r\n\r\nsigned in with a token\r\n' >"$T/m.eml"
