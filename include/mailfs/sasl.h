@@ -1,7 +1,7 @@
 /*
- * SASL mechanisms for OAuth2 sign-in: OAUTHBEARER (RFC 7628) and
- * Google's and Microsoft's XOAUTH2, shared by the IMAP, SMTP and POP3
- * clients.
+ * SASL mechanisms for the IMAP, SMTP and POP3 clients: PLAIN and LOGIN
+ * with a password, and for OAuth2 sign-in OAUTHBEARER (RFC 7628) and
+ * Google's and Microsoft's XOAUTH2.
  *
  * A struct mailfs_oauth owns a copy of the user name and the access
  * token (wiped when it is freed) and the server's error status, when one
@@ -40,6 +40,24 @@ struct mailfs_sasl_mech {
 	    size_t challenge_len, unsigned char **response_r, size_t *len_r);
 	void *ctx;
 };
+
+/*
+ * PLAIN (RFC 4616: "\0user\0password" as the initial response) and LOGIN
+ * (no initial response; the user name, then the password, whatever the
+ * challenges say), with a struct mailfs_sasl_password (the caller's,
+ * read during the exchange) as ctx.  The steps' shape is step()'s.
+ */
+struct mailfs_sasl_password {
+	const char *user;
+	const char *password;
+};
+
+int mailfs_sasl_plain_step(void *ctx, unsigned step,
+    const unsigned char *challenge, size_t challenge_len,
+    unsigned char **response_r, size_t *len_r);
+int mailfs_sasl_login_step(void *ctx, unsigned step,
+    const unsigned char *challenge, size_t challenge_len,
+    unsigned char **response_r, size_t *len_r);
 
 enum mailfs_oauth_kind {
 	MAILFS_OAUTH_BEARER,		/* OAUTHBEARER, RFC 7628 */

@@ -1,8 +1,8 @@
 /*
  * AUTH (RFC 4954): the exchange for any SASL mechanism through
  * struct mailfs_smtp_mech, and the two the library knows, PLAIN
- * (RFC 4616) and LOGIN (draft-murchison-sasl-login), written as such
- * mechanisms.  Only over TLS.  Credentials and responses are never
+ * (RFC 4616) and LOGIN (draft-murchison-sasl-login), through their
+ * mechanisms in ../sasl/password.c.  Only over TLS.  Credentials and responses are never
  * traced (the trace shows "***"), never put in an error, and wiped from
  * memory after use; replies to AUTH are traced and reported without
  * their text, which a server may have filled with what it was sent.
@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <mailfs/sasl.h>
 
 #include "buf.h"
 #include "conn.h"
@@ -27,71 +29,6 @@
 #define AUTH_STEPS_MAX		8
 /* A user name or password longer than this is a mistake. */
 #define CREDENTIAL_MAX		1024
-
-/* ---- PLAIN and LOGIN as mechanisms ---- */
-
-struct credentials {
-	const char *user;
-	const char *password;
-};
-
-static int
-copy_response(const void *a, size_t alen, const void *b, size_t blen,
-    unsigned char **response_r, size_t *len_r)
-{
-	unsigned char *p;
-
-	if ((p = malloc(alen + blen + 1)) == NULL)
-		return -1;
-	memcpy(p, a, alen);
-	memcpy(p + alen, b, blen);
-	*response_r = p;
-	*len_r = alen + blen;
-	return 0;
-}
-
-/* "\0user\0password" as the initial response; nothing after (RFC 4616). */
-static int
-plain_step(void *ctx, unsigned step, const unsigned char *challenge,
-    size_t challenge_len, unsigned char **response_r, size_t *len_r)
-{
-	const struct credentials *cr = ctx;
-	size_t ulen = strlen(cr->user);
-	unsigned char head[CREDENTIAL_MAX + 2];
-	int rc;
-
-	(void)challenge;
-	(void)challenge_len;
-	*response_r = NULL;
-	*len_r = 0;
-	if (step > 0)
-		return 0;
-	head[0] = '\0';
-	memcpy(head + 1, cr->user, ulen);
-	head[1 + ulen] = '\0';
-	rc = copy_response(head, ulen + 2, cr->password,
-	    strlen(cr->password), response_r, len_r);
-	smtp_wipe(head, ulen + 2);
-	return rc;
-}
-
-/* No initial response; the user name, then the password. */
-static int
-login_step(void *ctx, unsigned step, const unsigned char *challenge,
-    size_t challenge_len, unsigned char **response_r, size_t *len_r)
-{
-	const struct credentials *cr = ctx;
-	const char *what;
-
-	(void)challenge;
-	(void)challenge_len;
-	*response_r = NULL;
-	*len_r = 0;
-	if (step == 0 || step > 2)
-		return 0;
-	what = step == 1 ? cr->user : cr->password;
-	return copy_response(what, strlen(what), "", 0, response_r, len_r);
-}
 
 /* ---- the exchange ---- */
 
@@ -320,7 +257,7 @@ int
 mailfs_smtp_login(struct mailfs_smtp *s, const char *user,
     const char *password)
 {
-	struct credentials cr;
+	struct mailfs_sasl_password cr;
 	struct mailfs_smtp_mech mech;
 
 	if (user == NULL || password == NULL || *user == '\0' ||
@@ -340,10 +277,10 @@ mailfs_smtp_login(struct mailfs_smtp *s, const char *user,
 	if (!mailfs_smtp_has_extension(s, "AUTH", "PLAIN") &&
 	    mailfs_smtp_has_extension(s, "AUTH", "LOGIN")) {
 		mech.name = "LOGIN";
-		mech.step = login_step;
+		mech.step = mailfs_sasl_login_step;
 	} else {
 		mech.name = "PLAIN";
-		mech.step = plain_step;
+		mech.step = mailfs_sasl_plain_step;
 	}
 	return mailfs_smtp_auth(s, &mech);
 }
