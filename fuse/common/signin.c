@@ -113,28 +113,41 @@ choose(const struct proto *p, void *conn, enum mailfs_oauth_kind *kind_r,
 	return -1;
 }
 
+/*
+ * The password: by the mechanism -o auth= names, else as the library
+ * chooses (PLAIN when offered, else LOGIN).
+ */
 static int
 with_password(const struct proto *p, void *conn, const char *user,
     const struct secret *password, struct mailfs_error *err_r)
 {
-	const char *mech = signin_auth == SIGNIN_PLAIN ? "PLAIN" :
-	    signin_auth == SIGNIN_LOGIN ? "LOGIN" : NULL;
+	struct mailfs_sasl_password cr;
+	struct mailfs_sasl_mech mech;
+	int rc;
 
 	if (password == NULL || password->buf == NULL) {
 		fail(err_r, "no password for the %s server", p->name);
 		return -1;
 	}
-	/* The library takes PLAIN when offered, else LOGIN. */
-	if (mech != NULL && !p->offers(conn, mech)) {
-		fail(err_r, "the %s server does not offer %s (-o auth=)", p->name,
-		    mech);
-		return -1;
+	if (signin_auth != SIGNIN_PLAIN && signin_auth != SIGNIN_LOGIN)
+		rc = p->login(conn, user, password->buf);
+	else {
+		cr.user = user;
+		cr.password = password->buf;
+		mech.name = signin_auth == SIGNIN_PLAIN ? "PLAIN" : "LOGIN";
+		mech.step = signin_auth == SIGNIN_PLAIN ?
+		    mailfs_sasl_plain_step : mailfs_sasl_login_step;
+		mech.ctx = &cr;
+		if (!p->offers(conn, mech.name)) {
+			fail(err_r, "the %s server does not offer %s (-o auth=)",
+			    p->name, mech.name);
+			return -1;
+		}
+		rc = p->auth(conn, &mech);
 	}
-	if (p->login(conn, user, password->buf) == -1) {
+	if (rc == -1)
 		*err_r = *p->error(conn);
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 static int

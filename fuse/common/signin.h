@@ -21,8 +21,8 @@
 
 enum signin_auth {
 	SIGNIN_AUTO,		/* a token: OAUTHBEARER, else XOAUTH2; a password: PLAIN, else LOGIN */
-	SIGNIN_PLAIN,
-	SIGNIN_LOGIN,
+	SIGNIN_PLAIN,		/* the password by SASL PLAIN (AUTHENTICATE, AUTH) */
+	SIGNIN_LOGIN,		/* the password by SASL LOGIN */
 	SIGNIN_XOAUTH2,
 	SIGNIN_OAUTHBEARER
 };

@@ -6,7 +6,8 @@
 # token refused once is read again from the command and accepted; an
 # expired token, garbage, a failing command and a silent one each fail
 # the mount with one line that says which.  No token ever shows in the
-# protocol trace.
+# protocol trace.  -o auth=login and auth=plain choose the password's
+# mechanism.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
@@ -82,6 +83,18 @@ like "$(grep -a -E 'C: m[0-9]+ AUTHENTICATE|S: m[0-9]+ (OK|NO)' "$T/rotate.log" 
 unmount_traced "$M"
 no_token_in "$T/rotate.log"
 ok $? "no token in the trace"
+
+# auth=login and auth=plain name the password's mechanism.
+for mech in login plain; do
+	MECH=${mech^^}
+	mount_traced "$M" "$T/$mech.log" -o "auth=$mech"
+	ok $? "mounted with a password and auth=$mech"
+	like "$(grep -a 'C: m[0-9]* AUTHENTICATE' "$T/$mech.log" | head -n 1)" \
+	    "AUTHENTICATE $MECH" "AUTHENTICATE $MECH, as asked"
+	unmount_traced "$M"
+	! grep -qF "$TEST_PASSWORD" "$T/$mech.log"
+	ok $? "auth=$mech: no password in the trace"
+done
 
 # Failures: one line each, saying which.
 like "$(refused "cat $K/expired")" \
