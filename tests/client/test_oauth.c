@@ -388,6 +388,55 @@ test_smtp_error(void)
 	free(json);
 }
 
+/* The error document is hostile input: only a short printable status stays. */
+static void
+test_status_parse(void)
+{
+	static const struct {
+		const char *doc;
+		const char *want;
+	} cases[] = {
+		{ "{\"status\":\"invalid_token\"}", "invalid_token" },
+		{ "{ \"scope\" : \"x\", \"status\" :\t401 }", "401" },
+		{ "{\"status\":\"a\\\"b\"}", "a\"b" },
+		{ "{\"status\":\"a\001\r\nb\"}", "ab" },
+		{ "{\"status\":\"unterminated", "unterminated" },
+		{ "{\"schemes\":\"bearer\"}", "" },
+		{ "not json at all", "" },
+		{ "", "" },
+		{ "{\"status\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}",
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" },
+	};
+	struct mailfs_oauth *o;
+	unsigned char *resp;
+	size_t i, len;
+	const char *got;
+
+	if ((o = mailfs_oauth_new(MAILFS_OAUTH_BEARER, USER, TOKEN, NULL,
+	    NULL)) == NULL)
+		bail_out("mailfs_oauth_new");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (mailfs_oauth_step(o, 0, NULL, 0, &resp, &len) == -1)
+			bail_out("step 0");
+		free(resp);
+		if (mailfs_oauth_step(o, 1, (const unsigned char *)cases[i].doc,
+		    strlen(cases[i].doc), &resp, &len) == -1)
+			bail_out("step 1");
+		ok(len == 1 && resp[0] == 0x01, "error document %zu answered "
+		    "with %%x01", i);
+		free(resp);
+		got = mailfs_oauth_status(o);
+		if (!ok(got != NULL && strcmp(got, cases[i].want) == 0,
+		    "error document %zu: its status", i))
+			diag("got '%s', want '%s'", got != NULL ? got : "(none)",
+			    cases[i].want);
+		ok(mailfs_oauth_step(o, 2, (const unsigned char *)"{}", 2, &resp,
+		    &len) == -1 && resp == NULL, "error document %zu: a second "
+		    "challenge cancels", i);
+	}
+	mailfs_oauth_free(&o);
+}
+
 int
 main(void)
 {
@@ -400,6 +449,7 @@ main(void)
 	test_no_loop();
 	test_not_offered();
 	test_smtp_error();
+	test_status_parse();
 	fakecerts_remove(&certs);
 	return done_testing();
 }
