@@ -12,6 +12,7 @@
 
 #include <mailfs/sasl.h>
 
+#include "deadline.h"
 #include "signin.h"
 
 static enum signin_auth signin_auth;
@@ -150,6 +151,20 @@ with_password(const struct proto *p, void *conn, const char *user,
 	return rc;
 }
 
+/*
+ * Seconds the token command may take: the timeout, or what is left of
+ * the running operation's (deadline.h), at least one.
+ */
+static int
+command_seconds(void)
+{
+	long left = deadline_left_ms();
+
+	if (left < 0 || left >= (long)signin_timeout * 1000)
+		return (int)signin_timeout;
+	return left < 1000 ? 1 : (int)((left + 999) / 1000);
+}
+
 static int
 signin(const struct proto *p, void *conn, const char *user,
     const struct secret *password, const char *host, const char *port,
@@ -168,7 +183,7 @@ signin(const struct proto *p, void *conn, const char *user,
 	if (choose(p, conn, &kind, err_r) == -1)
 		return -1;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if (token_get(signin_command, (int)signin_timeout, &token, why,
+		if (token_get(signin_command, command_seconds(), &token, why,
 		    sizeof(why)) != 0) {
 			fail(err_r, "%s%s", why, attempt > 0 ? " when run again "
 			    "after the server refused its token" : "");
