@@ -109,4 +109,8 @@ like "$(refused "true")" "^mailfs: login failed: the token command printed nothi
     "a silent command: said so"
 like "$(refused "cat $K/valid" -o password_file=/dev/null)" "excludes passwords" \
     "a token command and a password: refused"
+like "$("$MAILFS" -o auth=cram-md5 "imaps://u@h" "$M" 2>&1)" "auth= takes oauthbearer, xoauth2, plain or login" \
+    "an unknown mechanism: refused"
+like "$("$MAILFS" -o auth=xoauth2 "imaps://u@h" "$M" 2>&1)" "auth=xoauth2 needs oauth2_token_command=" \
+    "auth=xoauth2 without a token command: refused"
 done_testing
