@@ -29,6 +29,7 @@
 #include "outbox.h"
 #include "outbox_vfs.h"
 #include "password.h"
+#include "signin.h"
 #include "fetchall.h"
 #include "prefetch.h"
 #include "queue.h"
@@ -146,7 +147,7 @@ main(int argc, char **argv)
 	struct mailfs_params params;
 	struct mailfs_url url;
 	struct options o;
-	struct secret pw = { NULL, 0 }, smtp_pw = { NULL, 0 };
+	struct secret pw = { NULL, 0, 0 }, smtp_pw = { NULL, 0, 0 };
 	struct fuse_lowlevel_ops ops = vfs_ops;
 	struct submitter *smtp = NULL;
 	struct fuse_session *se = NULL;
@@ -211,8 +212,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(prompt, sizeof(prompt), "Password for %s@%s: ", url.user, url.host);
-	if (password_get(o.password_file, o.password_command, prompt, (int)o.timeout, &pw,
-	    why, sizeof(why)) != 0) {
+	/* With a token command there is no password (signin.h). */
+	signin_configure((enum signin_auth)o.auth, o.oauth2_token_command, o.timeout);
+	if ((o.oauth2_token_command != NULL ? secret_empty(&pw) : password_get(o.password_file,
+	    o.password_command, prompt, (int)o.timeout, &pw, why, sizeof(why))) != 0) {
 		fprintf(stderr, "mailfs: %s\n", why);
 		goto out;
 	}

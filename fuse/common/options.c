@@ -10,6 +10,7 @@
 
 #include "config.h"
 #include "options.h"
+#include "signin.h"
 
 enum {
 	KEY_FOREGROUND,
@@ -38,6 +39,8 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("sent=%s", sent),
 	OPT("account=%s", account),
 	OPT("config=%s", config),
+	OPT("auth=%s", auth_text),
+	OPT("oauth2_token_command=%s", oauth2_token_command),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("-s", KEY_SINGLE),
@@ -223,6 +226,30 @@ options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen
 		snprintf(why, whylen, "sent= and smtp_password_*= need smtp=");
 		return EINVAL;
 	}
+	if (o->auth_text != NULL) {
+		enum signin_auth a;
+
+		if (signin_parse_auth(o->auth_text, &a) != 0) {
+			snprintf(why, whylen, "auth= takes oauthbearer, xoauth2, plain "
+			    "or login");
+			return EINVAL;
+		}
+		o->auth = (int)a;
+	}
+	if (o->oauth2_token_command != NULL && (o->password_file != NULL ||
+	    o->password_command != NULL || o->smtp_password_file != NULL ||
+	    o->smtp_password_command != NULL || o->auth == SIGNIN_PLAIN ||
+	    o->auth == SIGNIN_LOGIN)) {
+		snprintf(why, whylen, "oauth2_token_command= excludes passwords "
+		    "(password_*=, smtp_password_*=, auth=plain or login)");
+		return EINVAL;
+	}
+	if (o->oauth2_token_command == NULL && (o->auth == SIGNIN_XOAUTH2 ||
+	    o->auth == SIGNIN_OAUTHBEARER)) {
+		snprintf(why, whylen, "auth=%s needs oauth2_token_command=",
+		    o->auth_text);
+		return EINVAL;
+	}
 	/* mailfs -o account=NAME MOUNTPOINT: the one argument is the mount point. */
 	if (o->account != NULL && o->mountpoint == NULL) {
 		o->mountpoint = o->url;
@@ -252,6 +279,8 @@ options_free(struct options *o)
 	free(o->smtp);
 	free(o->smtp_password_file);
 	free(o->smtp_password_command);
+	free(o->auth_text);
+	free(o->oauth2_token_command);
 	free(o->sent);
 	free(o->prefetch_text);
 	free(o->account);
@@ -275,6 +304,11 @@ options_usage(const char *progname)
 	    "    -d                        debug log with the protocol trace (implies -f)\n"
 	    "    -o password_file=PATH     the password is the file's first line\n"
 	    "    -o password_command=CMD   the password is the first line CMD prints\n"
+	    "    -o oauth2_token_command=CMD\n"
+	    "                              sign in with OAuth2: the access token is the\n"
+	    "                              first line CMD prints (IMAP and SMTP)\n"
+	    "    -o auth=MECH              oauthbearer, xoauth2, plain or login\n"
+	    "                              (default: what the server offers)\n"
 	    "    -o tls_ca_file=PATH       trust this CA bundle instead of the system's\n"
 	    "    -o refresh=SECONDS        longest time between looks for changes (default 5)\n"
     "    -o nopush                 look every refresh= seconds, no IDLE or NOTIFY\n"

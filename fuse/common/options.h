@@ -29,6 +29,9 @@ struct options {
 	char *prefetch_text;
 	char *account;			/* -o account=NAME (config.h) */
 	char *config;			/* -o config=PATH: the accounts file */
+	char *auth_text;		/* -o auth=oauthbearer|xoauth2|plain|login */
+	char *oauth2_token_command;	/* -o oauth2_token_command=CMD */
+	int auth;			/* enum signin_auth (signin.h) */
 	unsigned refresh;		/* seconds between refreshes, >= 1 */
 	unsigned timeout;		/* seconds an operation may take, >= 1 */
 	uint64_t cache_size;		/* bytes of the on-disk cache */

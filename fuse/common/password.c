@@ -30,15 +30,28 @@ secret_bzero(void *p, size_t n)
 }
 
 static int
-secret_alloc(struct secret *s)
+secret_alloc(struct secret *s, size_t cap)
 {
-	s->buf = calloc(1, PASSWORD_MAX + 1);
+	s->buf = calloc(1, cap);
 	if (s->buf == NULL)
 		return ENOMEM;
 	/* Best effort: keep it out of swap. */
-	(void)mlock(s->buf, PASSWORD_MAX + 1);
+	(void)mlock(s->buf, cap);
 	s->len = 0;
+	s->cap = cap;
 	return 0;
+}
+
+static size_t
+secret_cap(const struct secret *s)
+{
+	return s->cap != 0 ? s->cap : PASSWORD_MAX + 1;
+}
+
+int
+secret_empty(struct secret *s)
+{
+	return secret_alloc(s, PASSWORD_MAX + 1);
 }
 
 void
@@ -46,11 +59,12 @@ secret_wipe(struct secret *s)
 {
 	if (s->buf == NULL)
 		return;
-	secret_bzero(s->buf, PASSWORD_MAX + 1);
-	(void)munlock(s->buf, PASSWORD_MAX + 1);
+	secret_bzero(s->buf, secret_cap(s));
+	(void)munlock(s->buf, secret_cap(s));
 	free(s->buf);
 	s->buf = NULL;
 	s->len = 0;
+	s->cap = 0;
 }
 
 /* Keeps the first line of s->buf[0..s->len); 0, or EINVAL when it is empty. */
@@ -70,8 +84,8 @@ first_line(struct secret *s)
 }
 
 /*
- * Reads up to PASSWORD_MAX bytes from fd until EOF, a newline or the
- * deadline: 0, ETIMEDOUT, or the errno of the failed read.
+ * Reads up to the secret's capacity less one byte from fd until EOF, a
+ * newline or the deadline: 0, ETIMEDOUT, or the errno of the failed read.
  */
 static int
 read_fd(int fd, struct secret *s, int timeout_ms)
@@ -82,7 +96,7 @@ read_fd(int fd, struct secret *s, int timeout_ms)
 	int left;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (s->len < PASSWORD_MAX) {
+	while (s->len < secret_cap(s) - 1) {
 		if (timeout_ms >= 0) {
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			left = timeout_ms - (int)((now.tv_sec - start.tv_sec) * 1000 +
@@ -97,7 +111,7 @@ read_fd(int fd, struct secret *s, int timeout_ms)
 			if (pfd.revents == 0)
 				continue;
 		}
-		n = read(fd, s->buf + s->len, PASSWORD_MAX - s->len);
+		n = read(fd, s->buf + s->len, secret_cap(s) - 1 - s->len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
@@ -144,20 +158,25 @@ from_file(const char *path, struct secret *s, char *why, size_t whylen)
 	return 0;
 }
 
+/*
+ * Runs cmd and keeps the first line it prints; what names the secret in
+ * the sentences ("password", "token").
+ */
 static int
-from_command(const char *cmd, int timeout_s, struct secret *s, char *why, size_t whylen)
+from_command(const char *cmd, const char *what, int timeout_s, struct secret *s,
+    char *why, size_t whylen)
 {
 	int fds[2], status, r;
 	pid_t pid;
 
 	if (pipe(fds) == -1) {
 		r = errno;
-		snprintf(why, whylen, "cannot run the password command: %s", strerror(r));
+		snprintf(why, whylen, "cannot run the %s command: %s", what, strerror(r));
 		return r;
 	}
 	if ((pid = fork()) == -1) {
 		r = errno;
-		snprintf(why, whylen, "cannot run the password command: %s", strerror(r));
+		snprintf(why, whylen, "cannot run the %s command: %s", what, strerror(r));
 		close(fds[0]);
 		close(fds[1]);
 		return r;
@@ -179,16 +198,23 @@ from_command(const char *cmd, int timeout_s, struct secret *s, char *why, size_t
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (r == ETIMEDOUT) {
-		snprintf(why, whylen, "the password command did not answer within %d seconds",
-		    timeout_s);
+		snprintf(why, whylen, "the %s command did not answer within %d seconds",
+		    what, timeout_s);
 		return ETIMEDOUT;
 	}
 	if (r != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		snprintf(why, whylen, "the password command failed");
+		if (r == 0 && WIFEXITED(status) && strcmp(what, "password") != 0)
+			snprintf(why, whylen, "the %s command failed (exit status %d)",
+			    what, WEXITSTATUS(status));
+		else
+			snprintf(why, whylen, "the %s command failed", what);
 		return EIO;
 	}
 	if (first_line(s) != 0) {
-		snprintf(why, whylen, "the password command printed no password");
+		if (strcmp(what, "password") == 0)
+			snprintf(why, whylen, "the password command printed no password");
+		else
+			snprintf(why, whylen, "the %s command printed nothing", what);
 		return EINVAL;
 	}
 	return 0;
@@ -235,17 +261,33 @@ password_get(const char *password_file, const char *password_command,
 {
 	int r;
 
-	if ((r = secret_alloc(s)) != 0) {
+	if ((r = secret_alloc(s, PASSWORD_MAX + 1)) != 0) {
 		snprintf(why, whylen, "out of memory");
 		return r;
 	}
 	if (password_file != NULL)
 		r = from_file(password_file, s, why, whylen);
 	else if (password_command != NULL)
-		r = from_command(password_command, timeout_s, s, why, whylen);
+		r = from_command(password_command, "password", timeout_s, s, why,
+		    whylen);
 	else
 		r = from_terminal(prompt, s, why, whylen);
 	if (r != 0)
+		secret_wipe(s);
+	return r;
+}
+
+int
+token_get(const char *command, int timeout_s, struct secret *s, char *why,
+    size_t whylen)
+{
+	int r;
+
+	if ((r = secret_alloc(s, TOKEN_MAX + 1)) != 0) {
+		snprintf(why, whylen, "out of memory");
+		return r;
+	}
+	if ((r = from_command(command, "token", timeout_s, s, why, whylen)) != 0)
 		secret_wipe(s);
 	return r;
 }

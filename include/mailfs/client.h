@@ -30,6 +30,7 @@
 #include <time.h>
 
 #include <mailfs/error.h>
+#include <mailfs/sasl.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -198,6 +199,20 @@ int mailfs_client_connect(struct mailfs_client *client);
  */
 int mailfs_client_login(struct mailfs_client *client, const char *user,
     const char *password);
+
+/*
+ * Authenticates with mech (<mailfs/sasl.h>; XOAUTH2 and OAUTHBEARER are
+ * there), which the server must offer as AUTH=NAME
+ * (MAILFS_ERR_UNSUPPORTED otherwise, nothing sent): "AUTHENTICATE NAME"
+ * with the initial response on the line when the server offers SASL-IR,
+ * else after its first "+"; each later challenge goes to mech->step().
+ * Only over TLS (MAILFS_ERR_USAGE otherwise, as mailfs_client_login()).
+ * A refusal is MAILFS_ERR_AUTH with the server's words; the client stays
+ * connected and may try again.  mech is used only during the call;
+ * responses are never traced nor kept.
+ */
+int mailfs_client_authenticate(struct mailfs_client *client,
+    const struct mailfs_sasl_mech *mech);
 
 /* Sends LOGOUT, waits for the answer (bounded by the I/O timeout), closes. */
 int mailfs_client_logout(struct mailfs_client *client);

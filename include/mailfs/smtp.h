@@ -100,8 +100,9 @@ struct mailfs_smtp_params {
  * sends, wipes and frees them), or to NULL: at step 0 for no initial
  * response, later to cancel ("*").  It returns 0, or -1 to cancel.  A
  * response may be long (a token of 8 KB or more, up to 64 KiB): the
- * initial one rides on the AUTH line when the line stays within 12288
- * octets (RFC 4954 4), else it follows the server's first 334.  At most
+ * initial one rides on the AUTH line when the line stays within 2048
+ * octets (Postfix's default line_length_limit, below RFC 4954's 12288),
+ * else it follows the server's first 334.  At most
  * 8 challenges are answered.
  */
 struct mailfs_smtp_mech {

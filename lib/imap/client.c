@@ -3,7 +3,8 @@
  * or mandatory STARTTLS), authentication, logout, and the getters.
  *
  * RFC 3501 6.2 (STARTTLS, AUTHENTICATE, LOGIN), RFC 2595 and RFC 8314
- * (TLS for IMAP), RFC 4959 (SASL-IR), RFC 4616 (PLAIN).
+ * (TLS for IMAP), RFC 4959 (SASL-IR), RFC 4616 (PLAIN); other SASL
+ * mechanisms through auth.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,10 +13,12 @@
 
 #include <openssl/evp.h>
 
+#include "auth.h"
 #include "conn.h"
 #include "engine.h"
 #include "errors.h"
 #include "response.h"
+#include "sasl_wire.h"
 
 #define DEFAULT_TIMEOUT_MS	30000
 #define DEFAULT_MAX_LINE	(4u * 1024 * 1024)
@@ -265,6 +268,35 @@ login_command(struct mailfs_client *c, const char *user, const char *password)
 	return cmd;
 }
 
+/* Whether credentials may be sent now; what stops them in c->err. */
+static int
+may_authenticate(struct mailfs_client *c)
+{
+	if (c->state != MAILFS_STATE_NOT_AUTHENTICATED) {
+		error_set(&c->err, MAILFS_ERR_USAGE, c->state ==
+		    MAILFS_STATE_DISCONNECTED ? "login: not connected" :
+		    "login: already authenticated");
+		return 0;
+	}
+	if (!conn_is_tls(c->conn) &&
+	    c->security != MAILFS_SEC_PLAINTEXT_INSECURE) {
+		error_set(&c->err, MAILFS_ERR_USAGE,
+		    "login: refusing to send credentials without TLS");
+		return 0;
+	}
+	return 1;
+}
+
+/* The OK usually carries the new capabilities; ask when it did not. */
+static int
+after_login(struct mailfs_client *c, unsigned caps_before)
+{
+	if (!(c->caps & (MAILFS_CAP_IMAP4REV1 | MAILFS_CAP_IMAP4REV2)) ||
+	    (c->caps & MAILFS_CAP_AUTH_PLAIN) || c->caps == caps_before)
+		return ask_capabilities(c);
+	return 0;
+}
+
 int
 mailfs_client_login(struct mailfs_client *c, const char *user,
     const char *password)
@@ -275,18 +307,8 @@ mailfs_client_login(struct mailfs_client *c, const char *user,
 		    "login: the user name or password is missing or too long");
 		return -1;
 	}
-	if (c->state != MAILFS_STATE_NOT_AUTHENTICATED) {
-		error_set(&c->err, MAILFS_ERR_USAGE, c->state ==
-		    MAILFS_STATE_DISCONNECTED ? "login: not connected" :
-		    "login: already authenticated");
+	if (!may_authenticate(c))
 		return -1;
-	}
-	if (!conn_is_tls(c->conn) &&
-	    c->security != MAILFS_SEC_PLAINTEXT_INSECURE) {
-		error_set(&c->err, MAILFS_ERR_USAGE,
-		    "login: refusing to send credentials without TLS");
-		return -1;
-	}
 	if (c->caps & MAILFS_CAP_LOGINDISABLED) {
 		error_set(&c->err, MAILFS_ERR_LOGINDISABLED,
 		    "the server does not allow login on this connection");
@@ -298,11 +320,36 @@ mailfs_client_login(struct mailfs_client *c, const char *user,
 			    "the server rejected the user name or password");
 		return -1;
 	}
-	/* The OK usually carries the new capabilities; ask when it did not. */
-	if (!(c->caps & (MAILFS_CAP_IMAP4REV1 | MAILFS_CAP_IMAP4REV2)) ||
-	    (c->caps & MAILFS_CAP_AUTH_PLAIN))
-		return ask_capabilities(c);
-	return 0;
+	return after_login(c, 0);
+}
+
+int
+mailfs_client_authenticate(struct mailfs_client *c,
+    const struct mailfs_sasl_mech *mech)
+{
+	char cap[32];
+	unsigned caps = c->caps;
+	int rc;
+
+	if (mech == NULL || mech->step == NULL ||
+	    !sasl_mech_name_ok(mech->name)) {
+		error_set(&c->err, MAILFS_ERR_USAGE, "AUTHENTICATE: no "
+		    "mechanism, or a name that is not a SASL mechanism's");
+		return -1;
+	}
+	if (!may_authenticate(c))
+		return -1;
+	snprintf(cap, sizeof(cap), "AUTH=%s", mech->name);
+	if (!mailfs_client_has_capability(c, cap)) {
+		error_set(&c->err, MAILFS_ERR_UNSUPPORTED, "the server does "
+		    "not offer AUTHENTICATE %s", mech->name);
+		return -1;
+	}
+	rc = mailfs_run(c, auth_command(c, mech), NULL);
+	c->sasl = NULL;
+	if (rc == -1)
+		return -1;
+	return after_login(c, caps);
 }
 
 int

@@ -35,6 +35,7 @@
 
 struct conn;
 struct mailfs_client;
+struct mailfs_sasl_mech;
 
 /*
  * What the engine hands each complete response and each streamed literal
@@ -158,6 +159,10 @@ struct mailfs_client {
 	int idling;			/* IDLE's "+" arrived */
 	int bye;			/* the server said BYE */
 	char bye_text[128];
+
+	/* AUTHENTICATE's mechanism while it runs (auth.h), borrowed. */
+	const struct mailfs_sasl_mech *sasl;
+	unsigned sasl_steps;
 
 	/* The literal being streamed to a handler, when any. */
 	struct mailfs_cmd *stream_cmd;

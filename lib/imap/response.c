@@ -2,7 +2,8 @@
  * The generic half of understanding what the server says: tagged and
  * untagged status responses, continuation requests, and the response
  * codes and data that go, through the tables below, to the command
- * family that understands them (mailbox.c, message.c).  See response.h.
+ * family that understands them (mailbox.c, message.c); AUTHENTICATE's
+ * challenges go to auth.c.  See response.h.
  *
  * RFC 3501 7, RFC 9051 7.
  */
@@ -10,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "engine.h"
 #include "errors.h"
 #include "mailbox.h"
@@ -217,7 +219,7 @@ handle_untagged_status(struct mailfs_client *c, const struct imap_response *resp
 }
 
 static int
-handle_continuation(struct mailfs_client *c)
+handle_continuation(struct mailfs_client *c, const char *text)
 {
 	struct mailfs_cmd *cmd;
 
@@ -230,6 +232,9 @@ handle_continuation(struct mailfs_client *c)
 			c->idling = 1;
 			return 0;
 		}
+		if (cmd->phase == CMD_PHASE_SENT && cmd->kind == CMD_LOGIN &&
+		    c->sasl != NULL)
+			return auth_challenge(c, text);
 	}
 	error_set(&c->err, MAILFS_ERR_PROTOCOL,
 	    "the server asked for data no command has to send");
@@ -287,7 +292,7 @@ response_handle(struct mailfs_client *c, const struct imap_response *resp)
 	trace_response(c, resp);
 	switch (resp->kind) {
 	case IMAP_RESP_CONTINUATION:
-		return handle_continuation(c);
+		return handle_continuation(c, resp->text);
 	case IMAP_RESP_TAGGED:
 		return handle_tagged(c, resp);
 	case IMAP_RESP_UNTAGGED:

@@ -8,7 +8,7 @@
  * The hierarchy, each layer calling only the ones below it:
  *   client.c   connecting, STARTTLS, LOGIN; the public state queries
  *   response.c this dispatch
- *   mailbox.c, message.c, idle.c   each command family: senders and reply parsers
+ *   mailbox.c, message.c, idle.c, auth.c   each command family: senders and reply parsers
  *   reply.c    what the reply parsers share
  *   engine.c   the client's state, the command queue, sending and reading
  *   parser.c   the IMAP response parser

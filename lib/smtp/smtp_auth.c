@@ -1,26 +1,34 @@
 /*
  * AUTH (RFC 4954): the exchange for any SASL mechanism through
  * struct mailfs_smtp_mech, and the two the library knows, PLAIN
- * (RFC 4616) and LOGIN (draft-murchison-sasl-login), written as such
- * mechanisms.  Only over TLS.  Credentials and responses are never
+ * (RFC 4616) and LOGIN (draft-murchison-sasl-login), through their
+ * mechanisms in ../sasl/password.c.  Only over TLS.  Credentials and responses are never
  * traced (the trace shows "***"), never put in an error, and wiped from
  * memory after use; replies to AUTH are traced and reported without
  * their text, which a server may have filled with what it was sent.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include <mailfs/sasl.h>
 
 #include "buf.h"
 #include "conn.h"
 #include "errors.h"
+#include "sasl_wire.h"
 #include "smtp_reply.h"
 #include "smtp_session.h"
 
-/* RFC 4954 4: the AUTH command line, CRLF included. */
-#define AUTH_LINE_MAX		12288
+/*
+ * The longest AUTH line, CRLF included, that carries the initial
+ * response.  RFC 4954 4 has servers take 12288 octets, but Postfix reads
+ * commands up to its line_length_limit, 2048 by default, and cuts the
+ * rest (its limit for a response after a 334 is 12288): a longer
+ * response, an OAuth2 token of a few kilobytes, waits for the first 334.
+ */
+#define AUTH_LINE_INLINE_MAX	2048
 /* A response longer than this is a mistake, not a token. */
 #define AUTH_RESPONSE_MAX	(64 * 1024)
 /* Challenges answered before the exchange is given up. */
@@ -28,84 +36,7 @@
 /* A user name or password longer than this is a mistake. */
 #define CREDENTIAL_MAX		1024
 
-/* ---- PLAIN and LOGIN as mechanisms ---- */
-
-struct credentials {
-	const char *user;
-	const char *password;
-};
-
-static int
-copy_response(const void *a, size_t alen, const void *b, size_t blen,
-    unsigned char **response_r, size_t *len_r)
-{
-	unsigned char *p;
-
-	if ((p = malloc(alen + blen + 1)) == NULL)
-		return -1;
-	memcpy(p, a, alen);
-	memcpy(p + alen, b, blen);
-	*response_r = p;
-	*len_r = alen + blen;
-	return 0;
-}
-
-/* "\0user\0password" as the initial response; nothing after (RFC 4616). */
-static int
-plain_step(void *ctx, unsigned step, const unsigned char *challenge,
-    size_t challenge_len, unsigned char **response_r, size_t *len_r)
-{
-	const struct credentials *cr = ctx;
-	size_t ulen = strlen(cr->user);
-	unsigned char head[CREDENTIAL_MAX + 2];
-	int rc;
-
-	(void)challenge;
-	(void)challenge_len;
-	*response_r = NULL;
-	*len_r = 0;
-	if (step > 0)
-		return 0;
-	head[0] = '\0';
-	memcpy(head + 1, cr->user, ulen);
-	head[1 + ulen] = '\0';
-	rc = copy_response(head, ulen + 2, cr->password,
-	    strlen(cr->password), response_r, len_r);
-	smtp_wipe(head, ulen + 2);
-	return rc;
-}
-
-/* No initial response; the user name, then the password. */
-static int
-login_step(void *ctx, unsigned step, const unsigned char *challenge,
-    size_t challenge_len, unsigned char **response_r, size_t *len_r)
-{
-	const struct credentials *cr = ctx;
-	const char *what;
-
-	(void)challenge;
-	(void)challenge_len;
-	*response_r = NULL;
-	*len_r = 0;
-	if (step == 0 || step > 2)
-		return 0;
-	what = step == 1 ? cr->user : cr->password;
-	return copy_response(what, strlen(what), "", 0, response_r, len_r);
-}
-
 /* ---- the exchange ---- */
-
-/* Base64 of len bytes, NUL-terminated, or NULL when out of memory. */
-static char *
-base64(const unsigned char *p, size_t len)
-{
-	char *b64;
-
-	if ((b64 = malloc(4 * ((len + 2) / 3) + 1)) == NULL)
-		return NULL;
-	EVP_EncodeBlock((unsigned char *)b64, p, (int)len);
-	return b64;
-}
 
 /*
  * A 334's text decoded from base64 into a new buffer; -1 when it is not
@@ -115,25 +46,10 @@ static int
 decode_challenge(const struct smtp_reply *r, unsigned char **out_r,
     size_t *len_r)
 {
-	const char *t = r->text.data != NULL ? r->text.data : "";
-	size_t len = strlen(t), pad = 0;
-	unsigned char *out;
-	int n;
-
-	if (r->nlines != 1 || len % 4 != 0 || len > INT32_MAX)
+	if (r->nlines != 1)
 		return -1;
-	if ((out = malloc(len / 4 * 3 + 1)) == NULL)
-		return -1;
-	if (len > 0 && (n = EVP_DecodeBlock(out, (const unsigned char *)t,
-	    (int)len)) < 0) {
-		free(out);
-		return -1;
-	}
-	while (pad < 2 && len > pad && t[len - 1 - pad] == '=')
-		pad++;
-	*out_r = out;
-	*len_r = len / 4 * 3 - pad;
-	return 0;
+	return sasl_base64_decode(r->text.data != NULL ? r->text.data : "",
+	    out_r, len_r);
 }
 
 static void
@@ -146,8 +62,10 @@ free_secret(unsigned char **p, size_t len)
 }
 
 /*
- * Sends a response (base64, "=" for an empty one) on a line of its own,
- * or as the rest of "AUTH NAME" when prefix is not NULL.  0 or -1.
+ * Sends a response (base64) on a line of its own, or as the rest of
+ * "AUTH NAME" when prefix is not NULL.  An empty response is "=" on the
+ * AUTH line, an empty line after a challenge (RFC 4954 4): XOAUTH2's
+ * answer to its error challenge is one.  0 or -1.
  */
 static int
 send_response(struct mailfs_smtp *s, const char *prefix,
@@ -159,13 +77,14 @@ send_response(struct mailfs_smtp *s, const char *prefix,
 	int rc = -1;
 
 	buf_init(&line, AUTH_RESPONSE_MAX * 2);
-	if (len > 0 && (b64 = base64(resp, len)) == NULL) {
+	if (len > 0 && (b64 = sasl_base64_encode(resp, len)) == NULL) {
 		error_set_sys(&s->err, ENOMEM, "AUTH");
 		return -1;
 	}
 	if ((prefix != NULL && (buf_append_str(&line, prefix) == -1 ||
 	    buf_append(&line, " ", 1) == -1)) ||
-	    buf_append_str(&line, b64 != NULL ? b64 : "=") == -1) {
+	    buf_append_str(&line, b64 != NULL ? b64 : prefix != NULL ?
+	    "=" : "") == -1) {
 		error_set_sys(&s->err, ENOMEM, "AUTH");
 		goto out;
 	}
@@ -234,7 +153,7 @@ exchange(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 	}
 	/* The initial response rides on the line when the line stays short. */
 	held = resp != NULL && strlen(cmd) + 1 + 4 * ((rlen + 2) / 3) + 2 >
-	    AUTH_LINE_MAX;
+	    AUTH_LINE_INLINE_MAX;
 	if (resp != NULL && !held) {
 		if (send_response(s, cmd, resp, rlen) == -1)
 			goto out;
@@ -293,29 +212,13 @@ out:
 	return rc;
 }
 
-/* RFC 4422 3.1: 1 to 20 of upper-case letters, digits, '-' and '_'. */
-static int
-valid_mech_name(const char *name)
-{
-	size_t i;
-
-	if (name == NULL)
-		return 0;
-	for (i = 0; name[i] != '\0'; i++)
-		if (i >= 20 || !((name[i] >= 'A' && name[i] <= 'Z') ||
-		    (name[i] >= '0' && name[i] <= '9') || name[i] == '-' ||
-		    name[i] == '_'))
-			return 0;
-	return i > 0;
-}
-
 int
 mailfs_smtp_auth(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 {
 	int rc;
 
 	if (mech == NULL || mech->step == NULL ||
-	    !valid_mech_name(mech->name)) {
+	    !sasl_mech_name_ok(mech->name)) {
 		error_set(&s->err, MAILFS_ERR_USAGE, "AUTH: no mechanism, or "
 		    "a name that is not a SASL mechanism's");
 		return -1;
@@ -360,7 +263,7 @@ int
 mailfs_smtp_login(struct mailfs_smtp *s, const char *user,
     const char *password)
 {
-	struct credentials cr;
+	struct mailfs_sasl_password cr;
 	struct mailfs_smtp_mech mech;
 
 	if (user == NULL || password == NULL || *user == '\0' ||
@@ -380,10 +283,10 @@ mailfs_smtp_login(struct mailfs_smtp *s, const char *user,
 	if (!mailfs_smtp_has_extension(s, "AUTH", "PLAIN") &&
 	    mailfs_smtp_has_extension(s, "AUTH", "LOGIN")) {
 		mech.name = "LOGIN";
-		mech.step = login_step;
+		mech.step = mailfs_sasl_login_step;
 	} else {
 		mech.name = "PLAIN";
-		mech.step = plain_step;
+		mech.step = mailfs_sasl_plain_step;
 	}
 	return mailfs_smtp_auth(s, &mech);
 }

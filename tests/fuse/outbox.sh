@@ -1,6 +1,7 @@
 # outbox.sh: what the Outbox tests share (sourced after mount.sh).
 #
-#	start_mail                 Dovecot --postfix and Postfix in front of it
+#	start_mail [OPTIONS...]    Dovecot --postfix (and OPTIONS) and Postfix
+#	                           in front of it
 #	mount_outbox DIR URL [OPTIONS...]
 #	                           mounts with -o smtp=URL (1 s backoff)
 #	imap2 CMD [ARGS...]        imaptool as the second user
@@ -26,7 +27,7 @@ start_mail()
 	[ -x /usr/sbin/postfix ] || skip_all "postfix is not installed (Debian package postfix)"
 	[ "$(id -u)" = 0 ] || skip_all "Postfix starts as root only"
 	command -v setfattr >/dev/null || skip_all "setfattr is missing (Debian package attr)"
-	start_dovecot --postfix
+	start_dovecot --postfix "$@"
 	local out
 	out=$("$HARNESS_DIR/postfix.sh" start "$MAILFS_TEST_TMP/postfix" "$DOVECOT_DIR") ||
 	    bail_out "could not start Postfix"

@@ -2,6 +2,7 @@
 # dovecot.sh: a private, unprivileged Dovecot for the tests.
 #
 #	dovecot.sh start DIR [--no-starttls] [--quota=BYTES] [--prefix=PREFIX] [--postfix]
+#	    [--oauth2=URL]
 #	dovecot.sh stop DIR
 #	dovecot.sh pause DIR
 #	dovecot.sh resume DIR
@@ -38,6 +39,10 @@
 # DIR/mail2).  LMTP recipients are user@domain: LMTP looks up only the
 # user part (auth_username_format = %Ln in protocol lmtp).  Without
 # --postfix the server is exactly the one it always was.
+#
+# --oauth2=URL adds the oauth2 passdb (OAUTHBEARER and XOAUTH2), which
+# asks the token introspection endpoint URL (oauth2server.py) whether a
+# token is good, by POST; the passwords keep working.
 #
 # stop kills the master and waits until every process of the instance has
 # gone; it is harmless when nothing runs.
@@ -254,6 +259,32 @@ service auth {
 EOF
 }
 
+# oauth2_config DIR URL: --oauth2's passdb, after the rest (the later
+# auth_mechanisms wins).
+oauth2_config()
+{
+	cat > "$1/oauth2.conf.ext" <<EOF
+introspection_mode = post
+introspection_url = $2
+username_attribute = username
+active_attribute = active
+active_value = true
+force_introspection = yes
+EOF
+	cat >> "$1/dovecot.conf" <<EOF
+
+# --oauth2: tokens checked by $2
+auth_mechanisms = plain login oauthbearer xoauth2
+# A refused token is answered at once, not after 2 s: the tests refuse many.
+auth_failure_delay = 0
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $1/oauth2.conf.ext
+}
+EOF
+}
+
 do_start()
 {
 	dir=$1
@@ -262,10 +293,12 @@ do_start()
 	quota=
 	prefix=
 	postfix=no
+	oauth2=
 	for a in "$@"; do
 		case $a in
 		--no-starttls) starttls=no ;;
 		--postfix) postfix=yes ;;
+		--oauth2=*) oauth2=${a#--oauth2=} ;;
 		--prefix=*) prefix=${a#--prefix=} ;;
 		--quota=*)
 			quota=${a#--quota=}
@@ -335,6 +368,7 @@ do_start()
 		[ "$starttls" = yes ] && imaps_port=${ports#* }
 		write_config "$dir" "$backend_port" "$imaps_port" "$starttls" \
 		    "$quota" "$login_user" "$internal_user" "$prefix" "$postfix"
+		[ -z "$oauth2" ] || oauth2_config "$dir" "$oauth2"
 		logstart=$(wc -l < "$dir/dovecot.log")
 		if "$dovecot" -c "$dir/dovecot.conf" 2>>"$dir/dovecot.log"; then
 			if wait_ports 15 "$dir/run/master.pid" "$backend_port" \

@@ -13,6 +13,7 @@
 #include "imap.h"
 #include "online.h"
 #include "pool.h"
+#include "signin.h"
 
 /* The sentence for a failure to reach the account. */
 static void
@@ -21,8 +22,11 @@ connect_failure(const struct mailfs_url *url, const struct mailfs_error *err,
 {
 	switch (err->kind) {
 	case MAILFS_ERR_AUTH:
-		snprintf(why, size, "login failed: the server rejected the user name "
-		    "or password");
+		if (signin_uses_token())
+			snprintf(why, size, "login failed: %s", err->msg);
+		else
+			snprintf(why, size, "login failed: the server rejected the user "
+			    "name or password");
 		break;
 	case MAILFS_ERR_RESOLVE:
 		snprintf(why, size, "the host name %s does not resolve", url->host);

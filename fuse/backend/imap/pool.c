@@ -19,6 +19,7 @@
 #include "log.h"
 #include "online.h"
 #include "password.h"
+#include "signin.h"
 #include "pool.h"
 #include "profile.h"
 
@@ -344,8 +345,11 @@ pool_connect(const struct mailfs_unilateral *u, struct mailfs_error *err_r)
 	if (mailfs_client_connect(c) == -1)
 		goto fail;
 	if (mailfs_client_state(c) == MAILFS_STATE_NOT_AUTHENTICATED &&
-	    mailfs_client_login(c, pool_user, pool_password->buf) == -1)
-		goto fail;
+	    signin_imap(c, pool_user, pool_password, params.host, params.port,
+	    err_r) == -1) {
+		mailfs_client_free(&c);
+		return NULL;
+	}
 	caps = mailfs_client_capabilities(c);
 	/*
 	 * Deltas instead of listings: QRESYNC where offered, else CONDSTORE.

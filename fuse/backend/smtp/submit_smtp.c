@@ -12,6 +12,7 @@
 
 #include "deadline.h"
 #include "log.h"
+#include "signin.h"
 #include "submit_smtp.h"
 
 struct smtp_sub {
@@ -147,9 +148,11 @@ static int
 connect_locked(struct smtp_sub *s, struct submit_result *res)
 {
 	struct mailfs_smtp_params p;
+	struct mailfs_error err;
 	char text[600];
 
 	memset(&p, 0, sizeof(p));
+	memset(&err, 0, sizeof(err));
 	p.host = s->host;
 	p.port = s->port;
 	p.security = s->security;
@@ -164,10 +167,11 @@ connect_locked(struct smtp_sub *s, struct submit_result *res)
 		return -1;
 	}
 	mailfs_smtp_set_deadline(s->c, deadline_current());
-	if (mailfs_smtp_connect(s->c) == -1 ||
-	    mailfs_smtp_login(s->c, s->user, s->pw.buf) == -1) {
-		snprintf(text, sizeof(text), "%s:%s: %s", s->host, s->port,
-		    mailfs_smtp_error(s->c)->msg);
+	if (mailfs_smtp_connect(s->c) == -1)
+		err = *mailfs_smtp_error(s->c);
+	if (err.kind != MAILFS_ERR_NONE || signin_smtp(s->c, s->user, &s->pw,
+	    s->host, s->port, &err) == -1) {
+		snprintf(text, sizeof(text), "%s:%s: %s", s->host, s->port, err.msg);
 		log_msg(LOG_WARNING, "cannot send: %s", text);
 		result_failed(res, SUBMIT_DEFERRED, text);
 		disconnect_locked(s);
