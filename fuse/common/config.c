@@ -365,16 +365,23 @@ config_escape(const char *text)
 	return e;
 }
 
-/* A password given on the command line replaces the file's, either way. */
+/*
+ * A way to sign in given on the command line replaces the file's, either
+ * way: a password file or command, or a token command (which signs in to
+ * SMTP too, so it replaces the file's SMTP password as well).
+ */
 static int
 overridden(const struct options *cl, const char *text)
 {
 	if (cl == NULL)
 		return 0;
-	if (same_key(text, "password_file") || same_key(text, "password_command"))
-		return cl->password_file != NULL || cl->password_command != NULL;
+	if (same_key(text, "password_file") || same_key(text, "password_command") ||
+	    same_key(text, "oauth2_token_command"))
+		return cl->password_file != NULL || cl->password_command != NULL ||
+		    cl->oauth2_token_command != NULL;
 	if (same_key(text, "smtp_password_file") || same_key(text, "smtp_password_command"))
-		return cl->smtp_password_file != NULL || cl->smtp_password_command != NULL;
+		return cl->smtp_password_file != NULL || cl->smtp_password_command != NULL ||
+		    cl->oauth2_token_command != NULL;
 	return 0;
 }
 
