@@ -415,8 +415,16 @@ test_no_capa(void)
 	{
 		uint32_t nums[] = { 1, 2 };
 
+		long d1, d2, ok1;
+
 		check_rv(c, mailfs_pop3_dele(c, nums, 2), MAILFS_ERR_NONE,
 		    "no PIPELINING: DELE one after the other");
+		d1 = trace_find(&tr, 0, MAILFS_TRACE_SEND, "DELE 1");
+		ok1 = d1 < 0 ? -1 : trace_find(&tr, (size_t)d1,
+		    MAILFS_TRACE_RECV, "+OK");
+		d2 = trace_find(&tr, 0, MAILFS_TRACE_SEND, "DELE 2");
+		ok(d1 >= 0 && ok1 > d1 && d2 > ok1, "no PIPELINING: DELE 2 "
+		    "sent only after DELE 1's +OK");
 	}
 	/* The server closes without answering QUIT: nothing is deleted. */
 	check_rv(c, mailfs_pop3_quit(c), MAILFS_ERR_CLOSED,
