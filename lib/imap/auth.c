@@ -49,7 +49,7 @@ auth_command(struct mailfs_client *c, const struct mailfs_sasl_mech *mech)
 		    "to make its response", mech->name);
 		return NULL;
 	}
-	if (resp != NULL && (b64 = sasl_base64_encode(resp, rlen)) == NULL) {
+	if (resp != NULL && (b64 = sasl_base64(resp, rlen)) == NULL) {
 		free_secret(resp, rlen);
 		error_set(&c->err, MAILFS_ERR_NOMEM, "AUTHENTICATE: out of memory");
 		return NULL;
@@ -100,10 +100,10 @@ auth_challenge(struct mailfs_client *c, const char *text)
 	int rc;
 
 	if (++c->sasl_steps > AUTH_STEPS_MAX ||
-	    sasl_base64_decode(text, &chal, &clen) == -1 ||
+	    sasl_unbase64(text, strlen(text), &chal, &clen) == -1 ||
 	    mech->step(mech->ctx, c->sasl_steps, chal, clen, &resp,
 	    &rlen) == -1 || resp == NULL || rlen > AUTH_RESPONSE_MAX ||
-	    (rlen > 0 && (b64 = sasl_base64_encode(resp, rlen)) == NULL))
+	    (rlen > 0 && (b64 = sasl_base64(resp, rlen)) == NULL))
 		b64 = NULL;
 	else if (b64 == NULL)
 		b64 = strdup("");

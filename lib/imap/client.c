@@ -7,11 +7,11 @@
  * mechanisms through auth.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
 
 #include "auth.h"
 #include "conn.h"
@@ -217,23 +217,16 @@ fail:
 
 /* The SASL PLAIN message "\0user\0password", base64-encoded (RFC 4616). */
 static char *
-sasl_plain(const char *user, const char *password)
+plain_base64(const char *user, const char *password)
 {
-	size_t ulen = strlen(user), plen = strlen(password);
-	size_t rawlen = ulen + plen + 2;
 	unsigned char *raw;
+	size_t len;
 	char *b64;
 
-	if ((raw = malloc(rawlen)) == NULL)
+	if (sasl_plain(user, password, &raw, &len) == -1)
 		return NULL;
-	raw[0] = '\0';
-	memcpy(raw + 1, user, ulen);
-	raw[1 + ulen] = '\0';
-	memcpy(raw + 2 + ulen, password, plen);
-	if ((b64 = malloc(4 * ((rawlen + 2) / 3) + 1)) != NULL)
-		EVP_EncodeBlock((unsigned char *)b64, raw, (int)rawlen);
-	wipe_secret(raw, rawlen);
-	free(raw);
+	b64 = sasl_base64(raw, len);
+	sasl_free_secret(&raw, len);
 	return b64;
 }
 
@@ -250,7 +243,12 @@ login_command(struct mailfs_client *c, const char *user, const char *password)
 		cmd_add_astring(c, cmd, password, 1);
 		return cmd_submit(c, cmd);
 	}
-	if ((b64 = sasl_plain(user, password)) == NULL) {
+	if (strlen(user) > SASL_CREDENTIAL_MAX || strlen(password) > SASL_CREDENTIAL_MAX) {
+		error_set(&c->err, MAILFS_ERR_USAGE, "login: the user name or "
+		    "password is too long");
+		return NULL;
+	}
+	if ((b64 = plain_base64(user, password)) == NULL) {
 		error_set_sys(&c->err, ENOMEM, "login");
 		return NULL;
 	}
@@ -332,7 +330,7 @@ mailfs_client_authenticate(struct mailfs_client *c,
 	int rc;
 
 	if (mech == NULL || mech->step == NULL ||
-	    !sasl_mech_name_ok(mech->name)) {
+	    !sasl_valid_mech_name(mech->name)) {
 		error_set(&c->err, MAILFS_ERR_USAGE, "AUTHENTICATE: no "
 		    "mechanism, or a name that is not a SASL mechanism's");
 		return -1;

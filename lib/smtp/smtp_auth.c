@@ -1,8 +1,7 @@
 /*
  * AUTH (RFC 4954): the exchange for any SASL mechanism through
- * struct mailfs_smtp_mech, and the two the library knows, PLAIN
- * (RFC 4616) and LOGIN (draft-murchison-sasl-login), through their
- * mechanisms in ../sasl/password.c.  Only over TLS.  Credentials and responses are never
+ * struct mailfs_smtp_mech (sasl_wire.h runs it), with PLAIN or LOGIN
+ * (<mailfs/sasl.h>) for a password.  Only over TLS.  Credentials and responses are never
  * traced (the trace shows "***"), never put in an error, and wiped from
  * memory after use; replies to AUTH are traced and reported without
  * their text, which a server may have filled with what it was sent.
@@ -29,187 +28,72 @@
  * response, an OAuth2 token of a few kilobytes, waits for the first 334.
  */
 #define AUTH_LINE_INLINE_MAX	2048
-/* A response longer than this is a mistake, not a token. */
-#define AUTH_RESPONSE_MAX	(64 * 1024)
-/* Challenges answered before the exchange is given up. */
-#define AUTH_STEPS_MAX		8
-/* A user name or password longer than this is a mistake. */
-#define CREDENTIAL_MAX		1024
 
-/* ---- the exchange ---- */
+/* ---- the exchange, through sasl_exchange() ---- */
 
-/*
- * A 334's text decoded from base64 into a new buffer; -1 when it is not
- * base64 (or out of memory).
- */
+struct smtp_sasl {
+	struct mailfs_smtp *s;
+	const char *name;
+};
+
 static int
-decode_challenge(const struct smtp_reply *r, unsigned char **out_r,
-    size_t *len_r)
+sasl_send(void *ctx, const char *line, const char *trace_as)
 {
-	if (r->nlines != 1)
-		return -1;
-	return sasl_base64_decode(r->text.data != NULL ? r->text.data : "",
-	    out_r, len_r);
+	struct smtp_sasl *a = ctx;
+
+	return smtp_send_line(a->s, line, trace_as);
 }
 
 static void
-free_secret(unsigned char **p, size_t len)
-{
-	if (*p != NULL)
-		smtp_wipe(*p, len);
-	free(*p);
-	*p = NULL;
-}
-
-/*
- * Sends a response (base64) on a line of its own, or as the rest of
- * "AUTH NAME" when prefix is not NULL.  An empty response is "=" on the
- * AUTH line, an empty line after a challenge (RFC 4954 4): XOAUTH2's
- * answer to its error challenge is one.  0 or -1.
- */
-static int
-send_response(struct mailfs_smtp *s, const char *prefix,
-    const unsigned char *resp, size_t len)
-{
-	struct buf line;
-	char *b64 = NULL;
-	char shown[96];
-	int rc = -1;
-
-	buf_init(&line, AUTH_RESPONSE_MAX * 2);
-	if (len > 0 && (b64 = sasl_base64_encode(resp, len)) == NULL) {
-		error_set_sys(&s->err, ENOMEM, "AUTH");
-		return -1;
-	}
-	if ((prefix != NULL && (buf_append_str(&line, prefix) == -1 ||
-	    buf_append(&line, " ", 1) == -1)) ||
-	    buf_append_str(&line, b64 != NULL ? b64 : prefix != NULL ?
-	    "=" : "") == -1) {
-		error_set_sys(&s->err, ENOMEM, "AUTH");
-		goto out;
-	}
-	snprintf(shown, sizeof(shown), "%s%s***", prefix != NULL ? prefix : "",
-	    prefix != NULL ? " " : "");
-	rc = smtp_send_line(s, line.data, shown);
-out:
-	if (b64 != NULL) {
-		smtp_wipe(b64, strlen(b64));
-		free(b64);
-	}
-	if (line.data != NULL)
-		smtp_wipe(line.data, line.len);
-	buf_free(&line);
-	return rc;
-}
-
-/* Cancels the exchange ("*", RFC 4954 4) and reads the server's answer. */
-static void
-cancel(struct mailfs_smtp *s)
-{
-	struct mailfs_error err = s->err;
-
-	if (smtp_send_line(s, "*", NULL) == 0)
-		smtp_read_reply(s, s->io_timeout_ms);
-	s->err = err;
-}
-
-static int
 auth_failed(struct mailfs_smtp *s, const char *name)
 {
 	const struct smtp_reply *r = &s->parser.reply;
 	char prefix[128];
 
 	if (smtp_closing(s))
-		return -1;
+		return;
 	if (r->code == 535) {
 		smtp_refusal(s, "the SMTP server rejected the user name or "
 		    "password", r, 0);
 		s->err.kind = MAILFS_ERR_AUTH;
-		return -1;
+		return;
 	}
 	snprintf(prefix, sizeof(prefix), "the SMTP server refused AUTH %s",
 	    name);
 	smtp_refusal(s, prefix, r, 0);
-	return -1;
+}
+
+/* 235 is done, 334 a challenge (of one line), anything else a refusal. */
+static enum sasl_answer
+sasl_next(void *ctx, const char **text_r, size_t *len_r)
+{
+	struct smtp_sasl *a = ctx;
+	const struct smtp_reply *r = &a->s->parser.reply;
+
+	if (smtp_read_reply(a->s, a->s->io_timeout_ms) == -1)
+		return SASL_FAILED;
+	if (r->code == 235)
+		return SASL_DONE;
+	if (r->code != 334) {
+		auth_failed(a->s, a->name);
+		return SASL_REFUSED;
+	}
+	/* A challenge of more than one line is not base64 ("!"). */
+	*text_r = r->nlines != 1 ? "!" : r->text.data != NULL ?
+	    r->text.data : "";
+	*len_r = strlen(*text_r);
+	return SASL_CHALLENGE;
 }
 
 /* The exchange itself, from the AUTH line to 235 or a failure. */
 static int
 exchange(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 {
-	const struct smtp_reply *r = &s->parser.reply;
-	unsigned char *resp = NULL, *chal = NULL;
-	size_t rlen = 0, clen = 0;
-	char cmd[96];
-	unsigned step;
-	int rc = -1, held;
+	struct smtp_sasl a = { s, mech->name };
+	struct sasl_io io = { sasl_send, sasl_next, &a, &s->err, "SMTP",
+	    AUTH_LINE_INLINE_MAX };
 
-	snprintf(cmd, sizeof(cmd), "AUTH %s", mech->name);
-	if (mech->step(mech->ctx, 0, NULL, 0, &resp, &rlen) == -1 ||
-	    rlen > AUTH_RESPONSE_MAX) {
-		error_set(&s->err, MAILFS_ERR_USAGE, "the %s mechanism "
-		    "failed to make its response", mech->name);
-		goto out;
-	}
-	/* The initial response rides on the line when the line stays short. */
-	held = resp != NULL && strlen(cmd) + 1 + 4 * ((rlen + 2) / 3) + 2 >
-	    AUTH_LINE_INLINE_MAX;
-	if (resp != NULL && !held) {
-		if (send_response(s, cmd, resp, rlen) == -1)
-			goto out;
-	} else if (smtp_send_line(s, cmd, NULL) == -1)
-		goto out;
-	if (!held)
-		free_secret(&resp, rlen);
-	for (step = 1;; step++) {
-		if (smtp_read_reply(s, s->io_timeout_ms) == -1)
-			goto out;
-		if (r->code == 235)
-			break;
-		if (r->code != 334) {
-			auth_failed(s, mech->name);
-			goto out;
-		}
-		if (step > AUTH_STEPS_MAX) {
-			error_set(&s->err, MAILFS_ERR_PROTOCOL, "the SMTP "
-			    "server sent too many AUTH challenges");
-			cancel(s);
-			goto out;
-		}
-		if (held) {
-			held = 0;
-		} else {
-			if (decode_challenge(r, &chal, &clen) == -1) {
-				error_set(&s->err, MAILFS_ERR_PROTOCOL, "the "
-				    "SMTP server sent a challenge that is not "
-				    "base64");
-				cancel(s);
-				goto out;
-			}
-			rc = mech->step(mech->ctx, step, chal, clen, &resp,
-			    &rlen);
-			free_secret(&chal, clen);
-			if (rc == -1 || resp == NULL ||
-			    rlen > AUTH_RESPONSE_MAX) {
-				rc = -1;
-				error_set(&s->err, MAILFS_ERR_AUTH, "the %s "
-				    "mechanism gave up after the server's "
-				    "challenge %u", mech->name, step);
-				cancel(s);
-				goto out;
-			}
-		}
-		rc = send_response(s, NULL, resp, rlen);
-		free_secret(&resp, rlen);
-		if (rc == -1)
-			goto out;
-		rc = -1;
-	}
-	rc = 0;
-out:
-	free_secret(&resp, rlen);
-	free_secret(&chal, clen);
-	return rc;
+	return sasl_exchange(&io, mech->name, mech->step, mech->ctx);
 }
 
 int
@@ -218,7 +102,7 @@ mailfs_smtp_auth(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 	int rc;
 
 	if (mech == NULL || mech->step == NULL ||
-	    !sasl_mech_name_ok(mech->name)) {
+	    !sasl_valid_mech_name(mech->name)) {
 		error_set(&s->err, MAILFS_ERR_USAGE, "AUTH: no mechanism, or "
 		    "a name that is not a SASL mechanism's");
 		return -1;
@@ -267,8 +151,8 @@ mailfs_smtp_login(struct mailfs_smtp *s, const char *user,
 	struct mailfs_smtp_mech mech;
 
 	if (user == NULL || password == NULL || *user == '\0' ||
-	    strlen(user) > CREDENTIAL_MAX ||
-	    strlen(password) > CREDENTIAL_MAX) {
+	    strlen(user) > SASL_CREDENTIAL_MAX ||
+	    strlen(password) > SASL_CREDENTIAL_MAX) {
 		error_set(&s->err, MAILFS_ERR_USAGE, "login: the user name or "
 		    "password is missing or too long");
 		return -1;
