@@ -1,7 +1,7 @@
 #!/bin/sh
 # dovecot.sh: a private, unprivileged Dovecot for the tests.
 #
-#	dovecot.sh start DIR [--no-starttls] [--quota=BYTES] [--prefix=PREFIX] [--postfix]
+#	dovecot.sh start DIR [--no-starttls] [--quota=BYTES] [--prefix=PREFIX] [--postfix] [--pop3]
 #	dovecot.sh stop DIR
 #	dovecot.sh pause DIR
 #	dovecot.sh resume DIR
@@ -39,6 +39,14 @@
 # user part (auth_username_format = %Ln in protocol lmtp).  Without
 # --postfix the server is exactly the one it always was.
 #
+# --pop3 adds POP3 for the same users and Maildirs, and start then prints
+# POP3_PORT (STLS; USER, PASS and AUTH refused before TLS: a relay from
+# 127.0.0.2, as IMAP_PORT is) and POP3S_PORT (implicit TLS; empty with
+# --no-starttls, when POP3_PORT takes USER and PASS in plaintext).  The
+# maildrop is locked for the whole of a POP3 session (pop3_lock_session =
+# yes), as RFC 1939 wants: a second session gets -ERR [IN-USE].  Without
+# --pop3 both are printed empty and no POP3 listener runs.
+#
 # stop kills the master and waits until every process of the instance has
 # gone; it is harmless when nothing runs.
 #
@@ -54,7 +62,7 @@ prog=dovecot.sh
 
 usage()
 {
-	echo "usage: $prog start DIR [--no-starttls] [--quota=BYTES] [--prefix=PREFIX] [--postfix]" >&2
+	echo "usage: $prog start DIR [--no-starttls] [--quota=BYTES] [--prefix=PREFIX] [--postfix] [--pop3]" >&2
 	echo "       $prog stop DIR" >&2
 	echo "       $prog pause DIR | resume DIR" >&2
 	exit 2
@@ -84,11 +92,12 @@ do_stop()
 {
 	dir=$1
 	[ -d "$dir" ] || return 0
-	if [ -f "$dir/run/relay.pid" ]; then
-		rp=$(cat "$dir/run/relay.pid" 2>/dev/null || true)
+	for r in relay relay-pop3; do
+		[ -f "$dir/run/$r.pid" ] || continue
+		rp=$(cat "$dir/run/$r.pid" 2>/dev/null || true)
 		[ -n "$rp" ] && kill -TERM "$rp" 2>/dev/null || true
-		rm -f "$dir/run/relay.pid" "$dir/run/relay.port"
-	fi
+		rm -f "$dir/run/$r.pid" "$dir/run/$r.port"
+	done
 	stop_master "$dir"
 }
 
@@ -106,9 +115,11 @@ stop_master()
 write_config()
 {
 	dir=$1 imap_port=$2 imaps_port=$3 starttls=$4 quota=$5 \
-	    login_user=$6 internal_user=$7 prefix=$8 postfix=$9
+	    login_user=$6 internal_user=$7 prefix=$8 postfix=$9 \
+	    pop3_port=${10} pop3s_port=${11}
 	protocols=imap
-	[ "$postfix" = yes ] && protocols="imap lmtp"
+	[ "$postfix" = yes ] && protocols="$protocols lmtp"
+	[ -n "$pop3_port" ] && protocols="$protocols pop3"
 	internal_group_setting=
 	# Unprivileged, Dovecot cannot give its sockets to group "dovecot".
 	[ "$(id -u)" = 0 ] || internal_group_setting="default_internal_group = $(id -gn)"
@@ -124,10 +135,12 @@ disable_plaintext_auth = yes"
     port = $imaps_port
     ssl = yes
   }"
+		pop3s_ssl="    ssl = yes"
 	else
 		ssl_settings="ssl = no
 disable_plaintext_auth = no"
 		imaps_listener=
+		pop3s_ssl=
 	fi
 	if [ -n "$quota" ]; then
 		quota_rule="*:storage=${quota}B"
@@ -211,10 +224,13 @@ $imaps_listener
 service pop3-login {
   chroot =
   inet_listener pop3 {
-    port = 0
+    address = 127.0.0.1
+    port = ${pop3_port:-0}
   }
   inet_listener pop3s {
-    port = 0
+    address = 127.0.0.1
+    port = ${pop3s_port:-0}
+$pop3s_ssl
   }
 }
 service submission-login {
@@ -232,6 +248,15 @@ service stats {
   }
 }
 EOF
+	if [ -n "$pop3_port" ]; then
+		cat >> "$dir/dovecot.conf" <<EOF
+
+# --pop3: the maildrop is locked for a whole session, as RFC 1939 wants.
+protocol pop3 {
+  pop3_lock_session = yes
+}
+EOF
+	fi
 	[ "$postfix" = yes ] || return 0
 	# The postfix user connects to both sockets; this is a throw-away
 	# server on a test machine, so any local user may.
@@ -262,10 +287,12 @@ do_start()
 	quota=
 	prefix=
 	postfix=no
+	pop3=no
 	for a in "$@"; do
 		case $a in
 		--no-starttls) starttls=no ;;
 		--postfix) postfix=yes ;;
+		--pop3) pop3=yes ;;
 		--prefix=*) prefix=${a#--prefix=} ;;
 		--quota=*)
 			quota=${a#--quota=}
@@ -329,16 +356,27 @@ do_start()
 	tries=0
 	while :; do
 		tries=$((tries + 1))
-		ports=$(free_ports 2)
-		backend_port=${ports% *}
+		# shellcheck disable=SC2046
+		set -- $(free_ports 4)
+		backend_port=$1
 		imaps_port=
-		[ "$starttls" = yes ] && imaps_port=${ports#* }
+		[ "$starttls" = yes ] && imaps_port=$2
+		pop3_port= pop3s_port=
+		if [ "$pop3" = yes ]; then
+			pop3_port=$3
+			[ "$starttls" = yes ] && pop3s_port=$4
+		fi
 		write_config "$dir" "$backend_port" "$imaps_port" "$starttls" \
-		    "$quota" "$login_user" "$internal_user" "$prefix" "$postfix"
+		    "$quota" "$login_user" "$internal_user" "$prefix" "$postfix" \
+		    "$pop3_port" "$pop3s_port"
 		logstart=$(wc -l < "$dir/dovecot.log")
 		if "$dovecot" -c "$dir/dovecot.conf" 2>>"$dir/dovecot.log"; then
+			# shellcheck disable=SC2086
 			if wait_ports 15 "$dir/run/master.pid" "$backend_port" \
-			    "$imaps_port" && start_relay "$dir" "$backend_port"; then
+			    "$imaps_port" $pop3_port $pop3s_port &&
+			    start_relay "$dir" relay "$backend_port" &&
+			    { [ -z "$pop3_port" ] ||
+			    start_relay "$dir" relay-pop3 "$pop3_port"; }; then
 				break
 			fi
 		fi
@@ -355,6 +393,8 @@ TEST_USER=$user
 TEST_PASSWORD=$password
 TEST_PASSWORD_FILE=$dir/password
 DOVECOT_DIR=$dir
+POP3_PORT=$([ -z "$pop3_port" ] || cat "$dir/run/relay-pop3.port")
+POP3S_PORT=$pop3s_port
 EOF
 	[ -z "$user2" ] || printf 'TEST_USER2=%s\nTEST_PASSWORD2=%s\n' \
 	    "$user2" "$password2"
@@ -384,21 +424,29 @@ do_resume()
 	[ -f "$dir/dovecot.conf" ] || die "no server was started in $dir"
 	backend_port=$(config_port "$dir" imap)
 	imaps_port=$(config_port "$dir" imaps)
+	# A listener that does not run has port 0.
+	pop3_ports=
+	for p in $(config_port "$dir" pop3) $(config_port "$dir" pop3s); do
+		[ "$p" = 0 ] || pop3_ports="$pop3_ports $p"
+	done
+	# shellcheck disable=SC2086
 	"$(find_dovecot)" -c "$dir/dovecot.conf" 2>>"$dir/dovecot.log" &&
-	    wait_ports 15 "$dir/run/master.pid" "$backend_port" $imaps_port ||
+	    wait_ports 15 "$dir/run/master.pid" "$backend_port" $imaps_port \
+	    $pop3_ports ||
 	    die "Dovecot did not start again"
 }
 
-# Starts relay.py in front of Dovecot's plaintext port and waits for its port.
+# start_relay DIR NAME PORT: starts relay.py in front of Dovecot's
+# plaintext port PORT and waits for its own port, in DIR/run/NAME.port.
 start_relay()
 {
-	rm -f "$1/run/relay.port" "$1/run/relay.pid"
-	"$PYTHON" "$here/relay.py" "$1/run/relay.port" "$1/run/relay.pid" "$2" \
+	rm -f "$1/run/$2.port" "$1/run/$2.pid"
+	"$PYTHON" "$here/relay.py" "$1/run/$2.port" "$1/run/$2.pid" "$3" \
 	    </dev/null >>"$1/dovecot.log" 2>&1 &
 	i=0
 	# relay.py writes its port once it listens.
 	while [ $i -lt 150 ]; do
-		[ -s "$1/run/relay.port" ] && return 0
+		[ -s "$1/run/$2.port" ] && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done

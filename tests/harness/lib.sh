@@ -10,7 +10,8 @@
 #
 # start_dovecot makes a temporary directory (MAILFS_TEST_TMP), starts a
 # private Dovecot in it, exports IMAP_HOST, IMAP_PORT, IMAPS_PORT, TEST_CA,
-# TEST_USER, TEST_PASSWORD, TEST_PASSWORD_FILE and DOVECOT_DIR, and
+# TEST_USER, TEST_PASSWORD, TEST_PASSWORD_FILE, DOVECOT_DIR, POP3_PORT and
+# POP3S_PORT (empty without --pop3), and
 # installs an EXIT trap that unmounts every directory given to
 # register_mount (fusermount3 -uz), stops Dovecot and removes the
 # temporary directory, whatever way the test ends.
@@ -174,7 +175,7 @@ mktemp_dir()
 	fi
 }
 
-# start_dovecot [--no-starttls] [--quota=BYTES]
+# start_dovecot [dovecot.sh start's options: --no-starttls, --pop3, ...]
 start_dovecot()
 {
 	local out
@@ -184,7 +185,7 @@ start_dovecot()
 	_tap_dovecot=$MAILFS_TEST_TMP/dovecot
 	eval "$out"
 	export IMAP_HOST IMAP_PORT IMAPS_PORT TEST_CA TEST_USER TEST_PASSWORD \
-	    TEST_PASSWORD_FILE DOVECOT_DIR
+	    TEST_PASSWORD_FILE DOVECOT_DIR POP3_PORT POP3S_PORT
 }
 
 stop_dovecot()

@@ -128,6 +128,8 @@ take_line(struct testenv *env, const char *line, size_t len)
 		K("IMAP_HOST", host),
 		K("IMAP_PORT", imap_port),
 		K("IMAPS_PORT", imaps_port),
+		K("POP3_PORT", pop3_port),
+		K("POP3S_PORT", pop3s_port),
 		K("TEST_CA", ca),
 		K("TEST_USER", user),
 		K("TEST_PASSWORD", password),

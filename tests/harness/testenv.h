@@ -25,6 +25,8 @@ struct testenv {
 	char host[64];		/* IMAP_HOST */
 	char imap_port[16];	/* STARTTLS (or plaintext with --no-starttls) */
 	char imaps_port[16];	/* implicit TLS; "" with --no-starttls */
+	char pop3_port[16];	/* POP3 STLS; "" without --pop3 */
+	char pop3s_port[16];	/* POP3 implicit TLS; "" without --pop3 */
 	char ca[512];		/* TEST_CA */
 	char user[64];
 	char password[128];
