@@ -8,14 +8,14 @@
  * their text, which a server may have filled with what it was sent.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #include "buf.h"
 #include "conn.h"
 #include "errors.h"
+#include "sasl.h"
 #include "smtp_reply.h"
 #include "smtp_session.h"
 
@@ -25,8 +25,6 @@
 #define AUTH_RESPONSE_MAX	(64 * 1024)
 /* Challenges answered before the exchange is given up. */
 #define AUTH_STEPS_MAX		8
-/* A user name or password longer than this is a mistake. */
-#define CREDENTIAL_MAX		1024
 
 /* ---- PLAIN and LOGIN as mechanisms ---- */
 
@@ -56,9 +54,6 @@ plain_step(void *ctx, unsigned step, const unsigned char *challenge,
     size_t challenge_len, unsigned char **response_r, size_t *len_r)
 {
 	const struct credentials *cr = ctx;
-	size_t ulen = strlen(cr->user);
-	unsigned char head[CREDENTIAL_MAX + 2];
-	int rc;
 
 	(void)challenge;
 	(void)challenge_len;
@@ -66,13 +61,7 @@ plain_step(void *ctx, unsigned step, const unsigned char *challenge,
 	*len_r = 0;
 	if (step > 0)
 		return 0;
-	head[0] = '\0';
-	memcpy(head + 1, cr->user, ulen);
-	head[1 + ulen] = '\0';
-	rc = copy_response(head, ulen + 2, cr->password,
-	    strlen(cr->password), response_r, len_r);
-	smtp_wipe(head, ulen + 2);
-	return rc;
+	return sasl_plain(cr->user, cr->password, response_r, len_r);
 }
 
 /* No initial response; the user name, then the password. */
@@ -95,18 +84,6 @@ login_step(void *ctx, unsigned step, const unsigned char *challenge,
 
 /* ---- the exchange ---- */
 
-/* Base64 of len bytes, NUL-terminated, or NULL when out of memory. */
-static char *
-base64(const unsigned char *p, size_t len)
-{
-	char *b64;
-
-	if ((b64 = malloc(4 * ((len + 2) / 3) + 1)) == NULL)
-		return NULL;
-	EVP_EncodeBlock((unsigned char *)b64, p, (int)len);
-	return b64;
-}
-
 /*
  * A 334's text decoded from base64 into a new buffer; -1 when it is not
  * base64 (or out of memory).
@@ -116,33 +93,10 @@ decode_challenge(const struct smtp_reply *r, unsigned char **out_r,
     size_t *len_r)
 {
 	const char *t = r->text.data != NULL ? r->text.data : "";
-	size_t len = strlen(t), pad = 0;
-	unsigned char *out;
-	int n;
 
-	if (r->nlines != 1 || len % 4 != 0 || len > INT32_MAX)
+	if (r->nlines != 1)
 		return -1;
-	if ((out = malloc(len / 4 * 3 + 1)) == NULL)
-		return -1;
-	if (len > 0 && (n = EVP_DecodeBlock(out, (const unsigned char *)t,
-	    (int)len)) < 0) {
-		free(out);
-		return -1;
-	}
-	while (pad < 2 && len > pad && t[len - 1 - pad] == '=')
-		pad++;
-	*out_r = out;
-	*len_r = len / 4 * 3 - pad;
-	return 0;
-}
-
-static void
-free_secret(unsigned char **p, size_t len)
-{
-	if (*p != NULL)
-		smtp_wipe(*p, len);
-	free(*p);
-	*p = NULL;
+	return sasl_unbase64(t, strlen(t), out_r, len_r);
 }
 
 /*
@@ -159,7 +113,7 @@ send_response(struct mailfs_smtp *s, const char *prefix,
 	int rc = -1;
 
 	buf_init(&line, AUTH_RESPONSE_MAX * 2);
-	if (len > 0 && (b64 = base64(resp, len)) == NULL) {
+	if (len > 0 && (b64 = sasl_base64(resp, len)) == NULL) {
 		error_set_sys(&s->err, ENOMEM, "AUTH");
 		return -1;
 	}
@@ -241,7 +195,7 @@ exchange(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 	} else if (smtp_send_line(s, cmd, NULL) == -1)
 		goto out;
 	if (!held)
-		free_secret(&resp, rlen);
+		sasl_free_secret(&resp, rlen);
 	for (step = 1;; step++) {
 		if (smtp_read_reply(s, s->io_timeout_ms) == -1)
 			goto out;
@@ -269,7 +223,7 @@ exchange(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 			}
 			rc = mech->step(mech->ctx, step, chal, clen, &resp,
 			    &rlen);
-			free_secret(&chal, clen);
+			sasl_free_secret(&chal, clen);
 			if (rc == -1 || resp == NULL ||
 			    rlen > AUTH_RESPONSE_MAX) {
 				rc = -1;
@@ -281,32 +235,16 @@ exchange(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 			}
 		}
 		rc = send_response(s, NULL, resp, rlen);
-		free_secret(&resp, rlen);
+		sasl_free_secret(&resp, rlen);
 		if (rc == -1)
 			goto out;
 		rc = -1;
 	}
 	rc = 0;
 out:
-	free_secret(&resp, rlen);
-	free_secret(&chal, clen);
+	sasl_free_secret(&resp, rlen);
+	sasl_free_secret(&chal, clen);
 	return rc;
-}
-
-/* RFC 4422 3.1: 1 to 20 of upper-case letters, digits, '-' and '_'. */
-static int
-valid_mech_name(const char *name)
-{
-	size_t i;
-
-	if (name == NULL)
-		return 0;
-	for (i = 0; name[i] != '\0'; i++)
-		if (i >= 20 || !((name[i] >= 'A' && name[i] <= 'Z') ||
-		    (name[i] >= '0' && name[i] <= '9') || name[i] == '-' ||
-		    name[i] == '_'))
-			return 0;
-	return i > 0;
 }
 
 int
@@ -315,7 +253,7 @@ mailfs_smtp_auth(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 	int rc;
 
 	if (mech == NULL || mech->step == NULL ||
-	    !valid_mech_name(mech->name)) {
+	    !sasl_valid_mech_name(mech->name)) {
 		error_set(&s->err, MAILFS_ERR_USAGE, "AUTH: no mechanism, or "
 		    "a name that is not a SASL mechanism's");
 		return -1;
@@ -364,8 +302,8 @@ mailfs_smtp_login(struct mailfs_smtp *s, const char *user,
 	struct mailfs_smtp_mech mech;
 
 	if (user == NULL || password == NULL || *user == '\0' ||
-	    strlen(user) > CREDENTIAL_MAX ||
-	    strlen(password) > CREDENTIAL_MAX) {
+	    strlen(user) > SASL_CREDENTIAL_MAX ||
+	    strlen(password) > SASL_CREDENTIAL_MAX) {
 		error_set(&s->err, MAILFS_ERR_USAGE, "login: the user name or "
 		    "password is missing or too long");
 		return -1;

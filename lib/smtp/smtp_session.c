@@ -19,11 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "buf.h"
 #include "conn.h"
 #include "errors.h"
+#include "sasl.h"
 #include "smtp_reply.h"
 #include "smtp_session.h"
 #include "strparse.h"
@@ -76,7 +75,7 @@ smtp_trace(struct mailfs_smtp *s, enum mailfs_trace_dir dir,
 void
 smtp_wipe(void *p, size_t len)
 {
-	OPENSSL_cleanse(p, len);
+	sasl_wipe(p, len);
 }
 
 static void
