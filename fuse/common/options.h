@@ -48,6 +48,12 @@ struct options {
  */
 int options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen);
 void options_free(struct options *o);
+/*
+ * A POP3 maildrop's URL: refuses the options that are IMAP's alone
+ * (connections, delete, smtp and its passwords, sent, nopush) with one
+ * sentence in why: 0 or EINVAL.
+ */
+int options_check_pop3(const struct options *o, char *why, size_t whylen);
 void options_usage(const char *progname);
 
 /* "512M", "2G", "1000000" to bytes; 0 or EINVAL. */
