@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "deadline.h"
 #include "log.h"
 #include "pop3_int.h"
 #include "online.h"
@@ -341,13 +342,25 @@ pop3_fetch(struct be_folder *f, uint32_t uidvalidity, const char *uids,
 static int
 gone_after(struct be_folder *f, const char *uidl)
 {
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
 	const struct pop3_msg *pm;
+	unsigned tries;
 	size_t i;
 	int r;
 
-	f->broken = 0;
-	if (pop3_session(f, EIO) != 0)
-		return -1;
+	/*
+	 * The server may still be ending the session that lost its answer
+	 * (expunging, holding the maildrop's lock): [IN-USE] for a moment.
+	 */
+	deadline_grace();
+	for (tries = 0; ; tries++) {
+		f->broken = 0;
+		if ((r = pop3_session(f, EIO)) == 0)
+			break;
+		if (r != EAGAIN || tries == 20 || deadline_left_ms() == 0)
+			return -1;
+		nanosleep(&pause, NULL);
+	}
 	for (i = 0, r = 1; i < f->n; i++) {
 		pm = &f->msgs[i];
 		if (strcmp(pm->e->uidl, uidl) == 0)
