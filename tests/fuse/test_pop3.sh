@@ -76,8 +76,10 @@ mkdir "$M/INBOX/d" 2>"$T/err"
 like "$(cat "$T/err")" "Read-only file system" "mkdir is refused (EROFS)"
 mv "$M/INBOX/$first" "$M/INBOX/renamed.eml" 2>"$T/err"
 like "$(cat "$T/err")" "Read-only file system" "a rename inside is refused (EROFS)"
-setfattr -n user.mailfs.flags -v '\Flagged' "$M/INBOX/$first" 2>"$T/err"
-ok $((! $?)) "setfattr is refused"
+setfattr -n user.imap.flags -v '\Flagged' "$M/INBOX/$first" 2>"$T/err"
+like "$(cat "$T/err")" "Operation not permitted" "setfattr of flags is refused (EPERM)"
+rmdir "$M/INBOX" 2>"$T/err"
+ok $((! $?)) "rmdir INBOX is refused: $(sed 's/.*: //' "$T/err")"
 is "$(ls "$M/INBOX" | wc -l)" 5 "nothing changed"
 
 # rm and mv out: exactly those go, on the server.
