@@ -57,7 +57,7 @@ mount_traced()
 	register_mount "$dir"
 	XDG_CACHE_HOME=$MAILFS_TEST_TMP/cache "$MAILFS" "${MOUNT_FLAG:--d}" \
 	    -o "password_file=$TEST_PASSWORD_FILE,tls_ca_file=$TEST_CA,refresh=60,timeout=10" \
-	    "$@" "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$dir" 2>"$log" &
+	    "$@" "${MOUNT_URL:-imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT}" "$dir" 2>"$log" &
 	mailfs_pid=$!
 	at_exit "kill $mailfs_pid 2>/dev/null"
 	daemon_log "$log" "$mailfs_pid"
