@@ -236,7 +236,7 @@ on_uidl(void *ctx, const struct mailfs_pop3_item *it)
 	}
 	f->msgs = tmp;
 	if ((tmp[f->n].e = uidmap_get(it->uidl)) == NULL) {
-		f->broken = EIO;
+		f->broken = ENOMEM;
 		return;
 	}
 	tmp[f->n].number = it->number;
@@ -304,6 +304,10 @@ fail(struct be_folder *f, const char *what, int unreachable)
 		log_msg(r == EROFS ? LOG_ERR : LOG_WARNING, "POP3 %s failed: %s%s", what,
 		    err->msg, r == EROFS ? " (nothing was deleted)" : "");
 	mailfs_pop3_free(&f->c);
+	/* Its numbers are this session's, and its entries may be gone from the map. */
+	free(f->msgs);
+	f->msgs = NULL;
+	f->n = 0;
 	f->broken = r;
 	return r;
 }
@@ -340,17 +344,28 @@ pop3_session(struct be_folder *f, int unreachable)
 	free(f->msgs);
 	f->msgs = NULL;
 	f->n = 0;
-	if (mailfs_pop3_uidl(f->c, on_uidl, f) == -1)
+	r = mailfs_pop3_uidl(f->c, on_uidl, f);
+	if (f->broken == 0 && r == 0) {
+		prune_map(f);
+		/* The new UIDs are saved before they are told. */
+		f->broken = uidmap_commit();
+	} else
+		(void)uidmap_commit();	/* what the map learnt may stand */
+	if (r == -1)
 		return fail(f, "UIDL", unreachable);
 	if (f->broken) {
 		log_msg(LOG_ERR, "the map of POP3 UIDs cannot be kept: %s", strerror(f->broken));
 		mailfs_pop3_free(&f->c);
+		free(f->msgs);
+		f->msgs = NULL;
+		f->n = 0;
 		return f->broken;
 	}
 	if (mailfs_pop3_list(f->c, on_list, f) == -1)
 		return fail(f, "LIST", unreachable);
-	prune_map(f);
-	if (pop3_learn_dates(f) == -1)
+	r = pop3_learn_dates(f);
+	(void)uidmap_commit();	/* dates: at worst asked again next time */
+	if (r == -1)
 		return fail(f, "TOP", unreachable);
 	return 0;
 }

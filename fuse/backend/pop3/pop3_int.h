@@ -28,18 +28,24 @@ void uidmap_free(void);
 uint32_t uidmap_uidvalidity(void);
 uint32_t uidmap_uidnext(void);
 /*
- * The entry of uidl, made (and saved) when new; NULL when out of memory
- * or when it cannot be saved.  Valid until uidmap_free() or uidmap_keep().
+ * The entry of uidl, made when new; NULL when out of memory.  Valid
+ * until uidmap_free(), uidmap_keep() or a failed uidmap_commit().  A new
+ * entry's UID may be handed out only once uidmap_commit() saved it.
  */
 const struct uidmap_entry *uidmap_get(const char *uidl);
-/* Saves a message's date from its Date: header. */
+/* Notes a message's date (saved by uidmap_commit()). */
 void uidmap_set_date(uint32_t uid, int64_t date);
 /*
  * After a whole UIDL: forgets the entries whose UIDs are not in the
- * sorted keep[0..n) (gone from the server for good) and writes the map
- * afresh when it grew by much.
+ * sorted keep[0..n) (gone from the server for good; saved by
+ * uidmap_commit()), and writes the map afresh when it grew by much.
  */
 void uidmap_keep(const uint32_t *keep, size_t n);
+/*
+ * Saves what changed since the last commit, in one write: 0, or an
+ * errno (logged), when the entries first seen since are forgotten again.
+ */
+int uidmap_commit(void);
 
 /* date.c */
 /*

@@ -32,6 +32,13 @@ static const struct pop3_mapstore *store;
 static struct ent *by_uidl, *by_uid;
 static uint32_t uidvalidity, next_uid = 1;
 static size_t records;		/* lines in the journal, to know when to rewrite it */
+/*
+ * Lines not saved yet, written by uidmap_commit() in one piece: a first
+ * UIDL of a large maildrop is one write, not one a message.
+ */
+static char *pending;
+static size_t npending, pcap, pending_lines;
+static int pending_nomem;
 
 uint32_t
 uidmap_uidvalidity(void)
@@ -154,15 +161,61 @@ rewrite(void)
 	return r;
 }
 
-static int
+/* Adds line to the lines to be saved by uidmap_commit(). */
+static void
 append(const char *line)
 {
-	int r;
+	size_t len = strlen(line), cap;
+	char *tmp;
 
-	if ((r = store->put(line, strlen(line), 1)) != 0)
+	if (npending + len > pcap) {
+		cap = pcap == 0 ? 4096 : pcap;
+		while (cap < npending + len)
+			cap *= 2;
+		if ((tmp = realloc(pending, cap)) == NULL) {
+			pending_nomem = 1;
+			return;
+		}
+		pending = tmp;
+		pcap = cap;
+	}
+	memcpy(pending + npending, line, len);
+	npending += len;
+	pending_lines++;
+}
+
+/* Forgets the entries whose first sighting was not saved. */
+static void
+forget_unsaved(void)
+{
+	const char *p, *end, *nl;
+	struct ent *e;
+	uint32_t uid;
+
+	for (p = pending, end = pending + npending; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (*p == '+' && (uid = (uint32_t)strtoul(p + 1, NULL, 10)) != 0 &&
+		    (e = find_uid(uid)) != NULL)
+			forget(e);
+	}
+}
+
+int
+uidmap_commit(void)
+{
+	int r = 0;
+
+	if (pending_nomem)
+		r = ENOMEM;
+	else if (npending > 0 && (r = store->put(pending, npending, 1)) == 0)
+		records += pending_lines;
+	if (r != 0) {
 		log_msg(LOG_ERR, "cannot save the map of POP3 UIDs: %s", strerror(r));
-	else
-		records++;
+		/* Never handed out unsaved: another mount could give the UIDs again. */
+		forget_unsaved();
+	}
+	npending = pending_lines = 0;
+	pending_nomem = 0;
 	return r;
 }
 
@@ -212,6 +265,10 @@ uidmap_free(void)
 	uidvalidity = 0;
 	next_uid = 1;
 	records = 0;
+	free(pending);
+	pending = NULL;
+	npending = pcap = pending_lines = 0;
+	pending_nomem = 0;
 }
 
 const struct uidmap_entry *
@@ -228,12 +285,11 @@ uidmap_get(const char *uidl)
 	if (len > MAILFS_POP3_UIDL_MAX || next_uid == UINT32_MAX)
 		return NULL;
 	uid = next_uid;
-	/* Saved before anyone is told: a UID is never given twice. */
-	snprintf(line, sizeof(line), "+%u %s\n", (unsigned)uid, uidl);
-	if (append(line) != 0)
-		return NULL;
 	if ((e = remember(uid, uidl, len)) == NULL)
 		return NULL;
+	/* Saved by uidmap_commit() before anyone is told: a UID is never given twice. */
+	snprintf(line, sizeof(line), "+%u %s\n", (unsigned)uid, uidl);
+	append(line);
 	return &e->pub;
 }
 
@@ -247,7 +303,7 @@ uidmap_set_date(uint32_t uid, int64_t date)
 		return;
 	e->pub.date = date;
 	snprintf(line, sizeof(line), "=%u %" PRId64 "\n", (unsigned)uid, date);
-	(void)append(line);
+	append(line);
 }
 
 static int
@@ -269,11 +325,10 @@ uidmap_keep(const uint32_t *keep, size_t n)
 		if (bsearch(&e->pub.uid, keep, n, sizeof(*keep), cmp_u32) != NULL)
 			continue;
 		snprintf(line, sizeof(line), "-%u\n", (unsigned)e->pub.uid);
-		if (append(line) != 0)
-			return;
+		append(line);
 		forget(e);
 	}
 	live = HASH_CNT(hh_uid, by_uid);
-	if (records > 2 * live + 256 && rewrite() != 0)
+	if (npending == 0 && records > 2 * live + 256 && rewrite() != 0)
 		log_msg(LOG_WARNING, "cannot rewrite the map of POP3 UIDs");
 }
