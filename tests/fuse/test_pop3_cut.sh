@@ -4,7 +4,7 @@
 # of the last TLS records, where QUIT's answer is): rm succeeds exactly
 # when the message is gone from the server, and no other message goes.
 # A cut before QUIT deletes nothing and rm fails; a lost answer to QUIT
-# is settled with UIDL before rm returns.
+# is settled with UIDL before rm returns.  Without the server rm is EROFS.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
 . "$top_srcdir/tests/fuse/mount.sh"
@@ -20,7 +20,8 @@ N=30
 "$PYTHON" "$HARNESS_DIR/cutproxy.py" --target "$POP3S_PORT" \
     --port-file "$T/cutproxy.port" --log "$T/cutproxy.log" \
     --lifetime "${MAILFS_TEST_TIMEOUT:-300}" --hang-limit 10 &
-at_exit "kill $!"
+proxy=$!
+at_exit "kill $proxy"
 wait_for 10 test -s "$T/cutproxy.port"
 read -r CUT_PORT CUT_CTL <"$T/cutproxy.port" || bail_out "the cut proxy did not start"
 
@@ -91,5 +92,16 @@ is "$(pop3_py "print(len(uidls()))")" "$N" "no other message went"
 is "$(imaptool count INBOX)" "$N" "over IMAP too"
 grep -q "QUIT's answer was lost" "$T"/mailfs.*.log
 ok $? "a lost answer to QUIT was settled with UIDL"
+
+# The server out of reach: rm is EROFS, nothing queued; what was read still reads.
+kill $proxy
+wait $proxy 2>/dev/null
+read1=$(ls "$M/INBOX" | sed -n 1p)
+listed=$(ls "$M/INBOX" | wc -l)
+rm "$M/INBOX/$(ls "$M/INBOX" | sed -n 11p)" 2>"$T/err"
+like "$(cat "$T/err")" "Read-only file system" "rm without the server is EROFS"
+is "$(ls "$M/INBOX" | wc -l)" "$listed" "and the message is still listed"
+cat "$M/INBOX/$read1" >/dev/null
+ok $? "a message read before still reads"
 
 done_testing
