@@ -470,6 +470,7 @@ folder_apply_names_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
 	char old[NAMES_COMPONENT_MAX + 1];
 	size_t i;
 
+	alias_hold_locked(f, 1);
 	for (i = 0; i < c->nnamed; i++) {
 		alias_msg_name_locked(f, c->named[i].uid, old);
 		if (strcmp(old, c->named[i].name) == 0)
@@ -481,6 +482,7 @@ folder_apply_names_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
 			log_msg(LOG_WARNING, "message %u: no memory for its name %s",
 			    (unsigned)c->named[i].uid, c->named[i].name);
 	}
+	alias_hold_locked(f, 0);
 }
 
 /* Merges a delta; needs f->lock.  0, or EAGAIN when a full listing is needed. */

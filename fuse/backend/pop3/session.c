@@ -201,7 +201,6 @@ struct fetch_ctx {
 	char *buf;		/* the first MEM_MAX bytes */
 	size_t len;
 	FILE *spill;		/* the rest, NULL while it fits */
-	struct date_scan ds;
 	int err;
 };
 
