@@ -213,7 +213,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (url.user == NULL || url.user[0] == '\0') {
-		fprintf(stderr, "mailfs: the URL names no user (imaps://USER@HOST)\n");
+		fprintf(stderr, "mailfs: the URL names no user (%s://USER@HOST)\n",
+		    url.pop3 ? (url.security == MAILFS_SEC_STARTTLS ? "pop3" : "pop3s") :
+		    (url.security == MAILFS_SEC_STARTTLS ? "imap" : "imaps"));
 		goto out;
 	}
 	if (url.security == MAILFS_SEC_PLAINTEXT_INSECURE) {

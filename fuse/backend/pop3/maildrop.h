@@ -16,7 +16,9 @@
  * backend keeps at most one session, and only from open() to close():
  * open() takes the session lock (waiting until the operation's
  * deadline), the first call that needs the server connects, logs in and
- * asks UIDL and LIST, and close() sends QUIT and gives the lock back.
+ * asks UIDL and LIST (and TOP for the Date: of messages new to the map,
+ * once each), and close() sends QUIT and gives the lock back.  RETR of
+ * several messages is pipelined where the server offers PIPELINING.
  * Between two operations nothing is connected: the maildrop is never
  * locked between refreshes (wait_changes is NULL: the model lists again
  * every -o refresh: connect, UIDL, QUIT).  A server that announces
