@@ -97,6 +97,7 @@ mailfs_pop3_stat(struct mailfs_pop3 *p, uint32_t *count_r, uint64_t *size_r)
 		error_set(&p->err, MAILFS_ERR_LIMIT, "the maildrop holds %u "
 		    "messages, more than the %u allowed", count,
 		    p->max_messages);
+		pop3_drop(p);
 		return -1;
 	}
 	*count_r = count;
