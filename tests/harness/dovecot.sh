@@ -44,7 +44,8 @@
 # 127.0.0.2, as IMAP_PORT is) and POP3S_PORT (implicit TLS; empty with
 # --no-starttls, when POP3_PORT takes USER and PASS in plaintext).  The
 # maildrop is locked for the whole of a POP3 session (pop3_lock_session =
-# yes), as RFC 1939 wants: a second session gets -ERR [IN-USE].  Without
+# yes), as RFC 1939 wants: a second session gets -ERR [IN-USE], after
+# Dovecot has waited 10 s for the lock (a constant of its source).  Without
 # --pop3 both are printed empty and no POP3 listener runs.
 #
 # stop kills the master and waits until every process of the instance has
