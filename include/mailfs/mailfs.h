@@ -9,6 +9,7 @@
 #include <mailfs/utf7.h>
 #include <mailfs/url.h>
 #include <mailfs/smtp.h>
+#include <mailfs/pop3.h>
 #include <mailfs/envelope.h>
 
 #endif

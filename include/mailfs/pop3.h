@@ -113,7 +113,9 @@ typedef void mailfs_pop3_item_fn(void *ctx, const struct mailfs_pop3_item *item)
 /*
  * A message's bytes, as they arrive: dot-unstuffed, lines ending in
  * CRLF exactly as the server sent them (a bare LF stays a bare LF), the
- * terminating ".CRLF" not included.  offset counts from 0 for each
+ * terminating ".CRLF" not included.  A message stored without a final
+ * line end comes with the CRLF the server added before the terminating
+ * line (RFC 1939 3; Dovecot does so): LIST's size is then 2 short.  offset counts from 0 for each
  * message.  Returns 0, or -1 to stop: the call then fails with
  * MAILFS_ERR_USAGE after draining or dropping the connection.
  */
@@ -185,11 +187,14 @@ int mailfs_pop3_stat(struct mailfs_pop3 *pop3, uint32_t *count_r, uint64_t *size
  * UIDL of every message, in the server's order, one call of fn each.
  * MAILFS_ERR_UNSUPPORTED when the server refuses UIDL.  Numbers out of
  * order or repeated, or an id repeated, fail the call
- * (MAILFS_ERR_PROTOCOL): a caller must never confuse two messages.
+ * (MAILFS_ERR_PROTOCOL): a caller must never confuse two messages.  The
+ * whole listing is read and checked before fn is first called, so a
+ * failed call has called fn not at all.  A malformed or oversized
+ * listing (MAILFS_ERR_PROTOCOL, MAILFS_ERR_LIMIT) drops the connection.
  */
 int mailfs_pop3_uidl(struct mailfs_pop3 *pop3, mailfs_pop3_item_fn *fn, void *ctx);
 
-/* LIST of every message (sizes, which are hints). */
+/* LIST of every message (sizes, which are hints), checked as UIDL is. */
 int mailfs_pop3_list(struct mailfs_pop3 *pop3, mailfs_pop3_item_fn *fn, void *ctx);
 
 /*
