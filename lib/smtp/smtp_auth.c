@@ -21,17 +21,8 @@
 
 /* RFC 4954 4: the AUTH command line, CRLF included. */
 #define AUTH_LINE_MAX		12288
-/* A response longer than this is a mistake, not a token. */
-#define AUTH_RESPONSE_MAX	(64 * 1024)
-/* Challenges answered before the exchange is given up. */
-#define AUTH_STEPS_MAX		8
 
 /* ---- PLAIN and LOGIN as mechanisms ---- */
-
-struct credentials {
-	const char *user;
-	const char *password;
-};
 
 static int
 copy_response(const void *a, size_t alen, const void *b, size_t blen,
@@ -48,28 +39,12 @@ copy_response(const void *a, size_t alen, const void *b, size_t blen,
 	return 0;
 }
 
-/* "\0user\0password" as the initial response; nothing after (RFC 4616). */
-static int
-plain_step(void *ctx, unsigned step, const unsigned char *challenge,
-    size_t challenge_len, unsigned char **response_r, size_t *len_r)
-{
-	const struct credentials *cr = ctx;
-
-	(void)challenge;
-	(void)challenge_len;
-	*response_r = NULL;
-	*len_r = 0;
-	if (step > 0)
-		return 0;
-	return sasl_plain(cr->user, cr->password, response_r, len_r);
-}
-
 /* No initial response; the user name, then the password. */
 static int
 login_step(void *ctx, unsigned step, const unsigned char *challenge,
     size_t challenge_len, unsigned char **response_r, size_t *len_r)
 {
-	const struct credentials *cr = ctx;
+	const struct sasl_credentials *cr = ctx;
 	const char *what;
 
 	(void)challenge;
@@ -82,169 +57,71 @@ login_step(void *ctx, unsigned step, const unsigned char *challenge,
 	return copy_response(what, strlen(what), "", 0, response_r, len_r);
 }
 
-/* ---- the exchange ---- */
+/* ---- the exchange, through sasl_exchange() ---- */
 
-/*
- * A 334's text decoded from base64 into a new buffer; -1 when it is not
- * base64 (or out of memory).
- */
+struct smtp_sasl {
+	struct mailfs_smtp *s;
+	const char *name;
+};
+
 static int
-decode_challenge(const struct smtp_reply *r, unsigned char **out_r,
-    size_t *len_r)
+sasl_send(void *ctx, const char *line, const char *trace_as)
 {
-	const char *t = r->text.data != NULL ? r->text.data : "";
+	struct smtp_sasl *a = ctx;
 
-	if (r->nlines != 1)
-		return -1;
-	return sasl_unbase64(t, strlen(t), out_r, len_r);
+	return smtp_send_line(a->s, line, trace_as);
 }
 
-/*
- * Sends a response (base64, "=" for an empty one) on a line of its own,
- * or as the rest of "AUTH NAME" when prefix is not NULL.  0 or -1.
- */
-static int
-send_response(struct mailfs_smtp *s, const char *prefix,
-    const unsigned char *resp, size_t len)
-{
-	struct buf line;
-	char *b64 = NULL;
-	char shown[96];
-	int rc = -1;
-
-	buf_init(&line, AUTH_RESPONSE_MAX * 2);
-	if (len > 0 && (b64 = sasl_base64(resp, len)) == NULL) {
-		error_set_sys(&s->err, ENOMEM, "AUTH");
-		return -1;
-	}
-	if ((prefix != NULL && (buf_append_str(&line, prefix) == -1 ||
-	    buf_append(&line, " ", 1) == -1)) ||
-	    buf_append_str(&line, b64 != NULL ? b64 : "=") == -1) {
-		error_set_sys(&s->err, ENOMEM, "AUTH");
-		goto out;
-	}
-	snprintf(shown, sizeof(shown), "%s%s***", prefix != NULL ? prefix : "",
-	    prefix != NULL ? " " : "");
-	rc = smtp_send_line(s, line.data, shown);
-out:
-	if (b64 != NULL) {
-		smtp_wipe(b64, strlen(b64));
-		free(b64);
-	}
-	if (line.data != NULL)
-		smtp_wipe(line.data, line.len);
-	buf_free(&line);
-	return rc;
-}
-
-/* Cancels the exchange ("*", RFC 4954 4) and reads the server's answer. */
 static void
-cancel(struct mailfs_smtp *s)
-{
-	struct mailfs_error err = s->err;
-
-	if (smtp_send_line(s, "*", NULL) == 0)
-		smtp_read_reply(s, s->io_timeout_ms);
-	s->err = err;
-}
-
-static int
 auth_failed(struct mailfs_smtp *s, const char *name)
 {
 	const struct smtp_reply *r = &s->parser.reply;
 	char prefix[128];
 
 	if (smtp_closing(s))
-		return -1;
+		return;
 	if (r->code == 535) {
 		smtp_refusal(s, "the SMTP server rejected the user name or "
 		    "password", r, 0);
 		s->err.kind = MAILFS_ERR_AUTH;
-		return -1;
+		return;
 	}
 	snprintf(prefix, sizeof(prefix), "the SMTP server refused AUTH %s",
 	    name);
 	smtp_refusal(s, prefix, r, 0);
-	return -1;
+}
+
+/* 235 is done, 334 a challenge (of one line), anything else a refusal. */
+static enum sasl_answer
+sasl_next(void *ctx, const char **text_r, size_t *len_r)
+{
+	struct smtp_sasl *a = ctx;
+	const struct smtp_reply *r = &a->s->parser.reply;
+
+	if (smtp_read_reply(a->s, a->s->io_timeout_ms) == -1)
+		return SASL_FAILED;
+	if (r->code == 235)
+		return SASL_DONE;
+	if (r->code != 334) {
+		auth_failed(a->s, a->name);
+		return SASL_REFUSED;
+	}
+	/* A challenge of more than one line is not base64 ("!"). */
+	*text_r = r->nlines != 1 ? "!" : r->text.data != NULL ?
+	    r->text.data : "";
+	*len_r = strlen(*text_r);
+	return SASL_CHALLENGE;
 }
 
 /* The exchange itself, from the AUTH line to 235 or a failure. */
 static int
 exchange(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 {
-	const struct smtp_reply *r = &s->parser.reply;
-	unsigned char *resp = NULL, *chal = NULL;
-	size_t rlen = 0, clen = 0;
-	char cmd[96];
-	unsigned step;
-	int rc = -1, held;
+	struct smtp_sasl a = { s, mech->name };
+	struct sasl_io io = { sasl_send, sasl_next, &a, &s->err, "SMTP",
+	    AUTH_LINE_MAX };
 
-	snprintf(cmd, sizeof(cmd), "AUTH %s", mech->name);
-	if (mech->step(mech->ctx, 0, NULL, 0, &resp, &rlen) == -1 ||
-	    rlen > AUTH_RESPONSE_MAX) {
-		error_set(&s->err, MAILFS_ERR_USAGE, "the %s mechanism "
-		    "failed to make its response", mech->name);
-		goto out;
-	}
-	/* The initial response rides on the line when the line stays short. */
-	held = resp != NULL && strlen(cmd) + 1 + 4 * ((rlen + 2) / 3) + 2 >
-	    AUTH_LINE_MAX;
-	if (resp != NULL && !held) {
-		if (send_response(s, cmd, resp, rlen) == -1)
-			goto out;
-	} else if (smtp_send_line(s, cmd, NULL) == -1)
-		goto out;
-	if (!held)
-		sasl_free_secret(&resp, rlen);
-	for (step = 1;; step++) {
-		if (smtp_read_reply(s, s->io_timeout_ms) == -1)
-			goto out;
-		if (r->code == 235)
-			break;
-		if (r->code != 334) {
-			auth_failed(s, mech->name);
-			goto out;
-		}
-		if (step > AUTH_STEPS_MAX) {
-			error_set(&s->err, MAILFS_ERR_PROTOCOL, "the SMTP "
-			    "server sent too many AUTH challenges");
-			cancel(s);
-			goto out;
-		}
-		if (held) {
-			held = 0;
-		} else {
-			if (decode_challenge(r, &chal, &clen) == -1) {
-				error_set(&s->err, MAILFS_ERR_PROTOCOL, "the "
-				    "SMTP server sent a challenge that is not "
-				    "base64");
-				cancel(s);
-				goto out;
-			}
-			rc = mech->step(mech->ctx, step, chal, clen, &resp,
-			    &rlen);
-			sasl_free_secret(&chal, clen);
-			if (rc == -1 || resp == NULL ||
-			    rlen > AUTH_RESPONSE_MAX) {
-				rc = -1;
-				error_set(&s->err, MAILFS_ERR_AUTH, "the %s "
-				    "mechanism gave up after the server's "
-				    "challenge %u", mech->name, step);
-				cancel(s);
-				goto out;
-			}
-		}
-		rc = send_response(s, NULL, resp, rlen);
-		sasl_free_secret(&resp, rlen);
-		if (rc == -1)
-			goto out;
-		rc = -1;
-	}
-	rc = 0;
-out:
-	sasl_free_secret(&resp, rlen);
-	sasl_free_secret(&chal, clen);
-	return rc;
+	return sasl_exchange(&io, mech->name, mech->step, mech->ctx);
 }
 
 int
@@ -298,7 +175,7 @@ int
 mailfs_smtp_login(struct mailfs_smtp *s, const char *user,
     const char *password)
 {
-	struct credentials cr;
+	struct sasl_credentials cr;
 	struct mailfs_smtp_mech mech;
 
 	if (user == NULL || password == NULL || *user == '\0' ||
@@ -321,7 +198,7 @@ mailfs_smtp_login(struct mailfs_smtp *s, const char *user,
 		mech.step = login_step;
 	} else {
 		mech.name = "PLAIN";
-		mech.step = plain_step;
+		mech.step = sasl_plain_step;
 	}
 	return mailfs_smtp_auth(s, &mech);
 }

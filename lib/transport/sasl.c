@@ -1,13 +1,18 @@
 /*
- * SASL helpers shared by the SMTP and POP3 clients (see sasl.h).
+ * SASL helpers shared by the SMTP and POP3 clients, and the AUTH
+ * exchange both run (see sasl.h).  RFC 4422 5, RFC 4954 4, RFC 5034 4.
  */
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "buf.h"
+#include "errors.h"
 #include "sasl.h"
 
 void
@@ -81,6 +86,21 @@ sasl_plain(const char *user, const char *password,
 }
 
 int
+sasl_plain_step(void *ctx, unsigned step, const unsigned char *challenge,
+    size_t challenge_len, unsigned char **response_r, size_t *len_r)
+{
+	const struct sasl_credentials *cr = ctx;
+
+	(void)challenge;
+	(void)challenge_len;
+	*response_r = NULL;
+	*len_r = 0;
+	if (step > 0)
+		return 0;
+	return sasl_plain(cr->user, cr->password, response_r, len_r);
+}
+
+int
 sasl_valid_mech_name(const char *name)
 {
 	size_t i;
@@ -93,4 +113,140 @@ sasl_valid_mech_name(const char *name)
 		    name[i] == '_'))
 			return 0;
 	return i > 0;
+}
+
+/* ---- the exchange ---- */
+
+/* A response longer than this is a mistake, not a token. */
+#define AUTH_RESPONSE_MAX	(64 * 1024)
+/* Challenges answered before the exchange is given up. */
+#define AUTH_STEPS_MAX		8
+
+/*
+ * Sends a response (base64, "=" for an empty one) on a line of its own,
+ * or after "AUTH NAME " when prefix is not NULL.  0 or -1.
+ */
+static int
+send_response(const struct sasl_io *io, const char *prefix,
+    const unsigned char *resp, size_t len)
+{
+	struct buf line;
+	char *b64 = NULL;
+	char shown[96];
+	int rc = -1;
+
+	buf_init(&line, AUTH_RESPONSE_MAX * 2);
+	if (len > 0 && (b64 = sasl_base64(resp, len)) == NULL) {
+		error_set_sys(io->err, ENOMEM, "AUTH");
+		return -1;
+	}
+	if ((prefix != NULL && (buf_append_str(&line, prefix) == -1 ||
+	    buf_append(&line, " ", 1) == -1)) ||
+	    buf_append_str(&line, b64 != NULL ? b64 : "=") == -1) {
+		error_set_sys(io->err, ENOMEM, "AUTH");
+		goto out;
+	}
+	snprintf(shown, sizeof(shown), "%s%s***", prefix != NULL ? prefix : "",
+	    prefix != NULL ? " " : "");
+	rc = io->send(io->ctx, line.data, shown);
+out:
+	if (b64 != NULL) {
+		sasl_wipe(b64, strlen(b64));
+		free(b64);
+	}
+	if (line.data != NULL)
+		sasl_wipe(line.data, line.len);
+	buf_free(&line);
+	return rc;
+}
+
+/* Cancels the exchange ("*") and reads the server's answer; err kept. */
+static void
+cancel(const struct sasl_io *io)
+{
+	struct mailfs_error err = *io->err;
+	const char *t;
+	size_t n;
+
+	if (io->send(io->ctx, "*", NULL) == 0)
+		io->next(io->ctx, &t, &n);
+	*io->err = err;
+}
+
+int
+sasl_exchange(const struct sasl_io *io, const char *name,
+    sasl_step_fn *step_fn, void *step_ctx)
+{
+	unsigned char *resp = NULL, *chal = NULL;
+	size_t rlen = 0, clen = 0, tlen;
+	const char *text;
+	char cmd[96];
+	unsigned step;
+	int rc = -1, held;
+
+	snprintf(cmd, sizeof(cmd), "AUTH %s", name);
+	if (step_fn(step_ctx, 0, NULL, 0, &resp, &rlen) == -1 ||
+	    rlen > AUTH_RESPONSE_MAX) {
+		error_set(io->err, MAILFS_ERR_USAGE, "the %s mechanism "
+		    "failed to make its response", name);
+		goto out;
+	}
+	/* The initial response rides on the line when the line stays short. */
+	held = resp != NULL && strlen(cmd) + 1 + 4 * ((rlen + 2) / 3) + 2 >
+	    io->line_max;
+	if (resp != NULL && !held) {
+		if (send_response(io, cmd, resp, rlen) == -1)
+			goto out;
+	} else if (io->send(io->ctx, cmd, NULL) == -1)
+		goto out;
+	if (!held)
+		sasl_free_secret(&resp, rlen);
+	for (step = 1;; step++) {
+		switch (io->next(io->ctx, &text, &tlen)) {
+		case SASL_DONE:
+			rc = 0;
+			goto out;
+		case SASL_CHALLENGE:
+			break;
+		default:
+			goto out;
+		}
+		if (step > AUTH_STEPS_MAX) {
+			error_set(io->err, MAILFS_ERR_PROTOCOL, "the %s server "
+			    "sent too many AUTH challenges", io->proto);
+			cancel(io);
+			goto out;
+		}
+		if (held) {
+			held = 0;
+		} else {
+			if (sasl_unbase64(text, tlen, &chal, &clen) == -1) {
+				error_set(io->err, MAILFS_ERR_PROTOCOL, "the %s "
+				    "server sent a challenge that is not "
+				    "base64", io->proto);
+				cancel(io);
+				goto out;
+			}
+			rc = step_fn(step_ctx, step, chal, clen, &resp, &rlen);
+			sasl_free_secret(&chal, clen);
+			if (rc == -1 || resp == NULL ||
+			    rlen > AUTH_RESPONSE_MAX) {
+				rc = -1;
+				error_set(io->err, MAILFS_ERR_AUTH, "the %s "
+				    "mechanism gave up after the server's "
+				    "challenge %u", name, step);
+				cancel(io);
+				goto out;
+			}
+		}
+		rc = send_response(io, NULL, resp, rlen);
+		sasl_free_secret(&resp, rlen);
+		if (rc == -1)
+			goto out;
+		rc = -1;
+	}
+out:
+	sasl_free_secret(&resp, rlen);
+	sasl_free_secret(&chal, clen);
+	return rc;
 }
