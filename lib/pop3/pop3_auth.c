@@ -24,11 +24,6 @@
 #include "pop3_session.h"
 #include "sasl.h"
 
-/* A response longer than this is a mistake, not a token. */
-#define AUTH_RESPONSE_MAX	(64 * 1024)
-/* Challenges answered before the exchange is given up. */
-#define AUTH_STEPS_MAX		8
-
 /* The -ERR just read, to a command that carried credentials or led to them. */
 static void
 login_refused(struct mailfs_pop3 *p, const char *prefix, int with_text)
@@ -126,137 +121,39 @@ out:
 	return finish(p, rc);
 }
 
-/*
- * Sends a response (base64, "=" for an empty one: RFC 5034 4) on a line
- * of its own, or after "AUTH NAME " when prefix is not NULL.  0 or -1.
- */
-static int
-send_response(struct mailfs_pop3 *p, const char *prefix,
-    const unsigned char *resp, size_t len)
-{
-	struct buf line;
-	char *b64 = NULL;
-	char shown[64];
-	int rc = -1;
+/* ---- the exchange, through sasl_exchange() ---- */
 
-	buf_init(&line, AUTH_RESPONSE_MAX * 2);
-	if (len > 0 && (b64 = sasl_base64(resp, len)) == NULL) {
-		error_set_sys(&p->err, ENOMEM, "AUTH");
-		return -1;
-	}
-	if ((prefix != NULL && buf_printf(&line, "%s ", prefix) == -1) ||
-	    buf_append_str(&line, b64 != NULL ? b64 : "=") == -1) {
-		error_set_sys(&p->err, ENOMEM, "AUTH");
-		goto out;
-	}
-	snprintf(shown, sizeof(shown), "%s%s***", prefix != NULL ? prefix : "",
-	    prefix != NULL ? " " : "");
-	rc = pop3_send_line(p, line.data, shown);
-out:
-	if (b64 != NULL) {
-		sasl_wipe(b64, strlen(b64));
-		free(b64);
-	}
-	if (line.data != NULL)
-		sasl_wipe(line.data, line.len);
-	buf_free(&line);
-	return rc;
+static int
+sasl_send(void *ctx, const char *line, const char *trace_as)
+{
+	return pop3_send_line(ctx, line, trace_as);
 }
 
-/* Cancels the exchange ("*", RFC 5034 4) and reads the server's -ERR. */
-static void
-cancel(struct mailfs_pop3 *p)
+/* +OK is done, "+ " a challenge, -ERR a refusal. */
+static enum sasl_answer
+sasl_next(void *ctx, const char **text_r, size_t *len_r)
 {
-	struct mailfs_error err = p->err;
+	struct mailfs_pop3 *p = ctx;
 
-	if (pop3_send_line(p, "*", NULL) == 0)
-		pop3_read_status(p, 1);
-	if (p->conn != NULL)
-		p->err = err;
-}
-
-/* The exchange itself, from the AUTH line to +OK or a failure. */
-static int
-exchange(struct mailfs_pop3 *p, const struct mailfs_pop3_mech *mech)
-{
-	unsigned char *resp = NULL, *chal = NULL;
-	size_t rlen = 0, clen = 0;
-	char cmd[64];
-	unsigned step;
-	int rc = -1, held;
-
-	snprintf(cmd, sizeof(cmd), "AUTH %s", mech->name);
-	if (mech->step(mech->ctx, 0, NULL, 0, &resp, &rlen) == -1 ||
-	    rlen > AUTH_RESPONSE_MAX) {
-		error_set(&p->err, MAILFS_ERR_USAGE, "the %s mechanism "
-		    "failed to make its response", mech->name);
-		goto out;
+	if (pop3_read_status(p, 1) == -1)
+		return SASL_FAILED;
+	if (p->st.kind == POP3_OK)
+		return SASL_DONE;
+	if (p->st.kind == POP3_ERR) {
+		login_refused(p, "the POP3 server refused AUTH", 0);
+		return SASL_REFUSED;
 	}
-	/* RFC 5034 4: an initial response only within 255 octets. */
-	held = resp != NULL && strlen(cmd) + 1 + 4 * ((rlen + 2) / 3) + 2 >
-	    POP3_CMD_MAX;
-	if (resp != NULL && !held) {
-		if (send_response(p, cmd, resp, rlen) == -1)
-			goto out;
-	} else if (pop3_send_line(p, cmd, NULL) == -1)
-		goto out;
-	if (!held)
-		sasl_free_secret(&resp, rlen);
-	for (step = 1;; step++) {
-		if (pop3_read_status(p, 1) == -1)
-			goto out;
-		if (p->st.kind == POP3_OK)
-			break;
-		if (p->st.kind == POP3_ERR) {
-			login_refused(p, "the POP3 server refused AUTH", 0);
-			goto out;
-		}
-		if (step > AUTH_STEPS_MAX) {
-			error_set(&p->err, MAILFS_ERR_PROTOCOL, "the POP3 "
-			    "server sent too many AUTH challenges");
-			cancel(p);
-			goto out;
-		}
-		if (held) {
-			held = 0;
-		} else {
-			if (sasl_unbase64(p->st.text, p->st.text_len, &chal,
-			    &clen) == -1) {
-				error_set(&p->err, MAILFS_ERR_PROTOCOL, "the "
-				    "POP3 server sent a challenge that is not "
-				    "base64");
-				cancel(p);
-				goto out;
-			}
-			rc = mech->step(mech->ctx, step, chal, clen, &resp,
-			    &rlen);
-			sasl_free_secret(&chal, clen);
-			if (rc == -1 || resp == NULL ||
-			    rlen > AUTH_RESPONSE_MAX) {
-				rc = -1;
-				error_set(&p->err, MAILFS_ERR_AUTH, "the %s "
-				    "mechanism gave up after the server's "
-				    "challenge %u", mech->name, step);
-				cancel(p);
-				goto out;
-			}
-		}
-		rc = send_response(p, NULL, resp, rlen);
-		sasl_free_secret(&resp, rlen);
-		if (rc == -1)
-			goto out;
-		rc = -1;
-	}
-	rc = 0;
-out:
-	sasl_free_secret(&resp, rlen);
-	sasl_free_secret(&chal, clen);
-	return rc;
+	*text_r = p->st.text;
+	*len_r = p->st.text_len;
+	return SASL_CHALLENGE;
 }
 
 int
 mailfs_pop3_auth(struct mailfs_pop3 *p, const struct mailfs_pop3_mech *mech)
 {
+	/* RFC 5034 4: an initial response only within 255 octets. */
+	struct sasl_io io = { sasl_send, sasl_next, p, &p->err, "POP3",
+	    POP3_CMD_MAX };
 	char how[64];
 	int rc;
 
@@ -276,34 +173,13 @@ mailfs_pop3_auth(struct mailfs_pop3 *p, const struct mailfs_pop3_mech *mech)
 	error_clear(&p->err);
 	pop3_set_state(p, POP3_ST_AUTH);
 	p->mask_replies = 1;
-	rc = exchange(p, mech);
+	rc = sasl_exchange(&io, mech->name, mech->step, mech->ctx);
 	p->mask_replies = 0;
 	if (rc == 0 && p->conn != NULL) {
 		snprintf(how, sizeof(how), "AUTH %s", mech->name);
 		rc = logged_in(p, how);
 	}
 	return finish(p, rc);
-}
-
-/* PLAIN as a mechanism: "\0user\0password" as the initial response. */
-struct credentials {
-	const char *user;
-	const char *password;
-};
-
-static int
-plain_step(void *ctx, unsigned step, const unsigned char *challenge,
-    size_t challenge_len, unsigned char **response_r, size_t *len_r)
-{
-	const struct credentials *cr = ctx;
-
-	(void)challenge;
-	(void)challenge_len;
-	*response_r = NULL;
-	*len_r = 0;
-	if (step > 0)
-		return 0;
-	return sasl_plain(cr->user, cr->password, response_r, len_r);
 }
 
 /* No byte a command line could trip on: no control byte. */
@@ -323,7 +199,7 @@ int
 mailfs_pop3_login(struct mailfs_pop3 *p, const char *user,
     const char *password)
 {
-	struct credentials cr;
+	struct sasl_credentials cr;
 	struct mailfs_pop3_mech mech;
 
 	if (user == NULL || password == NULL || *user == '\0' ||
@@ -339,7 +215,7 @@ mailfs_pop3_login(struct mailfs_pop3 *p, const char *user,
 		cr.user = user;
 		cr.password = password;
 		mech.name = "PLAIN";
-		mech.step = plain_step;
+		mech.step = sasl_plain_step;
 		mech.ctx = &cr;
 		return mailfs_pop3_auth(p, &mech);
 	}

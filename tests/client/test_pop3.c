@@ -752,6 +752,93 @@ test_plaintext(void)
 	trace_clear(&tr);
 }
 
+/* A mechanism whose initial response is too long for the AUTH line. */
+struct token {
+	unsigned steps;
+	char challenge[32];
+};
+
+static int
+token_step(void *ctx, unsigned step, const unsigned char *challenge,
+    size_t challenge_len, unsigned char **response_r, size_t *len_r)
+{
+	struct token *t = ctx;
+
+	*response_r = NULL;
+	*len_r = 0;
+	t->steps++;
+	if (step == 0) {
+		if ((*response_r = malloc(300)) == NULL)
+			return -1;
+		memset(*response_r, 'T', 300);
+		*len_r = 300;
+		return 0;
+	}
+	/* The held initial response answered challenge 1: this is 2. */
+	if (challenge_len >= sizeof(t->challenge) || step != 2)
+		return 0;
+	memcpy(t->challenge, challenge, challenge_len);
+	t->challenge[challenge_len] = '\0';
+	if ((*response_r = malloc(2)) == NULL)
+		return -1;
+	memcpy(*response_r, "ok", 2);
+	*len_r = 2;
+	return 0;
+}
+
+/*
+ * AUTH through the mechanism hook: a 300-byte initial response waits for
+ * the first "+ " (RFC 5034 4: 255 octets a line), then a challenge.
+ */
+static void
+test_mech(void)
+{
+	struct fakeserver *fs = server();
+	struct trace tr = { 0 };
+	struct token tok = { 0 };
+	struct mailfs_pop3_mech mech = { "XTEST", token_step, &tok };
+	struct mailfs_pop3 *c;
+	char line[512], b64[401];
+
+	memset(b64, 0, sizeof(b64));
+	memset(line, 'T', 300);
+	{
+		/* base64 of 300 'T's: "VFRU" a hundred times. */
+		int i;
+
+		for (i = 0; i < 100; i++)
+			memcpy(b64 + 4 * i, "VFRU", 4);
+	}
+	fakeserver_tls(fs);
+	fakeserver_send(fs, "+OK hi\r\n");
+	fakeserver_expect(fs, "CAPA");
+	fakeserver_send(fs, "+OK\r\nSASL XTEST\r\n.\r\n");
+	fakeserver_expect(fs, "AUTH XTEST");
+	fakeserver_send(fs, "+ \r\n");
+	fakeserver_expect(fs, b64);
+	fakeserver_send(fs, "+ Y2hhbGxlbmdl\r\n");
+	fakeserver_expect(fs, "b2s=");
+	fakeserver_send(fs, "+OK welcome\r\n");
+	fakeserver_expect(fs, "CAPA");
+	fakeserver_send(fs, "+OK\r\nUIDL\r\n.\r\n");
+	fakeserver_expect_close(fs);
+
+	c = client(fs, MAILFS_SEC_IMPLICIT_TLS, &tr);
+	check_rv(c, mailfs_pop3_connect(c), MAILFS_ERR_NONE, "mech: connect");
+	ok(mailfs_pop3_has_sasl(c, "xtest"), "mech: SASL XTEST offered");
+	check_rv(c, mailfs_pop3_auth(c, &mech), MAILFS_ERR_NONE,
+	    "AUTH XTEST, a long initial response");
+	ok(tok.steps == 2 && strcmp(tok.challenge, "challenge") == 0,
+	    "mech: the challenge decoded, one step after the initial one");
+	ok(mailfs_pop3_is_ready(c), "mech: logged in");
+	ok(!trace_contains(&tr, "VFRU") && !trace_contains(&tr, "b2s="),
+	    "mech: responses masked in the trace");
+	mailfs_pop3_disconnect(c);
+	finish(&fs, &c, &tr, "mech");
+	fakeserver_free(&fs);
+	trace_clear(&tr);
+}
+
 /* The decoder alone, fed a byte at a time and whole. */
 static void
 test_decoder(void)
@@ -866,6 +953,7 @@ main(void)
 	test_overlong(1);
 	test_silence();
 	test_plaintext();
+	test_mech();
 	fakecerts_remove(&certs);
 	return done_testing();
 }
