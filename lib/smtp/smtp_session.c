@@ -22,7 +22,6 @@
 #include "buf.h"
 #include "conn.h"
 #include "errors.h"
-#include "sasl.h"
 #include "smtp_reply.h"
 #include "smtp_session.h"
 #include "strparse.h"
@@ -70,12 +69,6 @@ smtp_trace(struct mailfs_smtp *s, enum mailfs_trace_dir dir,
 	va_start(ap, fmt);
 	trace_vemit(s->trace, s->trace_ctx, dir, TRACE_EMIT_MAX, fmt, ap);
 	va_end(ap);
-}
-
-void
-smtp_wipe(void *p, size_t len)
-{
-	sasl_wipe(p, len);
 }
 
 static void
@@ -209,26 +202,18 @@ smtp_write(struct mailfs_smtp *s, const char *data, size_t len)
 int
 smtp_quiet(struct mailfs_smtp *s)
 {
-	struct mailfs_error err;
 	ssize_t n;
 
 	if (s->conn == NULL)
 		return 0;
-	if (s->in_off == s->in_len && conn_readable_now(s->conn)) {
-		/*
-		 * Readable is not data: under TLS 1.3 it may be a session
-		 * ticket, which a read without waiting takes and ends with
-		 * a timeout.  Data, or the end of the connection, is told.
-		 */
+	if (s->in_off == s->in_len) {
 		s->in_off = s->in_len = 0;
-		if ((n = conn_read(s->conn, s->in, sizeof(s->in), 0,
-		    &err)) > 0)
-			s->in_len = (size_t)n;
-		else if (err.kind != MAILFS_ERR_TIMEOUT) {
-			s->err = err;
+		if ((n = conn_read_unasked(s->conn, s->in, sizeof(s->in),
+		    &s->err)) == -1) {
 			smtp_drop(s);
 			return -1;
 		}
+		s->in_len = (size_t)n;
 	}
 	if (s->in_off == s->in_len)
 		return 0;
@@ -241,24 +226,21 @@ smtp_quiet(struct mailfs_smtp *s)
 int
 smtp_send_line(struct mailfs_smtp *s, const char *line, const char *trace_as)
 {
-	struct buf b;
-	int rc;
-
 	if (smtp_quiet(s) == -1)
 		return -1;
-	buf_init(&b, (size_t)-1 / 2);
-	if (buf_append_str(&b, line) == -1 || buf_append(&b, "\r\n", 2) == -1) {
-		error_set_sys(&s->err, errno, "sending an SMTP command");
-		buf_free(&b);
+	if (s->conn == NULL) {
+		error_set(&s->err, MAILFS_ERR_CLOSED, "not connected to the "
+		    "SMTP server");
 		return -1;
 	}
 	smtp_trace(s, MAILFS_TRACE_SEND, "%s", trace_as != NULL ? trace_as :
 	    line);
-	rc = smtp_write(s, b.data, b.len);
-	if (trace_as != NULL)
-		smtp_wipe(b.data, b.len);
-	buf_free(&b);
-	return rc;
+	if (conn_write_line(s->conn, line, trace_as != NULL, s->io_timeout_ms,
+	    &s->err) == -1) {
+		smtp_drop(s);
+		return -1;
+	}
+	return 0;
 }
 
 static void
@@ -406,24 +388,6 @@ helo_argument(struct mailfs_smtp *s, char *out, size_t size)
 		snprintf(out, size, "[IPv6:%s]", addr);
 }
 
-/* Appends " WORD" upper-cased; 0 or -1. */
-static int
-append_upper(struct buf *b, const char *w, size_t len)
-{
-	size_t i;
-	char ch;
-
-	if (buf_append(b, " ", 1) == -1)
-		return -1;
-	for (i = 0; i < len; i++) {
-		ch = w[i] >= 'a' && w[i] <= 'z' ? (char)(w[i] - 'a' + 'A') :
-		    w[i];
-		if (buf_append(b, &ch, 1) == -1)
-			return -1;
-	}
-	return 0;
-}
-
 static int
 valid_keyword(const char *k, size_t len)
 {
@@ -449,7 +413,7 @@ add_mechs(struct mailfs_smtp *s, const char *p, size_t len)
 		for (n = 0; n < len && p[n] != ' '; n++)
 			continue;
 		if (n > 0 && n <= KEYWORD_MAX)
-			append_upper(&s->auth_mechs, p, n);
+			buf_append_word_upper(&s->auth_mechs, p, n);
 		for (; n < len && p[n] == ' '; n++)
 			continue;
 		p += n;
@@ -490,7 +454,7 @@ ehlo_line(struct mailfs_smtp *s, const char *line, size_t len)
 	}
 	if (!valid_keyword(line, klen))
 		return;
-	append_upper(&s->keywords, line, klen);
+	buf_append_word_upper(&s->keywords, line, klen);
 	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 		if (!str_eq_ci(line, klen, known[i].name))
 			continue;
@@ -687,27 +651,6 @@ mailfs_smtp_extensions(const struct mailfs_smtp *s)
 	return s->exts;
 }
 
-/* 1 when list (" A B ") holds word, case-insensitive. */
-static int
-word_in(const struct buf *list, const char *word)
-{
-	const char *p = list->data;
-	size_t n = strlen(word), k;
-
-	if (p == NULL || n == 0)
-		return 0;
-	while (*p != '\0') {
-		while (*p == ' ')
-			p++;
-		for (k = 0; p[k] != '\0' && p[k] != ' '; k++)
-			continue;
-		if (k == n && str_eq_ci(p, k, word))
-			return 1;
-		p += k;
-	}
-	return 0;
-}
-
 int
 mailfs_smtp_has_extension(const struct mailfs_smtp *s, const char *keyword,
     const char *mech)
@@ -715,10 +658,10 @@ mailfs_smtp_has_extension(const struct mailfs_smtp *s, const char *keyword,
 	if (keyword == NULL)
 		return 0;
 	if (str_eq_ci(keyword, strlen(keyword), "AUTH") && mech != NULL)
-		return word_in(&s->auth_mechs, mech);
+		return str_word_in(s->auth_mechs.data, mech);
 	if (str_eq_ci(keyword, strlen(keyword), "AUTH"))
 		return (s->exts & MAILFS_SMTP_EXT_AUTH) != 0;
-	return word_in(&s->keywords, keyword);
+	return str_word_in(s->keywords.data, keyword);
 }
 
 uint64_t

@@ -135,7 +135,4 @@ void smtp_refusal_of(struct mailfs_smtp *s, const char *prefix, unsigned code,
 void smtp_reply_export(const struct smtp_reply *r,
     struct mailfs_smtp_reply *out);
 
-/* Overwrites a secret so that it does not linger in freed memory. */
-void smtp_wipe(void *p, size_t len);
-
 #endif

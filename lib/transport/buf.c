@@ -101,6 +101,23 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	return 0;
 }
 
+int
+buf_append_word_upper(struct buf *b, const char *word, size_t len)
+{
+	size_t i;
+	char ch;
+
+	if (buf_append(b, " ", 1) == -1)
+		return -1;
+	for (i = 0; i < len; i++) {
+		ch = word[i] >= 'a' && word[i] <= 'z' ?
+		    (char)(word[i] - 'a' + 'A') : word[i];
+		if (buf_append(b, &ch, 1) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 void
 buf_consume(struct buf *b, size_t n)
 {

@@ -30,6 +30,12 @@ int buf_append_str(struct buf *b, const char *s);
 int buf_printf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Appends a space and the len bytes of word, ASCII letters upper-cased:
+ * lists of keywords (" PLAIN LOGIN ") for str_word_in().  Same errors.
+ */
+int buf_append_word_upper(struct buf *b, const char *word, size_t len);
+
 /* Drops the first n bytes (n <= len), keeping the rest. */
 void buf_consume(struct buf *b, size_t n);
 

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -719,6 +720,49 @@ conn_readable_now(struct conn *c)
 	if (c->ssl != NULL && SSL_pending(c->ssl) > 0)
 		return 1;
 	return wait_fd(c->fd, POLLIN, wait_now_ms(), NULL) == 1;
+}
+
+ssize_t
+conn_read_unasked(struct conn *c, void *buf, size_t len,
+    struct mailfs_error *err)
+{
+	struct mailfs_error e;
+	ssize_t n;
+
+	if (!conn_readable_now(c))
+		return 0;
+	/*
+	 * Readable is not data: under TLS 1.3 it may be a session ticket,
+	 * which a read without waiting takes and ends with a timeout.
+	 * Data, or the end of the connection, is told.
+	 */
+	if ((n = conn_read(c, buf, len, 0, &e)) > 0)
+		return n;
+	if (e.kind == MAILFS_ERR_TIMEOUT)
+		return 0;
+	*err = e;
+	return -1;
+}
+
+int
+conn_write_line(struct conn *c, const char *line, int secret, int timeout_ms,
+    struct mailfs_error *err)
+{
+	size_t len = strlen(line);
+	char *out;
+	int rc;
+
+	if ((out = malloc(len + 2)) == NULL) {
+		error_set_sys(err, errno, "sending a command");
+		return -1;
+	}
+	memcpy(out, line, len);
+	memcpy(out + len, "\r\n", 2);
+	rc = conn_write(c, out, len + 2, timeout_ms, err);
+	if (secret)
+		OPENSSL_cleanse(out, len + 2);
+	free(out);
+	return rc;
 }
 
 int

@@ -67,6 +67,24 @@ int conn_write(struct conn *c, const void *buf, size_t len, int timeout_ms,
  */
 int conn_readable_now(struct conn *c);
 
+/*
+ * Before a command of a line protocol, with nothing of the server's
+ * left unread: takes without waiting what the server sent that no
+ * command asked for.  Returns the count read into buf, 0 when there was
+ * nothing (also when a readable TLS socket held only a TLS 1.3 session
+ * ticket), or -1 with err filled (the end of the connection included).
+ */
+ssize_t conn_read_unasked(struct conn *c, void *buf, size_t len,
+    struct mailfs_error *err);
+
+/*
+ * Writes line and CRLF in one write within timeout_ms; the copy made for
+ * it is wiped afterwards when secret (the line carries a credential).
+ * 0, or -1 as conn_write() (or MAILFS_ERR_NOMEM).
+ */
+int conn_write_line(struct conn *c, const char *line, int secret,
+    int timeout_ms, struct mailfs_error *err);
+
 int conn_fd(const struct conn *c);
 int conn_is_tls(const struct conn *c);
 

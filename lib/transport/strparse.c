@@ -212,3 +212,23 @@ imap_datetime_format(int64_t t, char out[32])
 	    months[m - 1], (int)y, (int)(secs / 3600),
 	    (int)(secs / 60 % 60), (int)(secs % 60));
 }
+
+int
+str_word_in(const char *list, const char *word)
+{
+	const char *p = list;
+	size_t n, k;
+
+	if (p == NULL || word == NULL || (n = strlen(word)) == 0)
+		return 0;
+	while (*p != '\0') {
+		while (*p == ' ')
+			p++;
+		for (k = 0; p[k] != '\0' && p[k] != ' '; k++)
+			continue;
+		if (k == n && str_eq_ci(p, k, word))
+			return 1;
+		p += k;
+	}
+	return 0;
+}

@@ -31,6 +31,12 @@ int str_to_imap_datetime(const char *s, size_t len, int64_t *t_r);
 /* Formats t as an IMAP date-time in UTC ("+0000"); out holds at least 27 bytes. */
 void imap_datetime_format(int64_t t, char out[32]);
 
+/*
+ * 1 when list, words separated by spaces (NULL: none), holds word,
+ * compared case-insensitively; else 0.
+ */
+int str_word_in(const char *list, const char *word);
+
 /* ASCII case-insensitive comparison of s[0..len) with the NUL-terminated lit. */
 int str_eq_ci(const char *s, size_t len, const char *lit);
 
