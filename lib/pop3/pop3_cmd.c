@@ -357,20 +357,40 @@ run_batch(struct batch *b)
 	return b->failed ? -1 : 0;
 }
 
+/*
+ * Checks the call (logged in, numbers given and none 0, a body callback
+ * for a command with a body) and sets up b; 0 or -1.
+ */
 static int
-check_numbers(struct mailfs_pop3 *p, const char *verb,
-    const uint32_t *numbers, size_t n)
+start_batch(struct batch *b, struct mailfs_pop3 *p, const char *verb,
+    const uint32_t *numbers, size_t n, mailfs_pop3_body_fn *body,
+    mailfs_pop3_done_fn *done, void *ctx)
 {
+	int data = strcmp(verb, "DELE") != 0;
 	size_t i;
 
 	if (ready(p, verb) == -1)
 		return -1;
+	if ((n > 0 && numbers == NULL) || (data && body == NULL)) {
+		error_set(&p->err, MAILFS_ERR_USAGE, "%s: no numbers or no "
+		    "body callback", verb);
+		return -1;
+	}
 	for (i = 0; i < n; i++)
 		if (numbers[i] == 0) {
 			error_set(&p->err, MAILFS_ERR_USAGE, "%s: message "
 			    "number 0", verb);
 			return -1;
 		}
+	memset(b, 0, sizeof(*b));
+	b->p = p;
+	b->numbers = numbers;
+	b->n = n;
+	b->verb = verb;
+	b->data = data;
+	b->body = body;
+	b->done = done;
+	b->ctx = ctx;
 	return 0;
 }
 
@@ -384,22 +404,8 @@ mailfs_pop3_retr(struct mailfs_pop3 *p, const uint32_t *numbers, size_t n,
 
 	if (done_r != NULL)
 		*done_r = 0;
-	if (body == NULL || (n > 0 && numbers == NULL)) {
-		error_set(&p->err, MAILFS_ERR_USAGE, "RETR: no numbers or no "
-		    "body callback");
+	if (start_batch(&b, p, "RETR", numbers, n, body, done, ctx) == -1)
 		return -1;
-	}
-	if (check_numbers(p, "RETR", numbers, n) == -1)
-		return -1;
-	memset(&b, 0, sizeof(b));
-	b.p = p;
-	b.numbers = numbers;
-	b.n = n;
-	b.verb = "RETR";
-	b.data = 1;
-	b.body = body;
-	b.done = done;
-	b.ctx = ctx;
 	rc = run_batch(&b);
 	if (done_r != NULL)
 		*done_r = b.whole;
@@ -412,22 +418,9 @@ mailfs_pop3_top(struct mailfs_pop3 *p, uint32_t number, unsigned lines,
 {
 	struct batch b;
 
-	if (body == NULL) {
-		error_set(&p->err, MAILFS_ERR_USAGE, "TOP: no body callback");
+	if (start_batch(&b, p, "TOP", &number, 1, body, done, ctx) == -1)
 		return -1;
-	}
-	if (check_numbers(p, "TOP", &number, 1) == -1)
-		return -1;
-	memset(&b, 0, sizeof(b));
-	b.p = p;
-	b.numbers = &number;
-	b.n = 1;
-	b.verb = "TOP";
 	b.top_lines = lines;
-	b.data = 1;
-	b.body = body;
-	b.done = done;
-	b.ctx = ctx;
 	return run_batch(&b);
 }
 
@@ -436,16 +429,7 @@ mailfs_pop3_dele(struct mailfs_pop3 *p, const uint32_t *numbers, size_t n)
 {
 	struct batch b;
 
-	if (n > 0 && numbers == NULL) {
-		error_set(&p->err, MAILFS_ERR_USAGE, "DELE: no numbers");
+	if (start_batch(&b, p, "DELE", numbers, n, NULL, NULL, NULL) == -1)
 		return -1;
-	}
-	if (check_numbers(p, "DELE", numbers, n) == -1)
-		return -1;
-	memset(&b, 0, sizeof(b));
-	b.p = p;
-	b.numbers = numbers;
-	b.n = n;
-	b.verb = "DELE";
 	return run_batch(&b);
 }

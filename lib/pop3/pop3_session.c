@@ -20,7 +20,6 @@
 #include "pop3_data.h"
 #include "pop3_reply.h"
 #include "pop3_session.h"
-#include "sasl.h"
 #include "strparse.h"
 #include "trace.h"
 
@@ -166,26 +165,18 @@ pop3_write(struct mailfs_pop3 *p, const char *data, size_t len)
 int
 pop3_quiet(struct mailfs_pop3 *p)
 {
-	struct mailfs_error err;
 	ssize_t n;
 
 	if (p->conn == NULL)
 		return 0;
-	if (p->in_off == p->in_len && conn_readable_now(p->conn)) {
-		/*
-		 * Readable is not data: under TLS 1.3 it may be a session
-		 * ticket, which a read without waiting takes and ends with
-		 * a timeout.  Data, or the end of the connection, is told.
-		 */
+	if (p->in_off == p->in_len) {
 		p->in_off = p->in_len = 0;
-		if ((n = conn_read(p->conn, p->in, sizeof(p->in), 0,
-		    &err)) > 0)
-			p->in_len = (size_t)n;
-		else if (err.kind != MAILFS_ERR_TIMEOUT) {
-			p->err = err;
+		if ((n = conn_read_unasked(p->conn, p->in, sizeof(p->in),
+		    &p->err)) == -1) {
 			pop3_drop(p);
 			return -1;
 		}
+		p->in_len = (size_t)n;
 	}
 	if (p->in_off == p->in_len)
 		return 0;
@@ -198,9 +189,6 @@ pop3_quiet(struct mailfs_pop3 *p)
 int
 pop3_send_line(struct mailfs_pop3 *p, const char *line, const char *trace_as)
 {
-	struct buf b;
-	int rc;
-
 	if (strpbrk(line, "\r\n") != NULL) {
 		error_set(&p->err, MAILFS_ERR_USAGE, "a POP3 command with a "
 		    "line end in it");
@@ -208,19 +196,19 @@ pop3_send_line(struct mailfs_pop3 *p, const char *line, const char *trace_as)
 	}
 	if (pop3_quiet(p) == -1)
 		return -1;
-	buf_init(&b, (size_t)-1 / 2);
-	if (buf_append_str(&b, line) == -1 || buf_append(&b, "\r\n", 2) == -1) {
-		error_set_sys(&p->err, errno, "sending a POP3 command");
-		buf_free(&b);
+	if (p->conn == NULL) {
+		error_set(&p->err, MAILFS_ERR_CLOSED, "not connected to the "
+		    "POP3 server");
 		return -1;
 	}
 	pop3_trace(p, MAILFS_TRACE_SEND, "%s", trace_as != NULL ? trace_as :
 	    line);
-	rc = pop3_write(p, b.data, b.len);
-	if (trace_as != NULL)
-		sasl_wipe(b.data, b.len);
-	buf_free(&b);
-	return rc;
+	if (conn_write_line(p->conn, line, trace_as != NULL, p->io_timeout_ms,
+	    &p->err) == -1) {
+		pop3_drop(p);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- reading ---- */
@@ -448,24 +436,6 @@ pop3_refusal(struct mailfs_pop3 *p, const char *prefix, int with_text)
 
 /* ---- CAPA ---- */
 
-/* Appends " WORD" upper-cased; 0 or -1. */
-static int
-append_upper(struct buf *b, const char *w, size_t len)
-{
-	size_t i;
-	char ch;
-
-	if (buf_append(b, " ", 1) == -1)
-		return -1;
-	for (i = 0; i < len; i++) {
-		ch = w[i] >= 'a' && w[i] <= 'z' ? (char)(w[i] - 'a' + 'A') :
-		    w[i];
-		if (buf_append(b, &ch, 1) == -1)
-			return -1;
-	}
-	return 0;
-}
-
 struct capa {
 	struct mailfs_pop3 *p;
 	unsigned lines;
@@ -530,7 +500,7 @@ capa_line(void *ctx, const char *line, size_t len)
 			for (alen = 0; alen < rest && a[alen] != ' '; alen++)
 				continue;
 			if (alen > 0 && alen <= MECH_MAX &&
-			    append_upper(&p->sasl, a, alen) == -1)
+			    buf_append_word_upper(&p->sasl, a, alen) == -1)
 				break;
 			a += alen;
 			rest -= alen;
@@ -708,21 +678,7 @@ mailfs_pop3_capabilities(const struct mailfs_pop3 *p)
 int
 mailfs_pop3_has_sasl(const struct mailfs_pop3 *p, const char *mech)
 {
-	const char *s = p->sasl.data;
-	size_t n, k;
-
-	if (s == NULL || mech == NULL || (n = strlen(mech)) == 0)
-		return 0;
-	while (*s != '\0') {
-		while (*s == ' ')
-			s++;
-		for (k = 0; s[k] != '\0' && s[k] != ' '; k++)
-			continue;
-		if (k == n && str_eq_ci(s, k, mech))
-			return 1;
-		s += k;
-	}
-	return 0;
+	return str_word_in(p->sasl.data, mech);
 }
 
 long
