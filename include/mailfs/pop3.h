@@ -117,7 +117,8 @@ typedef void mailfs_pop3_item_fn(void *ctx, const struct mailfs_pop3_item *item)
  * line end comes with the CRLF the server added before the terminating
  * line (RFC 1939 3; Dovecot does so): LIST's size is then 2 short.  offset counts from 0 for each
  * message.  Returns 0, or -1 to stop: the call then fails with
- * MAILFS_ERR_USAGE after draining or dropping the connection.
+ * MAILFS_ERR_USAGE, the connection dropped (so nothing marked is
+ * deleted), not drained: a server could make the rest endless.
  */
 typedef int mailfs_pop3_body_fn(void *ctx, uint32_t number, uint64_t offset,
     const char *data, size_t len);

@@ -228,7 +228,6 @@ struct batch {
 	uint32_t number;
 	uint64_t offset;
 	int failed;		/* an answer failed: the rest is only read */
-	int stopped;		/* the body callback said stop */
 	size_t whole;		/* answers passed whole */
 };
 
@@ -237,9 +236,14 @@ body_sink(void *ctx, const char *data, size_t len)
 {
 	struct batch *b = ctx;
 
+	/*
+	 * Stopped: the connection is dropped rather than the rest read, which
+	 * a server could make endless (nothing marked is deleted then).
+	 */
 	if (b->body(b->ctx, b->number, b->offset, data, len) == -1) {
-		b->stopped = 1;
-		return 1;
+		error_set(&b->p->err, MAILFS_ERR_USAGE, "the caller stopped "
+		    "reading message %u; the connection is closed", b->number);
+		return -1;
 	}
 	b->offset += len;
 	return 0;
@@ -290,7 +294,6 @@ answer(struct batch *b, size_t i)
 {
 	struct mailfs_pop3 *p = b->p;
 	char prefix[96];
-	int rc;
 
 	if (pop3_read_status(p, 0) == -1)
 		return -1;
@@ -308,15 +311,9 @@ answer(struct batch *b, size_t i)
 	b->number = b->numbers[i];
 	b->offset = 0;
 	if (b->failed)
-		return pop3_read_data(p, drop_sink, b) == -1 ? -1 : 0;
-	if ((rc = pop3_read_data(p, body_sink, b)) == -1)
+		return pop3_read_data(p, drop_sink, b);
+	if (pop3_read_data(p, body_sink, b) == -1)
 		return -1;
-	if (rc == 1) {
-		error_set(&p->err, MAILFS_ERR_USAGE, "the caller stopped "
-		    "reading message %u", b->number);
-		b->failed = 1;
-		return 0;
-	}
 	if (b->done != NULL)
 		b->done(b->ctx, b->number, b->offset);
 whole:

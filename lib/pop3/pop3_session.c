@@ -330,7 +330,6 @@ pop3_read_data(struct mailfs_pop3 *p, pop3_sink_fn *sink, void *ctx)
 	enum pop3_data_result r;
 	char out[sizeof(p->in) + 1];
 	size_t used, olen;
-	int stopped = 0, rc;
 
 	pop3_data_init(&d);
 	do {
@@ -339,15 +338,12 @@ pop3_read_data(struct mailfs_pop3 *p, pop3_sink_fn *sink, void *ctx)
 		r = pop3_data_decode(&d, p->in + p->in_off,
 		    p->in_len - p->in_off, &used, out, &olen);
 		p->in_off += used;
-		if (olen == 0 || stopped)
-			continue;
-		if ((rc = sink(ctx, out, olen)) == -1) {
+		if (olen > 0 && sink(ctx, out, olen) == -1) {
 			pop3_drop(p);
 			return -1;
 		}
-		stopped = rc == 1;
 	} while (r == POP3_DATA_MORE);
-	return stopped;
+	return 0;
 }
 
 struct lines {

@@ -110,16 +110,14 @@ int pop3_send_line(struct mailfs_pop3 *p, const char *line,
 int pop3_read_status(struct mailfs_pop3 *p, int cont_ok);
 
 /*
- * Where pop3_read_data() hands a multi-line response's body: 0 to go on;
- * 1 to be called no more while the rest is read and dropped; -1 to stop
- * at once, the connection dropped (p->err set by the sink).
+ * Where pop3_read_data() hands a multi-line response's body: 0 to go on,
+ * -1 to stop at once, the connection dropped (p->err set by the sink).
  */
 typedef int pop3_sink_fn(void *ctx, const char *data, size_t len);
 
 /*
  * Reads a multi-line response's body after its +OK, to its terminating
- * line, dot-unstuffed into sink.  0 when the sink never said 1; 1 when
- * it did (and the rest was read); -1 with p->err set and dropped.
+ * line, dot-unstuffed into sink.  0, or -1 with p->err set and dropped.
  */
 int pop3_read_data(struct mailfs_pop3 *p, pop3_sink_fn *sink, void *ctx);
 
