@@ -299,9 +299,12 @@ pop3_read_status(struct mailfs_pop3 *p, int cont_ok)
 		return -1;
 	if (pop3_status_parse(p->line.data, p->line.len, &p->st) == -1 ||
 	    (p->st.kind == POP3_CONT && !cont_ok)) {
-		printable(shown, 64, p->line.data, p->line.len);
+		/* After a secret the line may echo it: not quoted then. */
+		printable(shown, 64, p->line.data, p->mask_replies ? 0 :
+		    p->line.len);
 		error_set(&p->err, MAILFS_ERR_PROTOCOL, "the POP3 server sent "
-		    "\"%s\" where +OK or -ERR belongs", shown);
+		    "\"%s\" where +OK or -ERR belongs", p->mask_replies ?
+		    "***" : shown);
 		pop3_drop(p);
 		return -1;
 	}

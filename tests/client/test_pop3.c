@@ -920,6 +920,8 @@ main(void)
 	    MAILFS_ERR_AUTH, MAILFS_CODE_OTHER, "-ERR [AUTH], echoing");
 	test_login_refused("-ERR no", MAILFS_ERR_AUTH, MAILFS_CODE_NONE,
 	    "-ERR without a code");
+	test_login_refused("what is " PLAIN_B64 "?", MAILFS_ERR_PROTOCOL,
+	    MAILFS_CODE_NONE, "garbage echoing the response");
 	test_bad_listing("UIDL", "+OK\r\n1 a\x01" "b\r\n.\r\n",
 	    MAILFS_ERR_PROTOCOL, "a UIDL id with a control byte");
 	test_bad_listing("UIDL", "+OK\r\n1 a b\r\n.\r\n",
