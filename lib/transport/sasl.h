@@ -23,7 +23,7 @@ void sasl_wipe(void *p, size_t len);
 /* Wipes len bytes of *p, frees it, sets *p to NULL; NULL is accepted. */
 void sasl_free_secret(unsigned char **p, size_t len);
 
-/* Base64 of len bytes, NUL-terminated, malloc'ed; NULL when out of memory. */
+/* Base64 of len bytes, NUL-terminated, malloc'ed (the caller frees it); NULL when out of memory. */
 char *sasl_base64(const unsigned char *p, size_t len);
 
 /*
