@@ -51,6 +51,9 @@ for i, u in enumerate(uidls()):
 is "$(pop3_py "print(sum(int(l.split()[1]) != len(retr(int(l.split()[0])))
     for l in p.list()[1]))")" 1 "(LIST's size is not RETR's length for one message)"
 is "$(ls "$M/INBOX")" "$(ls "$T/server")" "one file a message, named UIDL.eml"
+# First, before anything was read: sizes are LIST's until then.
+rsync -a "$M/" "$T/copy/" && diff -r "$T/server" "$T/copy/INBOX" >/dev/null
+ok $? "rsync -a copies the maildrop whole"
 diff -r "$T/server" "$M/INBOX" >"$T/diff" 2>&1
 ok $? "every message is byte for byte what RETR gives" || diag "$(head -5 "$T/diff")"
 bad=0
@@ -72,8 +75,6 @@ ok $bad "every attribute listed can be read"
 one=$(grep -l needle-p0p3 "$T"/server/*.eml)
 is "$(stat -c %Y "$M/INBOX/${one##*/}")" 1057049557 "mtime is the Date: header's"
 like "$(grep -rl needle-p0p3 "$M")" "INBOX/${one##*/}\$" "grep -r finds the message"
-rsync -a "$M/" "$T/copy/" && diff -r "$T/server" "$T/copy/INBOX" >/dev/null
-ok $? "rsync -a copies the maildrop whole"
 
 touch "$M/INBOX/new.eml" 2>"$T/err"
 like "$(cat "$T/err")" "Read-only file system" "a new file is refused (EROFS)"
