@@ -2,7 +2,8 @@
 # What keeps a POP3 maildrop from being mounted, each said in one line on
 # stderr with nothing mounted: a wrong password, another session holding
 # the maildrop ([IN-USE]), a server on pop3:// without STLS (no
-# credentials sent), an option that is IMAP's alone.  pop3:// with STLS
+# credentials sent), a server without UIDL, an option that is IMAP's
+# alone.  pop3:// with STLS
 # mounts.  (Dovecot waits 10 s for the maildrop's lock before [IN-USE].)
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/harness/lib.sh"
@@ -83,6 +84,39 @@ ok $? "pop3:// without STLS: one line"
 like "$(cat "$T/err")" "does not offer STLS" "it says STLS is missing"
 ! grep -qiE '^(USER|PASS|AUTH)' "$T/fake.log"
 ok $? "no credential was sent" || diag "$(cat "$T/fake.log")"
+kill $fake 2>/dev/null
+wait $fake 2>/dev/null
+
+# A pop3s:// server without UIDL: refused (mailfs(1) says why).
+python3 - "$T/fake2.port" "$DOVECOT_DIR" <<'PY' &
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[2] + '/server.pem', sys.argv[2] + '/server.key')
+s = socket.socket()
+s.bind(('127.0.0.1', 0))
+s.listen(1)
+open(sys.argv[1], 'w').write(str(s.getsockname()[1]))
+s.settimeout(10)
+c = ctx.wrap_socket(s.accept()[0], server_side=True)
+f = c.makefile('rwb')
+f.write(b'+OK fake POP3\r\n'); f.flush()
+for line in f:
+    w = line.split()[0].upper() if line.split() else b''
+    if w == b'CAPA':
+        f.write(b'+OK\r\nUSER\r\nTOP\r\n.\r\n')
+    elif w in (b'USER', b'PASS', b'QUIT'):
+        f.write(b'+OK\r\n')
+    else:
+        f.write(b'-ERR unknown command\r\n')
+    f.flush()
+    if w == b'QUIT':
+        break
+PY
+fake=$!
+wait_for 10 test -s "$T/fake2.port"
+refused "pop3s://$TEST_USER@127.0.0.1:$(cat "$T/fake2.port")"
+ok $? "a server without UIDL: one line"
+like "$(cat "$T/err")" "does not offer UIDL" "it says UIDL is missing"
 kill $fake 2>/dev/null
 wait $fake 2>/dev/null
 
