@@ -1,5 +1,5 @@
 /*
- * mailfs: mounts an IMAP account.  Options and password first, then one
+ * mailfs: mounts an IMAP account or a POP3 maildrop.  Options and password first, then one
  * connection that logs in and lists the folders, and only then the mount
  * and the move to the background (as sshfs does), so that every failure
  * to reach the account is one sentence on stderr and exit status 1 with
@@ -22,6 +22,8 @@
 #include "imap.h"
 #include "inode.h"
 #include "log.h"
+#include "maildrop.h"
+#include "maildrop_vfs.h"
 #include "mutate.h"
 #include "online.h"
 #include "ops.h"
@@ -56,13 +58,61 @@ first_contact(const struct mailfs_url *url, struct list_result *lr, char *why,
 	struct inval_list inv = { 0 };
 	int r;
 
-	if ((r = imap_backend_connect(fs.backend, url, lr, why, size)) != 0)
+	if ((r = url->pop3 ? pop3_backend_connect(fs.backend, url, lr, why, size) :
+	    imap_backend_connect(fs.backend, url, lr, why, size)) != 0)
 		return r;
 	queue_overlay_list(lr);
 	tree_apply_list(lr, &inv);
 	log_msg(LOG_DEBUG, "%zu folders", lr->n);
 	inval_clear(&inv);
 	return 0;
+}
+
+/*
+ * A maildrop's map of made-up UIDs (backend/pop3/maildrop.h), kept in the
+ * store with the account: the backend sits below the store.
+ */
+static int
+pop3map_get(void **data_r, size_t *len_r)
+{
+	return cache_meta_get("", 0, "pop3map", data_r, len_r);
+}
+
+static int
+pop3map_put(const void *data, size_t len, int append)
+{
+	return cache_meta_put("", 0, "pop3map", data, len, append);
+}
+
+static const struct pop3_mapstore pop3map = { pop3map_get, pop3map_put };
+
+/* The backend of url: IMAP's pool, or a POP3 maildrop's one session; NULL: no memory. */
+static struct backend *
+backend_of(const struct mailfs_url *url, const struct options *o, const struct secret *pw)
+{
+	struct mailfs_pop3_params pp;
+	struct mailfs_params params;
+
+	if (url->pop3) {
+		memset(&pp, 0, sizeof(pp));
+		pp.host = url->host;
+		pp.port = url->port;
+		pp.security = url->security;
+		pp.ca_file = o->tls_ca_file;
+		pp.connect_timeout_ms = (int)o->timeout * 1000;
+		pp.io_timeout_ms = (int)o->timeout * 1000;
+		return pop3_backend_new(&pp, url->user, pw, &pop3map);
+	}
+	memset(&params, 0, sizeof(params));
+	params.host = url->host;
+	params.port = url->port;
+	params.security = url->security;
+	params.ca_file = o->tls_ca_file;
+	params.connect_timeout_ms = (int)o->timeout * 1000;
+	params.io_timeout_ms = (int)o->timeout * 1000;
+	if (o->debug)
+		params.trace = imap_log_trace;
+	return imap_backend_new(&params, url->user, pw, o->connections);
 }
 
 /*
@@ -144,7 +194,6 @@ add_mount_options(struct options *o, const struct mailfs_url *url)
 int
 main(int argc, char **argv)
 {
-	struct mailfs_params params;
 	struct mailfs_url url;
 	struct options o;
 	struct secret pw = { NULL, 0, 0 }, smtp_pw = { NULL, 0, 0 };
@@ -195,11 +244,17 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (url.user == NULL || url.user[0] == '\0') {
-		fprintf(stderr, "mailfs: the URL names no user (imaps://USER@HOST)\n");
+		fprintf(stderr, "mailfs: the URL names no user (%s://USER@HOST)\n",
+		    url.pop3 ? (url.security == MAILFS_SEC_STARTTLS ? "pop3" : "pop3s") :
+		    (url.security == MAILFS_SEC_STARTTLS ? "imap" : "imaps"));
 		goto out;
 	}
 	if (url.security == MAILFS_SEC_PLAINTEXT_INSECURE) {
 		fprintf(stderr, "mailfs: connections without TLS are refused\n");
+		goto out;
+	}
+	if (url.pop3 && options_check_pop3(&o, why, sizeof(why)) != 0) {
+		fprintf(stderr, "mailfs: %s\n", why);
 		goto out;
 	}
 	if (o.smtp != NULL && smtp_url_check(o.smtp, why, sizeof(why)) != 0) {
@@ -233,15 +288,6 @@ main(int argc, char **argv)
 	}
 	secret_wipe(&smtp_pw);
 
-	memset(&params, 0, sizeof(params));
-	params.host = url.host;
-	params.port = url.port;
-	params.security = url.security;
-	params.ca_file = o.tls_ca_file;
-	params.connect_timeout_ms = (int)o.timeout * 1000;
-	params.io_timeout_ms = (int)o.timeout * 1000;
-	if (o.debug)
-		params.trace = imap_log_trace;
 	fs.opts = &o;
 	fs.uid = getuid();
 	fs.gid = getgid();
@@ -251,7 +297,7 @@ main(int argc, char **argv)
 	fs.msg_timeout = 86400;
 	tree_init();
 	deadline_init(o.timeout);
-	if ((fs.backend = imap_backend_new(&params, url.user, &pw, o.connections)) == NULL) {
+	if ((fs.backend = backend_of(&url, &o, &pw)) == NULL) {
 		fprintf(stderr, "mailfs: out of memory\n");
 		goto out_tree;
 	}
@@ -276,7 +322,10 @@ main(int argc, char **argv)
 		treecache_save(&lr);
 	list_result_clear(&lr);
 	tree_set_list_hook(list_done);
-	if (stage_init() != 0)
+	/* A maildrop takes no new files: nothing is staged (maildrop_vfs.h). */
+	if (url.pop3)
+		maildrop_vfs_wrap(&ops);
+	else if (stage_init() != 0)
 		log_msg(LOG_WARNING, "new files cannot be written: no staging directory");
 	/* MAILFS_OUTBOX_BACKOFF: seconds, for the tests (mailfs(1) ENVIRONMENT). */
 	if (smtp != NULL && outbox_init(smtp, o.sent, getenv("MAILFS_OUTBOX_BACKOFF") != NULL ?
@@ -314,7 +363,7 @@ main(int argc, char **argv)
 		log_background();
 	log_msg(LOG_INFO, "mounted %s@%s on %s%s", url.user, url.host, o.mountpoint,
 	    offline ? " (offline)" : "");
-	if (imap_backend_start(fs.backend) != 0) {
+	if (!url.pop3 && imap_backend_start(fs.backend) != 0) {
 		log_msg(LOG_ERR, "cannot start the reconnect thread");
 		goto out_unmount;
 	}

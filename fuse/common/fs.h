@@ -3,7 +3,8 @@
  * Each module owns its part behind its own functions and lock: inode.c
  * the tree, folder.c the message listings, alias.c the names, cache.c
  * the bytes, staged.c the new files, inval.c the kernel notifications,
- * backend/imap/pool.c the connections, online.c whether the server can
+ * backend/imap/pool.c the connections (backend/pop3/ a maildrop's
+ * session and its UID map), online.c whether the server can
  * be reached, treecache.c the folder tree saved for a mount without it.
  *
  * Lock order, outermost first: a thread holding one lock takes only
@@ -15,7 +16,8 @@
  *	2. folder->sync_lock (folder.h): one sync or change of a folder at
  *	   a time; of two folders, the one at the lower address first
  *	3. a backend folder (backend_open() to backend_close()): one
- *	   thread's pool connection (pool.c), waited for under pool_lock
+ *	   thread's pool connection (pool.c), waited for under pool_lock;
+ *	   a POP3 maildrop's one session, session_lock (pop3/maildrop.c)
  *	4. tree_lock (inode.h: tree_rdlock(), tree_wrlock())
  *	5. folder->lock (folder.h): a listing and its names (alias.h)
  *	6. the leaves, under which nothing is taken:

@@ -289,6 +289,36 @@ options_free(struct options *o)
 	memset(o, 0, sizeof(*o));
 }
 
+int
+options_check_pop3(const struct options *o, char *why, size_t whylen)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} imap_only[] = {
+		{ "connections=", offsetof(struct options, connections_text) },
+		{ "delete=", offsetof(struct options, delete_text) },
+		{ "smtp=", offsetof(struct options, smtp) },
+		{ "smtp_password_file=", offsetof(struct options, smtp_password_file) },
+		{ "smtp_password_command=", offsetof(struct options, smtp_password_command) },
+		{ "sent=", offsetof(struct options, sent) },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(imap_only) / sizeof(imap_only[0]); i++)
+		if (*(char *const *)(const void *)((const char *)o + imap_only[i].off) != NULL) {
+			snprintf(why, whylen, "-o %s is for IMAP accounts: a POP3 maildrop "
+			    "does not take it", imap_only[i].name);
+			return EINVAL;
+		}
+	if (o->nopush) {
+		snprintf(why, whylen, "-o nopush is for IMAP accounts: a POP3 maildrop "
+		    "is always looked at every refresh= seconds");
+		return EINVAL;
+	}
+	return 0;
+}
+
 void
 options_usage(const char *progname)
 {
@@ -297,6 +327,8 @@ options_usage(const char *progname)
 	    "\n"
 	    "  URL  imaps://USER@HOST[:PORT]  TLS from the first byte (port 993)\n"
 	    "       imap://USER@HOST[:PORT]   STARTTLS, required (port 143)\n"
+	    "       pop3s://USER@HOST[:PORT]  a POP3 maildrop, TLS (port 995)\n"
+	    "       pop3://USER@HOST[:PORT]   a POP3 maildrop, STLS, required (port 110)\n"
 	    "  ACCOUNT  a [section] of ~/.config/mailfs/accounts (mailfs(1))\n"
 	    "\n"
 	    "mailfs options:\n"

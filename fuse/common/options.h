@@ -54,6 +54,12 @@ struct options {
  */
 int options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen);
 void options_free(struct options *o);
+/*
+ * A POP3 maildrop's URL: refuses the options that are IMAP's alone
+ * (connections, delete, smtp and its passwords, sent, nopush) with one
+ * sentence in why: 0 or EINVAL.
+ */
+int options_check_pop3(const struct options *o, char *why, size_t whylen);
 void options_usage(const char *progname);
 
 /* 1 when opt ("key=value" or "flag") is one of mailfs's own -o options. */

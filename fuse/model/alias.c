@@ -65,6 +65,44 @@ remember(struct folder *f, uint32_t uid, const char *name)
 	return 0;
 }
 
+/* Keeps one record for alias_hold_locked(f, 0): 0, or ENOMEM (then it is written now). */
+static int
+hold(struct folder *f, const char *rec, size_t len)
+{
+	size_t cap;
+	char *tmp;
+
+	if (f->alias_held_len + len > f->alias_held_cap) {
+		cap = f->alias_held_cap == 0 ? 4096 : f->alias_held_cap;
+		while (cap < f->alias_held_len + len)
+			cap *= 2;
+		if ((tmp = realloc(f->alias_held, cap)) == NULL)
+			return ENOMEM;
+		f->alias_held = tmp;
+		f->alias_held_cap = cap;
+	}
+	memcpy(f->alias_held + f->alias_held_len, rec, len);
+	f->alias_held_len += len;
+	return 0;
+}
+
+void
+alias_hold_locked(struct folder *f, int on)
+{
+	int r;
+
+	f->alias_holding = on;
+	if (on || f->alias_held_len == 0)
+		return;
+	if (f->alias_mailbox != NULL && (r = cache_meta_put(f->alias_mailbox,
+	    f->alias_uidvalidity, "aliases", f->alias_held, f->alias_held_len, 1)) != 0)
+		log_msg(LOG_WARNING, "cannot save the names of \"%s\": %s", f->alias_mailbox,
+		    strerror(r));
+	free(f->alias_held);
+	f->alias_held = NULL;
+	f->alias_held_len = f->alias_held_cap = 0;
+}
+
 /* Appends one record; a failure is logged and costs only the name's persistence. */
 static void
 journal(struct folder *f, const char *rec, size_t len)
@@ -73,6 +111,10 @@ journal(struct folder *f, const char *rec, size_t len)
 
 	if (f->alias_mailbox == NULL)
 		return;
+	if (f->alias_holding && hold(f, rec, len) == 0) {
+		f->alias_records++;
+		return;
+	}
 	if ((r = cache_meta_put(f->alias_mailbox, f->alias_uidvalidity, "aliases", rec, len,
 	    1)) != 0)
 		log_msg(LOG_WARNING, "cannot save the names of \"%s\": %s", f->alias_mailbox,
@@ -108,6 +150,10 @@ alias_clear_locked(struct folder *f)
 
 	HASH_ITER(hh_uid, f->alias_by_uid, a, tmp)
 		forget(f, a);
+	/* Held records are of the generation that goes. */
+	free(f->alias_held);
+	f->alias_held = NULL;
+	f->alias_held_len = f->alias_held_cap = 0;
 	free(f->alias_mailbox);
 	f->alias_mailbox = NULL;
 	f->alias_uidvalidity = 0;

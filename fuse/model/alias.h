@@ -68,6 +68,15 @@ uint32_t alias_lookup_locked(const struct folder *f, const char *name);
  */
 int alias_set_locked(struct folder *f, uint32_t uid, const char *name);
 
+/*
+ * on: the journal records of the calls that follow are kept in memory;
+ * off: they are written, in one piece (a listing names thousands of
+ * messages at once, and each record would be a piece of the value to
+ * read back).  A failure to write costs only the names' persistence,
+ * as a record's does.
+ */
+void alias_hold_locked(struct folder *f, int on);
+
 /* Forgets the alias of uid, if it has one. */
 void alias_del_locked(struct folder *f, uint32_t uid);
 

@@ -67,6 +67,14 @@ struct folder {
 	uint32_t alias_uidvalidity;	/* the generation they name; 0: not loaded */
 	char *alias_mailbox;		/* the folder's name their journal is kept under (cache.h) */
 	size_t alias_records;		/* records in the journal */
+	/*
+	 * Records not yet written, while a listing's names are applied
+	 * (alias_hold_locked()): one write for all of them.
+	 */
+	char *alias_held;
+	size_t alias_held_len;
+	size_t alias_held_cap;
+	int alias_holding;
 	/* The saved listing (listcache.h) is in msgs, not yet checked. */
 	int restored;
 	int restore_tried;

@@ -4,7 +4,10 @@
  * user.imap.flags, its UID user.imap.uid (read-only); the root's
  * user.mailfs.requests holds the request counts (stats.h), its
  * user.mailfs.profile where the time went (profile.h), its
- * user.mailfs.status whether the server can be reached (online.h).
+ * user.mailfs.status whether the server can be reached (online.h).  On a
+ * POP3 maildrop a message's user.pop3.uidl is its UIDL, read back from
+ * its file name (uidlname.h), read-only; its user.imap.* are not listed
+ * there (a maildrop keeps no flags, and its UIDs are made up).
  *
  * RFC 3501 2.3.2 (flags).
  */
@@ -14,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "alias.h"
 #include "backend.h"
 #include "cache.h"
 #include "fetchall.h"
@@ -27,11 +31,13 @@
 #include "queue.h"
 #include "stage.h"
 #include "stats.h"
+#include "uidlname.h"
 #include "vfs.h"
 
 #define XATTR_FLAGS	"user.imap.flags"
 #define XATTR_UID	"user.imap.uid"
 #define XATTR_ERROR	"user.mailfs.error"	/* a message's note, read-only (notes.h) */
+#define XATTR_UIDL	"user.pop3.uidl"	/* a maildrop's message's UIDL, read-only */
 #define XATTR_REQUESTS	"user.mailfs.requests"	/* the root's, read-only, unlisted */
 #define XATTR_PROFILE	"user.mailfs.profile"	/* likewise */
 #define XATTR_STATUS	"user.mailfs.status"	/* likewise */
@@ -120,6 +126,40 @@ reply_note(fuse_req_t req, fuse_ino_t ino, size_t size)
 		reply_xattr_value(req, note, len, size);
 }
 
+/* 1 when the mount is a POP3 maildrop's. */
+static int
+is_maildrop(void)
+{
+	return strcmp(fs.backend->name, "pop3") == 0;
+}
+
+/* The UIDL of message ino, from its file name, into buf: 0, ENODATA, or an errno. */
+static int
+msg_uidl(fuse_ino_t ino, char *buf, size_t size)
+{
+	char name[NAMES_COMPONENT_MAX + 1];
+	struct node *n;
+	struct folder *f;
+	int r = ENOENT;
+
+	ino = resolve(ino);
+	if (ino_gen(ino) == 0 || ino_is_staged(ino) || !is_maildrop())
+		return ENODATA;
+	tree_rdlock();
+	if ((n = tree_gen_locked(ino_gen(ino))) != NULL && (f = n->folder) != NULL) {
+		folder_lock(f);
+		if (folder_find_locked(f, (uint32_t)ino) >= 0) {
+			alias_msg_name_locked(f, (uint32_t)ino, name);
+			r = 0;
+		}
+		folder_unlock(f);
+	}
+	tree_unlock();
+	if (r == 0 && uidl_of_name(name, buf, size) != 0)
+		r = ENODATA;	/* a hashed name: too long a UIDL (uidlname.h) */
+	return r;
+}
+
 void
 vfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
@@ -156,6 +196,13 @@ vfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 		reply_note(req, ino, size);
 		return;
 	}
+	if (strcmp(name, XATTR_UIDL) == 0) {
+		if ((r = msg_uidl(ino, value, sizeof(value))) != 0)
+			fuse_reply_err(req, r);
+		else
+			reply_xattr_value(req, value, strlen(value), size);
+		return;
+	}
 	is_flags = strcmp(name, XATTR_FLAGS) == 0;
 	if ((!is_flags && strcmp(name, XATTR_UID) != 0) || ino_gen(ino) == 0) {
 		fuse_reply_err(req, ENODATA);
@@ -181,6 +228,25 @@ vfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	}
 }
 
+/* A maildrop's message: user.pop3.uidl when it can be read, its note when it has one. */
+static void
+maildrop_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	char names[sizeof(XATTR_UIDL) + sizeof(XATTR_ERROR)], note[NOTE_MAX];
+	char uidl[NAMES_COMPONENT_MAX + 1];
+	size_t len = 0, nl;
+
+	if (msg_uidl(ino, uidl, sizeof(uidl)) == 0) {
+		memcpy(names, XATTR_UIDL, sizeof(XATTR_UIDL));
+		len = sizeof(XATTR_UIDL);
+	}
+	if (msg_note(ino, note, sizeof(note), &nl) == 0) {
+		memcpy(names + len, XATTR_ERROR, sizeof(XATTR_ERROR));
+		len += sizeof(XATTR_ERROR);
+	}
+	reply_xattr_value(req, names, len, size);
+}
+
 void
 vfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
@@ -189,6 +255,10 @@ vfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	size_t len;
 
 	stats_count(STAT_LISTXATTR);
+	if (ino_gen(ino) != 0 && is_maildrop()) {
+		maildrop_listxattr(req, ino, size);
+		return;
+	}
 	if (ino_gen(ino) == 0)
 		reply_xattr_value(req, "", 0, size);
 	else if (ino_is_staged(resolve(ino)))

@@ -1,9 +1,11 @@
 /*
- * imap:// and imaps:// URLs naming a server and, optionally, a user.
+ * imap:// and imaps:// URLs naming a server and, optionally, a user; and
+ * pop3:// and pop3s:// (RFC 2384's scheme, its server part) the same way.
  *
  * RFC 5092 3	the imap URL scheme (only its iserver part)
  * RFC 3986 3.2	authority, userinfo, host, port; 2.1 percent-encoding
- * RFC 8314 7	the imaps scheme and port 993
+ * RFC 8314 7	the imaps scheme and port 993, pop3s and port 995
+ * RFC 2384	the pop scheme (pop3:// here: the scheme people type)
  *
  * The authority is split at its last "@", because user names that are
  * mail addresses are common and people type them unencoded.  A password
@@ -26,15 +28,18 @@
 
 static const char *
 url_scheme(const char *text, size_t len, enum mailfs_security *sec_r,
-    const char **def_port_r, size_t *skip_r)
+    const char **def_port_r, size_t *skip_r, int *pop3_r)
 {
 	static const struct {
 		const char *prefix;
 		enum mailfs_security sec;
 		const char *port;
+		int pop3;
 	} schemes[] = {
-		{ "imaps://", MAILFS_SEC_IMPLICIT_TLS, "993" },
-		{ "imap://", MAILFS_SEC_STARTTLS, "143" },
+		{ "imaps://", MAILFS_SEC_IMPLICIT_TLS, "993", 0 },
+		{ "imap://", MAILFS_SEC_STARTTLS, "143", 0 },
+		{ "pop3s://", MAILFS_SEC_IMPLICIT_TLS, "995", 1 },
+		{ "pop3://", MAILFS_SEC_STARTTLS, "110", 1 },
 	};
 	size_t i, n;
 
@@ -44,10 +49,11 @@ url_scheme(const char *text, size_t len, enum mailfs_security *sec_r,
 			*sec_r = schemes[i].sec;
 			*def_port_r = schemes[i].port;
 			*skip_r = n;
+			*pop3_r = schemes[i].pop3;
 			return NULL;
 		}
 	}
-	return "The URL must start with imaps:// or imap://.";
+	return "The URL must start with imaps://, imap://, pop3s:// or pop3://.";
 }
 
 /* 1 when c is one of the characters of set; NUL never is. */
@@ -199,7 +205,7 @@ url_hostport(const char *s, size_t len, size_t *host_off_r, size_t *host_len_r,
 int
 mailfs_url_parse(const char *text, struct mailfs_url *url_r, const char **why_r)
 {
-	struct mailfs_url url = { MAILFS_SEC_IMPLICIT_TLS, NULL, NULL, NULL };
+	struct mailfs_url url = { MAILFS_SEC_IMPLICIT_TLS, NULL, NULL, NULL, 0 };
 	const char *why, *def_port, *auth, *at, *port;
 	size_t len, i, skip, auth_len, host_off, host_len, port_len;
 	uint32_t portnum;
@@ -212,7 +218,7 @@ mailfs_url_parse(const char *text, struct mailfs_url *url_r, const char **why_r)
 			goto inval;
 		}
 	}
-	if ((why = url_scheme(text, len, &url.security, &def_port, &skip)))
+	if ((why = url_scheme(text, len, &url.security, &def_port, &skip, &url.pop3)))
 		goto inval;
 	auth = text + skip;
 	auth_len = strcspn(auth, "/");

@@ -1,7 +1,8 @@
 # mount.sh: what the filesystem tests share (sourced after tests/harness/lib.sh).
 #
 #	mount_mailfs DIR [MAILFS OPTIONS...]   mounts the test account on DIR
-#	                                       (imaps, the test CA, refresh=1),
+#	                                       (imaps, or $MOUNT_URL; the test
+#	                                       CA, refresh=1),
 #	                                       the daemon in the foreground in
 #	                                       the background; sets mailfs_pid
 #	mount_traced DIR LOG [-o OPTIONS]      the same in the foreground with
@@ -36,7 +37,7 @@ mount_mailfs()
 	log=$MAILFS_TEST_TMP/mailfs.$_mailfs_logs.log
 	XDG_CACHE_HOME=$MAILFS_TEST_TMP/cache "$MAILFS" -f \
 	    -o "password_file=$TEST_PASSWORD_FILE,tls_ca_file=$TEST_CA,refresh=1,timeout=10" \
-	    "$@" "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$dir" \
+	    "$@" "${MOUNT_URL:-imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT}" "$dir" \
 	    >"$log" 2>&1 </dev/null &
 	mailfs_pid=$!
 	daemon_log "$log" "$mailfs_pid"
@@ -56,7 +57,7 @@ mount_traced()
 	register_mount "$dir"
 	XDG_CACHE_HOME=$MAILFS_TEST_TMP/cache "$MAILFS" "${MOUNT_FLAG:--d}" \
 	    -o "password_file=$TEST_PASSWORD_FILE,tls_ca_file=$TEST_CA,refresh=60,timeout=10" \
-	    "$@" "imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT" "$dir" 2>"$log" &
+	    "$@" "${MOUNT_URL:-imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT}" "$dir" 2>"$log" &
 	mailfs_pid=$!
 	at_exit "kill $mailfs_pid 2>/dev/null"
 	daemon_log "$log" "$mailfs_pid"

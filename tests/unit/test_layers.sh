@@ -18,6 +18,7 @@ rank()
 	backend) echo 1 ;;
 	backend/imap) echo 2 ;;
 	backend/smtp) echo 2 ;;
+	backend/pop3) echo 2 ;;
 	store) echo 3 ;;
 	model) echo 4 ;;
 	vfs) echo 5 ;;

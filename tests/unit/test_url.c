@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include <mailfs/url.h>
 
@@ -47,6 +48,10 @@ static const struct {
 	{ "imaps://127.0.0.1:10993", MAILFS_SEC_IMPLICIT_TLS, NULL,
 	  "127.0.0.1", "10993" },
 	{ "imaps://h:00143", MAILFS_SEC_IMPLICIT_TLS, NULL, "h", "143" },
+	/* POP3 maildrops (url.pop3 checked below) */
+	{ "pop3s://u@h", MAILFS_SEC_IMPLICIT_TLS, "u", "h", "995" },
+	{ "pop3://u@h", MAILFS_SEC_STARTTLS, "u", "h", "110" },
+	{ "POP3S://h:1995/", MAILFS_SEC_IMPLICIT_TLS, NULL, "h", "1995" },
 };
 
 static const struct {
@@ -58,7 +63,7 @@ static const struct {
 	{ "imaps:h", "no slashes" },
 	{ "https://h", "another scheme" },
 	{ "imapx://h", "an unknown scheme" },
-	{ "pop3://h", "pop3" },
+	{ "pop://h", "pop (RFC 2384's own spelling)" },
 	{ "imaps://", "no host" },
 	{ "imaps:///", "no host, a slash" },
 	{ "imaps://u@", "user, no host" },
@@ -133,6 +138,8 @@ test_good(void)
 		    url.host);
 		ok(strcmp(url.port, good[i].port) == 0, "  its port \"%s\"",
 		    url.port);
+		ok(url.pop3 == (strncasecmp(good[i].text, "pop3", 4) == 0),
+		    "  POP3 or not");
 		mailfs_url_clear(&url);
 		ok(url.user == NULL && url.host == NULL && url.port == NULL,
 		    "  clear zeroes it");

@@ -9,11 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "connwhy.h"
 #include "errmap.h"
 #include "imap.h"
 #include "online.h"
 #include "pool.h"
-#include "signin.h"
 
 /* The sentence for a failure to reach the account. */
 static void
@@ -21,24 +21,6 @@ connect_failure(const struct mailfs_url *url, const struct mailfs_error *err,
     char *why, size_t size)
 {
 	switch (err->kind) {
-	case MAILFS_ERR_AUTH:
-		if (signin_uses_token())
-			snprintf(why, size, "login failed: %s", err->msg);
-		else
-			snprintf(why, size, "login failed: the server rejected the user "
-			    "name or password");
-		break;
-	case MAILFS_ERR_RESOLVE:
-		snprintf(why, size, "the host name %s does not resolve", url->host);
-		break;
-	case MAILFS_ERR_CERT:
-		snprintf(why, size, "the certificate of %s:%s is not trusted "
-		    "(for a private CA use -o tls_ca_file=PATH)", url->host, url->port);
-		break;
-	case MAILFS_ERR_HOSTNAME:
-		snprintf(why, size, "the certificate of %s:%s is not valid for the "
-		    "name %s", url->host, url->port, url->host);
-		break;
 	case MAILFS_ERR_NO_STARTTLS:
 		snprintf(why, size, "%s:%s does not offer STARTTLS, which imap:// "
 		    "requires (nothing was sent)", url->host, url->port);
@@ -47,13 +29,8 @@ connect_failure(const struct mailfs_url *url, const struct mailfs_error *err,
 		snprintf(why, size, "%s:%s does not allow login on this connection",
 		    url->host, url->port);
 		break;
-	case MAILFS_ERR_TIMEOUT:
-		snprintf(why, size, "%s:%s did not answer in time", url->host,
-		    url->port);
-		break;
 	default:
-		snprintf(why, size, "cannot use %s:%s: %s", url->host, url->port,
-		    err->msg[0] != '\0' ? err->msg : mailfs_errkind_name(err->kind));
+		connect_why(err, url->host, url->port, why, size);
 		break;
 	}
 }
