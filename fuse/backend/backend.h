@@ -188,6 +188,12 @@ struct be_new_msg {
 	int maybe_there;
 };
 
+/*
+ * The Message-ID of the header buf[0..len) into out ("" when none, or
+ * when it could not go into a SEARCH as a quoted string).
+ */
+void be_message_id(const char *buf, size_t len, char *out, size_t size);
+
 /* A quota (statfs): usage and limit in KiB. */
 struct be_quota {
 	uint64_t usage;
