@@ -2,6 +2,8 @@
  * The IMAP backend: list and status (see imap.h).  The folder list is
  * one LIST "" "*" with RETURN (SPECIAL-USE STATUS (...)) where the server
  * offers LIST-STATUS, else the library pipelines a STATUS per folder.
+ * Where no folder is marked \Trash or \Sent (no SPECIAL-USE), the usual
+ * names stand in (special_by_name()).
  *
  * RFC 3501 6.3.8 (LIST), 6.3.10 (STATUS), RFC 5819 (LIST-STATUS),
  * RFC 6154 (SPECIAL-USE), RFC 7162 3.1.2.1 (HIGHESTMODSEQ in STATUS).
@@ -9,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <mailfs/commands.h>
 
@@ -73,9 +76,46 @@ on_status(void *ctx, const struct mailfs_status *s)
 	}
 }
 
+/*
+ * Without SPECIAL-USE a server names no \Trash or \Sent: the folder that
+ * has the name clients commonly give it (Outlook's, Apple Mail's, the
+ * rest's; at the top or right below INBOX, case ignored) stands in, the
+ * first name of names found first; none when a folder carries attr.
+ * mailfs(1) lists the names.
+ */
+static void
+special_by_name(struct list_result *lr, unsigned attr, const char *const *names)
+{
+	struct list_item *it;
+	const char *leaf;
+	size_t i, k;
+
+	for (i = 0; i < lr->n; i++)
+		if (lr->v[i].attrs & attr)
+			return;
+	for (k = 0; names[k] != NULL; k++)
+		for (i = 0; i < lr->n; i++) {
+			it = &lr->v[i];
+			if (it->attrs & BE_FOLDER_NOSELECT)
+				continue;
+			leaf = it->name;
+			if (it->delim != '\0' && strncasecmp(leaf, "INBOX", 5) == 0 &&
+			    leaf[5] == it->delim)
+				leaf += 6;
+			if (strcasecmp(leaf, names[k]) == 0) {
+				it->attrs |= attr;
+				return;
+			}
+		}
+}
+
 int
 imap_list_run(struct mailfs_client *c, struct list_result *lr)
 {
+	static const char *const trash[] = { "Trash", "Deleted Items", "Deleted Messages",
+	    NULL };
+	static const char *const sent[] = { "Sent", "Sent Items", "Sent Messages",
+	    "Sent Mail", NULL };
 	struct mailfs_handlers h;
 	unsigned items = MAILFS_STATUS_MESSAGES | MAILFS_STATUS_UIDNEXT |
 	    MAILFS_STATUS_UIDVALIDITY;
@@ -86,8 +126,12 @@ imap_list_run(struct mailfs_client *c, struct list_result *lr)
 	h.list = on_list;
 	h.status = on_status;
 	h.ctx = lr;
-	return mailfs_run(c, mailfs_list(c, "", "*", MAILFS_LIST_STATUS |
-	    MAILFS_LIST_SPECIAL_USE, items, &h), NULL);
+	if (mailfs_run(c, mailfs_list(c, "", "*", MAILFS_LIST_STATUS |
+	    MAILFS_LIST_SPECIAL_USE, items, &h), NULL) == -1)
+		return -1;
+	special_by_name(lr, BE_FOLDER_TRASH, trash);
+	special_by_name(lr, BE_FOLDER_SENT, sent);
+	return 0;
 }
 
 int

@@ -170,7 +170,14 @@ imap_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t date,
 	memset(&h, 0, sizeof(h));
 	h.search = on_find_search;
 	h.ctx = &fd;
-	if (mailfs_run(c, mailfs_uid_search(c, crit, &h), NULL) == -1)
+	/*
+	 * A NOOP first, answered before the SEARCH is sent: a session that
+	 * had the mailbox selected before the message arrived does not see
+	 * it until then (Dovecot's SEARCH looks at the session's view, and
+	 * runs beside a NOOP pipelined before it).
+	 */
+	if (mailfs_run(c, mailfs_noop(c), NULL) == -1 ||
+	    mailfs_run(c, mailfs_uid_search(c, crit, &h), NULL) == -1)
 		return -1;
 	*uid_r = 0;
 	if (fd.n == 0)
@@ -282,12 +289,14 @@ rev1_notice(void)
 
 /*
  * rm without UIDPLUS (IMAP4rev1 has no UID EXPUNGE): UID STORE +FLAGS
- * (\Deleted) and UID SEARCH DELETED in one round trip (RFC 3501 5.5: a
- * server runs a SEARCH on flags after the STORE before it), then EXPUNGE
- * only when uid is the one message marked, since EXPUNGE removes every
- * marked message, another client's too.  Else the message stays marked:
- * the listing no longer shows it (select.c), as clients of the "mark as
- * deleted" model do.  A mark set by another client between the SEARCH's
+ * (\Deleted), then UID SEARCH DELETED, then EXPUNGE only when uid is the
+ * one message marked, since EXPUNGE removes every marked message, another
+ * client's too.  Else the message stays marked: the listing no longer
+ * shows it (select.c), as clients of the "mark as deleted" model do.  The
+ * SEARCH waits for the STORE's answer: Dovecot runs a pipelined SEARCH
+ * beside the command before it, on a view of the mailbox that may lack
+ * what other sessions marked since; the STORE's completion brings the
+ * view up to date.  A mark set by another client between the SEARCH's
  * answer and the EXPUNGE, one round trip, is the one thing this cannot
  * see.  0 when uid is marked or gone, -1 (the client's error), or EIO
  * (logged) when the server does not keep the mark.
@@ -296,32 +305,20 @@ static int
 expunge_marked(struct mailfs_client *c, const char *mailbox, const char *uidtext,
     uint32_t uid)
 {
-	struct mailfs_cmd *store, *search;
 	struct mailfs_handlers h;
 	struct imap_has_uid hu;
 	struct marked mk;
-	int pass;
 
 	(void)pthread_once(&rev1_once, rev1_notice);
 	memset(&h, 0, sizeof(h));
 	h.search = on_marked;
 	h.ctx = &mk;
-	for (pass = 0; pass < 2; pass++) {
-		memset(&mk, 0, sizeof(mk));
-		mk.uid = uid;
-		store = pass == 0 ? mailfs_uid_store(c, uidtext, MAILFS_STORE_ADD, "\\Deleted",
-		    1, 0, NULL) : NULL;
-		search = mailfs_uid_search(c, "DELETED", &h);
-		if (pass == 0 && mailfs_run(c, store, NULL) == -1) {
-			mailfs_cmd_detach(c, search);
-			return -1;
-		}
-		if (mailfs_run(c, search, NULL) == -1)
-			return -1;
-		/* A server that ran the SEARCH beside the STORE is asked again. */
-		if (mk.mine)
-			break;
-	}
+	memset(&mk, 0, sizeof(mk));
+	mk.uid = uid;
+	if (mailfs_run(c, mailfs_uid_store(c, uidtext, MAILFS_STORE_ADD, "\\Deleted", 1, 0,
+	    NULL), NULL) == -1 ||
+	    mailfs_run(c, mailfs_uid_search(c, "DELETED", &h), NULL) == -1)
+		return -1;
 	if (!mk.mine) {
 		hu.uid = uid;
 		hu.present = 0;
