@@ -126,6 +126,16 @@ move_lost(struct be_folder *f, int move, const struct be_msg *m, const char *msg
 	return r;
 }
 
+/* Keeps c's error in *err_r and logs it. */
+static void
+move_failed(struct mailfs_client *c, const char *mailbox, const char *uidtext,
+    const char *dst, struct mailfs_error *err_r)
+{
+	*err_r = *mailfs_client_error(c);
+	log_msg(LOG_WARNING, "cannot move message %s of \"%s\" to \"%s\": %s", uidtext,
+	    mailbox, dst, err_r->msg);
+}
+
 int
 imap_move(struct be_folder *f, uint32_t uidvalidity, const struct be_msg *m,
     const char *dst, uint32_t *uid_r, uint32_t *uidvalidity_r)
@@ -166,9 +176,20 @@ imap_move(struct be_folder *f, uint32_t uidvalidity, const struct be_msg *m,
 		spec.partial_len = HEAD_MAX;
 		head = mailfs_uid_fetch(c, uidtext, &spec, &hh);
 	}
-	(void)mailfs_run(c, status, NULL);
-	if (head != NULL && mailfs_run(c, head, NULL) == 0 && !hd.seen)
+	/*
+	 * Without dst's UIDNEXT (or the Message-ID) a lost answer could only
+	 * be asked about by size and date from UID 1, which another copy
+	 * of that size and date would answer: the original would go with
+	 * its copy never made.  So nothing is sent without them.
+	 */
+	if ((r = mailfs_run(c, status, NULL)) == -1)
+		mailfs_cmd_detach(c, head);
+	else if (head != NULL && (r = mailfs_run(c, head, NULL)) == 0 && !hd.seen)
 		return ENOENT;	/* expunged meanwhile: a COPY would say OK and copy nothing */
+	if (r == -1) {
+		move_failed(c, f->mailbox, uidtext, dst, &err);
+		return errmap_op_errno(&err, ERRMAP_COPY);
+	}
 	msgid = hd.msgid[0] != '\0' ? hd.msgid : NULL;
 	memset(&res, 0, sizeof(res));
 	if (mailfs_run(c, move ? mailfs_uid_move(c, uidtext, dst) :
@@ -196,9 +217,7 @@ imap_move(struct be_folder *f, uint32_t uidvalidity, const struct be_msg *m,
 		return 0;
 	}
 	mailfs_cmd_result_clear(&res);
-	err = *mailfs_client_error(c);
-	log_msg(LOG_WARNING, "cannot move message %s of \"%s\" to \"%s\": %s", uidtext,
-	    f->mailbox, dst, err.msg);
+	move_failed(c, f->mailbox, uidtext, dst, &err);
 	lost = imap_lost(c, &err);
 	pool_put(f->pc, 1);
 	f->pc = NULL;
