@@ -1,7 +1,7 @@
 /*
  * The IMAP backend: list and status (see imap.h).  The folder list is
  * one LIST "" "*" with RETURN (SPECIAL-USE STATUS (...)) where the server
- * offers LIST-STATUS, else the library pipelines a STATUS per folder.
+ * offers LIST-STATUS, else a STATUS per folder, pipelined (status_each()).
  * Where no folder is marked \Trash or \Sent (no SPECIAL-USE), the usual
  * names stand in (special_by_name()).
  *
@@ -19,6 +19,7 @@
 #include "imap.h"
 #include "log.h"
 #include "pool.h"
+#include "recover.h"
 
 static void
 on_list(void *ctx, const struct mailfs_list_entry *e)
@@ -109,6 +110,43 @@ special_by_name(struct list_result *lr, unsigned attr, const char *const *names)
 		}
 }
 
+/*
+ * Without LIST-STATUS: a STATUS for every selectable folder listed, all
+ * sent at once (one round trip).  A folder the server will not tell of
+ * stays without status.  0, or -1 (the client's error) when the
+ * connection is lost.
+ */
+static int
+status_each(struct mailfs_client *c, struct list_result *lr, unsigned items)
+{
+	struct mailfs_handlers h;
+	struct mailfs_cmd **cmds;
+	size_t i;
+	int r = 0;
+
+	if (lr->n == 0)
+		return 0;
+	if ((cmds = calloc(lr->n, sizeof(*cmds))) == NULL)
+		return 0;	/* the list stands without status */
+	memset(&h, 0, sizeof(h));
+	h.status = on_status;
+	h.ctx = lr;
+	for (i = 0; i < lr->n; i++)
+		if (!(lr->v[i].attrs & BE_FOLDER_NOSELECT))
+			cmds[i] = mailfs_status(c, lr->v[i].name, items, &h);
+	for (i = 0; i < lr->n; i++) {
+		if (cmds[i] == NULL)
+			continue;
+		if (r == -1)
+			mailfs_cmd_detach(c, cmds[i]);
+		else if (mailfs_run(c, cmds[i], NULL) == -1 &&
+		    imap_lost(c, mailfs_client_error(c)))
+			r = -1;
+	}
+	free(cmds);
+	return r;
+}
+
 int
 imap_list_run(struct mailfs_client *c, struct list_result *lr)
 {
@@ -128,6 +166,9 @@ imap_list_run(struct mailfs_client *c, struct list_result *lr)
 	h.ctx = lr;
 	if (mailfs_run(c, mailfs_list(c, "", "*", MAILFS_LIST_STATUS |
 	    MAILFS_LIST_SPECIAL_USE, items, &h), NULL) == -1)
+		return -1;
+	if (!(mailfs_client_capabilities(c) & MAILFS_CAP_LIST_STATUS) &&
+	    status_each(c, lr, items) == -1)
 		return -1;
 	special_by_name(lr, BE_FOLDER_TRASH, trash);
 	special_by_name(lr, BE_FOLDER_SENT, sent);
