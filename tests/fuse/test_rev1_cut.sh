@@ -13,7 +13,7 @@
 . "$top_srcdir/tests/fuse/mount.sh"
 . "$top_srcdir/tests/fuse/cut.sh"
 . "$top_srcdir/tests/fuse/rev1.sh"
-COUNT=${CUT_COUNT:-4}
+COUNT=${CUT_COUNT:-3}
 HANGS=${CUT_HANGS:-1}
 N=$((1 + 2 * (COUNT + HANGS)))
 rev1_cut_start
