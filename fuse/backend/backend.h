@@ -62,7 +62,7 @@ struct be_folder;
 #define BE_CAN_DELTA		(1u << 1)	/* listing() since a modseq (CONDSTORE) */
 #define BE_CAN_VANISHED		(1u << 2)	/* deltas name what went (QRESYNC) */
 #define BE_CAN_MOVE		(1u << 3)	/* move() is one atomic step */
-#define BE_CAN_EXPUNGE_ONE	(1u << 4)	/* expunge() of one message for good (UIDPLUS) */
+#define BE_CAN_EXPUNGE_ONE	(1u << 4)	/* expunge() for good (UIDPLUS) */
 #define BE_CAN_QUOTA		(1u << 5)	/* quota() */
 #define BE_CAN_FOLDERS		(1u << 6)	/* create, delete, rename folders */
 

@@ -185,8 +185,8 @@ imap_append(struct backend *be, const char *mailbox, const struct be_new_msg *m,
 				 */
 				pool_put(pc, 1);
 				pc = NULL;
-				if (imap_find_in(mailbox, from, m->len, m->date, m->msgid, &uid,
-				    &uidvalidity) != 0)
+				if (imap_find_in(mailbox, from, m->len, m->date,
+				    m->msgid, &uid, &uidvalidity) != 0)
 					uid = 0;
 			}
 		}

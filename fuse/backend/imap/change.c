@@ -163,11 +163,12 @@ imap_move(struct be_folder *f, uint32_t uidvalidity, const struct be_msg *m,
 	h.status = imap_status_handler;
 	h.ctx = &su;
 	/* dst's UIDNEXT first: where to look if the answer is lost. */
-	status = mailfs_status(c, dst, MAILFS_STATUS_UIDNEXT | MAILFS_STATUS_UIDVALIDITY, &h);
+	status = mailfs_status(c, dst, MAILFS_STATUS_UIDNEXT | MAILFS_STATUS_UIDVALIDITY,
+	    &h);
 	memset(&hd, 0, sizeof(hd));
 	hd.uid = m->uid;
 	if (!(mailfs_client_capabilities(c) & MAILFS_CAP_UIDPLUS)) {
-		/* No COPYUID to come: the Message-ID to find the copy by, same round trip. */
+		/* No COPYUID to come: the Message-ID to find the copy by. */
 		memset(&hh, 0, sizeof(hh));
 		hh.fetch = on_head;
 		hh.ctx = &hd;
@@ -185,7 +186,7 @@ imap_move(struct be_folder *f, uint32_t uidvalidity, const struct be_msg *m,
 	if ((r = mailfs_run(c, status, NULL)) == -1)
 		mailfs_cmd_detach(c, head);
 	else if (head != NULL && (r = mailfs_run(c, head, NULL)) == 0 && !hd.seen)
-		return ENOENT;	/* expunged meanwhile: a COPY would say OK and copy nothing */
+		return ENOENT;	/* gone: a COPY would say OK and copy nothing */
 	if (r == -1) {
 		move_failed(c, f->mailbox, uidtext, dst, &err);
 		return errmap_op_errno(&err, ERRMAP_COPY);
@@ -212,7 +213,8 @@ imap_move(struct be_folder *f, uint32_t uidvalidity, const struct be_msg *m,
 		 */
 		pool_put(f->pc, 0);
 		f->pc = NULL;
-		if (*uid_r == 0 && find_in(dst, su.uidnext, m, msgid, uid_r, uidvalidity_r) != 0)
+		if (*uid_r == 0 &&
+		    find_in(dst, su.uidnext, m, msgid, uid_r, uidvalidity_r) != 0)
 			*uid_r = 0;	/* it moved; only its new name is lost */
 		return 0;
 	}
