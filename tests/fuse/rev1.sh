@@ -12,8 +12,13 @@
 #	visible CENSUS_FILE		the census lines of messages a mount
 #					through the proxy lists: those without
 #					\Deleted
+#
+# REV1_WITHHOLD in the environment changes the default (test_rev1.sh with
+# REV1_WITHHOLD=UIDPLUS: a server with CONDSTORE but no UIDPLUS).  CUT_HOOK
+# set to '. "$top_srcdir/tests/fuse/rev1.sh"; rev1_proxy; CUT_TARGET=$REV1_PORT'
+# runs any test_cut_*.sh through the proxy.
 
-REV1_WITHHOLD="MOVE UIDPLUS CONDSTORE QRESYNC LIST-STATUS ESEARCH LITERAL+ SPECIAL-USE NOTIFY ENABLE BINARY"
+REV1_WITHHOLD=${REV1_WITHHOLD:-"MOVE UIDPLUS CONDSTORE QRESYNC LIST-STATUS ESEARCH LITERAL+ SPECIAL-USE NOTIFY ENABLE BINARY"}
 
 rev1_proxy()
 {
