@@ -14,7 +14,7 @@
 #					\Deleted
 #
 # REV1_WITHHOLD in the environment changes the default (test_rev1.sh with
-# REV1_WITHHOLD=UIDPLUS: a server with CONDSTORE but no UIDPLUS).  CUT_HOOK
+# REV1_WITHHOLD="MOVE UIDPLUS": CONDSTORE and NOTIFY but no UIDPLUS).  CUT_HOOK
 # set to '. "$top_srcdir/tests/fuse/rev1.sh"; rev1_proxy; CUT_TARGET=$REV1_PORT'
 # runs any test_cut_*.sh through the proxy.
 
