@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "backend.h"
 #include "profile.h"
@@ -26,6 +27,35 @@ be_status_merge(struct be_status *to, const struct be_status *from)
 	if (from->present & BE_STATUS_HIGHESTMODSEQ)
 		to->highestmodseq = from->highestmodseq;
 	to->present |= from->present;
+}
+
+/* The Message-ID of the header, when it can go into a SEARCH as a quoted string. */
+void
+be_message_id(const char *buf, size_t len, char *out, size_t size)
+{
+	const char *p = buf, *end = buf + len, *eol, *v;
+	size_t n;
+
+	out[0] = '\0';
+	while (p < end) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		if (eol == p || (eol == p + 1 && p[0] == '\r'))
+			return;		/* the end of the header */
+		if (eol - p > 11 && strncasecmp(p, "Message-ID:", 11) == 0) {
+			for (v = p + 11; v < eol && (*v == ' ' || *v == '\t'); v++)
+				;
+			for (n = 0; v + n < eol && v[n] > ' ' && v[n] < 0x7f &&
+			    v[n] != '"' && v[n] != '\\'; n++)
+				;
+			if (n > 0 && n < size && n < 250) {
+				memcpy(out, v, n);
+				out[n] = '\0';
+			}
+			return;
+		}
+		p = eol + 1;
+	}
 }
 
 struct list_item *

@@ -62,7 +62,7 @@ struct be_folder;
 #define BE_CAN_DELTA		(1u << 1)	/* listing() since a modseq (CONDSTORE) */
 #define BE_CAN_VANISHED		(1u << 2)	/* deltas name what went (QRESYNC) */
 #define BE_CAN_MOVE		(1u << 3)	/* move() is one atomic step */
-#define BE_CAN_EXPUNGE_ONE	(1u << 4)	/* expunge() of one message (UIDPLUS) */
+#define BE_CAN_EXPUNGE_ONE	(1u << 4)	/* expunge() for good (UIDPLUS) */
 #define BE_CAN_QUOTA		(1u << 5)	/* quota() */
 #define BE_CAN_FOLDERS		(1u << 6)	/* create, delete, rename folders */
 
@@ -92,7 +92,11 @@ void be_status_merge(struct be_status *to, const struct be_status *from);
 #define BE_FOLDER_NONEXISTENT	(1u << 5)
 #define BE_FOLDER_SENT		(1u << 6)	/* where sent mail is filed (RFC 6154) */
 
-/* A folder as list() reports it. */
+/*
+ * A folder as list() reports it.  BE_FOLDER_TRASH and BE_FOLDER_SENT come
+ * from the source's marks, or where it marks none, from the usual names
+ * (IMAP: list.c).
+ */
 struct list_item {
 	char *name;			/* UTF-8, malloc'ed */
 	char delim;			/* hierarchy delimiter; 0: flat */
@@ -188,6 +192,12 @@ struct be_new_msg {
 	int maybe_there;
 };
 
+/*
+ * The Message-ID of the header buf[0..len) into out ("" when none, or
+ * when it could not go into a SEARCH as a quoted string).
+ */
+void be_message_id(const char *buf, size_t len, char *out, size_t size);
+
 /* A quota (statfs): usage and limit in KiB. */
 struct be_quota {
 	uint64_t usage;
@@ -268,7 +278,10 @@ struct backend_ops {
 	/*
 	 * Every message (since 0), or the messages changed since the modseq
 	 * (BE_CAN_DELTA) and, with BE_CAN_VANISHED, those gone since; then
-	 * *st_r is the folder's status after the listing.  A delta asked of
+	 * *st_r is the folder's status after the listing.  Without
+	 * BE_CAN_EXPUNGE_ONE, messages marked \Deleted are left out (a delta
+	 * names them with vanished()), so that *st_r's MESSAGES may count
+	 * more than were listed.  A delta asked of
 	 * a folder whose connection cannot give one now (IMAP: CONDSTORE
 	 * offered but not enabled on it) is EPERM, nothing sent: list all.
 	 */
@@ -290,15 +303,23 @@ struct backend_ops {
 	int (*set_flags)(struct be_folder *f, uint32_t uidvalidity, uint32_t uid,
 	    enum be_flags_mode mode, const char *flags, struct be_msg *m_r,
 	    char *buf, size_t size);
-	/* Removes message uid for good (rm).  EPERM without BE_CAN_EXPUNGE_ONE. */
+	/*
+	 * Removes message uid (rm): for good with BE_CAN_EXPUNGE_ONE.
+	 * Without it (IMAP without UIDPLUS) the message is marked \Deleted
+	 * and expunged only when no other message of the folder is marked;
+	 * else it stays on the source, marked, and listing() leaves it out
+	 * from then on.  Either way 0 means it is gone from listings; a
+	 * message another client marked is never removed with it.
+	 */
 	int (*expunge)(struct be_folder *f, uint32_t uidvalidity, uint32_t uid);
 	/*
 	 * Moves message uid (m: its listing, to find it again if the answer
 	 * is lost) to the folder dst; *uid_r and *uidvalidity_r get its UID
-	 * there (0: the source would not tell).  Atomic with BE_CAN_MOVE,
-	 * else a copy, then the expunge of the original.  f may only be
-	 * closed after it (asking where the message went may have needed
-	 * its connection).
+	 * there (0: the source would not tell, nor could it be found).
+	 * Atomic with BE_CAN_MOVE, else a copy, then the original removed
+	 * as expunge() removes it.  ENOENT when the message is gone, with
+	 * nothing copied.  f may only be closed after it (asking where the
+	 * message went may have needed its connection).
 	 */
 	int (*move)(struct be_folder *f, uint32_t uidvalidity, const struct be_msg *m,
 	    const char *dst, uint32_t *uid_r, uint32_t *uidvalidity_r);

@@ -75,7 +75,7 @@ prepare(int fd, struct ob_msg *m)
 		return r;
 	}
 	if (m->p.has_msgid)
-		stage_message_id(m->p.copy, m->p.copy_len, m->copy_msgid,
+		be_message_id(m->p.copy, m->p.copy_len, m->copy_msgid,
 		    sizeof(m->copy_msgid));
 	else
 		snprintf(m->copy_msgid, sizeof(m->copy_msgid), "%s", m->msgid);

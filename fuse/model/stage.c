@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "alias.h"
@@ -224,35 +223,6 @@ out:
 	return r;
 }
 
-/* The Message-ID of the header, when it can go into a SEARCH as a quoted string. */
-void
-stage_message_id(const char *buf, size_t len, char *out, size_t size)
-{
-	const char *p = buf, *end = buf + len, *eol, *v;
-	size_t n;
-
-	out[0] = '\0';
-	while (p < end) {
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			eol = end;
-		if (eol == p || (eol == p + 1 && p[0] == '\r'))
-			return;		/* the end of the header */
-		if (eol - p > 11 && strncasecmp(p, "Message-ID:", 11) == 0) {
-			for (v = p + 11; v < eol && (*v == ' ' || *v == '\t'); v++)
-				;
-			for (n = 0; v + n < eol && v[n] > ' ' && v[n] < 0x7f &&
-			    v[n] != '"' && v[n] != '\\'; n++)
-				;
-			if (n > 0 && n < size && n < 250) {
-				memcpy(out, v, n);
-				out[n] = '\0';
-			}
-			return;
-		}
-		p = eol + 1;
-	}
-}
-
 /* The staged bytes with every bare LF made CRLF (RFC 3501 2.2: lines end in CRLF). */
 static int
 read_crlf(int fd, uint64_t size, char **buf_r, size_t *len_r)
@@ -428,7 +398,7 @@ upload(struct staged *s, struct node *dir, const char *name, uint32_t replace_ui
 		fctx_clear(&fc);
 		return r;
 	}
-	stage_message_id(data, len, msgid, sizeof(msgid));
+	be_message_id(data, len, msgid, sizeof(msgid));
 	staged_lock();
 	if (s->flags != NULL && (flags = strdup(s->flags)) == NULL)
 		r = ENOMEM;

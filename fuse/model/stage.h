@@ -43,11 +43,6 @@ int stage_init(void);
  * fuzzer (tests/fuzz/fuzz_crlf.c).
  */
 int stage_read_crlf(int fd, uint64_t size, char **buf_r, size_t *len_r);
-/*
- * The Message-ID of the header buf[0..len) into out ("" when none, or
- * when it could not go into a SEARCH as a quoted string).
- */
-void stage_message_id(const char *buf, size_t len, char *out, size_t size);
 /* At unmount: uploads what is left (logging each), then frees everything. */
 void stage_finish(void);
 

@@ -38,12 +38,13 @@ cut_start()
 	local i
 	need_fuse
 	start_dovecot "$@"
+	eval "${CUT_HOOK:-}"	# a proxy between (tests/fuse/rev1.sh)
 	CUT_LOG=$MAILFS_TEST_TMP/cutproxy.log
 	CUT_DAEMON_LOG=$MAILFS_TEST_TMP/mailfs.log
 	CUT_CENSUS=$MAILFS_TEST_TMP/census
 	CUT_FOLDERS=$MAILFS_TEST_TMP/folders
 	: >"$MAILFS_TEST_TMP/results"
-	"$PYTHON" "$HARNESS_DIR/cutproxy.py" --target "$IMAPS_PORT" \
+	"$PYTHON" "$HARNESS_DIR/cutproxy.py" --target "${CUT_TARGET:-$IMAPS_PORT}" \
 	    --port-file "$MAILFS_TEST_TMP/cutproxy.port" --log "$CUT_LOG" \
 	    --lifetime "${MAILFS_TEST_TIMEOUT:-300}" --hang-limit 10 &
 	CUT_PROXY_PID=$!

@@ -178,8 +178,16 @@ imap_append(struct backend *be, const char *mailbox, const struct be_new_msg *m,
 			/* No APPENDUID (no UIDPLUS): look for it. */
 			uidvalidity = mb->uidvalidity;
 			if (imap_find(c, from, m->len, m->date, m->msgid, &uid) == -1) {
-				err = *mailfs_client_error(c);
-				goto fail;
+				/*
+				 * It landed whatever the search says: asked again
+				 * on a new connection, else its UID stays unknown
+				 * (the next listing names it).
+				 */
+				pool_put(pc, 1);
+				pc = NULL;
+				if (imap_find_in(mailbox, from, m->len, m->date,
+				    m->msgid, &uid, &uidvalidity) != 0)
+					uid = 0;
 			}
 		}
 		goto landed;

@@ -97,6 +97,11 @@ void imap_close(struct be_folder *f, int failed);
 int imap_refresh(struct be_folder *f, struct be_status *st_r);
 int imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb,
     struct be_status *st_r);
+/*
+ * 1 when listings leave out messages marked \Deleted: the server lacks
+ * UIDPLUS, so rm may leave them marked (recover.c).
+ */
+int imap_hides_deleted(void);
 
 /* folderops.c */
 int imap_create(struct backend *be, const char *mailbox, char delim);

@@ -1,7 +1,9 @@
 /*
  * The IMAP backend: list and status (see imap.h).  The folder list is
  * one LIST "" "*" with RETURN (SPECIAL-USE STATUS (...)) where the server
- * offers LIST-STATUS, else the library pipelines a STATUS per folder.
+ * offers LIST-STATUS, else a STATUS per folder, pipelined (status_each()).
+ * Where no folder is marked \Trash or \Sent (no SPECIAL-USE), the usual
+ * names stand in (special_by_name()).
  *
  * RFC 3501 6.3.8 (LIST), 6.3.10 (STATUS), RFC 5819 (LIST-STATUS),
  * RFC 6154 (SPECIAL-USE), RFC 7162 3.1.2.1 (HIGHESTMODSEQ in STATUS).
@@ -9,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <mailfs/commands.h>
 
@@ -16,6 +19,7 @@
 #include "imap.h"
 #include "log.h"
 #include "pool.h"
+#include "recover.h"
 
 static void
 on_list(void *ctx, const struct mailfs_list_entry *e)
@@ -73,9 +77,83 @@ on_status(void *ctx, const struct mailfs_status *s)
 	}
 }
 
+/*
+ * Without SPECIAL-USE a server names no \Trash or \Sent: the folder that
+ * has the name clients commonly give it (Outlook's, Apple Mail's, the
+ * rest's; at the top or right below INBOX, case ignored) stands in, the
+ * first name of names found first; none when a folder carries attr.
+ * mailfs(1) lists the names.
+ */
+static void
+special_by_name(struct list_result *lr, unsigned attr, const char *const *names)
+{
+	struct list_item *it;
+	const char *leaf;
+	size_t i, k;
+
+	for (i = 0; i < lr->n; i++)
+		if (lr->v[i].attrs & attr)
+			return;
+	for (k = 0; names[k] != NULL; k++)
+		for (i = 0; i < lr->n; i++) {
+			it = &lr->v[i];
+			if (it->attrs & BE_FOLDER_NOSELECT)
+				continue;
+			leaf = it->name;
+			if (it->delim != '\0' && strncasecmp(leaf, "INBOX", 5) == 0 &&
+			    leaf[5] == it->delim)
+				leaf += 6;
+			if (strcasecmp(leaf, names[k]) == 0) {
+				it->attrs |= attr;
+				return;
+			}
+		}
+}
+
+/*
+ * Without LIST-STATUS: a STATUS for every selectable folder listed, all
+ * sent at once (one round trip).  A folder the server will not tell of
+ * stays without status.  0, or -1 (the client's error) when the
+ * connection is lost.
+ */
+static int
+status_each(struct mailfs_client *c, struct list_result *lr, unsigned items)
+{
+	struct mailfs_handlers h;
+	struct mailfs_cmd **cmds;
+	size_t i;
+	int r = 0;
+
+	if (lr->n == 0)
+		return 0;
+	if ((cmds = calloc(lr->n, sizeof(*cmds))) == NULL)
+		return 0;	/* the list stands without status */
+	memset(&h, 0, sizeof(h));
+	h.status = on_status;
+	h.ctx = lr;
+	for (i = 0; i < lr->n; i++)
+		if (!(lr->v[i].attrs & BE_FOLDER_NOSELECT))
+			cmds[i] = mailfs_status(c, lr->v[i].name, items, &h);
+	for (i = 0; i < lr->n; i++) {
+		if (cmds[i] == NULL)
+			continue;
+		if (r == -1)
+			mailfs_cmd_detach(c, cmds[i]);
+		else if (mailfs_run(c, cmds[i], NULL) == -1 &&
+		    imap_lost(c, mailfs_client_error(c)))
+			r = -1;
+	}
+	free(cmds);
+	return r;
+}
+
 int
 imap_list_run(struct mailfs_client *c, struct list_result *lr)
 {
+	static const char *const trash[] = { "Trash", "Deleted Items", "Deleted Messages",
+	    NULL };
+	static const char *const sent[] = { "Sent", "Sent Items", "Sent Messages",
+	    "Sent Mail", NULL };
 	struct mailfs_handlers h;
 	unsigned items = MAILFS_STATUS_MESSAGES | MAILFS_STATUS_UIDNEXT |
 	    MAILFS_STATUS_UIDVALIDITY;
@@ -86,8 +164,15 @@ imap_list_run(struct mailfs_client *c, struct list_result *lr)
 	h.list = on_list;
 	h.status = on_status;
 	h.ctx = lr;
-	return mailfs_run(c, mailfs_list(c, "", "*", MAILFS_LIST_STATUS |
-	    MAILFS_LIST_SPECIAL_USE, items, &h), NULL);
+	if (mailfs_run(c, mailfs_list(c, "", "*", MAILFS_LIST_STATUS |
+	    MAILFS_LIST_SPECIAL_USE, items, &h), NULL) == -1)
+		return -1;
+	if (!(mailfs_client_capabilities(c) & MAILFS_CAP_LIST_STATUS) &&
+	    status_each(c, lr, items) == -1)
+		return -1;
+	special_by_name(lr, BE_FOLDER_TRASH, trash);
+	special_by_name(lr, BE_FOLDER_SENT, sent);
+	return 0;
 }
 
 int

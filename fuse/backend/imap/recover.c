@@ -1,9 +1,11 @@
 /*
  * Recovery after a lost answer (see recover.h).
  *
- * RFC 3501 6.4.4 (SEARCH), 6.4.6 (STORE); RFC 4315 (UID EXPUNGE).
+ * RFC 3501 5.5 (pipelining), 6.4.3 (EXPUNGE), 6.4.4 (SEARCH), 6.4.6 (STORE);
+ * RFC 4315 (UID EXPUNGE).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,7 +170,14 @@ imap_find(struct mailfs_client *c, uint32_t from, uint64_t size, int64_t date,
 	memset(&h, 0, sizeof(h));
 	h.search = on_find_search;
 	h.ctx = &fd;
-	if (mailfs_run(c, mailfs_uid_search(c, crit, &h), NULL) == -1)
+	/*
+	 * A NOOP first, answered before the SEARCH is sent: a session that
+	 * had the mailbox selected before the message arrived does not see
+	 * it until then (Dovecot's SEARCH looks at the session's view, and
+	 * runs beside a NOOP pipelined before it).
+	 */
+	if (mailfs_run(c, mailfs_noop(c), NULL) == -1 ||
+	    mailfs_run(c, mailfs_uid_search(c, crit, &h), NULL) == -1)
 		return -1;
 	*uid_r = 0;
 	if (fd.n == 0)
@@ -246,39 +255,128 @@ imap_find_in(const char *mailbox, uint32_t from, uint64_t size, int64_t date,
 
 /* ---- rm ---- */
 
+/* What UID SEARCH DELETED found: whether uid is marked, and how many others are. */
+struct marked {
+	uint32_t uid;
+	int mine;
+	uint64_t others;
+};
+
+static void
+on_marked(void *ctx, const struct mailfs_uidset *uids)
+{
+	struct marked *mk = ctx;
+	size_t i;
+
+	for (i = 0; i < uids->count; i++) {
+		mk->others += (uint64_t)uids->ranges[i].last - uids->ranges[i].first + 1;
+		if (mk->uid >= uids->ranges[i].first && mk->uid <= uids->ranges[i].last) {
+			mk->mine = 1;
+			mk->others--;
+		}
+	}
+}
+
+static pthread_once_t rev1_once = PTHREAD_ONCE_INIT;
+
+static void
+rev1_notice(void)
+{
+	log_msg(LOG_NOTICE, "the server lacks UIDPLUS: rm marks a message \\Deleted and "
+	    "expunges it only when no other message of its folder is marked; "
+	    "messages marked \\Deleted are not shown (mailfs(1))");
+}
+
+/*
+ * rm without UIDPLUS (IMAP4rev1 has no UID EXPUNGE): UID STORE +FLAGS
+ * (\Deleted), then UID SEARCH DELETED, then EXPUNGE only when uid is the
+ * one message marked, since EXPUNGE removes every marked message, another
+ * client's too.  Else the message stays marked: the listing no longer
+ * shows it (select.c), as clients of the "mark as deleted" model do.  The
+ * SEARCH waits for the STORE's answer: Dovecot runs a pipelined SEARCH
+ * beside the command before it, on a view of the mailbox that may lack
+ * what other sessions marked since; the STORE's completion brings the
+ * view up to date.  A mark set by another client between the SEARCH's
+ * answer and the EXPUNGE, one round trip, is the one thing this cannot
+ * see.  0 when uid is marked or gone, -1 (the client's error), or EIO
+ * (logged) when the server does not keep the mark.
+ */
+static int
+expunge_marked(struct mailfs_client *c, const char *mailbox, const char *uidtext,
+    uint32_t uid)
+{
+	struct mailfs_handlers h;
+	struct imap_has_uid hu;
+	struct marked mk;
+
+	(void)pthread_once(&rev1_once, rev1_notice);
+	memset(&h, 0, sizeof(h));
+	h.search = on_marked;
+	h.ctx = &mk;
+	memset(&mk, 0, sizeof(mk));
+	mk.uid = uid;
+	if (mailfs_run(c, mailfs_uid_store(c, uidtext, MAILFS_STORE_ADD, "\\Deleted", 1, 0,
+	    NULL), NULL) == -1 ||
+	    mailfs_run(c, mailfs_uid_search(c, "DELETED", &h), NULL) == -1)
+		return -1;
+	if (!mk.mine) {
+		hu.uid = uid;
+		hu.present = 0;
+		if (imap_ask_has_uid(c, &hu) == -1)
+			return -1;
+		if (!hu.present)
+			return 0;	/* expunged meanwhile: what rm wanted */
+		log_msg(LOG_WARNING, "cannot remove message %s of \"%s\": the server does "
+		    "not keep the flag \\Deleted on it", uidtext, mailbox);
+		return EIO;
+	}
+	if (mk.others > 0) {
+		log_msg(LOG_DEBUG, "message %s of \"%s\" stays marked \\Deleted: %llu other "
+		    "messages there are marked too, and EXPUNGE would remove them", uidtext,
+		    mailbox, (unsigned long long)mk.others);
+		return 0;
+	}
+	if (mailfs_run(c, mailfs_expunge(c), NULL) == -1) {
+		if (imap_lost(c, mailfs_client_error(c)))
+			return -1;	/* asked again: the mark stays, the EXPUNGE may not */
+		/* Marked it is, and hidden: the EXPUNGE was only tidying up. */
+		log_msg(LOG_NOTICE, "message %s of \"%s\" stays marked \\Deleted: %s", uidtext,
+		    mailbox, mailfs_client_error(c)->msg);
+	}
+	return 0;
+}
+
+/* rm with UIDPLUS: 0 or -1 (the client's error). */
+static int
+expunge_one(struct mailfs_client *c, const char *uidtext)
+{
+	/*
+	 * One after the other, not pipelined: Dovecot may run a UID
+	 * EXPUNGE beside a UID STORE still waiting on the mailbox, and
+	 * then expunges nothing and says OK.  Both are harmless to repeat.
+	 */
+	if (mailfs_run(c, mailfs_uid_store(c, uidtext, MAILFS_STORE_ADD, "\\Deleted", 1, 0,
+	    NULL), NULL) == -1)
+		return -1;
+	return mailfs_run(c, mailfs_uid_expunge(c, uidtext), NULL);
+}
+
 int
 imap_expunge_uid(struct pool_conn **pcp, const char *mailbox, uint32_t uid)
 {
 	struct mailfs_client *c;
-	struct mailfs_cmd *store, *expunge;
 	struct mailfs_error err;
 	char uidtext[16];
-	int attempt, r1, r2;
+	int attempt, r, uidplus;
 
-	if (!(pool_capabilities() & MAILFS_CAP_UIDPLUS)) {
-		log_msg(LOG_WARNING, "the server lacks UIDPLUS: removing a message would "
-		    "need EXPUNGE, which also removes what other clients marked \\Deleted; "
-		    "refused");
-		return EPERM;
-	}
+	uidplus = (pool_capabilities() & MAILFS_CAP_UIDPLUS) != 0;
 	snprintf(uidtext, sizeof(uidtext), "%u", (unsigned)uid);
 	for (attempt = 0;; attempt++) {
 		c = pool_client(*pcp);
-		/*
-		 * One after the other, not pipelined: Dovecot may run a UID
-		 * EXPUNGE beside a UID STORE still waiting on the mailbox, and
-		 * then expunges nothing and says OK.  Both are harmless to repeat.
-		 */
-		store = mailfs_uid_store(c, uidtext, MAILFS_STORE_ADD, "\\Deleted", 1, 0, NULL);
-		r1 = mailfs_run(c, store, NULL);
-		if (r1 == -1)
-			err = *mailfs_client_error(c);
-		expunge = r1 == 0 ? mailfs_uid_expunge(c, uidtext) : NULL;
-		r2 = expunge != NULL ? mailfs_run(c, expunge, NULL) : -1;
-		if (r1 == 0 && r2 == -1)
-			err = *mailfs_client_error(c);
-		if (r1 == 0 && r2 == 0)
-			return 0;
+		r = uidplus ? expunge_one(c, uidtext) : expunge_marked(c, mailbox, uidtext, uid);
+		if (r >= 0)
+			return r;
+		err = *mailfs_client_error(c);
 		log_msg(LOG_WARNING, "cannot remove message %s of \"%s\": %s", uidtext, mailbox,
 		    err.msg);
 		if (attempt >= 2 || !imap_lost(c, &err))

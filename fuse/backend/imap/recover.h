@@ -50,10 +50,12 @@ int imap_find_in(const char *mailbox, uint32_t from, uint64_t size, int64_t date
     const char *msgid, uint32_t *uid_r, uint32_t *uidvalidity_r);
 
 /*
- * UID STORE uid +FLAGS.SILENT (\Deleted) and UID EXPUNGE uid, pipelined,
- * on *pcp (mailbox selected); on a dropped connection, once more on a
- * new one (both are idempotent).  *pcp may be replaced (or NULL on failure).
- * Refuses with EPERM when the server lacks UIDPLUS.
+ * UID STORE uid +FLAGS.SILENT (\Deleted) and UID EXPUNGE uid on *pcp
+ * (mailbox selected); on a dropped connection, once more on a new one
+ * (both are idempotent).  *pcp may be replaced (or NULL on failure).
+ * Without UIDPLUS the STORE, a UID SEARCH DELETED, and EXPUNGE only when
+ * uid is the one message marked: else it stays marked (recover.c,
+ * backend.h expunge()).
  */
 int imap_expunge_uid(struct pool_conn **pcp, const char *mailbox, uint32_t uid);
 

@@ -5,7 +5,9 @@
  * lazily is a connection whose first fetch selects it (fetch.c).  Its listing
  * is one UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE), with
  * (CHANGEDSINCE m) for a delta where CONDSTORE is enabled on the
- * connection, and VANISHED where QRESYNC is.
+ * connection, and VANISHED where QRESYNC is.  Without UIDPLUS a message
+ * marked \Deleted is left out (a delta names it gone): there rm leaves
+ * messages marked (recover.c), and a mark is what the user removed.
  *
  * RFC 3501 6.3.1 (SELECT), 6.3.10 (STATUS), 6.4.8 and 7.4.2 (UID FETCH),
  * RFC 7162 3.1.4 (CHANGEDSINCE), 3.2.6 (VANISHED).
@@ -13,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <mailfs/commands.h>
 
@@ -132,7 +135,28 @@ imap_refresh(struct be_folder *f, struct be_status *st_r)
 struct listing_run {
 	const struct be_listing_cb *cb;
 	struct prof_span span;
+	int hide_deleted;	/* imap_hides_deleted() */
 };
+
+int
+imap_hides_deleted(void)
+{
+	return !(pool_capabilities() & MAILFS_CAP_UIDPLUS);
+}
+
+/* 1 when the flags (space-separated) hold \Deleted. */
+static int
+has_deleted(const char *flags)
+{
+	const char *p = flags;
+
+	while ((p = strchr(p, '\\')) != NULL) {
+		if (strncasecmp(p, "\\Deleted", 8) == 0 && (p[8] == ' ' || p[8] == '\0'))
+			return 1;
+		p++;
+	}
+	return 0;
+}
 
 static void
 on_listing_fetch(void *ctx, const struct mailfs_msg *m)
@@ -144,6 +168,12 @@ on_listing_fetch(void *ctx, const struct mailfs_msg *m)
 	prof_span_first(&lr->span);
 	if (!(m->present & MAILFS_MSG_UID) || m->uid == 0)
 		return;
+	if (lr->hide_deleted && (m->present & MAILFS_MSG_FLAGS) && has_deleted(m->flags)) {
+		/* Marked for removal, by rm or another client: gone, for the mount. */
+		if (cb->vanished != NULL)
+			cb->vanished(cb->ctx, m->uid, m->uid);
+		return;
+	}
 	memset(&bm, 0, sizeof(bm));
 	bm.uid = m->uid;
 	if ((m->present & MAILFS_MSG_SIZE) && (m->present & MAILFS_MSG_INTERNALDATE)) {
@@ -193,6 +223,7 @@ imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb
 	h.fetch = on_listing_fetch;
 	h.vanished = on_listing_vanished;
 	lr.cb = cb;
+	lr.hide_deleted = imap_hides_deleted();
 	h.ctx = &lr;
 	memset(&spec, 0, sizeof(spec));
 	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_FLAGS | MAILFS_FETCH_SIZE |
