@@ -230,6 +230,39 @@ folder_parse_flags_locked(struct folder *f, const char *flags, uint16_t *bits_r,
 	free(copy);
 }
 
+/*
+ * Keeps the name the source gave message uid.  One that is no valid file
+ * name (names.h) is refused here, whatever the source promised: the
+ * message keeps its UID name.
+ */
+static void
+collect_name(struct collect *c, uint32_t uid, const char *name)
+{
+	struct named *tmp;
+	size_t cap, len = strlen(name);
+
+	if (len == 0 || len > NAMES_COMPONENT_MAX || strchr(name, '/') != NULL ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+		log_msg(LOG_WARNING, "message %u: the source's name for it is no file "
+		    "name; it keeps its UID's", (unsigned)uid);
+		return;
+	}
+	if (c->nnamed == c->ncap) {
+		cap = c->ncap == 0 ? 64 : c->ncap * 2;
+		if ((tmp = realloc(c->named, cap * sizeof(*tmp))) == NULL) {
+			c->nomem = 1;
+			return;
+		}
+		c->named = tmp;
+		c->ncap = cap;
+	}
+	if ((c->named[c->nnamed].name = strdup(name)) == NULL) {
+		c->nomem = 1;
+		return;
+	}
+	c->named[c->nnamed++].uid = uid;
+}
+
 void
 collect_msg(void *ctx, const struct be_msg *m)
 {
@@ -266,6 +299,8 @@ collect_msg(void *ctx, const struct be_msg *m)
 		folder_unlock(c->f);
 	} else
 		e->spare |= 2;	/* no flags: keep the old ones */
+	if (m->name != NULL)
+		collect_name(c, m->uid, m->name);
 }
 
 void
@@ -428,6 +463,26 @@ folder_apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
 		f->msgs[i].spare = 0;
 }
 
+void
+folder_apply_names_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
+    uint32_t gen, struct inval_list *inv)
+{
+	char old[NAMES_COMPONENT_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < c->nnamed; i++) {
+		alias_msg_name_locked(f, c->named[i].uid, old);
+		if (strcmp(old, c->named[i].name) == 0)
+			continue;
+		if (f->loaded && folder_find_locked(f, c->named[i].uid) >= 0)
+			folder_note_msg_locked(inv, INVAL_DELETE, dir, gen, f,
+			    c->named[i].uid);
+		if (alias_set_locked(f, c->named[i].uid, c->named[i].name) != 0)
+			log_msg(LOG_WARNING, "message %u: no memory for its name %s",
+			    (unsigned)c->named[i].uid, c->named[i].name);
+	}
+}
+
 /* Merges a delta; needs f->lock.  0, or EAGAIN when a full listing is needed. */
 int
 folder_apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
@@ -491,6 +546,11 @@ collect_finish(struct collect *c)
 void
 collect_clear(struct collect *c)
 {
+	size_t i;
+
+	for (i = 0; i < c->nnamed; i++)
+		free(c->named[i].name);
+	free(c->named);
 	free(c->v);
 	free(c->vanished);
 	memset(c, 0, sizeof(*c));

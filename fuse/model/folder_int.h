@@ -21,6 +21,12 @@ struct uidrange {
 	uint32_t last;
 };
 
+/* A name the source gave a message (be_msg.name), while it is collected. */
+struct named {
+	uint32_t uid;
+	char *name;		/* malloc'ed */
+};
+
 struct collect {
 	struct folder *f;
 	struct msg *v;
@@ -31,6 +37,9 @@ struct collect {
 	size_t vcap;
 	uint32_t maxuid;	/* the highest UID listed */
 	uint64_t maxmodseq;	/* the highest MODSEQ listed */
+	struct named *named;	/* the names the source gave, in listing order */
+	size_t nnamed;
+	size_t ncap;
 	int nomem;
 };
 
@@ -52,6 +61,14 @@ void folder_note_msg_locked(struct inval_list *inv, enum inval_kind kind, fuse_i
     uint32_t gen, const struct folder *f, uint32_t uid);
 /* Replaces the array with c's full listing; what went and came goes to inv. */
 void folder_apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
+    uint32_t gen, struct inval_list *inv);
+/*
+ * Gives each message the name the source gave it (an alias, alias.h),
+ * before the listing is applied, so that what goes to inv carries it; a
+ * listed message whose name changed is noted gone under the old one.
+ * The alias map must be of the listing's generation (alias_load()).
+ */
+void folder_apply_names_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
     uint32_t gen, struct inval_list *inv);
 /* Merges c's delta: 0, or EAGAIN when a full listing is needed. */
 int folder_apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
