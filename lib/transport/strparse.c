@@ -212,3 +212,15 @@ imap_datetime_format(int64_t t, char out[32])
 	    months[m - 1], (int)y, (int)(secs / 3600),
 	    (int)(secs / 60 % 60), (int)(secs % 60));
 }
+
+int
+str_hex_digit(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
