@@ -30,6 +30,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("connections=%s", connections_text),
 	OPT("delete=%s", delete_text),
 	OPT("prefetch=%s", prefetch_text),
+	OPT("names=%s", names_text),
 	OPT("nopush", nopush),
 	OPT("smtp=%s", smtp),
 	OPT("smtp_password_file=%s", smtp_password_file),
@@ -200,6 +201,14 @@ options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen
 		}
 		o->prefetch_all = 1;
 	}
+	if (o->names_text != NULL) {
+		if (strcmp(o->names_text, "readable") == 0)
+			o->names_readable = 1;
+		else if (strcmp(o->names_text, "uid") != 0) {
+			snprintf(why, whylen, "names= takes uid or readable");
+			return EINVAL;
+		}
+	}
 	if (o->password_file != NULL && o->password_command != NULL) {
 		snprintf(why, whylen, "password_file= and password_command= exclude each other");
 		return EINVAL;
@@ -239,6 +248,7 @@ options_free(struct options *o)
 	free(o->smtp_password_command);
 	free(o->sent);
 	free(o->prefetch_text);
+	free(o->names_text);
 	fuse_opt_free_args(&o->args);
 	memset(o, 0, sizeof(*o));
 }
@@ -270,6 +280,8 @@ options_usage(const char *progname)
 	    "    -o sent=FOLDER|none       where sent mail is filed (default: \\Sent)\n"
 	    "    -o prefetch=all           every message into the store, newest first,\n"
 	    "                              within cache_size (for use offline)\n"
+	    "    -o names=uid|readable     message files named by UID (default), or by\n"
+	    "                              date, sender and subject\n"
 	    "    -h, --help                this help\n"
 	    "    -V, --version             the version\n"
 	    "\n"

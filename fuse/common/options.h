@@ -26,6 +26,7 @@ struct options {
 	char *smtp_password_command;
 	char *sent;			/* -o sent=FOLDER|none */
 	char *prefetch_text;
+	char *names_text;		/* -o names=uid|readable */
 	unsigned refresh;		/* seconds between refreshes, >= 1 */
 	unsigned timeout;		/* seconds an operation may take, >= 1 */
 	uint64_t cache_size;		/* bytes of the on-disk cache */
@@ -33,6 +34,7 @@ struct options {
 	int delete_trash;		/* rm moves to \Trash instead of expunging */
 	int nopush;			/* -o nopush: poll only, no IDLE or NOTIFY */
 	int prefetch_all;		/* -o prefetch=all: every body into the store */
+	int names_readable;		/* -o names=readable: files named by date, sender, subject (readable.h) */
 	int foreground;
 	int debug;
 	int singlethread;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include <mailfs/header.h>
+#include <uthash.h>
 
 #include "readable.h"
 
@@ -158,6 +159,52 @@ readable_dup(char name[NAMES_COMPONENT_MAX + 1], unsigned n)
 	if (dot == NULL || (size_t)(dot - name) + 16 > NAMES_COMPONENT_MAX)
 		return;
 	snprintf(dot, NAMES_COMPONENT_MAX + 1 - (size_t)(dot - name), "-%u.eml", n);
+}
+
+struct seen_name {
+	uint64_t h;
+	unsigned copies;
+	UT_hash_handle hh;
+};
+
+static uint64_t
+name_hash(const char *name)
+{
+	return fnv1a(0xcbf29ce484222325ULL, name);
+}
+
+int
+readable_unique(struct readable_seen *s, char name[NAMES_COMPONENT_MAX + 1])
+{
+	struct seen_name *e;
+	uint64_t h = name_hash(name);
+
+	HASH_FIND(hh, s->names, &h, sizeof(h), e);
+	if (e != NULL) {
+		/* Copies are rare: a hash that met another name only costs a number. */
+		readable_dup(name, ++e->copies);
+		h = name_hash(name);
+		HASH_FIND(hh, s->names, &h, sizeof(h), e);
+		if (e != NULL)
+			return 0;	/* a subject that ends in "-2" itself: the model decides */
+	}
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return ENOMEM;
+	e->h = h;
+	e->copies = 1;
+	HASH_ADD(hh, s->names, h, sizeof(e->h), e);
+	return 0;
+}
+
+void
+readable_seen_clear(struct readable_seen *s)
+{
+	struct seen_name *e, *tmp;
+
+	HASH_ITER(hh, s->names, e, tmp) {
+		HASH_DEL(s->names, e);
+		free(e);
+	}
 }
 
 void

@@ -50,6 +50,19 @@ int readable_name(const char *hdr, size_t len, int64_t internaldate,
 void readable_dup(char name[NAMES_COMPONENT_MAX + 1], unsigned n);
 
 /*
+ * The names one listing gave so far, to tell copies apart: a name met
+ * again becomes readable_dup()'s, numbered in the order met (the
+ * listing's: ascending UIDs).  Start zeroed; the caller's, one thread.
+ */
+struct readable_seen {
+	struct seen_name *names;	/* uthash, by the name's 64-bit hash */
+};
+
+/* Makes name unique among those seen by s, in place, and remembers it; 0 or ENOMEM. */
+int readable_unique(struct readable_seen *s, char name[NAMES_COMPONENT_MAX + 1]);
+void readable_seen_clear(struct readable_seen *s);
+
+/*
  * The fields as scripts read them (the xattrs user.mail.*): the subject
  * decoded, the From: value decoded, the date in UTC as ISO 8601
  * ("2024-06-11T09:11:00Z"; the value as written when it is no date),
