@@ -10,6 +10,7 @@
 #include <mailfs/header.h>
 #include <uthash.h>
 
+#include "online.h"
 #include "readable.h"
 
 #define TAG_LEN		6
@@ -222,9 +223,7 @@ readable_fields(const char *hdr, size_t len, struct readable_fields *rf)
 {
 	const char *dv;
 	size_t dlen;
-	struct tm tm;
 	int64_t t;
-	time_t tt;
 	char iso[32];
 	int r;
 
@@ -237,9 +236,8 @@ readable_fields(const char *hdr, size_t len, struct readable_fields *rf)
 		return r;
 	}
 	if (mailfs_header_find(hdr, len, "Date", &dv, &dlen) &&
-	    mailfs_header_date(dv, dlen, &t) == 0 && t >= 0 && t <= 253402300799LL &&
-	    (tt = (time_t)t, gmtime_r(&tt, &tm) != NULL) &&
-	    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0) {
+	    mailfs_header_date(dv, dlen, &t) == 0 && t >= 0 && t <= 253402300799LL) {
+		online_iso8601((time_t)t, iso, sizeof(iso));
 		free(rf->date);
 		if ((rf->date = strdup(iso)) == NULL) {
 			readable_fields_clear(rf);

@@ -34,6 +34,9 @@ add 'Fri, 14 Jun 2024 12:00:00 +0000' $'caf\xe9 <c@example.org>' $'bad \xff byte
 add 'Sat, 15 Jun 2024 12:00:00 +0000' 'Same <s@example.org>' 'same' '<6@x>'
 add 'Sat, 15 Jun 2024 12:00:00 +0000' 'Same <s@example.org>' 'same' '<7@x>'
 add 'Sat, 15 Jun 2024 12:00:00 +0000' 'Same <s@example.org>' 'same' '<7@x>'
+printf 'Subject: no date\r\n\r\nx\r\n' >"$T/nodate.eml"
+imaptool create Archive >/dev/null && imaptool append Archive "$T/nodate.eml" >/dev/null ||
+    bail_out "append failed"
 
 M=$T/mnt
 mount_mailfs "$M" -o names=readable || bail_out "mount failed"
@@ -49,6 +52,41 @@ is "$(awk '{ print length($0) }' "$T/ls1" | sort -n | tail -1 | awk '{ print ($1
     "the 2 KB subject is cut to 255 bytes"
 like "$(sed -n 5p "$T/ls1")" $'caf\xef\xbf\xbd - bad \xef\xbf\xbd bytes' "invalid bytes replaced"
 is "$(grep -c -- '-2\.eml$' "$T/ls1")" 1 "two copies of one message: two names"
-cmp -s "$T/m2.eml" "$M/INBOX/$(sed -n 2p "$T/ls1")"
+F=$M/INBOX/$(sed -n 2p "$T/ls1")
+cmp -s "$T/m2.eml" "$F"
 ok $? "a file so named holds its message"
+
+# The header fields as read-only xattrs.
+getfattr --absolute-names -d -m 'user\.mail\.' "$F" >"$T/attrs" 2>&1
+ok $? "getfattr -d user.mail.*"
+like "$(cat "$T/attrs")" 'user\.mail\.subject="Treffen am Donnerstag"' "user.mail.subject, decoded"
+like "$(cat "$T/attrs")" 'user\.mail\.from="Anna Berger <a@example\.org>"' "user.mail.from"
+like "$(cat "$T/attrs")" 'user\.mail\.date="2024-06-11T09:11:00Z"' "user.mail.date in UTC"
+like "$(cat "$T/attrs")" 'user\.mail\.message-id="<1@x>"' "user.mail.message-id"
+setfattr -n user.mail.subject -v 'Treffen am Donnerstag' "$F"
+ok $? "setting user.mail.subject to its value succeeds (rsync -X)"
+setfattr -n user.mail.subject -v other "$F" 2>/dev/null
+isnt $? 0 "setting another value fails"
+setfattr -x user.mail.subject "$F" 2>/dev/null
+isnt $? 0 "removing it fails"
+G=$(ls -d "$M"/Archive/*.eml | head -1)
+is "$(getfattr --absolute-names --only-values -n user.mail.date "$G")" "" \
+    "a field the message lacks is an empty value, not a missing one"
+
+# rsync -aX of the folder: every listed attribute is read.
+run_timeout 60 rsync -aX "$M/INBOX/" "$T/local/"
+ok $? "rsync -aX of the folder"
+is "$(ls -1 "$T/local" | wc -l)" 8 "every message copied"
+
+# The same names after a remount, with the store and with an empty one
+# (another machine).
+for store in kept empty; do
+	fusermount3 -u "$M" || bail_out "unmount failed"
+	wait_for 30 sh -c "! kill -0 $mailfs_pid 2>/dev/null"
+	[ $store = empty ] && rm -rf "$T/cache"
+	mount_mailfs "$M" -o names=readable || bail_out "mount failed"
+	ls -1 "$M/INBOX" >"$T/ls2"
+	cmp -s "$T/ls1" "$T/ls2"
+	ok $? "the same names after a remount, the store $store" || diag "$(diff "$T/ls1" "$T/ls2")"
+done
 done_testing
