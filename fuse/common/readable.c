@@ -8,7 +8,6 @@
 #include <time.h>
 
 #include <mailfs/header.h>
-#include <uthash.h>
 
 #include "online.h"
 #include "readable.h"
@@ -162,50 +161,76 @@ readable_dup(char name[NAMES_COMPONENT_MAX + 1], unsigned n)
 	snprintf(dot, NAMES_COMPONENT_MAX + 1 - (size_t)(dot - name), "-%u.eml", n);
 }
 
-struct seen_name {
-	uint64_t h;
-	unsigned copies;
-	UT_hash_handle hh;
-};
-
 static uint64_t
 name_hash(const char *name)
 {
-	return fnv1a(0xcbf29ce484222325ULL, name);
+	uint64_t h = fnv1a(0xcbf29ce484222325ULL, name);
+
+	return h != 0 ? h : 1;	/* 0 marks a free slot */
+}
+
+/* 1 when h is in s, else 0 after adding it; -1 when out of memory. */
+static int
+seen_add(struct readable_seen *s, uint64_t h)
+{
+	uint64_t *v;
+	size_t i, cap;
+
+	if (2 * (s->n + 1) > s->cap) {
+		/* Open addressing, at most half full: 16 bytes a name at worst. */
+		cap = s->cap != 0 ? 2 * s->cap : 1024;
+		if ((v = calloc(cap, sizeof(*v))) == NULL)
+			return -1;
+		for (i = 0; i < s->cap; i++) {
+			size_t k = (size_t)(s->v[i] % cap);
+
+			if (s->v[i] == 0)
+				continue;
+			while (v[k] != 0)
+				k = (k + 1) % cap;
+			v[k] = s->v[i];
+		}
+		free(s->v);
+		s->v = v;
+		s->cap = cap;
+	}
+	for (i = (size_t)(h % s->cap); s->v[i] != 0; i = (i + 1) % s->cap)
+		if (s->v[i] == h)
+			return 1;
+	s->v[i] = h;
+	s->n++;
+	return 0;
 }
 
 int
 readable_unique(struct readable_seen *s, char name[NAMES_COMPONENT_MAX + 1])
 {
-	struct seen_name *e;
-	uint64_t h = name_hash(name);
+	char base[NAMES_COMPONENT_MAX + 1];
+	unsigned k;
+	int r;
 
-	HASH_FIND(hh, s->names, &h, sizeof(h), e);
-	if (e != NULL) {
-		/* Copies are rare: a hash that met another name only costs a number. */
-		readable_dup(name, ++e->copies);
-		h = name_hash(name);
-		HASH_FIND(hh, s->names, &h, sizeof(h), e);
-		if (e != NULL)
-			return 0;	/* a subject that ends in "-2" itself: the model decides */
+	if ((r = seen_add(s, name_hash(name))) <= 0)
+		return r == 0 ? 0 : ENOMEM;
+	/*
+	 * A copy: numbered from 2, the first number no name of the listing
+	 * holds.  Copies are rare, so is a hash that met another name: it
+	 * costs a number, never a lost message.
+	 */
+	memcpy(base, name, NAMES_COMPONENT_MAX + 1);
+	for (k = 2; k < 100000; k++) {
+		memcpy(name, base, NAMES_COMPONENT_MAX + 1);
+		readable_dup(name, k);
+		if ((r = seen_add(s, name_hash(name))) <= 0)
+			return r == 0 ? 0 : ENOMEM;
 	}
-	if ((e = calloc(1, sizeof(*e))) == NULL)
-		return ENOMEM;
-	e->h = h;
-	e->copies = 1;
-	HASH_ADD(hh, s->names, h, sizeof(e->h), e);
 	return 0;
 }
 
 void
 readable_seen_clear(struct readable_seen *s)
 {
-	struct seen_name *e, *tmp;
-
-	HASH_ITER(hh, s->names, e, tmp) {
-		HASH_DEL(s->names, e);
-		free(e);
-	}
+	free(s->v);
+	memset(s, 0, sizeof(*s));
 }
 
 void

@@ -55,7 +55,9 @@ void readable_dup(char name[NAMES_COMPONENT_MAX + 1], unsigned n);
  * listing's: ascending UIDs).  Start zeroed; the caller's, one thread.
  */
 struct readable_seen {
-	struct seen_name *names;	/* uthash, by the name's 64-bit hash */
+	uint64_t *v;		/* the names' 64-bit hashes, open addressing */
+	size_t n;
+	size_t cap;
 };
 
 /* Makes name unique among those seen by s, in place, and remembers it; 0 or ENOMEM. */

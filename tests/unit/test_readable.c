@@ -197,6 +197,22 @@ main(void)
 	fails(strlen(other) != strlen(name) + 2 || strcmp(other + strlen(other) - 6, "-2.eml") != 0,
 	    "a second copy: %s", other);
 
+	{
+		struct readable_seen seen = { 0 };
+		char a[NAMES_COMPONENT_MAX + 1];
+		int bad = 0;
+
+		for (i = 0; i < 3000; i++) {
+			snprintf(a, sizeof(a), "n%zu.eml", i % 1000);
+			if (readable_unique(&seen, a) != 0)
+				bail_out("out of memory");
+			if (i >= 2000 && strcmp(a + strlen(a) - 6, "-3.eml") != 0)
+				bad = 1;
+		}
+		readable_seen_clear(&seen);
+		fails(bad, "a listing's third copy of a name is -3");
+	}
+
 	snprintf(hdr, sizeof(hdr), "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\nFrom: A <a@b.example>\n"
 	    "Date: Tue, 11 Jun 2024 11:11:00 +0200\nMessage-ID: <1@x>\n\n");
 	if (readable_fields(hdr, strlen(hdr), &rf) != 0)
