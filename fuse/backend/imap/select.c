@@ -137,7 +137,8 @@ imap_refresh(struct be_folder *f, struct be_status *st_r)
 struct listing_run {
 	const struct be_listing_cb *cb;
 	struct prof_span span;
-	struct readable_seen seen;	/* -o names=readable: the names given so far */
+	int readable;			/* -o names=readable: the header fields were asked */
+	struct readable_seen seen;	/* and the names given so far */
 };
 
 static void
@@ -163,7 +164,8 @@ on_listing_fetch(void *ctx, const struct mailfs_msg *m)
 	if (m->present & MAILFS_MSG_FLAGS)
 		bm.flags = m->flags;
 	/* -o names=readable: the header fields asked with the listing (readable.h). */
-	if ((m->present & MAILFS_MSG_BODY) && (m->present & MAILFS_MSG_INTERNALDATE) &&
+	if (lr->readable && (m->present & MAILFS_MSG_BODY) &&
+	    (m->present & MAILFS_MSG_INTERNALDATE) &&
 	    readable_name(m->body, m->body_len, (int64_t)m->internaldate, name) == 0 &&
 	    readable_unique(&lr->seen, name) == 0)
 		bm.name = name;
@@ -210,7 +212,7 @@ imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb
 	memset(&spec, 0, sizeof(spec));
 	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_FLAGS | MAILFS_FETCH_SIZE |
 	    MAILFS_FETCH_INTERNALDATE;
-	if (fs.opts != NULL && fs.opts->names_readable)
+	if ((lr.readable = fs.opts != NULL && fs.opts->names_readable))
 		spec.header_fields = READABLE_FIELDS;
 	if (since != 0) {
 		spec.changedsince = since;
