@@ -10,7 +10,8 @@
 #      (FLAGS RFC822.SIZE INTERNALDATE), with BODY.PEEK[HEADER.FIELDS
 #      (DATE FROM SUBJECT MESSAGE-ID)] (what names=readable adds) and with
 #      ENVELOPE instead, each timed first (Dovecot reads every message
-#      file and fills its cache) and again (from its cache);
+#      file and fills its cache) and five times again (from its cache,
+#      the order turned each time);
 #   2. N runs, alternating which goes first, of: an empty store, mount,
 #      ls -l of the big folder (cold), ls -l again (warm), the daemon's
 #      RSS; default naming against -o names=readable.
@@ -86,18 +87,26 @@ base = "UID FLAGS RFC822.SIZE INTERNALDATE"
 items = [("plain", base),
          ("header_fields", base + " BODY.PEEK[HEADER.FIELDS (DATE FROM SUBJECT MESSAGE-ID)]"),
          ("envelope", base + " ENVELOPE")]
+def fetch(what):
+    t0 = time.monotonic()
+    typ, data = m.uid("FETCH", "1:*", "(%s)" % what)
+    t = time.monotonic() - t0
+    size = sum(len(d[0]) + len(d[1]) if isinstance(d, tuple) else len(d or b"")
+               for d in data)
+    return typ, t, size
 with open(sys.argv[3], "a") as out:
-    for rnd in ("first", "again"):
-        for name, what in items:
-            t0 = time.monotonic()
-            typ, data = m.uid("FETCH", "1:*", "(%s)" % what)
-            t = time.monotonic() - t0
-            n = sum(1 for d in data if isinstance(d, tuple) or (d and d != b")"))
-            size = sum(len(d[0]) + len(d[1]) if isinstance(d, tuple) else len(d or b"")
-                       for d in data)
-            out.write("fetch_%s,%s,%s,%.4f\n" % (rnd, name, 0, t))
-            out.write("fetch_bytes,%s,0,%d\n" % (name, size))
-            print("%s %s: %s %.3f s, %d bytes" % (rnd, name, typ, t, size), file=sys.stderr)
+    # First: Dovecot reads every file for what its cache lacks; ENVELOPE
+    # comes second and finds the files in the page cache.
+    for name, what in items:
+        typ, t, size = fetch(what)
+        out.write("fetch_first,%s,0,%.4f\n" % (name, t))
+        out.write("fetch_bytes,%s,0,%d\n" % (name, size))
+        print("first %s: %s %.3f s, %d bytes" % (name, typ, t, size), file=sys.stderr)
+    # Again, five times, the order turned each time.
+    for r in range(1, 6):
+        for name, what in (items if r % 2 else items[::-1]):
+            typ, t, size = fetch(what)
+            out.write("fetch_again,%s,%d,%.4f\n" % (name, r, t))
 m.logout()
 EOF
 
