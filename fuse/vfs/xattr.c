@@ -117,9 +117,10 @@ msg_note(fuse_ino_t ino, char *buf, size_t size, size_t *len_r)
 static int
 is_mail_attr(const char *name)
 {
+	static const char attrs[] = MAIL_ATTRS;
 	const char *p;
 
-	for (p = MAIL_ATTRS; p < MAIL_ATTRS + sizeof(MAIL_ATTRS); p += strlen(p) + 1)
+	for (p = attrs; p < attrs + sizeof(attrs); p += strlen(p) + 1)
 		if (strcmp(p, name) == 0)
 			return 1;
 	return 0;
