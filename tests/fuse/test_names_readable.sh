@@ -73,10 +73,17 @@ G=$(ls -d "$M"/Archive/*.eml | head -1)
 is "$(getfattr --absolute-names --only-values -n user.mail.date "$G")" "" \
     "a field the message lacks is an empty value, not a missing one"
 
+# A third message of the same minute, sender and subject renames nothing.
+add 'Sat, 15 Jun 2024 12:00:30 +0000' 'Same <s@example.org>' 'same' '<8@x>'
+wait_for 10 sh -c "[ \$(ls -1 '$M/INBOX' | wc -l) = 9 ]"
+ls -1 "$M/INBOX" >"$T/ls1b"
+is "$(comm -23 "$T/ls1" "$T/ls1b")" "" "a new message of the same minute, sender, subject renames none"
+mv "$T/ls1b" "$T/ls1"
+
 # rsync -aX of the folder: every listed attribute is read.
 run_timeout 60 rsync -aX "$M/INBOX/" "$T/local/"
 ok $? "rsync -aX of the folder"
-is "$(ls -1 "$T/local" | wc -l)" 8 "every message copied"
+is "$(ls -1 "$T/local" | wc -l)" 9 "every message copied"
 
 # The same names after a remount, with the store and with an empty one
 # (another machine).
