@@ -10,5 +10,6 @@
 #include <mailfs/url.h>
 #include <mailfs/smtp.h>
 #include <mailfs/envelope.h>
+#include <mailfs/header.h>
 
 #endif
