@@ -32,6 +32,7 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("connections=%s", connections_text),
 	OPT("delete=%s", delete_text),
 	OPT("prefetch=%s", prefetch_text),
+	OPT("names=%s", names_text),
 	OPT("nopush", nopush),
 	OPT("smtp=%s", smtp),
 	OPT("smtp_password_file=%s", smtp_password_file),
@@ -212,6 +213,14 @@ options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen
 		}
 		o->prefetch_all = 1;
 	}
+	if (o->names_text != NULL) {
+		if (strcmp(o->names_text, "readable") == 0)
+			o->names_readable = 1;
+		else if (strcmp(o->names_text, "uid") != 0) {
+			snprintf(why, whylen, "names= takes uid or readable");
+			return EINVAL;
+		}
+	}
 	if (o->password_file != NULL && o->password_command != NULL) {
 		snprintf(why, whylen, "password_file= and password_command= exclude each other");
 		return EINVAL;
@@ -285,6 +294,7 @@ options_free(struct options *o)
 	free(o->prefetch_text);
 	free(o->account);
 	free(o->config);
+	free(o->names_text);
 	fuse_opt_free_args(&o->args);
 	memset(o, 0, sizeof(*o));
 }
@@ -358,6 +368,8 @@ options_usage(const char *progname)
 	    "    -o account=NAME           the account NAME of the accounts file\n"
 	    "    -o config=PATH            the accounts file (default\n"
 	    "                              $XDG_CONFIG_HOME/mailfs/accounts)\n"
+	    "    -o names=uid|readable     message files named by UID (default), or by\n"
+	    "                              date, sender and subject\n"
 	    "    -h, --help                this help\n"
 	    "    -V, --version             the version\n"
 	    "\n"

@@ -32,6 +32,7 @@ struct options {
 	char *auth_text;		/* -o auth=oauthbearer|xoauth2|plain|login */
 	char *oauth2_token_command;	/* -o oauth2_token_command=CMD */
 	int auth;			/* enum signin_auth (signin.h) */
+	char *names_text;		/* -o names=uid|readable */
 	unsigned refresh;		/* seconds between refreshes, >= 1 */
 	unsigned timeout;		/* seconds an operation may take, >= 1 */
 	uint64_t cache_size;		/* bytes of the on-disk cache */
@@ -39,6 +40,7 @@ struct options {
 	int delete_trash;		/* rm moves to \Trash instead of expunging */
 	int nopush;			/* -o nopush: poll only, no IDLE or NOTIFY */
 	int prefetch_all;		/* -o prefetch=all: every body into the store */
+	int names_readable;		/* -o names=readable: files named by date, sender, subject (readable.h) */
 	int foreground;
 	int debug;
 	int singlethread;

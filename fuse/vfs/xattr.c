@@ -8,6 +8,10 @@
  * POP3 maildrop a message's user.pop3.uidl is its UIDL, read back from
  * its file name (uidlname.h), read-only; its user.imap.* are not listed
  * there (a maildrop keeps no flags, and its UIDs are made up).
+ * A message's header fields for scripts are user.mail.subject, .from,
+ * .date and .message-id (readable.h), read-only, read from its header
+ * when asked: the store's copy of the message, fetched into it first
+ * when not there (as a read of the file would).
  *
  * RFC 3501 2.3.2 (flags).
  */
@@ -16,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "alias.h"
 #include "backend.h"
@@ -29,6 +34,7 @@
 #include "options.h"
 #include "profile.h"
 #include "queue.h"
+#include "readable.h"
 #include "stage.h"
 #include "stats.h"
 #include "uidlname.h"
@@ -42,6 +48,10 @@
 #define XATTR_PROFILE	"user.mailfs.profile"	/* likewise */
 #define XATTR_STATUS	"user.mailfs.status"	/* likewise */
 #define STATUS_MAX	(ONLINE_WHY_MAX + 256)
+#define XATTR_MAIL	"user.mail."		/* a message's header fields, read-only */
+#define MAIL_ATTRS	XATTR_MAIL "subject\0" XATTR_MAIL "from\0" XATTR_MAIL "date\0" \
+			XATTR_MAIL "message-id"
+#define HEADER_READ_MAX	(64 * 1024)	/* the header bytes read for them */
 
 static void
 reply_xattr_value(fuse_req_t req, const char *value, size_t len, size_t size)
@@ -109,6 +119,88 @@ msg_note(fuse_ino_t ino, char *buf, size_t size, size_t *len_r)
 	if ((r = msg_get(ino, &mi, 1)) != 0)
 		return r;
 	r = notes_get(mi.mailbox, mi.uidvalidity, mi.m.uid, buf, size, len_r);
+	msg_info_clear(&mi);
+	return r;
+}
+
+/* 1 for the name of a user.mail.* attribute. */
+static int
+is_mail_attr(const char *name)
+{
+	static const char attrs[] = MAIL_ATTRS;
+	const char *p;
+
+	for (p = attrs; p < attrs + sizeof(attrs); p += strlen(p) + 1)
+		if (strcmp(p, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The header field of message ino that the attribute name holds (""
+ * when the message has no such field) into *val_r (the caller's to
+ * free): 0, ENODATA (no message of the server), or an errno.
+ */
+static int
+mail_field(fuse_ino_t ino, const char *name, char **val_r)
+{
+	struct readable_fields rf;
+	struct msg_info mi;
+	uint64_t offset, size;
+	char *buf, **pick;
+	ssize_t got;
+	int fd, r;
+
+	ino = resolve(ino);
+	if (ino_gen(ino) == 0 || ino_is_staged(ino))
+		return ENODATA;
+	if ((r = msg_get(ino, &mi, 1)) != 0)
+		return r;
+	r = cache_open(mi.mailbox, mi.uidvalidity, mi.m.uid, mi.m.size, mi.m.date, &fd,
+	    &offset, &size);
+	msg_info_clear(&mi);
+	if (r != 0)
+		return r == ESTALE ? ENOENT : r;
+	if (size > HEADER_READ_MAX)
+		size = HEADER_READ_MAX;
+	if ((buf = malloc(size != 0 ? size : 1)) == NULL) {
+		close(fd);
+		return ENOMEM;
+	}
+	got = pread(fd, buf, size, (off_t)offset);
+	r = got < 0 ? errno : 0;
+	close(fd);
+	/* The fields end at the first empty line: readable_fields() stops there. */
+	if (r == 0)
+		r = readable_fields(buf, (size_t)got, &rf);
+	free(buf);
+	if (r != 0)
+		return r;
+	pick = strcmp(name, XATTR_MAIL "subject") == 0 ? &rf.subject :
+	    strcmp(name, XATTR_MAIL "from") == 0 ? &rf.from :
+	    strcmp(name, XATTR_MAIL "date") == 0 ? &rf.date : &rf.msgid;
+	*val_r = *pick != NULL ? *pick : strdup("");
+	*pick = NULL;
+	readable_fields_clear(&rf);
+	return *val_r != NULL ? 0 : ENOMEM;
+}
+
+/*
+ * 1 when the user.mail.* attributes of message ino can be read now: its
+ * body is in the store, or the server can be reached (listxattr must
+ * name none that getxattr would fail on: rsync -X gives up then).
+ */
+static int
+mail_readable(fuse_ino_t ino)
+{
+	struct msg_info mi;
+	int r;
+
+	if (!online_offline())
+		return 1;
+	if (msg_get(resolve(ino), &mi, 1) != 0)
+		return 0;
+	r = cache_count(mi.mailbox, mi.uidvalidity, &mi.m.uid, 1, sizeof(mi.m.uid)) == 1;
 	msg_info_clear(&mi);
 	return r;
 }
@@ -203,6 +295,16 @@ vfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 			reply_xattr_value(req, value, strlen(value), size);
 		return;
 	}
+	if (is_mail_attr(name)) {
+		char *v = NULL;
+
+		if ((r = mail_field(ino, name, &v)) != 0)
+			fuse_reply_err(req, r);
+		else
+			reply_xattr_value(req, v, strlen(v), size);
+		free(v);
+		return;
+	}
 	is_flags = strcmp(name, XATTR_FLAGS) == 0;
 	if ((!is_flags && strcmp(name, XATTR_UID) != 0) || ino_gen(ino) == 0) {
 		fuse_reply_err(req, ENODATA);
@@ -250,9 +352,9 @@ maildrop_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 void
 vfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	static const char names[] = XATTR_FLAGS "\0" XATTR_UID "\0" XATTR_ERROR;
-	char note[NOTE_MAX];
-	size_t len;
+	static const char names[] = XATTR_FLAGS "\0" XATTR_UID "\0" MAIL_ATTRS "\0" XATTR_ERROR;
+	char note[NOTE_MAX], list[sizeof(names)];
+	size_t len, n;
 
 	stats_count(STAT_LISTXATTR);
 	if (ino_gen(ino) != 0 && is_maildrop()) {
@@ -263,9 +365,19 @@ vfs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 		reply_xattr_value(req, "", 0, size);
 	else if (ino_is_staged(resolve(ino)))
 		reply_xattr_value(req, XATTR_FLAGS, sizeof(XATTR_FLAGS), size);
-	else
-		reply_xattr_value(req, names, msg_note(ino, note, sizeof(note), &len) == 0 ?
-		    sizeof(names) : sizeof(XATTR_FLAGS) + sizeof(XATTR_UID), size);
+	else {
+		n = sizeof(XATTR_FLAGS) + sizeof(XATTR_UID);
+		memcpy(list, names, n);
+		if (mail_readable(ino)) {
+			memcpy(list + n, MAIL_ATTRS, sizeof(MAIL_ATTRS));
+			n += sizeof(MAIL_ATTRS);
+		}
+		if (msg_note(ino, note, sizeof(note), &len) == 0) {
+			memcpy(list + n, XATTR_ERROR, sizeof(XATTR_ERROR));
+			n += sizeof(XATTR_ERROR);
+		}
+		reply_xattr_value(req, list, n, size);
+	}
 }
 
 static const char *const system_flags[] = {
@@ -395,6 +507,18 @@ vfs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value
 		fuse_reply_err(req, r);
 		return;
 	}
+	if (ino_gen(ino) != 0 && is_mail_attr(name)) {
+		/* Read-only like user.mailfs.error: the value it has is accepted (rsync -X). */
+		char *v = NULL;
+
+		if (ino_is_staged(resolve(ino)))
+			r = 0;
+		else if ((r = mail_field(ino, name, &v)) == 0)
+			r = strlen(v) == size && memcmp(v, value, size) == 0 ? 0 : EPERM;
+		free(v);
+		fuse_reply_err(req, r);
+		return;
+	}
 	if (ino_gen(ino) == 0 ||
 	    (strcmp(name, XATTR_FLAGS) != 0 && strcmp(name, XATTR_UID) != 0)) {
 		fuse_reply_err(req, ENOTSUP);
@@ -436,7 +560,7 @@ vfs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 		fuse_reply_err(req, stage_removexattr(ino, name));
 	else if (ino_gen(ino) != 0 && strcmp(name, XATTR_FLAGS) == 0)
 		fuse_reply_err(req, store_flags(ino, ""));
-	else if ((ino_gen(ino) != 0 && strcmp(name, XATTR_UID) == 0) ||
+	else if ((ino_gen(ino) != 0 && (strcmp(name, XATTR_UID) == 0 || is_mail_attr(name))) ||
 	    is_requests_attr(ino, name))
 		fuse_reply_err(req, EPERM);
 	else

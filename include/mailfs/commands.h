@@ -205,6 +205,13 @@ struct mailfs_fetch_spec {
 	uint64_t partial_len;
 	uint64_t changedsince;		/* > 0: (CHANGEDSINCE n) */
 	int vanished;			/* with changedsince and QRESYNC: (VANISHED) */
+	/*
+	 * Not NULL: BODY.PEEK[HEADER.FIELDS (header_fields)], field names
+	 * (letters, digits, "-") separated by single spaces; without
+	 * MAILFS_FETCH_BODY the fields come as the message's body
+	 * (MAILFS_MSG_BODY, kept in memory).
+	 */
+	const char *header_fields;
 };
 
 /* UID FETCH uids (items).  Responses go to handlers->fetch (and ->body, ->vanished). */

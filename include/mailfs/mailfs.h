@@ -11,5 +11,6 @@
 #include <mailfs/smtp.h>
 #include <mailfs/pop3.h>
 #include <mailfs/envelope.h>
+#include <mailfs/header.h>
 
 #endif

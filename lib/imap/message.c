@@ -80,6 +80,13 @@ mailfs_uid_fetch(struct mailfs_client *c, const char *uids,
 	if ((spec->changedsince > 0 || (spec->items & MAILFS_FETCH_MODSEQ)) &&
 	    require_cap(c, MAILFS_CAP_CONDSTORE, "CONDSTORE") == -1)
 		return NULL;
+	if (spec->header_fields != NULL && (spec->header_fields[0] == '\0' ||
+	    strspn(spec->header_fields, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789- ") != strlen(spec->header_fields))) {
+		error_set(&c->err, MAILFS_ERR_USAGE, "UID FETCH: header field names "
+		    "are letters, digits and -");
+		return NULL;
+	}
 	if ((cmd = uid_command(c, CMD_FETCH, "UID FETCH", uids, h)) == NULL)
 		return NULL;
 	cmd_add(cmd, " (UID");
@@ -93,6 +100,8 @@ mailfs_uid_fetch(struct mailfs_client *c, const char *uids,
 			    (unsigned long long)spec->partial_offset,
 			    (unsigned long long)spec->partial_len);
 	}
+	if (spec->header_fields != NULL)
+		cmd_add(cmd, " BODY.PEEK[HEADER.FIELDS (%s)]", spec->header_fields);
 	cmd_add(cmd, ")");
 	if (spec->changedsince > 0)
 		cmd_add(cmd, " (CHANGEDSINCE %llu%s)",

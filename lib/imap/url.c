@@ -70,18 +70,6 @@ is_alnum(int c)
 	    (c >= 'A' && c <= 'Z');
 }
 
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decodes the user name s[0..len) into a new string.  Returns NULL
  * and sets *why_r (errno EINVAL) or returns NULL with errno ENOMEM.
@@ -121,8 +109,8 @@ url_user(const char *s, size_t len, const char **why_r)
 			goto fail;
 		}
 		if (c == '%') {
-			if (len - i < 3 || (hi = hex_value(s[i + 1])) == -1 ||
-			    (lo = hex_value(s[i + 2])) == -1) {
+			if (len - i < 3 || (hi = str_hex_digit((unsigned char)s[i + 1])) == -1 ||
+			    (lo = str_hex_digit((unsigned char)s[i + 2])) == -1) {
 				*why_r = "A \"%\" in the URL is not followed "
 				    "by two hexadecimal digits.";
 				goto fail;

@@ -40,4 +40,7 @@ int str_word_in(const char *list, const char *word);
 /* ASCII case-insensitive comparison of s[0..len) with the NUL-terminated lit. */
 int str_eq_ci(const char *s, size_t len, const char *lit);
 
+/* The value of the hex digit c (either case), or -1 when it is none. */
+int str_hex_digit(unsigned char c);
+
 #endif

@@ -3,7 +3,9 @@
  * opened is a pool connection with the mailbox selected (SELECT
  * (CONDSTORE), pool.c), held by the caller until close(); one opened
  * lazily is a connection whose first fetch selects it (fetch.c).  Its listing
- * is one UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE), with
+ * is one UID FETCH 1:* (FLAGS RFC822.SIZE INTERNALDATE, and with -o
+ * names=readable BODY.PEEK[HEADER.FIELDS (DATE FROM SUBJECT MESSAGE-ID)]
+ * to name each message, readable.h), with
  * (CHANGEDSINCE m) for a delta where CONDSTORE is enabled on the
  * connection, and VANISHED where QRESYNC is.  Without UIDPLUS a message
  * marked \Deleted is left out (a delta names it gone): there rm leaves
@@ -20,10 +22,13 @@
 #include <mailfs/commands.h>
 
 #include "errmap.h"
+#include "fs.h"
 #include "imap.h"
 #include "log.h"
+#include "options.h"
 #include "pool.h"
 #include "profile.h"
+#include "readable.h"
 #include "recover.h"
 
 /*
@@ -136,6 +141,8 @@ struct listing_run {
 	const struct be_listing_cb *cb;
 	struct prof_span span;
 	int hide_deleted;	/* imap_hides_deleted() */
+	int readable;			/* -o names=readable: the header fields were asked */
+	struct readable_seen seen;	/* and the names given so far */
 };
 
 int
@@ -163,6 +170,7 @@ on_listing_fetch(void *ctx, const struct mailfs_msg *m)
 {
 	struct listing_run *lr = ctx;
 	const struct be_listing_cb *cb = lr->cb;
+	char name[NAMES_COMPONENT_MAX + 1];
 	struct be_msg bm;
 
 	prof_span_first(&lr->span);
@@ -185,6 +193,12 @@ on_listing_fetch(void *ctx, const struct mailfs_msg *m)
 		bm.modseq = m->modseq;
 	if (m->present & MAILFS_MSG_FLAGS)
 		bm.flags = m->flags;
+	/* -o names=readable: the header fields asked with the listing (readable.h). */
+	if (lr->readable && (m->present & MAILFS_MSG_BODY) &&
+	    (m->present & MAILFS_MSG_INTERNALDATE) &&
+	    readable_name(m->body, m->body_len, (int64_t)m->internaldate, name) == 0 &&
+	    readable_unique(&lr->seen, name) == 0)
+		bm.name = name;
 	cb->msg(cb->ctx, &bm);
 }
 
@@ -222,12 +236,15 @@ imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb
 	memset(&h, 0, sizeof(h));
 	h.fetch = on_listing_fetch;
 	h.vanished = on_listing_vanished;
+	memset(&lr, 0, sizeof(lr));
 	lr.cb = cb;
 	lr.hide_deleted = imap_hides_deleted();
 	h.ctx = &lr;
 	memset(&spec, 0, sizeof(spec));
 	spec.items = MAILFS_FETCH_UID | MAILFS_FETCH_FLAGS | MAILFS_FETCH_SIZE |
 	    MAILFS_FETCH_INTERNALDATE;
+	if ((lr.readable = fs.opts != NULL && fs.opts->names_readable))
+		spec.header_fields = READABLE_FIELDS;
 	if (since != 0) {
 		spec.changedsince = since;
 		spec.vanished = mailfs_client_qresync_enabled(c);
@@ -235,6 +252,7 @@ imap_listing(struct be_folder *f, uint64_t since, const struct be_listing_cb *cb
 	prof_span_begin(&lr.span, profile_now());
 	r = mailfs_run(c, mailfs_uid_fetch(c, "1:*", &spec, &h), NULL);
 	(void)prof_span_end(&lr.span);
+	readable_seen_clear(&lr.seen);
 	if (r == -1) {
 		/* Cut off by the unmount: nothing went wrong. */
 		log_msg(pool_cancelled() ? LOG_DEBUG : LOG_WARNING,
