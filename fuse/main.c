@@ -16,6 +16,7 @@
 
 #include "backend.h"
 #include "cache.h"
+#include "config.h"
 #include "deadline.h"
 #include "folder.h"
 #include "imap.h"
@@ -31,6 +32,7 @@
 #include "fetchall.h"
 #include "prefetch.h"
 #include "queue.h"
+#include "ready.h"
 #include "refresh.h"
 #include "stage.h"
 #include "submit_smtp.h"
@@ -103,6 +105,17 @@ say_offline(const struct mailfs_url *url, time_t at)
 	    "state of %s\n", url->host, url->port, reason, date);
 }
 
+/*
+ * Every folder list is saved for a mount without the server; the first
+ * one after the mount came up offline is also its readiness (ready.h).
+ */
+static void
+list_done(const struct list_result *lr)
+{
+	treecache_save(lr);
+	ready_say(NULL);
+}
+
 /* libfuse options that make the mount behave as the man page says: 0 or ENOMEM. */
 static int
 add_mount_options(struct options *o, const struct mailfs_url *url)
@@ -112,8 +125,13 @@ add_mount_options(struct options *o, const struct mailfs_url *url)
 	snprintf(buf, sizeof(buf), "-osubtype=mailfs,default_permissions");
 	if (fuse_opt_add_arg(&o->args, buf) == -1)
 		return ENOMEM;
+	/* An account's name, as fstab has it, so that mount -a knows it mounted. */
+	if (o->account != NULL && strpbrk(o->account, ",\\") == NULL) {
+		snprintf(buf, sizeof(buf), "-ofsname=%s", o->account);
+		if (fuse_opt_add_arg(&o->args, buf) == -1)
+			return ENOMEM;
 	/* fsname shows in mount(8) and df; commas would split the option. */
-	if (strpbrk(url->user, ",\\") == NULL && strpbrk(url->host, ",\\") == NULL) {
+	} else if (strpbrk(url->user, ",\\") == NULL && strpbrk(url->host, ",\\") == NULL) {
 		snprintf(buf, sizeof(buf), "-ofsname=%s@%s", url->user, url->host);
 		if (fuse_opt_add_arg(&o->args, buf) == -1)
 			return ENOMEM;
@@ -150,13 +168,21 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (o.help) {
-		options_usage(argv[0]);
+		/* Our name, not the path of libtool's .libs/lt-mailfs. */
+		options_usage("mailfs");
 		fflush(stdout);
 		fuse_lowlevel_help();
 		printf("\nSee mailfs(1).\n");
 		options_free(&o);
 		return 0;
 	}
+	if (config_apply(argc, argv, &o, why, sizeof(why)) != 0) {
+		if (why[0] != '\0')
+			fprintf(stderr, "mailfs: %s\n", why);
+		options_free(&o);
+		return 1;
+	}
+	ready_init();
 	log_init(o.foreground, o.debug);
 	if (mailfs_url_parse(o.url, &url, &why_c) == -1) {
 		fprintf(stderr, "mailfs: %s\n", errno == ENOMEM ? "out of memory" :
@@ -242,7 +268,7 @@ main(int argc, char **argv)
 	if (!offline)
 		treecache_save(&lr);
 	list_result_clear(&lr);
-	tree_set_list_hook(treecache_save);
+	tree_set_list_hook(list_done);
 	if (stage_init() != 0)
 		log_msg(LOG_WARNING, "new files cannot be written: no staging directory");
 	/* MAILFS_OUTBOX_BACKOFF: seconds, for the tests (mailfs(1) ENVIRONMENT). */
@@ -295,6 +321,9 @@ main(int argc, char **argv)
 	}
 	if (o.prefetch_all && fetchall_start() != 0)
 		log_msg(LOG_WARNING, "prefetch=all: cannot start its thread");
+	/* Logged in and listed: ready.  Offline, the first list says it. */
+	if (!offline)
+		ready_say(NULL);
 	if (o.singlethread)
 		r = fuse_session_loop(se);
 	else

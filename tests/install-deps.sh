@@ -9,7 +9,7 @@ PACKAGES="
 build-essential autoconf automake libtool pkg-config make git
 libssl-dev openssl ca-certificates
 libfuse3-dev fuse3
-uthash-dev
+uthash-dev libinih-dev
 dovecot-imapd dovecot-pop3d dovecot-lmtpd
 postfix
 python3

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "options.h"
 
 enum {
@@ -35,6 +36,8 @@ static const struct fuse_opt opt_spec[] = {
 	OPT("smtp_password_file=%s", smtp_password_file),
 	OPT("smtp_password_command=%s", smtp_password_command),
 	OPT("sent=%s", sent),
+	OPT("account=%s", account),
+	OPT("config=%s", config),
 	FUSE_OPT_KEY("-f", KEY_FOREGROUND),
 	FUSE_OPT_KEY("-d", KEY_DEBUG),
 	FUSE_OPT_KEY("-s", KEY_SINGLE),
@@ -86,8 +89,8 @@ opt_proc(void *data, const char *arg, int key, struct fuse_args *outargs)
 		st->failed = 1;
 		return -1;
 	default:
-		/* Everything else is libfuse's to judge. */
-		return 1;
+		/* fstab's options for mount(8) alone are dropped; the rest is libfuse's. */
+		return key == FUSE_OPT_KEY_OPT && config_mount_only(arg) ? 0 : 1;
 	}
 }
 
@@ -143,6 +146,12 @@ options_size(const char *text, uint64_t *bytes_r)
 		return EINVAL;
 	*bytes_r = v * mul;
 	return 0;
+}
+
+int
+options_known(const char *opt)
+{
+	return opt[0] != '-' && fuse_opt_match(opt_spec, opt);
 }
 
 int
@@ -214,8 +223,14 @@ options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen
 		snprintf(why, whylen, "sent= and smtp_password_*= need smtp=");
 		return EINVAL;
 	}
-	if (o->url == NULL || o->mountpoint == NULL) {
-		snprintf(why, whylen, "usage: mailfs [-f] [-d] [-o OPTION[,OPTION...]] URL MOUNTPOINT");
+	/* mailfs -o account=NAME MOUNTPOINT: the one argument is the mount point. */
+	if (o->account != NULL && o->mountpoint == NULL) {
+		o->mountpoint = o->url;
+		o->url = NULL;
+	}
+	if ((o->url == NULL && o->account == NULL) || o->mountpoint == NULL) {
+		snprintf(why, whylen, "usage: mailfs [-f] [-d] [-o OPTION[,OPTION...]] "
+		    "URL|ACCOUNT MOUNTPOINT");
 		return EINVAL;
 	}
 	return 0;
@@ -239,6 +254,8 @@ options_free(struct options *o)
 	free(o->smtp_password_command);
 	free(o->sent);
 	free(o->prefetch_text);
+	free(o->account);
+	free(o->config);
 	fuse_opt_free_args(&o->args);
 	memset(o, 0, sizeof(*o));
 }
@@ -246,10 +263,11 @@ options_free(struct options *o)
 void
 options_usage(const char *progname)
 {
-	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] URL MOUNTPOINT\n"
+	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] URL|ACCOUNT MOUNTPOINT\n"
 	    "\n"
 	    "  URL  imaps://USER@HOST[:PORT]  TLS from the first byte (port 993)\n"
 	    "       imap://USER@HOST[:PORT]   STARTTLS, required (port 143)\n"
+	    "  ACCOUNT  a [section] of ~/.config/mailfs/accounts (mailfs(1))\n"
 	    "\n"
 	    "mailfs options:\n"
 	    "    -f                        stay in the foreground\n"
@@ -270,6 +288,9 @@ options_usage(const char *progname)
 	    "    -o sent=FOLDER|none       where sent mail is filed (default: \\Sent)\n"
 	    "    -o prefetch=all           every message into the store, newest first,\n"
 	    "                              within cache_size (for use offline)\n"
+	    "    -o account=NAME           the account NAME of the accounts file\n"
+	    "    -o config=PATH            the accounts file (default\n"
+	    "                              $XDG_CONFIG_HOME/mailfs/accounts)\n"
 	    "    -h, --help                this help\n"
 	    "    -V, --version             the version\n"
 	    "\n"

@@ -1,5 +1,6 @@
 /*
- * The command line: mailfs [-f] [-d] [-o OPTION[,OPTION...]] URL MOUNTPOINT.
+ * The command line: mailfs [-f] [-d] [-o OPTION[,OPTION...]] URL|ACCOUNT MOUNTPOINT
+ * (an account of the accounts file: config.h).
  * Our -o options are taken out; libfuse's stay in args for fuse_session_new().
  */
 #ifndef MAILFS_FUSE_OPTIONS_H
@@ -26,6 +27,8 @@ struct options {
 	char *smtp_password_command;
 	char *sent;			/* -o sent=FOLDER|none */
 	char *prefetch_text;
+	char *account;			/* -o account=NAME (config.h) */
+	char *config;			/* -o config=PATH: the accounts file */
 	unsigned refresh;		/* seconds between refreshes, >= 1 */
 	unsigned timeout;		/* seconds an operation may take, >= 1 */
 	uint64_t cache_size;		/* bytes of the on-disk cache */
@@ -49,6 +52,9 @@ struct options {
 int options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen);
 void options_free(struct options *o);
 void options_usage(const char *progname);
+
+/* 1 when opt ("key=value" or "flag") is one of mailfs's own -o options. */
+int options_known(const char *opt);
 
 /* "512M", "2G", "1000000" to bytes; 0 or EINVAL. */
 int options_size(const char *text, uint64_t *bytes_r);
