@@ -22,6 +22,7 @@
 #include "imap.h"
 #include "inode.h"
 #include "log.h"
+#include "multi.h"
 #include "mutate.h"
 #include "online.h"
 #include "ops.h"
@@ -35,6 +36,7 @@
 #include "ready.h"
 #include "refresh.h"
 #include "stage.h"
+#include "status.h"
 #include "submit_smtp.h"
 #include "treecache.h"
 
@@ -157,6 +159,9 @@ main(int argc, char **argv)
 	int status = 1, offline, r;
 
 	memset(&url, 0, sizeof(url));
+	/* mailfs status [--json] [MOUNT] (status.h); an account so named: account=. */
+	if (argc >= 2 && strcmp(argv[1], "status") == 0)
+		return status_main(argc - 1, argv + 1);
 	if (options_parse(argc, argv, &o, why, sizeof(why)) != 0) {
 		fprintf(stderr, "mailfs: %s\n", why);
 		options_free(&o);
@@ -181,6 +186,12 @@ main(int argc, char **argv)
 			fprintf(stderr, "mailfs: %s\n", why);
 		options_free(&o);
 		return 1;
+	}
+	/* Neither URL nor account: every account of the file (multi.h). */
+	if (o.url == NULL && o.account == NULL) {
+		status = multi_main(&o, argc, argv);
+		options_free(&o);
+		return status;
 	}
 	ready_init();
 	log_init(o.foreground, o.debug);

@@ -223,12 +223,16 @@ options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen
 		snprintf(why, whylen, "sent= and smtp_password_*= need smtp=");
 		return EINVAL;
 	}
-	/* mailfs -o account=NAME MOUNTPOINT: the one argument is the mount point. */
-	if (o->account != NULL && o->mountpoint == NULL) {
+	/*
+	 * mailfs -o account=NAME MOUNTPOINT: the one argument is the mount
+	 * point; so it is in mailfs MOUNTPOINT, every account (multi.h).
+	 */
+	if (o->mountpoint == NULL && (o->account != NULL ||
+	    (o->url != NULL && strstr(o->url, "://") == NULL))) {
 		o->mountpoint = o->url;
 		o->url = NULL;
 	}
-	if ((o->url == NULL && o->account == NULL) || o->mountpoint == NULL) {
+	if (o->mountpoint == NULL) {
 		snprintf(why, whylen, "usage: mailfs [-f] [-d] [-o OPTION[,OPTION...]] "
 		    "URL|ACCOUNT MOUNTPOINT");
 		return EINVAL;

@@ -26,6 +26,7 @@
 #include "outbox.h"
 #include "profile.h"
 #include "queue.h"
+#include "xreply.h"
 #include "stage.h"
 #include "stats.h"
 #include "vfs.h"
@@ -37,17 +38,6 @@
 #define XATTR_PROFILE	"user.mailfs.profile"	/* likewise */
 #define XATTR_STATUS	"user.mailfs.status"	/* likewise */
 #define STATUS_MAX	(ONLINE_WHY_MAX + 256)
-
-static void
-reply_xattr_value(fuse_req_t req, const char *value, size_t len, size_t size)
-{
-	if (size == 0)
-		fuse_reply_xattr(req, len);
-	else if (size < len)
-		fuse_reply_err(req, ERANGE);
-	else
-		fuse_reply_buf(req, value, len);
-}
 
 /* 1 for the request counts (stats.h) or the profile: the root's only attributes. */
 static int
