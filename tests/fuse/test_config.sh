@@ -64,9 +64,11 @@ refused()
 	ok $? "$name: nothing is mounted"
 }
 
-# The account by its name, from $XDG_CONFIG_HOME/mailfs/accounts.
-XDG_CONFIG_HOME=$MAILFS_TEST_TMP/xdg mounted work "$M"
-ok $? "mailfs NAME MOUNT mounts the account from \$XDG_CONFIG_HOME"
+# The account by its name, from $XDG_CONFIG_HOME/mailfs/accounts; the
+# options of an fstab line that are mount(8)'s alone are dropped.
+XDG_CONFIG_HOME=$MAILFS_TEST_TMP/xdg mounted work "$M" \
+    -o noauto,user,_netdev,nofail,x-systemd.automount,comment=x
+ok $? "mailfs NAME MOUNT -o noauto,user,... mounts the account from \$XDG_CONFIG_HOME"
 ls "$M/INBOX" | grep -q '\.eml$'
 ok $? "its INBOX lists messages"
 like "$(grep " $M " /proc/mounts)" "^work $M fuse.mailfs " "the mount's source is the account's name"
