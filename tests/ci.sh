@@ -28,6 +28,11 @@
 # status 0 only when nothing failed.
 set -u
 
+# The tests' Postfix starts as root only: a user with sudo becomes root.
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
+	exec sudo "$0" "$@"
+fi
+
 top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${MAILFS_CI_JOBS:-2}
 start=$SECONDS

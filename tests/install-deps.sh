@@ -29,8 +29,9 @@ if [ -z "$missing" ]; then
 fi
 
 if [ "$(id -u)" -ne 0 ]; then
+	# sudo may ask for the password: the quick start runs in a terminal.
 	if command -v sudo >/dev/null 2>&1; then
-		exec sudo -n "$0" "$@"
+		exec sudo "$0" "$@"
 	fi
 	echo "install-deps.sh: missing packages:$missing; run me as root" >&2
 	exit 1
