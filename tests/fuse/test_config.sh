@@ -75,6 +75,25 @@ like "$(grep " $M " /proc/mounts)" "^work $M fuse.mailfs " "the mount's source i
 unmounted
 ok $? "unmounted, the daemon ends with status 0"
 
+# Type=notify (fuse/mailfs@.service.in): READY=1 to $NOTIFY_SOCKET once
+# mounted, logged in and listed; the password command does not inherit it.
+"$PYTHON" -c '
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(30)
+msg = s.recv(4096).decode()
+print(msg, "mounted" if os.path.ismount(sys.argv[2]) else "not mounted")
+' "$MAILFS_TEST_TMP/notify" "$M" >"$MAILFS_TEST_TMP/notified" 2>&1 &
+listener=$!
+wait_for 10 test -S "$MAILFS_TEST_TMP/notify"
+NOTIFY_SOCKET=$MAILFS_TEST_TMP/notify XDG_CONFIG_HOME=$MAILFS_TEST_TMP/xdg mounted work "$M" \
+    -o "password_command=test -z \"\$NOTIFY_SOCKET\" && cat $TEST_PASSWORD_FILE"
+ok $? "mounted with \$NOTIFY_SOCKET set, which the password command does not see"
+wait "$listener"
+is "$(cat "$MAILFS_TEST_TMP/notified")" "READY=1 mounted" "READY=1 to \$NOTIFY_SOCKET, once mounted"
+unmounted
+
 # account= with the file named by config=; the other account's password is wrong.
 mounted -o "config=$CONF,account=work" "$M"
 ok $? "-o config=PATH,account=NAME MOUNT mounts it"
