@@ -36,7 +36,7 @@
 #include "ready.h"
 #include "refresh.h"
 #include "stage.h"
-#include "status.h"
+#include "statuscmd.h"
 #include "submit_smtp.h"
 #include "treecache.h"
 
@@ -158,10 +158,10 @@ main(int argc, char **argv)
 	time_t saved_at = 0;
 	int status = 1, offline, r;
 
-	memset(&url, 0, sizeof(url));
-	/* mailfs status [--json] [MOUNT] (status.h); an account so named: account=. */
+	/* mailfs status [--json] [MOUNT...]: a look at running mounts. */
 	if (argc >= 2 && strcmp(argv[1], "status") == 0)
 		return status_main(argc - 1, argv + 1);
+	memset(&url, 0, sizeof(url));
 	if (options_parse(argc, argv, &o, why, sizeof(why)) != 0) {
 		fprintf(stderr, "mailfs: %s\n", why);
 		options_free(&o);

@@ -142,6 +142,10 @@ section(struct load *l, char *p)
 		complain(l, l->line, "[%s]: an account's name is not empty and holds no /", p);
 		return;
 	}
+	if (strcmp(p, "status") == 0) {
+		complain(l, l->line, "[status]: the name is taken by mailfs status");
+		return;
+	}
 	for (i = 0; i < l->c->n; i++)
 		if (strcmp(l->c->accounts[i].name, p) == 0) {
 			complain(l, l->line, "duplicate section [%s] (first on line %d)", p,

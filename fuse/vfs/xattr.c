@@ -23,7 +23,6 @@
 #include "notes.h"
 #include "online.h"
 #include "options.h"
-#include "outbox.h"
 #include "profile.h"
 #include "queue.h"
 #include "xreply.h"
@@ -47,26 +46,10 @@ is_requests_attr(fuse_ino_t ino, const char *name)
 	    strcmp(name, XATTR_PROFILE) == 0 || strcmp(name, XATTR_STATUS) == 0);
 }
 
-/* Messages in Outbox/ under a name that is sent (not drafts): 0 without one. */
-static size_t
-outbox_waiting(void)
-{
-	struct outbox_dirent *v;
-	size_t i, n, waiting = 0;
-
-	if (!outbox_enabled() || outbox_list(0, &v, &n) != 0)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!outbox_hidden(v[i].name))
-			waiting++;
-	free(v);
-	return waiting;
-}
-
 /*
- * The lines mailfs status reads beside the ones above: the account, the
- * server, the last command that succeeded there, the Outbox, the
- * store's bytes.  Returns what snprintf() returns.
+ * The lines mailfs status (statuscmd.h) reads after the ones above: the
+ * account's name ("-" for a mount of a URL) and the last command that
+ * succeeded on the server.  Returns what snprintf() returns.
  */
 static int
 status_more(char *buf, size_t size, const struct online_status *st)
@@ -77,10 +60,8 @@ status_more(char *buf, size_t size, const struct online_status *st)
 		online_iso8601(st->contact_at, contact, sizeof(contact));
 	else
 		snprintf(contact, sizeof(contact), "none");
-	return snprintf(buf, size, "account: %s\nserver: %s\nlast-contact: %s\n"
-	    "outbox: %zu\nstore: %llu bytes\n",
-	    fs.opts->account != NULL ? fs.opts->account : "-", fs.opts->url, contact,
-	    outbox_waiting(), (unsigned long long)cache_bytes());
+	return snprintf(buf, size, "account: %s\nlast-contact: %s\n",
+	    fs.opts != NULL && fs.opts->account != NULL ? fs.opts->account : "-", contact);
 }
 
 /*
@@ -110,7 +91,10 @@ status_format(char *buf, size_t size)
 	/* What -o prefetch=all is doing (fetchall.h). */
 	if (n >= 0 && (size_t)n < size)
 		n += snprintf(buf + n, size - (size_t)n, "prefetch: %s\n", fetchall_state());
-	/* After the lines the tests match: what mailfs status adds (multi/status.h). */
+	/* For mailfs status (statuscmd.h): the account's URL and the store's size. */
+	if (n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, "server: %s\nstore: %llu bytes\n",
+		    fs.opts != NULL ? fs.opts->url : "", (unsigned long long)cache_bytes());
 	if (n >= 0 && (size_t)n < size)
 		n += status_more(buf + n, size - (size_t)n, &st);
 	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;

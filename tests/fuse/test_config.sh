@@ -72,6 +72,24 @@ ok $? "mailfs NAME MOUNT -o noauto,user,... mounts the account from \$XDG_CONFIG
 ls "$M/INBOX" | grep -q '\.eml$'
 ok $? "its INBOX lists messages"
 like "$(grep " $M " /proc/mounts)" "^work $M fuse.mailfs " "the mount's source is the account's name"
+# mailfs status MOUNT: a table, and --json for scripts.
+cat "$M"/INBOX/* >/dev/null
+"$MAILFS" status "$M" >"$MAILFS_TEST_TMP/status"
+is "$?:$(sed -n 's/  */ /g;1p' "$MAILFS_TEST_TMP/status")" \
+    "0:MOUNT STATE SINCE SERVER QUEUED OUTBOX CACHED STORE LAST ERROR" "mailfs status: the table's head"
+like "$(sed -n 2p "$MAILFS_TEST_TMP/status")" "^$M +online +[0-9T:-]+Z +$URL +0 +- +[1-9][0-9]*/[1-9][0-9]* +[0-9.]+M +-$" \
+    "mailfs status: the account's line"
+"$MAILFS" status --json "$M" | "$PYTHON" -c '
+import json, sys
+s, = json.load(sys.stdin)
+assert s["mount"] == sys.argv[1] and s["state"] == "online" and s["server"] == sys.argv[2], s
+assert s["queued"] == 0 and s["outbox"] is None and s["last_error"] is None, s
+assert 0 < s["cached"] <= s["listed"] and s["store_bytes"] > 0, s
+' "$M" "$URL"
+ok $? "mailfs status --json"
+"$MAILFS" status "$MAILFS_TEST_TMP" 2>"$MAILFS_TEST_TMP/err" >/dev/null
+is "$?:$(cat "$MAILFS_TEST_TMP/err")" "1:mailfs: $MAILFS_TEST_TMP: not a mailfs mount" \
+    "mailfs status on another directory"
 unmounted
 ok $? "unmounted, the daemon ends with status 0"
 
