@@ -71,7 +71,7 @@ int
 config_mount_only(const char *opt)
 {
 	return in_list(mount_only, opt) || strncmp(opt, "x-", 2) == 0 ||
-	    strncmp(opt, "comment=", 8) == 0;
+	    strncmp(opt, "comment=", 8) == 0 || strncmp(opt, "user=", 5) == 0;
 }
 
 static void complain(struct load *l, int line, const char *fmt, ...)

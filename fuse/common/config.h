@@ -95,7 +95,8 @@ int config_apply(int argc, char **argv, struct options *o, char *why, size_t why
 
 /*
  * 1 for an -o option that only mount(8) or mount.fuse3 act on (noauto,
- * user, users, _netdev, nofail, x-*, ...): mailfs drops it.
+ * user, user=NAME, users, _netdev, nofail, x-*, comment=...): mailfs
+ * drops it.
  */
 int config_mount_only(const char *opt);
 
