@@ -268,6 +268,7 @@ void
 options_usage(const char *progname)
 {
 	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] URL|ACCOUNT MOUNTPOINT\n"
+	    "       mailfs status [--json] [MOUNTPOINT...]\n"
 	    "\n"
 	    "  URL  imaps://USER@HOST[:PORT]  TLS from the first byte (port 993)\n"
 	    "       imap://USER@HOST[:PORT]   STARTTLS, required (port 143)\n"

@@ -71,9 +71,12 @@ outbox_count(const char *mount, char *out, size_t size)
 	snprintf(out, size, "%ld", n);
 }
 
-/* Reads one mount into r: 0, or -1 said on stderr. */
+/*
+ * Reads one mount into r: 0, or -1 said on stderr; 1 without a word
+ * when it is another user's (found in /proc/mounts, not named).
+ */
 static int
-read_row(const char *mount, struct row *r)
+read_row(const char *mount, int named, struct row *r)
 {
 	char buf[4096], *line, *next, *colon;
 	int k;
@@ -81,6 +84,8 @@ read_row(const char *mount, struct row *r)
 	memset(r, 0, sizeof(*r));
 	snprintf(r->mount, sizeof(r->mount), "%s", mount);
 	if (read_status(mount, buf, sizeof(buf)) < 0) {
+		if (!named && (errno == EACCES || errno == EPERM))
+			return 1;
 		fprintf(stderr, "mailfs: %s: %s\n", mount, errno == ENODATA || errno == ENOTSUP ?
 		    "not a mailfs mount" : strerror(errno));
 		return -1;
@@ -274,7 +279,7 @@ status_main(int argc, char **argv)
 {
 	static struct row rows[MAX_MOUNTS];
 	static char found[MAX_MOUNTS][1024];
-	int i, n = 0, json = 0, status = 0, nmounts = 0;
+	int i, r, n = 0, json = 0, status = 0, nmounts = 0, named;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -285,15 +290,16 @@ status_main(int argc, char **argv)
 		} else if (nmounts < MAX_MOUNTS)
 			snprintf(found[nmounts++], sizeof(found[0]), "%s", argv[i]);
 	}
-	if (nmounts == 0 && (nmounts = find_mounts(found, MAX_MOUNTS)) <= 0) {
+	named = nmounts > 0;
+	if (!named && (nmounts = find_mounts(found, MAX_MOUNTS)) <= 0) {
 		fprintf(stderr, "mailfs: %s\n", nmounts < 0 ? "no /proc/mounts: name the "
 		    "mount points" : "nothing of mailfs is mounted");
 		return 1;
 	}
 	for (i = 0; i < nmounts; i++) {
-		if (read_row(found[i], &rows[n]) == 0)
+		if ((r = read_row(found[i], named, &rows[n])) == 0)
 			n++;
-		else
+		else if (r < 0)
 			status = 1;
 	}
 	if (json)
