@@ -95,21 +95,42 @@ ok $? "unmounted, the daemon ends with status 0"
 
 # Type=notify (fuse/mailfs@.service.in): READY=1 to $NOTIFY_SOCKET once
 # mounted, logged in and listed; the password command does not inherit it.
-"$PYTHON" -c '
+# listen NAME: the first datagram to the socket NAME into NAME.out.
+listen()
+{
+	rm -f "$MAILFS_TEST_TMP/$1" "$MAILFS_TEST_TMP/$1.out"
+	"$PYTHON" -c '
 import os, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
-s.settimeout(30)
+s.settimeout(60)
 msg = s.recv(4096).decode()
-print(msg, "mounted" if os.path.ismount(sys.argv[2]) else "not mounted")
-' "$MAILFS_TEST_TMP/notify" "$M" >"$MAILFS_TEST_TMP/notified" 2>&1 &
-listener=$!
-wait_for 10 test -S "$MAILFS_TEST_TMP/notify"
+with open(sys.argv[1] + ".out", "w") as f:
+    f.write(msg + (" mounted" if os.path.ismount(sys.argv[2]) else " not mounted"))
+' "$MAILFS_TEST_TMP/$1" "$M" &
+	listener=$!
+	wait_for 10 test -S "$MAILFS_TEST_TMP/$1"
+}
+listen notify
 NOTIFY_SOCKET=$MAILFS_TEST_TMP/notify XDG_CONFIG_HOME=$MAILFS_TEST_TMP/xdg mounted work "$M" \
     -o "password_command=test -z \"\$NOTIFY_SOCKET\" && cat $TEST_PASSWORD_FILE"
 ok $? "mounted with \$NOTIFY_SOCKET set, which the password command does not see"
 wait "$listener"
-is "$(cat "$MAILFS_TEST_TMP/notified")" "READY=1 mounted" "READY=1 to \$NOTIFY_SOCKET, once mounted"
+is "$(cat "$MAILFS_TEST_TMP/notify.out")" "READY=1 mounted" "READY=1 to \$NOTIFY_SOCKET, once mounted"
+unmounted
+# Mounted offline from the store: ready only when the server has answered.
+"$HARNESS_DIR/dovecot.sh" pause "$DOVECOT_DIR" || bail_out "cannot stop Dovecot"
+listen offline
+NOTIFY_SOCKET=$MAILFS_TEST_TMP/offline XDG_CONFIG_HOME=$MAILFS_TEST_TMP/xdg mounted work "$M"
+ok $? "mounted offline"
+# The daemon answered, so its main thread is past where READY=1 goes online.
+ls "$M/INBOX" >/dev/null
+is "$(cat "$MAILFS_TEST_TMP/offline.out" 2>/dev/null)" "" "offline: no READY=1 yet"
+"$HARNESS_DIR/dovecot.sh" resume "$DOVECOT_DIR" || bail_out "cannot start Dovecot"
+t0=$SECONDS
+wait "$listener"
+is "$(cat "$MAILFS_TEST_TMP/offline.out")" "READY=1 mounted" \
+    "READY=1 once the server answered ($((SECONDS - t0)) s)"
 unmounted
 
 # account= with the file named by config=; the other account's password is wrong.
