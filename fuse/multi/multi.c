@@ -188,6 +188,11 @@ child_line(struct child *k, const char *line)
 		log_msg(prio, "%s: %s", k->name, text);
 		return;
 	}
+	/* Mounted while others start: on the terminal, as it comes. */
+	if (k->mounted) {
+		fprintf(stderr, "mailfs: %s: %s\n", k->name, text);
+		return;
+	}
 	len = strlen(text);
 	if (k->pendlen + len + 2 <= sizeof(k->pending)) {
 		memcpy(k->pending + k->pendlen, text, len);
