@@ -12,6 +12,7 @@
 
 #include "xreply.h"
 #include "rootfs.h"
+#include "statuscmd.h"
 
 #define STATUS_XATTR	"user.mailfs.status"
 #define WHY_MAX		256
@@ -188,7 +189,7 @@ rootfs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 	size_t len = 0, cap, i;
 
 	a = account_of(ino);
-	if (ino == FUSE_ROOT_ID && strcmp(name, ROOTFS_ACCOUNTS_XATTR) == 0) {
+	if (ino == FUSE_ROOT_ID && strcmp(name, STATUS_ACCOUNTS_ATTR) == 0) {
 		for (cap = 1, i = 0; i < naccounts; i++)
 			cap += strlen(accounts[i].name) + 1;
 		if ((value = malloc(cap)) == NULL) {

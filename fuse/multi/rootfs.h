@@ -13,6 +13,7 @@
  *
  * Extended attributes, read-only and unlisted (as the accounts' own):
  *	MOUNT		user.mailfs.accounts	the names, one a line
+ *					(STATUS_ACCOUNTS_ATTR, statuscmd.h)
  *	MOUNT/NAME	user.mailfs.status	while no daemon is mounted
  *			there: "state: unmounted", "account: NAME" and
  *			"last-error: WHY" (a mounted daemon answers for
@@ -27,8 +28,6 @@
 #include <stddef.h>
 
 #include "fs.h"
-
-#define ROOTFS_ACCOUNTS_XATTR	"user.mailfs.accounts"
 
 /* The handlers (a FUSE low-level table). */
 extern const struct fuse_lowlevel_ops rootfs_ops;
