@@ -234,7 +234,7 @@ options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen
 	}
 	if (o->mountpoint == NULL) {
 		snprintf(why, whylen, "usage: mailfs [-f] [-d] [-o OPTION[,OPTION...]] "
-		    "URL|ACCOUNT MOUNTPOINT");
+		    "[URL|ACCOUNT] MOUNTPOINT");
 		return EINVAL;
 	}
 	return 0;
@@ -267,12 +267,13 @@ options_free(struct options *o)
 void
 options_usage(const char *progname)
 {
-	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] URL|ACCOUNT MOUNTPOINT\n"
+	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] [URL|ACCOUNT] MOUNTPOINT\n"
 	    "       mailfs status [--json] [MOUNTPOINT...]\n"
 	    "\n"
 	    "  URL  imaps://USER@HOST[:PORT]  TLS from the first byte (port 993)\n"
 	    "       imap://USER@HOST[:PORT]   STARTTLS, required (port 143)\n"
 	    "  ACCOUNT  a [section] of ~/.config/mailfs/accounts (mailfs(1))\n"
+	    "  neither: every account of that file, each at MOUNTPOINT/ACCOUNT\n"
 	    "\n"
 	    "mailfs options:\n"
 	    "    -f                        stay in the foreground\n"

@@ -493,6 +493,8 @@ root_mount(struct options *o, const char *mount)
 		fuse_session_destroy(se);
 		return NULL;
 	}
+	/* The accounts' daemons must not hold it: it would outlive this process. */
+	(void)fcntl(fuse_session_fd(se), F_SETFD, FD_CLOEXEC);
 	return se;
 }
 
