@@ -188,6 +188,12 @@ child_line(struct child *k, const char *line)
 		log_msg(prio, "%s: %s", k->name, text);
 		return;
 	}
+	/*
+	 * In the foreground an account says "mounted ..." where a mount in
+	 * the background says nothing: the command is as quiet as one.
+	 */
+	if (strncmp(text, "mounted ", 8) == 0)
+		return;
 	/* Mounted while others start: on the terminal, as it comes. */
 	if (k->mounted) {
 		fprintf(stderr, "mailfs: %s: %s\n", k->name, text);
@@ -268,6 +274,18 @@ say_pending(struct child *k, const char *last_prefix)
 	k->pending[0] = '\0';
 }
 
+/* The last of k's lines held (each ends in a newline) into buf. */
+static const char *
+last_line(const struct child *k, char *buf, size_t size)
+{
+	size_t end = k->pendlen - 1, start = end;
+
+	while (start > 0 && k->pending[start - 1] != '\n')
+		start--;
+	snprintf(buf, size, "%.*s", (int)(end - start), k->pending + start);
+	return buf;
+}
+
 /* Waits on the wake pipe and the children's pipes, at most ms. */
 static int
 wait_events(int ms)
@@ -317,7 +335,7 @@ static size_t
 start_wait(dev_t root_dev, int *sig_r)
 {
 	struct stat st;
-	char why[64];
+	char why[64], last[256];
 	size_t i, left = 0, mounted = 0;
 	int status;
 
@@ -343,7 +361,7 @@ start_wait(dev_t root_dev, int *sig_r)
 				exit_text(status, why, sizeof(why));
 				if (k->pendlen == 0)
 					fprintf(stderr, "mailfs: %s: not mounted (%s)\n", k->name, why);
-				rootfs_set_error(i, k->pendlen > 0 ? k->pending : why);
+				rootfs_set_error(i, k->pendlen > 0 ? last_line(k, last, sizeof(last)) : why);
 				say_pending(k, "not mounted: ");
 			}
 		}

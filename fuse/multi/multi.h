@@ -15,7 +15,10 @@
  * is another filesystem, or failed when it exits before that.  Then
  * the command returns: 0 when at least one account was mounted, with
  * one line on stderr for each that was not ("mailfs: NAME: not mounted:
- * why"); 1 when none was (nothing is left mounted).
+ * why"); 1 when none was (nothing is left mounted).  What an account
+ * says while it starts is said with its name ("mailfs: NAME: ..."
+ * mounted offline), but for the "mounted" line of the foreground: a
+ * mount that went well is as quiet as a single one.
  *
  * Afterwards the accounts' lines go to syslog (stderr with -f), each
  * with its name.  SIGTERM, SIGINT or SIGHUP to this process, or MOUNT
