@@ -497,8 +497,14 @@ root_mount(struct options *o, const char *mount)
 {
 	struct fuse_session *se;
 
+	/*
+	 * fusermount3 mounts each account as root, yet as the user: the
+	 * kernel lets it into a directory of this mount only with
+	 * allow_other (which the modes 0700 and default_permissions keep
+	 * from other users).  root mounts by itself and needs none.
+	 */
 	if (fuse_opt_add_arg(&o->args, "-osubtype=mailfs,fsname=mailfs,default_permissions,ro")
-	    == -1) {
+	    == -1 || (geteuid() != 0 && fuse_opt_add_arg(&o->args, "-oallow_other") == -1)) {
 		fprintf(stderr, "mailfs: out of memory\n");
 		return NULL;
 	}
@@ -507,7 +513,9 @@ root_mount(struct options *o, const char *mount)
 		return NULL;
 	}
 	if (fuse_session_mount(se, mount) == -1) {
-		fprintf(stderr, "mailfs: cannot mount on %s\n", mount);
+		fprintf(stderr, "mailfs: cannot mount on %s%s\n", mount, geteuid() == 0 ? "" :
+		    " (every account under one mount needs user_allow_other in "
+		    "/etc/fuse.conf: mailfs(1))");
 		fuse_session_destroy(se);
 		return NULL;
 	}

@@ -30,6 +30,12 @@
  * daemon that exits on its own (its directory unmounted) leaves its
  * directory empty; the others stay.
  *
+ * A user other than root needs user_allow_other in /etc/fuse.conf: the
+ * accounts' fusermount3 runs as root and the kernel lets it into a
+ * directory of MOUNT only if MOUNT allows others (allow_other, which
+ * this process adds; the modes 0700 keep others out all the same).  Not
+ * tried here: the test machine's /dev/fuse is root's alone.
+ *
  * Owns: the accounts' processes and their pipes, used by the calling
  * thread alone; the root filesystem's session, served by one thread.
  */
