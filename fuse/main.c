@@ -24,6 +24,7 @@
 #include "log.h"
 #include "maildrop.h"
 #include "maildrop_vfs.h"
+#include "multi.h"
 #include "mutate.h"
 #include "online.h"
 #include "ops.h"
@@ -235,6 +236,12 @@ main(int argc, char **argv)
 			fprintf(stderr, "mailfs: %s\n", why);
 		options_free(&o);
 		return 1;
+	}
+	/* Neither URL nor account: every account of the file (multi.h). */
+	if (o.url == NULL && o.account == NULL) {
+		status = multi_main(&o, argc, argv);
+		options_free(&o);
+		return status;
 	}
 	ready_init();
 	log_init(o.foreground, o.debug);

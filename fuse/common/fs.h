@@ -27,7 +27,8 @@
  *	   notify_lock (inval.c),
  *	   refresh_lock (refresh.c), forward_lock (forward.c), statfs_lock
  *	   (statfs.c), bodies_lock (vfs/bodies.c), online_lock (online.h),
- *	   ready_lock (ready.h),
+ *	   ready_lock (ready.h), rootfs_lock (multi/rootfs.h: the only lock
+ *	   of the process at a mount of every account),
  *	   treecache_lock (treecache.c), queue_lock (model/queue.h),
  *	   outbox_lock (outbox.h), smtp_lock (submit_smtp.h: held across the
  *	   round trips of one SMTP send, with no other lock held), and in

@@ -12,6 +12,7 @@ static pthread_mutex_t online_lock = PTHREAD_MUTEX_INITIALIZER;
 static int offline;		/* also read without the lock (atomically) */
 static time_t since;
 static time_t error_at;
+static time_t contact_at;	/* atomic, without the lock */
 static char error[ONLINE_WHY_MAX];
 static void (*online_hook)(void);	/* under online_lock; called without it */
 
@@ -62,6 +63,7 @@ online_go_online(void)
 	pthread_mutex_lock(&online_lock);
 	if ((changed = offline)) {
 		since = time(NULL);
+		__atomic_store_n(&contact_at, since, __ATOMIC_RELAXED);
 		__atomic_store_n(&offline, 0, __ATOMIC_RELEASE);
 	}
 	hook = online_hook;
@@ -69,6 +71,12 @@ online_go_online(void)
 	if (changed && hook != NULL)
 		hook();
 	return changed;
+}
+
+void
+online_note_contact(void)
+{
+	__atomic_store_n(&contact_at, time(NULL), __ATOMIC_RELAXED);
 }
 
 void
@@ -86,6 +94,7 @@ online_get(struct online_status *st)
 	st->offline = offline;
 	st->since = since;
 	st->error_at = error_at;
+	st->contact_at = __atomic_load_n(&contact_at, __ATOMIC_RELAXED);
 	memcpy(st->error, error, sizeof(st->error));
 	pthread_mutex_unlock(&online_lock);
 }

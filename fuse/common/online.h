@@ -32,6 +32,7 @@ struct online_status {
 	int offline;
 	time_t since;			/* of the state, wall clock */
 	time_t error_at;		/* 0: no failure yet */
+	time_t contact_at;		/* the last command that succeeded; 0: none */
 	char error[ONLINE_WHY_MAX];	/* the last failure to reach the server */
 };
 
@@ -46,6 +47,13 @@ int online_go_offline(const char *why);
 
 /* Online from now: 1 when it was offline. */
 int online_go_online(void);
+
+/*
+ * A command succeeded on the server just now (pool.c, for each): the
+ * "last contact" of mailfs status.  A clock read and an atomic store,
+ * no lock.
+ */
+void online_note_contact(void);
 
 /* A failure to reach the server that changes no state (a login refused). */
 void online_note_error(const char *why);

@@ -259,14 +259,18 @@ options_parse(int argc, char **argv, struct options *o, char *why, size_t whylen
 		    o->auth_text);
 		return EINVAL;
 	}
-	/* mailfs -o account=NAME MOUNTPOINT: the one argument is the mount point. */
-	if (o->account != NULL && o->mountpoint == NULL) {
+	/*
+	 * mailfs -o account=NAME MOUNTPOINT: the one argument is the mount
+	 * point; so it is in mailfs MOUNTPOINT, every account (multi.h).
+	 */
+	if (o->mountpoint == NULL && (o->account != NULL ||
+	    (o->url != NULL && strstr(o->url, "://") == NULL))) {
 		o->mountpoint = o->url;
 		o->url = NULL;
 	}
-	if ((o->url == NULL && o->account == NULL) || o->mountpoint == NULL) {
+	if (o->mountpoint == NULL) {
 		snprintf(why, whylen, "usage: mailfs [-f] [-d] [-o OPTION[,OPTION...]] "
-		    "URL|ACCOUNT MOUNTPOINT");
+		    "[URL|ACCOUNT] MOUNTPOINT");
 		return EINVAL;
 	}
 	return 0;
@@ -332,7 +336,7 @@ options_check_pop3(const struct options *o, char *why, size_t whylen)
 void
 options_usage(const char *progname)
 {
-	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] URL|ACCOUNT MOUNTPOINT\n"
+	printf("usage: %s [-f] [-d] [-o OPTION[,OPTION...]] [URL|ACCOUNT] MOUNTPOINT\n"
 	    "       mailfs status [--json] [MOUNTPOINT...]\n"
 	    "\n"
 	    "  URL  imaps://USER@HOST[:PORT]  TLS from the first byte (port 993)\n"
@@ -340,6 +344,7 @@ options_usage(const char *progname)
 	    "       pop3s://USER@HOST[:PORT]  a POP3 maildrop, TLS (port 995)\n"
 	    "       pop3://USER@HOST[:PORT]   a POP3 maildrop, STLS, required (port 110)\n"
 	    "  ACCOUNT  a [section] of ~/.config/mailfs/accounts (mailfs(1))\n"
+	    "  neither: every account of that file, each at MOUNTPOINT/ACCOUNT\n"
 	    "\n"
 	    "mailfs options:\n"
 	    "    -f                        stay in the foreground\n"

@@ -18,11 +18,16 @@
 
 #define STATUS_ATTR	"user.mailfs.status"
 #define MAX_MOUNTS	64
+#define NCELLS		11	/* the table's columns */
 
-enum { K_STATE, K_SINCE, K_SERVER, K_QUEUED, K_CACHED, K_STORE, K_ERROR, K_ERROR_AT, K_N };
+enum {
+	K_STATE, K_SINCE, K_SERVER, K_QUEUED, K_CACHED, K_STORE, K_ERROR, K_ERROR_AT,
+	K_ACCOUNT, K_CONTACT, K_N
+};
 
 static const char *const keys[K_N] = {
-	"state", "since", "server", "queued", "cached", "store", "last-error", "last-error-at"
+	"state", "since", "server", "queued", "cached", "store", "last-error", "last-error-at",
+	"account", "last-contact"
 };
 
 struct row {
@@ -31,19 +36,20 @@ struct row {
 	char outbox[24];		/* "-" without Outbox/ */
 };
 
-/* The status attribute of mount into buf: its length, or -1 with errno. */
+/* The attribute name of path into buf: its length, or -1 with errno. */
 static long
-read_status(const char *mount, char *buf, size_t size)
+read_attr(const char *path, const char *name, char *buf, size_t size)
 {
 #if defined(__linux__)
-	ssize_t n = getxattr(mount, STATUS_ATTR, buf, size - 1);
+	ssize_t n = getxattr(path, name, buf, size - 1);
 
 	if (n < 0)
 		return -1;
 	buf[n] = '\0';
 	return (long)n;
 #else
-	(void)mount;
+	(void)path;
+	(void)name;
 	(void)buf;
 	(void)size;
 	errno = ENOTSUP;
@@ -83,7 +89,7 @@ read_row(const char *mount, int named, struct row *r)
 
 	memset(r, 0, sizeof(*r));
 	snprintf(r->mount, sizeof(r->mount), "%s", mount);
-	if (read_status(mount, buf, sizeof(buf)) < 0) {
+	if (read_attr(mount, STATUS_ATTR, buf, sizeof(buf)) < 0) {
 		if (!named && (errno == EACCES || errno == EPERM))
 			return 1;
 		fprintf(stderr, "mailfs: %s: %s\n", mount, errno == ENODATA || errno == ENOTSUP ?
@@ -102,6 +108,35 @@ read_row(const char *mount, int named, struct row *r)
 	}
 	outbox_count(mount, r->outbox, sizeof(r->outbox));
 	return 0;
+}
+
+/*
+ * Adds path to out[*n] (at most max), or, for a mount of every account,
+ * the directory of each account under it; a path already there is not
+ * added again (an account's own mount is in /proc/mounts too).
+ */
+static void
+add_target(const char *path, char (*out)[1024], int *n, int max)
+{
+	char names[4096], sub[1024], *name, *next;
+	int i;
+
+	if (read_attr(path, STATUS_ACCOUNTS_ATTR, names, sizeof(names)) < 0) {
+		for (i = 0; i < *n; i++)
+			if (strcmp(out[i], path) == 0)
+				return;
+		if (*n < max)
+			snprintf(out[(*n)++], 1024, "%s", path);
+		return;
+	}
+	for (name = names; *name != '\0'; name = next) {
+		if ((next = strchr(name, '\n')) == NULL)
+			next = name + strlen(name);
+		else
+			*next++ = '\0';
+		snprintf(sub, sizeof(sub), "%s/%s", path, name);
+		add_target(sub, out, n, max);
+	}
 }
 
 /* /proc/mounts escapes blanks and backslashes as \ooo. */
@@ -157,6 +192,16 @@ json_string(const char *s)
 	putchar('"');
 }
 
+/* s as a string, or null when it says nothing is known ("", "-", "none"). */
+static void
+json_known(const char *s)
+{
+	if (s[0] == '\0' || strcmp(s, "-") == 0 || strcmp(s, "none") == 0)
+		printf("null");
+	else
+		json_string(s);
+}
+
 /* A number at the start of s ("12", "3 of 40 messages", "2048 bytes"), or null. */
 static void
 json_number(const char *s)
@@ -181,12 +226,16 @@ print_json(const struct row *rows, int n)
 
 		printf("%s\n  {\"mount\": ", i > 0 ? "," : "");
 		json_string(r->mount);
+		printf(", \"account\": ");
+		json_known(r->value[K_ACCOUNT]);
 		printf(", \"state\": ");
 		json_string(r->value[K_STATE]);
 		printf(", \"since\": ");
-		json_string(r->value[K_SINCE]);
+		json_known(r->value[K_SINCE]);
 		printf(", \"server\": ");
-		json_string(r->value[K_SERVER]);
+		json_known(r->value[K_SERVER]);
+		printf(", \"last_contact\": ");
+		json_known(r->value[K_CONTACT]);
 		printf(", \"queued\": ");
 		json_number(r->value[K_QUEUED]);
 		printf(", \"outbox\": ");
@@ -211,6 +260,13 @@ print_json(const struct row *rows, int n)
 	printf("%s]\n", n > 0 ? "\n" : "");
 }
 
+/* s, or "-" when empty. */
+static const char *
+dash(const char *s)
+{
+	return s[0] != '\0' ? s : "-";
+}
+
 /* The cells of r's line: "12 of 40 messages" as "12/40", a store of bytes as MiB. */
 static void
 cells_of(const struct row *r, char *cached, char *store, char *error, size_t size,
@@ -228,45 +284,49 @@ cells_of(const struct row *r, char *cached, char *store, char *error, size_t siz
 		snprintf(store, size, "%.1fM", strtod(r->value[K_STORE], NULL) / 1048576.0);
 	if (strcmp(r->value[K_ERROR], "none") == 0 || r->value[K_ERROR][0] == '\0')
 		snprintf(error, size, "-");
+	else if (r->value[K_ERROR_AT][0] == '\0')	/* an account not mounted */
+		snprintf(error, size, "%.400s", r->value[K_ERROR]);
 	else
 		snprintf(error, size, "%.40s: %.400s", r->value[K_ERROR_AT], r->value[K_ERROR]);
-	cell[0] = r->mount;
-	cell[1] = r->value[K_STATE];
-	cell[2] = r->value[K_SINCE];
-	cell[3] = r->value[K_SERVER];
-	cell[4] = r->value[K_QUEUED];
-	cell[5] = r->outbox;
-	cell[6] = cached;
-	cell[7] = store;
-	cell[8] = error;
+	cell[0] = dash(r->value[K_ACCOUNT]);
+	cell[1] = r->mount;
+	cell[2] = r->value[K_STATE];
+	cell[3] = dash(r->value[K_SINCE]);
+	cell[4] = dash(r->value[K_SERVER]);
+	cell[5] = strcmp(r->value[K_CONTACT], "none") == 0 ? "-" : dash(r->value[K_CONTACT]);
+	cell[6] = dash(r->value[K_QUEUED]);
+	cell[7] = r->outbox;
+	cell[8] = dash(cached);
+	cell[9] = store;
+	cell[10] = error;
 }
 
 static void
 print_table(const struct row *rows, int n)
 {
-	static const char *const head[] = {
-		"MOUNT", "STATE", "SINCE", "SERVER", "QUEUED", "OUTBOX", "CACHED", "STORE",
-		"LAST ERROR"
+	static const char *const head[NCELLS] = {
+		"ACCOUNT", "MOUNT", "STATE", "SINCE", "SERVER", "LAST CONTACT", "QUEUED",
+		"OUTBOX", "CACHED", "STORE", "LAST ERROR"
 	};
 	char cached[512], store[512], error[512];	/* one size: cells_of() */
-	const char *cell[9];
-	size_t w[9];
+	const char *cell[NCELLS];
+	size_t w[NCELLS];
 	int i, j;
 
 	/* Two passes over the rows: the widths, then the lines. */
-	for (j = 0; j < 9; j++)
+	for (j = 0; j < NCELLS; j++)
 		w[j] = strlen(head[j]);
 	for (i = 0; i < n; i++) {
 		cells_of(&rows[i], cached, store, error, sizeof(error), cell);
-		for (j = 0; j < 9; j++)
+		for (j = 0; j < NCELLS; j++)
 			if (strlen(cell[j]) > w[j])
 				w[j] = strlen(cell[j]);
 	}
 	for (i = -1; i < n; i++) {
 		if (i >= 0)
 			cells_of(&rows[i], cached, store, error, sizeof(error), cell);
-		for (j = 0; j < 9; j++) {
-			if (j < 8)
+		for (j = 0; j < NCELLS; j++) {
+			if (j < NCELLS - 1)
 				printf("%-*s  ", (int)w[j], i < 0 ? head[j] : cell[j]);
 			else
 				printf("%s\n", i < 0 ? head[j] : cell[j]);
@@ -278,8 +338,8 @@ int
 status_main(int argc, char **argv)
 {
 	static struct row rows[MAX_MOUNTS];
-	static char found[MAX_MOUNTS][1024];
-	int i, r, n = 0, json = 0, status = 0, nmounts = 0, named;
+	static char found[MAX_MOUNTS][1024], targets[MAX_MOUNTS][1024];
+	int i, r, n = 0, json = 0, status = 0, nmounts = 0, ntargets = 0, named;
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
@@ -296,8 +356,10 @@ status_main(int argc, char **argv)
 		    "mount points" : "nothing of mailfs is mounted");
 		return 1;
 	}
-	for (i = 0; i < nmounts; i++) {
-		if ((r = read_row(found[i], named, &rows[n])) == 0)
+	for (i = 0; i < nmounts; i++)
+		add_target(found[i], targets, &ntargets, MAX_MOUNTS);
+	for (i = 0; i < ntargets; i++) {
+		if ((r = read_row(targets[i], named, &rows[n])) == 0)
 			n++;
 		else if (r < 0)
 			status = 1;

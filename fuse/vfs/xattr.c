@@ -39,6 +39,7 @@
 #include "stats.h"
 #include "uidlname.h"
 #include "vfs.h"
+#include "xreply.h"
 
 #define XATTR_FLAGS	"user.imap.flags"
 #define XATTR_UID	"user.imap.uid"
@@ -53,23 +54,30 @@
 			XATTR_MAIL "message-id"
 #define HEADER_READ_MAX	(64 * 1024)	/* the header bytes read for them */
 
-static void
-reply_xattr_value(fuse_req_t req, const char *value, size_t len, size_t size)
-{
-	if (size == 0)
-		fuse_reply_xattr(req, len);
-	else if (size < len)
-		fuse_reply_err(req, ERANGE);
-	else
-		fuse_reply_buf(req, value, len);
-}
-
 /* 1 for the request counts (stats.h) or the profile: the root's only attributes. */
 static int
 is_requests_attr(fuse_ino_t ino, const char *name)
 {
 	return ino == FUSE_ROOT_ID && (strcmp(name, XATTR_REQUESTS) == 0 ||
 	    strcmp(name, XATTR_PROFILE) == 0 || strcmp(name, XATTR_STATUS) == 0);
+}
+
+/*
+ * The lines mailfs status (statuscmd.h) reads after the ones above: the
+ * account's name ("-" for a mount of a URL) and the last command that
+ * succeeded on the server.  Returns what snprintf() returns.
+ */
+static int
+status_more(char *buf, size_t size, const struct online_status *st)
+{
+	char contact[32];
+
+	if (st->contact_at != 0)
+		online_iso8601(st->contact_at, contact, sizeof(contact));
+	else
+		snprintf(contact, sizeof(contact), "none");
+	return snprintf(buf, size, "account: %s\nlast-contact: %s\n",
+	    fs.opts != NULL && fs.opts->account != NULL ? fs.opts->account : "-", contact);
 }
 
 /*
@@ -96,13 +104,15 @@ status_format(char *buf, size_t size)
 	    "messages\nlast-error: %s\nlast-error-at: %s\n", st.offline ? "offline" : "online",
 	    since, journal_pending_count(), (unsigned long long)cached,
 	    (unsigned long long)listed, st.error_at != 0 ? st.error : "none", at);
-	/* The last line: what -o prefetch=all is doing (fetchall.h). */
+	/* What -o prefetch=all is doing (fetchall.h). */
 	if (n >= 0 && (size_t)n < size)
 		n += snprintf(buf + n, size - (size_t)n, "prefetch: %s\n", fetchall_state());
 	/* For mailfs status (statuscmd.h): the account's URL and the store's size. */
 	if (n >= 0 && (size_t)n < size)
 		n += snprintf(buf + n, size - (size_t)n, "server: %s\nstore: %llu bytes\n",
 		    fs.opts != NULL ? fs.opts->url : "", (unsigned long long)cache_bytes());
+	if (n >= 0 && (size_t)n < size)
+		n += status_more(buf + n, size - (size_t)n, &st);
 	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
 }
 

@@ -76,8 +76,9 @@ like "$(grep " $M " /proc/mounts)" "^work $M fuse.mailfs " "the mount's source i
 cat "$M"/INBOX/* >/dev/null
 "$MAILFS" status "$M" >"$MAILFS_TEST_TMP/status"
 is "$?:$(sed -n 's/  */ /g;1p' "$MAILFS_TEST_TMP/status")" \
-    "0:MOUNT STATE SINCE SERVER QUEUED OUTBOX CACHED STORE LAST ERROR" "mailfs status: the table's head"
-like "$(sed -n 2p "$MAILFS_TEST_TMP/status")" "^$M +online +[0-9T:-]+Z +$URL +0 +- +[1-9][0-9]*/[1-9][0-9]* +[0-9.]+M +-$" \
+    "0:ACCOUNT MOUNT STATE SINCE SERVER LAST CONTACT QUEUED OUTBOX CACHED STORE LAST ERROR" \
+    "mailfs status: the table's head"
+like "$(sed -n 2p "$MAILFS_TEST_TMP/status")" "^work +$M +online +[0-9T:-]+Z +$URL +[0-9T:-]+Z +0 +- +[1-9][0-9]*/[1-9][0-9]* +[0-9.]+M +-$" \
     "mailfs status: the account's line"
 "$MAILFS" status --json "$M" | "$PYTHON" -c '
 import json, sys

@@ -22,6 +22,7 @@ rank()
 	store) echo 3 ;;
 	model) echo 4 ;;
 	vfs) echo 5 ;;
+	multi) echo 5 ;;
 	.) echo 6 ;;
 	*) echo 99 ;;
 	esac

@@ -564,6 +564,8 @@ pool_selected(const struct pool_conn *pc)
 void
 pool_put(struct pool_conn *pc, int failed)
 {
+	if (!failed)
+		online_note_contact();	/* mailfs status's last contact */
 	if (failed && pc->client != NULL) {
 		if (errmap_conn_broken(mailfs_client_error(pc->client)) ||
 		    mailfs_client_state(pc->client) == MAILFS_STATE_DISCONNECTED)
