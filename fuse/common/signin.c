@@ -303,3 +303,47 @@ signin_smtp(struct mailfs_smtp *s, const char *user,
 {
 	return signin(&smtp_proto, s, user, password, host, port, err_r);
 }
+
+/* ---- POP3 ---- */
+
+static int
+pop3_offers(void *conn, const char *mech)
+{
+	return mailfs_pop3_has_sasl(conn, mech);
+}
+
+static int
+pop3_auth(void *conn, const struct mailfs_sasl_mech *mech)
+{
+	struct mailfs_pop3_mech m;
+
+	m.name = mech->name;
+	m.step = mech->step;
+	m.ctx = mech->ctx;
+	return mailfs_pop3_auth(conn, &m);
+}
+
+static int
+pop3_login(void *conn, const char *user, const char *password)
+{
+	return mailfs_pop3_login(conn, user, password);
+}
+
+static const struct mailfs_error *
+pop3_error(void *conn)
+{
+	return mailfs_pop3_error(conn);
+}
+
+static const struct proto pop3_proto = {
+	"POP3", pop3_offers, pop3_auth, pop3_login, pop3_error,
+	"the POP3 server refused AUTH: "
+};
+
+int
+signin_pop3(struct mailfs_pop3 *p, const char *user,
+    const struct secret *password, const char *host, const char *port,
+    struct mailfs_error *err_r)
+{
+	return signin(&pop3_proto, p, user, password, host, port, err_r);
+}

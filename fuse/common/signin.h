@@ -1,5 +1,5 @@
 /*
- * Signing in to the IMAP and SMTP servers: with the password, or with an
+ * Signing in to the IMAP, SMTP and POP3 servers: with the password, or with an
  * OAuth2 access token from the user's token command (-o
  * oauth2_token_command=CMD), by XOAUTH2 or OAUTHBEARER, whichever the
  * server offers or -o auth= names.
@@ -15,6 +15,7 @@
 #define MAILFS_FUSE_SIGNIN_H
 
 #include <mailfs/client.h>
+#include <mailfs/pop3.h>
 #include <mailfs/smtp.h>
 
 #include "password.h"
@@ -55,6 +56,11 @@ int signin_imap(struct mailfs_client *c, const char *user,
 
 /* The same for an SMTP session after mailfs_smtp_connect(). */
 int signin_smtp(struct mailfs_smtp *s, const char *user,
+    const struct secret *password, const char *host, const char *port,
+    struct mailfs_error *err_r);
+
+/* The same for a POP3 session after mailfs_pop3_connect(). */
+int signin_pop3(struct mailfs_pop3 *p, const char *user,
     const struct secret *password, const char *host, const char *port,
     struct mailfs_error *err_r);
 

@@ -16,6 +16,7 @@
 
 #include <openssl/evp.h>
 
+#include <mailfs/pop3.h>
 #include <mailfs/sasl.h>
 #include <mailfs/smtp.h>
 
@@ -388,6 +389,75 @@ test_smtp_error(void)
 	free(json);
 }
 
+/*
+ * POP3 (RFC 5034): a 4 KB token cannot ride on the 255-octet AUTH line,
+ * so it follows the server's empty challenge; the error document is
+ * answered with an empty line, and the refusal is the end.
+ */
+static void
+test_pop3_two_step_error(void)
+{
+	struct fakeserver *fs = server();
+	struct trace tr = { 0 };
+	struct mailfs_pop3_params p;
+	struct mailfs_pop3_mech m;
+	struct mailfs_pop3 *c;
+	struct mailfs_oauth *o;
+	char *token = long_token(4096);
+	char *ir = initial(MAILFS_OAUTH_XOAUTH2, token, NULL, NULL);
+	char *json = b64(ERROR_JSON, strlen(ERROR_JSON)), line[512];
+	int rv;
+
+	fakeserver_send(fs, "+OK fake POP3 ready\r\n");
+	fakeserver_expect(fs, "CAPA");
+	fakeserver_send(fs, "+OK\r\nSASL PLAIN XOAUTH2\r\nUIDL\r\n.\r\n");
+	fakeserver_expect(fs, "AUTH XOAUTH2");
+	fakeserver_send(fs, "+ \r\n");
+	fakeserver_expect(fs, ir);
+	snprintf(line, sizeof(line), "+ %s\r\n", json);
+	fakeserver_send(fs, line);
+	fakeserver_expect(fs, "");
+	fakeserver_send(fs, "-ERR [AUTH] Authentication failed\r\n");
+	fakeserver_expect_close(fs);
+	if (fakeserver_start(fs) == -1)
+		bail_out(fakeserver_error(fs));
+	memset(&p, 0, sizeof(p));
+	p.host = "127.0.0.1";
+	p.port = fakeserver_port(fs);
+	p.security = MAILFS_SEC_IMPLICIT_TLS;
+	p.ca_file = certs.ca;
+	p.connect_timeout_ms = p.io_timeout_ms = 10000;
+	p.trace = trace_record;
+	p.trace_ctx = &tr;
+	if ((c = mailfs_pop3_new(&p)) == NULL || mailfs_pop3_connect(c) == -1)
+		bail_out("POP3 connect");
+	if ((o = mailfs_oauth_new(MAILFS_OAUTH_XOAUTH2, USER, token, NULL,
+	    NULL)) == NULL)
+		bail_out("mailfs_oauth_new");
+	m.name = mailfs_oauth_name(MAILFS_OAUTH_XOAUTH2);
+	m.step = mailfs_oauth_step;
+	m.ctx = o;
+	rv = mailfs_pop3_auth(c, &m);
+	ok(rv == -1 && mailfs_pop3_error(c)->kind == MAILFS_ERR_AUTH,
+	    "POP3 XOAUTH2, a 4 KB token after the empty challenge, then the "
+	    "error document: auth (%s)", mailfs_pop3_error(c)->msg);
+	ok(mailfs_oauth_status(o) != NULL &&
+	    strcmp(mailfs_oauth_status(o), "401") == 0,
+	    "POP3 XOAUTH2 error: the JSON's status is kept");
+	ok(!trace_contains(&tr, ir) && !trace_contains(&tr, "ABCDEFGHIJ"),
+	    "POP3 XOAUTH2: no token in the trace");
+	mailfs_pop3_free(&c);
+	if (!ok(fakeserver_finish(fs) == 0, "POP3: the server's script ran "
+	    "as written"))
+		diag("%s", fakeserver_error(fs));
+	fakeserver_free(&fs);
+	trace_clear(&tr);
+	mailfs_oauth_free(&o);
+	free(ir);
+	free(json);
+	free(token);
+}
+
 /* The error document is hostile input: only a short printable status stays. */
 static void
 test_status_parse(void)
@@ -449,6 +519,7 @@ main(void)
 	test_no_loop();
 	test_not_offered();
 	test_smtp_error();
+	test_pop3_two_step_error();
 	test_status_parse();
 	fakecerts_remove(&certs);
 	return done_testing();

@@ -65,14 +65,8 @@ ok $? "the long token is nowhere in the trace"
 
 # A token refused (expired) once: the command runs again and its new
 # token is accepted, on the same connection.
-cat >"$T/rotate.sh" <<SH
-#!/bin/sh
-# The first run prints the expired token, every later one the valid one.
-if [ -e "$T/rotated" ]; then cat "$K/valid"; else : >"$T/rotated"; cat "$K/expired"; fi
-SH
-chmod +x "$T/rotate.sh"
-: >"$K/asked"
-mount_token "$M" "$T/rotate.log" "$T/rotate.sh"
+rotating_command
+mount_token "$M" "$T/rotate.log" "$K/rotate.sh"
 ok $? "an expired token, then a fresh one from the command: mounted"
 is "$(head -n 2 "$K/asked" | tr '\n' ' ')" "expired valid " \
     "the server was asked about the expired token, then the fresh one"

@@ -17,6 +17,7 @@
 #include "pop3_int.h"
 #include "online.h"
 #include "password.h"
+#include "signin.h"
 
 static void pop3_free(struct backend *be);
 static void pop3_cancel(struct backend *be, int on);
@@ -288,12 +289,19 @@ prune_map(const struct be_folder *f)
 	free(keep);
 }
 
-/* Logs a failure of the session once, with the server's words. */
+/*
+ * Logs a failure of the session once, with the server's words: err, or
+ * the client's own error when NULL.
+ */
 static int
-fail(struct be_folder *f, const char *what, int unreachable)
+fail_with(struct be_folder *f, const char *what, int unreachable,
+    const struct mailfs_error *err)
 {
-	const struct mailfs_error *err = mailfs_pop3_error(f->c);
-	int r = pop3_errno(err);
+	int r;
+
+	if (err == NULL)
+		err = mailfs_pop3_error(f->c);
+	r = pop3_errno(err);
 
 	if (r == ONLINE_ERRNO)
 		r = unreachable;
@@ -312,10 +320,17 @@ fail(struct be_folder *f, const char *what, int unreachable)
 	return r;
 }
 
+static int
+fail(struct be_folder *f, const char *what, int unreachable)
+{
+	return fail_with(f, what, unreachable, NULL);
+}
+
 int
 pop3_session(struct be_folder *f, int unreachable)
 {
 	const struct timespec *dl;
+	struct mailfs_error err;
 	int r;
 
 	if (f->broken)
@@ -337,8 +352,8 @@ pop3_session(struct be_folder *f, int unreachable)
 		mailfs_pop3_set_deadline(f->c, dl);
 	if (mailfs_pop3_connect(f->c) == -1)
 		return fail(f, "connect", unreachable);
-	if (mailfs_pop3_login(f->c, user, password->buf) == -1)
-		return fail(f, "login", unreachable);
+	if (signin_pop3(f->c, user, password, params.host, params.port, &err) == -1)
+		return fail_with(f, "login", unreachable, &err);
 	last_login = mono_now();
 	login_delay = mailfs_pop3_login_delay(f->c);
 	free(f->msgs);
@@ -451,7 +466,7 @@ pop3_backend_connect(struct backend *be, const struct mailfs_url *url,
 	struct mailfs_error err;
 	struct mailfs_pop3 *c;
 	size_t n = 0;
-	int r;
+	int r, ok;
 
 	list_result_clear(lr);
 	if ((c = mailfs_pop3_new(&params)) == NULL) {
@@ -459,10 +474,16 @@ pop3_backend_connect(struct backend *be, const struct mailfs_url *url,
 		return ENOMEM;
 	}
 	mailfs_pop3_set_cancel_fd(c, cancel_pipe[0]);
-	if (mailfs_pop3_connect(c) == -1 ||
-	    mailfs_pop3_login(c, user, password->buf) == -1 ||
-	    mailfs_pop3_uidl(c, on_uidl_count, &n) == -1) {
+	ok = 0;
+	if (mailfs_pop3_connect(c) == -1)
 		err = *mailfs_pop3_error(c);
+	else if (signin_pop3(c, user, password, params.host, params.port, &err) == -1)
+		;	/* its sentence is in err */
+	else if (mailfs_pop3_uidl(c, on_uidl_count, &n) == -1)
+		err = *mailfs_pop3_error(c);
+	else
+		ok = 1;
+	if (!ok) {
 		mailfs_pop3_free(&c);
 		connect_failure(url, &err, why, size);
 		r = pop3_errno(&err);
