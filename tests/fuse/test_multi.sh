@@ -1,7 +1,7 @@
 #!/bin/bash
 # Every account of the accounts file under one mount (fuse/multi/multi.h):
-# two accounts on two Dovecots mounted at once by "mailfs MOUNT", read in
-# both; one server stopped while the other account's directory keeps
+# two IMAP accounts on two Dovecots and a POP3 maildrop mounted at once
+# by "mailfs MOUNT", read in each; one server stopped while the other account's directory keeps
 # answering; mailfs status as a table and as JSON; an account that cannot
 # be mounted said in one line while the others are; the stop by SIGTERM
 # and by fusermount3 -uz, every daemon gone by its PID, no mount left.
@@ -10,7 +10,7 @@
 . "$top_srcdir/tests/fuse/mount.sh"
 need_fuse
 command -v getfattr >/dev/null || skip_all "getfattr is missing (Debian package attr)"
-start_dovecot
+start_dovecot --pop3
 T=$MAILFS_TEST_TMP
 M=$T/mnt
 D=$HARNESS_DIR/dovecot.sh
@@ -44,6 +44,10 @@ account() # NAME URL-PREFIX PORT CA PASSWORD-FILE
 	account work "$TEST_USER@$IMAP_HOST" "$IMAPS_PORT" "$TEST_CA" "$TEST_PASSWORD_FILE"
 	account home "$S2_TEST_USER@$S2_IMAP_HOST" "$S2_IMAPS_PORT" "$S2_TEST_CA" \
 	    "$S2_TEST_PASSWORD_FILE"
+	# work's INBOX as a POP3 maildrop
+	printf '[drop]\nurl = pop3s://%s@127.0.0.1:%s\npassword_file = %s\ntls_ca_file = %s\n' \
+	    "$TEST_USER" "$POP3S_PORT" "$TEST_PASSWORD_FILE" "$TEST_CA"
+	printf 'refresh = 1\ntimeout = 3\n\n'
 } >"$CONF"
 chmod 600 "$CONF"
 
@@ -60,14 +64,16 @@ XDG_CACHE_HOME=$T/cache run_timeout 60 "$MAILFS" -o "config=$CONF" "$M" \
     >"$T/out" 2>"$T/err" </dev/null
 is $? 0 "mailfs MOUNT mounts every account and returns 0"
 is "$(cat "$T/err")" "" "and says nothing, as a single mount"
-is "$(ls "$M" | sort | tr '\n' ' ')" "home work " "one directory an account"
+is "$(ls "$M" | sort | tr '\n' ' ')" "drop home work " "one directory an account"
 is "$(stat -c %a "$M/work" 2>/dev/null)" 700 "the account's directory is the user's alone"
 grep -q 'the word is work1' "$M/work/INBOX/"*.eml
 ok $? "work's mail reads"
 is "$(cat "$M/home/INBOX/"*.eml | grep -c 'the word is home')" 2 "home's mail reads"
+grep -q 'the word is work1' "$M/drop/INBOX/"*.eml
+ok $? "the POP3 maildrop's mail reads"
 parent=$(daemons)
 kids=$(children "$parent")
-is "$(echo $kids | wc -w)" 2 "a daemon an account, children of the one at MOUNT"
+is "$(echo $kids | wc -w)" 3 "a daemon an account, children of the one at MOUNT"
 at_exit "kill $parent $kids"
 mkdir "$M/new" 2>/dev/null
 ok $((! $?)) "MOUNT itself takes no new directory"
@@ -78,7 +84,7 @@ is $? 0 "mailfs status MOUNT succeeds"
 like "$(grep '^work ' "$T/status")" "^work +$M/work +online +[0-9T:-]+Z +imaps://$TEST_USER@$IMAP_HOST:$IMAPS_PORT +[0-9T:-]+Z +0 +- +1/1 " \
     "work's row: online, its server, a last contact, nothing queued, no Outbox, one body cached"
 json "
-assert [a['account'] for a in r] == ['work', 'home'], r
+assert [a['account'] for a in r] == ['work', 'home', 'drop'], r
 h = r[1]
 assert h['state'] == 'online' and h['server'].endswith(':$S2_IMAPS_PORT'), h
 assert h['queued'] == 0 and h['outbox'] is None and h['cached'] == 2 and h['listed'] >= 2, h
@@ -87,7 +93,7 @@ assert h['store_bytes'] > 0 and h['last_error'] is None and h['last_contact'], h
 ok $? "mailfs status --json: both accounts, numbers as numbers"
 "$MAILFS" status --json >"$T/all.json"
 python3 -c "import json, sys; r = json.load(open(sys.argv[1]));
-assert [a['account'] for a in r if a['mount'].startswith(sys.argv[2] + '/')] == ['work', 'home'], r" \
+assert [a['account'] for a in r if a['mount'].startswith(sys.argv[2] + '/')] == ['work', 'home', 'drop'], r" \
     "$T/all.json" "$M"
 ok $? "mailfs status without MOUNT lists each account once"
 
@@ -124,7 +130,7 @@ like "$(grep 'bad' "$T/log")" "^mailfs: bad: not mounted: .+" "the one is said i
 like "$(grep 'home' "$T/log" | head -1)" "unreachable .*mounted offline" "home mounts offline from its store"
 is "$(cat "$M/home/INBOX/"*.eml | grep -c 'the word is home')" 2 "home reads offline"
 json "
-b = r[2]
+b = r[3]
 assert b['account'] == 'bad' and b['state'] == 'unmounted' and 'refused' in b['last_error'], b
 assert r[1]['state'] == 'offline' and r[0]['state'] == 'online', r
 "
