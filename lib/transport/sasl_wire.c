@@ -41,13 +41,36 @@ sasl_base64(const unsigned char *p, size_t len)
 	return b64;
 }
 
+/*
+ * 1 when t is base64 with '=' only as its last one or two bytes.
+ * EVP_DecodeBlock() alone is not enough: it skips leading and trailing
+ * white space (and writes fewer bytes than len / 4 * 3, the rest of the
+ * buffer left uninitialised) and takes '=' in the middle.
+ */
+static int
+is_base64(const char *t, size_t len)
+{
+	size_t i, pad = 0;
+	unsigned char ch;
+
+	while (pad < 2 && len > pad && t[len - 1 - pad] == '=')
+		pad++;
+	for (i = 0; i < len - pad; i++) {
+		ch = (unsigned char)t[i];
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '+' || ch == '/'))
+			return 0;
+	}
+	return 1;
+}
+
 int
 sasl_unbase64(const char *t, size_t len, unsigned char **out_r, size_t *len_r)
 {
 	unsigned char *out;
 	size_t pad = 0;
 
-	if (len % 4 != 0 || len > INT32_MAX)
+	if (len % 4 != 0 || len > INT32_MAX || !is_base64(t, len))
 		return -1;
 	if ((out = malloc(len / 4 * 3 + 1)) == NULL)
 		return -1;
