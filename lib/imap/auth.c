@@ -117,6 +117,13 @@ auth_challenge(struct mailfs_client *c, const char *text)
 		strcpy(line, b64 != NULL ? b64 : "*");
 		rc = send_answer(c, line);
 	}
+	/*
+	 * After "*" the server owes the tagged answer: a further "+" is then
+	 * a request no command has to answer (a protocol error), not one more
+	 * "*", which a server could ask for forever.
+	 */
+	if (b64 == NULL)
+		c->sasl = NULL;
 	if (b64 != NULL) {
 		wipe_secret(b64, strlen(b64));
 		free(b64);
