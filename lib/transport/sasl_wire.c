@@ -171,7 +171,11 @@ out:
 	return rc;
 }
 
-/* Cancels the exchange ("*") and reads the server's answer; err kept. */
+/*
+ * Cancels the exchange ("*") and reads the server's answer; err kept.
+ * Anything but a refusal (another challenge, or success) leaves the
+ * server somewhere the client is not: dropped.
+ */
 static void
 cancel(const struct sasl_io *io)
 {
@@ -179,8 +183,9 @@ cancel(const struct sasl_io *io)
 	const char *t;
 	size_t n;
 
-	if (io->send(io->ctx, "*", NULL) == 0)
-		io->next(io->ctx, &t, &n);
+	if (io->send(io->ctx, "*", NULL) == 0 &&
+	    io->next(io->ctx, &t, &n) != SASL_REFUSED)
+		io->drop(io->ctx);
 	*io->err = err;
 }
 

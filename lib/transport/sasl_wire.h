@@ -80,6 +80,12 @@ struct sasl_io {
 	 */
 	enum sasl_answer (*next)(void *ctx, const char **text_r,
 	    size_t *len_r);
+	/*
+	 * Closes the connection without a word: after "*" the server took
+	 * neither as a refusal (a challenge again, or success), so that the
+	 * session is out of step.
+	 */
+	void (*drop)(void *ctx);
 	void *ctx;
 	struct mailfs_error *err;	/* the client's */
 	const char *proto;		/* "SMTP", "POP3": in messages */
@@ -91,7 +97,7 @@ struct sasl_io {
  * response on the AUTH line when the line stays within line_max, else
  * after the first (empty) challenge; at most 8 challenges answered; a
  * challenge that is not base64, or a step that gives up, cancelled with
- * "*".  Responses are wiped after use and traced as "***".  0 when the
+ * "*", and the connection dropped unless the server then refuses.  Responses are wiped after use and traced as "***".  0 when the
  * server accepted, else -1 with *io->err set.
  */
 int sasl_exchange(const struct sasl_io *io, const char *name,

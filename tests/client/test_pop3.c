@@ -878,10 +878,12 @@ counting_step(void *ctx, unsigned step, const unsigned char *challenge,
 /*
  * A challenge that only looks like base64 (white space around it, which
  * EVP_DecodeBlock() skips, or '=' inside) is refused and cancelled: it
- * never reaches the mechanism, decoded into bytes nobody wrote.
+ * never reaches the mechanism, decoded into bytes nobody wrote.  The
+ * server's answer to "*" (answer) must be -ERR; after anything else the
+ * session is out of step, and the connection is dropped.
  */
 static void
-test_mech_bad_base64(const char *challenge)
+test_mech_bad_base64(const char *challenge, const char *answer)
 {
 	struct fakeserver *fs = server();
 	struct trace tr = { 0 };
@@ -898,7 +900,7 @@ test_mech_bad_base64(const char *challenge)
 	snprintf(line, sizeof(line), "+ %s\r\n", challenge);
 	fakeserver_send(fs, line);
 	fakeserver_expect(fs, "*");
-	fakeserver_send(fs, "-ERR cancelled\r\n");
+	fakeserver_send(fs, answer);
 	fakeserver_expect_close(fs);
 
 	c = client(fs, MAILFS_SEC_IMPLICIT_TLS, &tr);
@@ -908,6 +910,10 @@ test_mech_bad_base64(const char *challenge)
 	    "AUTH, a challenge that is not strict base64");
 	ok(calls == 0, "bad base64 \"%s\": the mechanism never saw it",
 	    challenge);
+	ok(trace_contains(&tr, "-> DISCONNECTED") == (answer[0] != '-'),
+	    "bad base64, \"*\" answered with \"%.*s\": %s",
+	    (int)strcspn(answer, "\r"), answer,
+	    answer[0] != '-' ? "dropped" : "still connected");
 	finish(&fs, &c, &tr, "bad base64");
 	fakeserver_free(&fs);
 	trace_clear(&tr);
@@ -1030,9 +1036,9 @@ main(void)
 	test_silence();
 	test_plaintext();
 	test_mech();
-	test_mech_bad_base64("    QUFB");
-	test_mech_bad_base64("QUFB    ");
-	test_mech_bad_base64("QQ==QUFB");
+	test_mech_bad_base64("    QUFB", "-ERR cancelled\r\n");
+	test_mech_bad_base64("QUFB    ", "+OK logged in all the same\r\n");
+	test_mech_bad_base64("QQ==QUFB", "+ \r\n");
 	fakecerts_remove(&certs);
 	return done_testing();
 }
