@@ -125,11 +125,6 @@ sasl_valid_mech_name(const char *name)
 
 /* ---- the exchange ---- */
 
-/* A response longer than this is a mistake, not a token. */
-#define AUTH_RESPONSE_MAX	(64 * 1024)
-/* Challenges answered before the exchange is given up. */
-#define AUTH_STEPS_MAX		8
-
 /*
  * Sends a response (base64) on a line of its own, or after "AUTH NAME "
  * when prefix is not NULL.  An empty response is "=" on the AUTH line
@@ -145,7 +140,7 @@ send_response(const struct sasl_io *io, const char *prefix,
 	char shown[96];
 	int rc = -1;
 
-	buf_init(&line, AUTH_RESPONSE_MAX * 2);
+	buf_init(&line, SASL_RESPONSE_MAX * 2);
 	if (len > 0 && (b64 = sasl_base64(resp, len)) == NULL) {
 		error_set_sys(io->err, ENOMEM, "AUTH");
 		return -1;
@@ -202,7 +197,7 @@ sasl_exchange(const struct sasl_io *io, const char *name,
 
 	snprintf(cmd, sizeof(cmd), "AUTH %s", name);
 	if (step_fn(step_ctx, 0, NULL, 0, &resp, &rlen) == -1 ||
-	    rlen > AUTH_RESPONSE_MAX) {
+	    rlen > SASL_RESPONSE_MAX) {
 		error_set(io->err, MAILFS_ERR_USAGE, "the %s mechanism "
 		    "failed to make its response", name);
 		goto out;
@@ -227,7 +222,7 @@ sasl_exchange(const struct sasl_io *io, const char *name,
 		default:
 			goto out;
 		}
-		if (step > AUTH_STEPS_MAX) {
+		if (step > SASL_STEPS_MAX) {
 			error_set(io->err, MAILFS_ERR_PROTOCOL, "the %s server "
 			    "sent too many AUTH challenges", io->proto);
 			cancel(io);
@@ -246,7 +241,7 @@ sasl_exchange(const struct sasl_io *io, const char *name,
 			rc = step_fn(step_ctx, step, chal, clen, &resp, &rlen);
 			sasl_free_secret(&chal, clen);
 			if (rc == -1 || resp == NULL ||
-			    rlen > AUTH_RESPONSE_MAX) {
+			    rlen > SASL_RESPONSE_MAX) {
 				rc = -1;
 				error_set(io->err, MAILFS_ERR_AUTH, "the %s "
 				    "mechanism gave up after the server's "

@@ -18,6 +18,10 @@
 
 /* The longest user name or password accepted; longer is a mistake. */
 #define SASL_CREDENTIAL_MAX	1024
+/* A mechanism's response longer than this is a mistake, not a token. */
+#define SASL_RESPONSE_MAX	(64 * 1024)
+/* Challenges answered before an exchange is given up. */
+#define SASL_STEPS_MAX		8
 
 /* Overwrites a secret so that it does not linger in freed memory. */
 void sasl_wipe(void *p, size_t len);
