@@ -45,7 +45,8 @@ struct mailfs_sasl_mech {
  * PLAIN (RFC 4616: "\0user\0password" as the initial response) and LOGIN
  * (no initial response; the user name, then the password, whatever the
  * challenges say), with a struct mailfs_sasl_password (the caller's,
- * read during the exchange) as ctx.  The steps' shape is step()'s.
+ * read during the exchange) as ctx.  PLAIN fails (-1) when the user name
+ * or the password is longer than 1024 bytes, as every client's login does.  The steps' shape is step()'s.
  */
 struct mailfs_sasl_password {
 	const char *user;

@@ -21,19 +21,6 @@
 #include "conn.h"
 #include "errors.h"
 
-/* Challenges answered before the exchange is cancelled. */
-#define AUTH_STEPS_MAX		8
-/* A response longer than this is a mistake, not a token. */
-#define AUTH_RESPONSE_MAX	(64 * 1024)
-
-static void
-free_secret(unsigned char *p, size_t len)
-{
-	if (p != NULL)
-		wipe_secret(p, len);
-	free(p);
-}
-
 struct mailfs_cmd *
 auth_command(struct mailfs_client *c, const struct mailfs_sasl_mech *mech)
 {
@@ -43,18 +30,18 @@ auth_command(struct mailfs_client *c, const struct mailfs_sasl_mech *mech)
 	char *b64 = NULL;
 
 	if (mech->step(mech->ctx, 0, NULL, 0, &resp, &rlen) == -1 ||
-	    rlen > AUTH_RESPONSE_MAX) {
-		free_secret(resp, rlen);
+	    rlen > SASL_RESPONSE_MAX) {
+		sasl_free_secret(&resp, rlen);
 		error_set(&c->err, MAILFS_ERR_USAGE, "the %s mechanism failed "
 		    "to make its response", mech->name);
 		return NULL;
 	}
 	if (resp != NULL && (b64 = sasl_base64(resp, rlen)) == NULL) {
-		free_secret(resp, rlen);
+		sasl_free_secret(&resp, rlen);
 		error_set(&c->err, MAILFS_ERR_NOMEM, "AUTHENTICATE: out of memory");
 		return NULL;
 	}
-	free_secret(resp, rlen);
+	sasl_free_secret(&resp, rlen);
 	if ((cmd = cmd_new(c, CMD_LOGIN, "AUTHENTICATE", NULL)) != NULL) {
 		cmd_add(cmd, " %s", mech->name);
 		/* Base64 is an atom; "=" is RFC 4959's empty initial response. */
@@ -99,16 +86,16 @@ auth_challenge(struct mailfs_client *c, const char *text)
 	char *line = NULL, *b64 = NULL;
 	int rc;
 
-	if (++c->sasl_steps > AUTH_STEPS_MAX ||
+	if (++c->sasl_steps > SASL_STEPS_MAX ||
 	    sasl_unbase64(text, strlen(text), &chal, &clen) == -1 ||
 	    mech->step(mech->ctx, c->sasl_steps, chal, clen, &resp,
-	    &rlen) == -1 || resp == NULL || rlen > AUTH_RESPONSE_MAX ||
+	    &rlen) == -1 || resp == NULL || rlen > SASL_RESPONSE_MAX ||
 	    (rlen > 0 && (b64 = sasl_base64(resp, rlen)) == NULL))
 		b64 = NULL;
 	else if (b64 == NULL)
 		b64 = strdup("");
-	free_secret(chal, clen);
-	free_secret(resp, rlen);
+	sasl_free_secret(&chal, clen);
+	sasl_free_secret(&resp, rlen);
 	/* Cancelling ("*") makes the server fail AUTHENTICATE: no loop. */
 	if ((line = malloc((b64 != NULL ? strlen(b64) : 1) + 3)) == NULL) {
 		rc = -1;
@@ -117,6 +104,13 @@ auth_challenge(struct mailfs_client *c, const char *text)
 		strcpy(line, b64 != NULL ? b64 : "*");
 		rc = send_answer(c, line);
 	}
+	/*
+	 * After "*" the server owes the tagged answer: a further "+" is then
+	 * a request no command has to answer (a protocol error), not one more
+	 * "*", which a server could ask for forever.
+	 */
+	if (b64 == NULL)
+		c->sasl = NULL;
 	if (b64 != NULL) {
 		wipe_secret(b64, strlen(b64));
 		free(b64);

@@ -26,8 +26,6 @@
 #define DEFAULT_MAX_BODY	((uint64_t)2 * 1024 * 1024 * 1024)
 #define DEFAULT_MAX_DEPTH	16
 #define DEFAULT_PIPELINE	64
-/* A user name or password longer than this is a mistake, not a credential. */
-#define CREDENTIAL_MAX		1024
 
 static char *
 strdup_or_null(const char *s, int *failed)
@@ -243,11 +241,6 @@ login_command(struct mailfs_client *c, const char *user, const char *password)
 		cmd_add_astring(c, cmd, password, 1);
 		return cmd_submit(c, cmd);
 	}
-	if (strlen(user) > SASL_CREDENTIAL_MAX || strlen(password) > SASL_CREDENTIAL_MAX) {
-		error_set(&c->err, MAILFS_ERR_USAGE, "login: the user name or "
-		    "password is too long");
-		return NULL;
-	}
 	if ((b64 = plain_base64(user, password)) == NULL) {
 		error_set_sys(&c->err, ENOMEM, "login");
 		return NULL;
@@ -299,8 +292,9 @@ int
 mailfs_client_login(struct mailfs_client *c, const char *user,
     const char *password)
 {
-	if (user == NULL || password == NULL || strlen(user) > CREDENTIAL_MAX ||
-	    strlen(password) > CREDENTIAL_MAX) {
+	if (user == NULL || password == NULL ||
+	    strlen(user) > SASL_CREDENTIAL_MAX ||
+	    strlen(password) > SASL_CREDENTIAL_MAX) {
 		error_set(&c->err, MAILFS_ERR_USAGE,
 		    "login: the user name or password is missing or too long");
 		return -1;

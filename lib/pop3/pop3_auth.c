@@ -131,6 +131,12 @@ sasl_send(void *ctx, const char *line, const char *trace_as)
 	return pop3_send_line(ctx, line, trace_as);
 }
 
+static void
+sasl_drop(void *ctx)
+{
+	pop3_drop(ctx);
+}
+
 /* +OK is done, "+ " a challenge, -ERR a refusal. */
 static enum sasl_answer
 sasl_next(void *ctx, const char **text_r, size_t *len_r)
@@ -154,8 +160,8 @@ int
 mailfs_pop3_auth(struct mailfs_pop3 *p, const struct mailfs_pop3_mech *mech)
 {
 	/* RFC 5034 4: an initial response only within 255 octets. */
-	struct sasl_io io = { sasl_send, sasl_next, p, &p->err, "POP3",
-	    POP3_CMD_MAX };
+	struct sasl_io io = { sasl_send, sasl_next, sasl_drop, p, &p->err,
+	    "POP3", POP3_CMD_MAX };
 	char how[64];
 	int rc;
 

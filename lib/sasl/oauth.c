@@ -19,6 +19,8 @@
 
 #include <mailfs/sasl.h>
 
+#include "sasl_wire.h"
+
 #define USER_MAX	1024
 #define STATUS_MAX	63
 
@@ -31,15 +33,6 @@ struct mailfs_oauth {
 	int failed;			/* an error document came */
 	char status[STATUS_MAX + 1];
 };
-
-static void
-wipe(void *p, size_t len)
-{
-	volatile unsigned char *v = p;
-
-	while (len-- > 0)
-		*v++ = 0;
-}
 
 /* Printable ASCII only: a byte below 0x20 would end a key-value pair. */
 static int
@@ -92,7 +85,7 @@ mailfs_oauth_free(struct mailfs_oauth **op)
 	if (op == NULL || (o = *op) == NULL)
 		return;
 	if (o->token != NULL)
-		wipe(o->token, strlen(o->token));
+		sasl_wipe(o->token, strlen(o->token));
 	free(o->token);
 	free(o->user);
 	free(o->host);

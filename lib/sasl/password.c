@@ -7,19 +7,20 @@
 
 #include <mailfs/sasl.h>
 
-/* A new buffer holding a[0..alen) then b[0..blen); 0 or -1. */
+#include "sasl_wire.h"
+
+/* A new buffer holding s without its NUL; 0 or -1. */
 static int
-concat(const void *a, size_t alen, const void *b, size_t blen,
-    unsigned char **response_r, size_t *len_r)
+copy(const char *s, unsigned char **response_r, size_t *len_r)
 {
+	size_t len = strlen(s);
 	unsigned char *p;
 
-	if ((p = malloc(alen + blen + 1)) == NULL)
+	if ((p = malloc(len + 1)) == NULL)
 		return -1;
-	memcpy(p, a, alen);
-	memcpy(p + alen, b, blen);
+	memcpy(p, s, len);
 	*response_r = p;
-	*len_r = alen + blen;
+	*len_r = len;
 	return 0;
 }
 
@@ -30,9 +31,6 @@ mailfs_sasl_plain_step(void *ctx, unsigned step,
     unsigned char **response_r, size_t *len_r)
 {
 	const struct mailfs_sasl_password *cr = ctx;
-	size_t ulen = strlen(cr->user);
-	unsigned char *head;
-	int rc;
 
 	(void)challenge;
 	(void)challenge_len;
@@ -40,15 +38,7 @@ mailfs_sasl_plain_step(void *ctx, unsigned step,
 	*len_r = 0;
 	if (step > 0)
 		return 0;
-	if ((head = malloc(ulen + 2)) == NULL)
-		return -1;
-	head[0] = '\0';
-	memcpy(head + 1, cr->user, ulen);
-	head[1 + ulen] = '\0';
-	rc = concat(head, ulen + 2, cr->password, strlen(cr->password),
-	    response_r, len_r);
-	free(head);
-	return rc;
+	return sasl_plain(cr->user, cr->password, response_r, len_r);
 }
 
 /* No initial response; the user name, then the password. */
@@ -67,5 +57,5 @@ mailfs_sasl_login_step(void *ctx, unsigned step,
 	if (step == 0 || step > 2)
 		return 0;
 	what = step == 1 ? cr->user : cr->password;
-	return concat(what, strlen(what), "", 0, response_r, len_r);
+	return copy(what, response_r, len_r);
 }

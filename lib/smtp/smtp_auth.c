@@ -45,6 +45,14 @@ sasl_send(void *ctx, const char *line, const char *trace_as)
 }
 
 static void
+sasl_drop(void *ctx)
+{
+	struct smtp_sasl *a = ctx;
+
+	smtp_drop(a->s);
+}
+
+static void
 auth_failed(struct mailfs_smtp *s, const char *name)
 {
 	const struct smtp_reply *r = &s->parser.reply;
@@ -90,8 +98,8 @@ static int
 exchange(struct mailfs_smtp *s, const struct mailfs_smtp_mech *mech)
 {
 	struct smtp_sasl a = { s, mech->name };
-	struct sasl_io io = { sasl_send, sasl_next, &a, &s->err, "SMTP",
-	    AUTH_LINE_INLINE_MAX };
+	struct sasl_io io = { sasl_send, sasl_next, sasl_drop, &a, &s->err,
+	    "SMTP", AUTH_LINE_INLINE_MAX };
 
 	return sasl_exchange(&io, mech->name, mech->step, mech->ctx);
 }

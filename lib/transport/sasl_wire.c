@@ -41,13 +41,36 @@ sasl_base64(const unsigned char *p, size_t len)
 	return b64;
 }
 
+/*
+ * 1 when t is base64 with '=' only as its last one or two bytes.
+ * EVP_DecodeBlock() alone is not enough: it skips leading and trailing
+ * white space (and writes fewer bytes than len / 4 * 3, the rest of the
+ * buffer left uninitialised) and takes '=' in the middle.
+ */
+static int
+is_base64(const char *t, size_t len)
+{
+	size_t i, pad = 0;
+	unsigned char ch;
+
+	while (pad < 2 && len > pad && t[len - 1 - pad] == '=')
+		pad++;
+	for (i = 0; i < len - pad; i++) {
+		ch = (unsigned char)t[i];
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+		    (ch >= '0' && ch <= '9') || ch == '+' || ch == '/'))
+			return 0;
+	}
+	return 1;
+}
+
 int
 sasl_unbase64(const char *t, size_t len, unsigned char **out_r, size_t *len_r)
 {
 	unsigned char *out;
 	size_t pad = 0;
 
-	if (len % 4 != 0 || len > INT32_MAX)
+	if (len % 4 != 0 || len > INT32_MAX || !is_base64(t, len))
 		return -1;
 	if ((out = malloc(len / 4 * 3 + 1)) == NULL)
 		return -1;
@@ -102,11 +125,6 @@ sasl_valid_mech_name(const char *name)
 
 /* ---- the exchange ---- */
 
-/* A response longer than this is a mistake, not a token. */
-#define AUTH_RESPONSE_MAX	(64 * 1024)
-/* Challenges answered before the exchange is given up. */
-#define AUTH_STEPS_MAX		8
-
 /*
  * Sends a response (base64) on a line of its own, or after "AUTH NAME "
  * when prefix is not NULL.  An empty response is "=" on the AUTH line
@@ -122,7 +140,7 @@ send_response(const struct sasl_io *io, const char *prefix,
 	char shown[96];
 	int rc = -1;
 
-	buf_init(&line, AUTH_RESPONSE_MAX * 2);
+	buf_init(&line, SASL_RESPONSE_MAX * 2);
 	if (len > 0 && (b64 = sasl_base64(resp, len)) == NULL) {
 		error_set_sys(io->err, ENOMEM, "AUTH");
 		return -1;
@@ -148,7 +166,11 @@ out:
 	return rc;
 }
 
-/* Cancels the exchange ("*") and reads the server's answer; err kept. */
+/*
+ * Cancels the exchange ("*") and reads the server's answer; err kept.
+ * Anything but a refusal (another challenge, or success) leaves the
+ * server somewhere the client is not: dropped.
+ */
 static void
 cancel(const struct sasl_io *io)
 {
@@ -156,8 +178,9 @@ cancel(const struct sasl_io *io)
 	const char *t;
 	size_t n;
 
-	if (io->send(io->ctx, "*", NULL) == 0)
-		io->next(io->ctx, &t, &n);
+	if (io->send(io->ctx, "*", NULL) == 0 &&
+	    io->next(io->ctx, &t, &n) != SASL_REFUSED)
+		io->drop(io->ctx);
 	*io->err = err;
 }
 
@@ -174,7 +197,7 @@ sasl_exchange(const struct sasl_io *io, const char *name,
 
 	snprintf(cmd, sizeof(cmd), "AUTH %s", name);
 	if (step_fn(step_ctx, 0, NULL, 0, &resp, &rlen) == -1 ||
-	    rlen > AUTH_RESPONSE_MAX) {
+	    rlen > SASL_RESPONSE_MAX) {
 		error_set(io->err, MAILFS_ERR_USAGE, "the %s mechanism "
 		    "failed to make its response", name);
 		goto out;
@@ -199,7 +222,7 @@ sasl_exchange(const struct sasl_io *io, const char *name,
 		default:
 			goto out;
 		}
-		if (step > AUTH_STEPS_MAX) {
+		if (step > SASL_STEPS_MAX) {
 			error_set(io->err, MAILFS_ERR_PROTOCOL, "the %s server "
 			    "sent too many AUTH challenges", io->proto);
 			cancel(io);
@@ -218,7 +241,7 @@ sasl_exchange(const struct sasl_io *io, const char *name,
 			rc = step_fn(step_ctx, step, chal, clen, &resp, &rlen);
 			sasl_free_secret(&chal, clen);
 			if (rc == -1 || resp == NULL ||
-			    rlen > AUTH_RESPONSE_MAX) {
+			    rlen > SASL_RESPONSE_MAX) {
 				rc = -1;
 				error_set(io->err, MAILFS_ERR_AUTH, "the %s "
 				    "mechanism gave up after the server's "

@@ -18,6 +18,10 @@
 
 /* The longest user name or password accepted; longer is a mistake. */
 #define SASL_CREDENTIAL_MAX	1024
+/* A mechanism's response longer than this is a mistake, not a token. */
+#define SASL_RESPONSE_MAX	(64 * 1024)
+/* Challenges answered before an exchange is given up. */
+#define SASL_STEPS_MAX		8
 
 /* Overwrites a secret so that it does not linger in freed memory. */
 void sasl_wipe(void *p, size_t len);
@@ -80,6 +84,12 @@ struct sasl_io {
 	 */
 	enum sasl_answer (*next)(void *ctx, const char **text_r,
 	    size_t *len_r);
+	/*
+	 * Closes the connection without a word: after "*" the server took
+	 * neither as a refusal (a challenge again, or success), so that the
+	 * session is out of step.
+	 */
+	void (*drop)(void *ctx);
 	void *ctx;
 	struct mailfs_error *err;	/* the client's */
 	const char *proto;		/* "SMTP", "POP3": in messages */
@@ -91,7 +101,7 @@ struct sasl_io {
  * response on the AUTH line when the line stays within line_max, else
  * after the first (empty) challenge; at most 8 challenges answered; a
  * challenge that is not base64, or a step that gives up, cancelled with
- * "*".  Responses are wiped after use and traced as "***".  0 when the
+ * "*", and the connection dropped unless the server then refuses.  Responses are wiped after use and traced as "***".  0 when the
  * server accepted, else -1 with *io->err set.
  */
 int sasl_exchange(const struct sasl_io *io, const char *name,

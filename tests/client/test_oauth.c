@@ -269,9 +269,13 @@ test_error_then_retry(enum mailfs_oauth_kind kind)
 	free(json);
 }
 
-/* A second error challenge is cancelled ("*"), never answered again. */
+/*
+ * A second error challenge is cancelled ("*"), never answered again.  With
+ * plus, the server sends one more "+" instead of its tagged answer: a
+ * protocol error, not another "*" (a server could ask for those forever).
+ */
 static void
-test_no_loop(void)
+test_no_loop(int plus)
 {
 	struct fakeserver *fs = server();
 	struct trace tr = { 0 };
@@ -289,13 +293,16 @@ test_no_loop(void)
 	fakeserver_expect(fs, "");
 	fakeserver_send(fs, line);
 	fakeserver_expect(fs, "*");
-	fakeserver_send(fs, "$TAG BAD cancelled\r\n");
+	fakeserver_send(fs, plus ? "+ \r\n$TAG BAD cancelled\r\n" :
+	    "$TAG BAD cancelled\r\n");
 	fakeserver_expect_close(fs);
 	c = client(fs, &tr);
 	if ((o = mailfs_oauth_new(MAILFS_OAUTH_XOAUTH2, USER, TOKEN, NULL,
 	    NULL)) == NULL)
 		bail_out("mailfs_oauth_new");
-	check(c, auth(c, o), MAILFS_ERR_BAD, "a second error challenge: cancelled");
+	check(c, auth(c, o), plus ? MAILFS_ERR_PROTOCOL : MAILFS_ERR_BAD,
+	    plus ? "a \"+\" after \"*\"" :
+	    "a second error challenge: cancelled");
 	finish(&fs, &c, &tr, "no loop");
 	mailfs_oauth_free(&o);
 	free(ir);
@@ -516,7 +523,8 @@ main(void)
 	test_two_step();
 	test_error_then_retry(MAILFS_OAUTH_XOAUTH2);
 	test_error_then_retry(MAILFS_OAUTH_BEARER);
-	test_no_loop();
+	test_no_loop(0);
+	test_no_loop(1);
 	test_not_offered();
 	test_smtp_error();
 	test_pop3_two_step_error();

@@ -854,6 +854,71 @@ test_mech(void)
 	trace_clear(&tr);
 }
 
+/* A mechanism without an initial response that counts its challenges. */
+static int
+counting_step(void *ctx, unsigned step, const unsigned char *challenge,
+    size_t challenge_len, unsigned char **response_r, size_t *len_r)
+{
+	unsigned *calls = ctx;
+
+	(void)challenge;
+	(void)challenge_len;
+	*response_r = NULL;
+	*len_r = 0;
+	if (step == 0)
+		return 0;
+	(*calls)++;
+	if ((*response_r = malloc(2)) == NULL)
+		return -1;
+	memcpy(*response_r, "ok", 2);
+	*len_r = 2;
+	return 0;
+}
+
+/*
+ * A challenge that only looks like base64 (white space around it, which
+ * EVP_DecodeBlock() skips, or '=' inside) is refused and cancelled: it
+ * never reaches the mechanism, decoded into bytes nobody wrote.  The
+ * server's answer to "*" (answer) must be -ERR; after anything else the
+ * session is out of step, and the connection is dropped.
+ */
+static void
+test_mech_bad_base64(const char *challenge, const char *answer)
+{
+	struct fakeserver *fs = server();
+	struct trace tr = { 0 };
+	unsigned calls = 0;
+	struct mailfs_pop3_mech mech = { "XTEST", counting_step, &calls };
+	struct mailfs_pop3 *c;
+	char line[128];
+
+	fakeserver_tls(fs);
+	fakeserver_send(fs, "+OK hi\r\n");
+	fakeserver_expect(fs, "CAPA");
+	fakeserver_send(fs, "+OK\r\nSASL XTEST\r\n.\r\n");
+	fakeserver_expect(fs, "AUTH XTEST");
+	snprintf(line, sizeof(line), "+ %s\r\n", challenge);
+	fakeserver_send(fs, line);
+	fakeserver_expect(fs, "*");
+	fakeserver_send(fs, answer);
+	fakeserver_expect_close(fs);
+
+	c = client(fs, MAILFS_SEC_IMPLICIT_TLS, &tr);
+	check_rv(c, mailfs_pop3_connect(c), MAILFS_ERR_NONE, "bad base64: "
+	    "connect");
+	check_rv(c, mailfs_pop3_auth(c, &mech), MAILFS_ERR_PROTOCOL,
+	    "AUTH, a challenge that is not strict base64");
+	ok(calls == 0, "bad base64 \"%s\": the mechanism never saw it",
+	    challenge);
+	ok(trace_contains(&tr, "-> DISCONNECTED") == (answer[0] != '-'),
+	    "bad base64, \"*\" answered with \"%.*s\": %s",
+	    (int)strcspn(answer, "\r"), answer,
+	    answer[0] != '-' ? "dropped" : "still connected");
+	finish(&fs, &c, &tr, "bad base64");
+	fakeserver_free(&fs);
+	trace_clear(&tr);
+}
+
 /* The decoder alone, fed a byte at a time and whole. */
 static void
 test_decoder(void)
@@ -971,6 +1036,9 @@ main(void)
 	test_silence();
 	test_plaintext();
 	test_mech();
+	test_mech_bad_base64("    QUFB", "-ERR cancelled\r\n");
+	test_mech_bad_base64("QUFB    ", "+OK logged in all the same\r\n");
+	test_mech_bad_base64("QQ==QUFB", "+ \r\n");
 	fakecerts_remove(&certs);
 	return done_testing();
 }
