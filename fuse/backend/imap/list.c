@@ -189,7 +189,7 @@ imap_list(struct backend *be, struct list_result *lr)
 	(void)be;
 	list_result_clear(lr);
 	if ((pc = pool_get(NULL, &err)) == NULL) {
-		log_msg(pool_offline_error(&err) ? LOG_DEBUG : LOG_WARNING,
+		log_msg(pool_quiet_error(&err) ? LOG_DEBUG : LOG_WARNING,
 		    "cannot refresh the folder list: %s", err.msg);
 		return errmap_errno(&err);
 	}
@@ -238,7 +238,7 @@ imap_status(struct backend *be, const char *mailbox, struct be_status *st_r)
 
 	(void)be;
 	if ((pc = pool_get(NULL, &err)) == NULL) {
-		log_msg(pool_offline_error(&err) ? LOG_DEBUG : LOG_WARNING,
+		log_msg(pool_quiet_error(&err) ? LOG_DEBUG : LOG_WARNING,
 		    "cannot ask the status of \"%s\": %s", mailbox, err.msg);
 		return errmap_errno(&err);
 	}

@@ -293,6 +293,12 @@ pool_offline_error(const struct mailfs_error *err)
 	return err->kind == MAILFS_ERR_SYSTEM && err->sys_errno == ONLINE_ERRNO;
 }
 
+int
+pool_quiet_error(const struct mailfs_error *err)
+{
+	return pool_offline_error(err) || pool_cancelled();
+}
+
 void
 pool_offline_cause(struct mailfs_error *err_r)
 {

@@ -138,6 +138,11 @@ int pool_name_under(const char *name, const char *mailbox, char delim);
 int pool_probe_start(void);
 /* 1 when err is pool_get()'s "offline" (ONLINE_ERRNO): logged as a debug line. */
 int pool_offline_error(const struct mailfs_error *err);
+/*
+ * 1 when a failure of pool_get() needs no warning: offline (said once
+ * by online.h), or cut off by pool_cancel(1) (the unmount).
+ */
+int pool_quiet_error(const struct mailfs_error *err);
 /* What made the pool go offline last, as the library said it. */
 void pool_offline_cause(struct mailfs_error *err_r);
 
