@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -22,6 +23,7 @@
 #include "inode.h"
 #include "listcache.h"
 #include "log.h"
+#include "readable.h"
 
 static const struct {
 	const char *name;
@@ -463,24 +465,87 @@ folder_apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
 		f->msgs[i].spare = 0;
 }
 
+/* 1 when message uid is still there once c is applied (full: c is the whole listing). */
+static int
+stays(const struct folder *f, const struct collect *c, int full, uint32_t uid)
+{
+	size_t lo = 0, hi = c->n, mid, i;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (c->v[mid].uid == uid)
+			return 1;
+		if (c->v[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (full || !f->loaded || folder_find_locked(f, uid) < 0)
+		return 0;
+	for (i = 0; i < c->nvanished; i++)
+		if (uid >= c->vanished[i].first && uid <= c->vanished[i].last)
+			return 0;
+	return 1;
+}
+
+/*
+ * The name for uid: the source's, unless another message that stays
+ * (and keeps its name in c) has it.  A delta names each message alone:
+ * a second copy of a message (-o names=readable), or a first one whose
+ * flags changed, gets the name its twin has since an earlier listing,
+ * which would move to it; rm of that name would remove the other.  Then
+ * the twin keeps it and uid gets the next free copy's name, as a whole
+ * listing gives.  0, or 1 when none is free (uid keeps its UID's name).
+ */
+static int
+free_name(const struct folder *f, const struct collect *c, int full, size_t k,
+    char out[NAMES_COMPONENT_MAX + 1])
+{
+	uint32_t uid = c->named[k].uid, holder;
+	unsigned n;
+	size_t i;
+
+	snprintf(out, NAMES_COMPONENT_MAX + 1, "%s", c->named[k].name);
+	for (n = 2; n < 1000; n++) {
+		holder = alias_lookup_locked(f, out);
+		if (holder == 0 || holder == uid || !stays(f, c, full, holder))
+			return 0;
+		for (i = 0; i < c->nnamed; i++)
+			if (c->named[i].uid == holder)
+				break;
+		if (i < c->nnamed && strcmp(c->named[i].name, out) != 0)
+			return 0;	/* it is renamed too */
+		snprintf(out, NAMES_COMPONENT_MAX + 1, "%s", c->named[k].name);
+		readable_dup(out, n);
+		if (strcmp(out, c->named[k].name) == 0)
+			return 1;	/* no room for a number */
+	}
+	return 1;
+}
+
 void
-folder_apply_names_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
+folder_apply_names_locked(struct folder *f, struct collect *c, int full, fuse_ino_t dir,
     uint32_t gen, struct inval_list *inv)
 {
-	char old[NAMES_COMPONENT_MAX + 1];
+	char old[NAMES_COMPONENT_MAX + 1], name[NAMES_COMPONENT_MAX + 1];
 	size_t i;
 
 	alias_hold_locked(f, 1);
 	for (i = 0; i < c->nnamed; i++) {
+		if (free_name(f, c, full, i, name) != 0) {
+			log_msg(LOG_WARNING, "message %u: its name %s is another message's; "
+			    "it keeps its UID's", (unsigned)c->named[i].uid, c->named[i].name);
+			continue;
+		}
 		alias_msg_name_locked(f, c->named[i].uid, old);
-		if (strcmp(old, c->named[i].name) == 0)
+		if (strcmp(old, name) == 0)
 			continue;
 		if (f->loaded && folder_find_locked(f, c->named[i].uid) >= 0)
 			folder_note_msg_locked(inv, INVAL_DELETE, dir, gen, f,
 			    c->named[i].uid);
-		if (alias_set_locked(f, c->named[i].uid, c->named[i].name) != 0)
+		if (alias_set_locked(f, c->named[i].uid, name) != 0)
 			log_msg(LOG_WARNING, "message %u: no memory for its name %s",
-			    (unsigned)c->named[i].uid, c->named[i].name);
+			    (unsigned)c->named[i].uid, name);
 	}
 	alias_hold_locked(f, 0);
 }

@@ -66,10 +66,13 @@ void folder_apply_full_locked(struct folder *f, struct collect *c, fuse_ino_t di
  * Gives each message the name the source gave it (an alias, alias.h),
  * before the listing is applied, so that what goes to inv carries it; a
  * listed message whose name changed is noted gone under the old one.
- * The alias map must be of the listing's generation (alias_load()).
+ * A name another message keeps (full: c is the whole listing, else a
+ * delta) is not taken from it: the next copy's name is given instead
+ * (readable_dup()).  The alias map must be of the listing's generation
+ * (alias_load()).
  */
-void folder_apply_names_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
-    uint32_t gen, struct inval_list *inv);
+void folder_apply_names_locked(struct folder *f, struct collect *c, int full,
+    fuse_ino_t dir, uint32_t gen, struct inval_list *inv);
 /* Merges c's delta: 0, or EAGAIN when a full listing is needed. */
 int folder_apply_delta_locked(struct folder *f, struct collect *c, fuse_ino_t dir,
     uint32_t gen, struct inval_list *inv);

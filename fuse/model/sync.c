@@ -473,7 +473,7 @@ folder_sync(struct node *n, const struct list_item *st, struct inval_list *inv)
 		}
 		gen = n->gen;
 		/* The names the source gives (a POP3 maildrop's, from UIDLs). */
-		folder_apply_names_locked(f, &col, n->ino, gen, inv);
+		folder_apply_names_locked(f, &col, full, n->ino, gen, inv);
 		if (full)
 			folder_apply_full_locked(f, &col, n->ino, gen, inv);
 		else if (folder_apply_delta_locked(f, &col, n->ino, gen, inv) != 0 ||
