@@ -508,12 +508,26 @@ config_load(const char *path, struct config *c, FILE *err)
 	memset(&l, 0, sizeof(l));
 	if ((c->path = strdup(path)) == NULL)
 		return ENOMEM;
-	if ((fd = open(path, O_RDONLY | O_NOCTTY)) == -1)
-		return errno;
+	if ((fd = open(path, O_RDONLY | O_NOCTTY)) == -1) {
+		/* The callers say nothing of EACCES, which is said here. */
+		if ((r = errno) == EACCES)
+			fprintf(err, "%s:0: %s\n", path, strerror(r));
+		return r;
+	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		fprintf(err, "%s:0: not a regular file\n", path);
 		close(fd);
 		return EINVAL;
+	}
+	/*
+	 * Whoever may write it chooses the commands mailfs runs and the
+	 * server the password files' passwords go to.
+	 */
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		fprintf(err, "%s:0: writable by group or others; run chmod 600 on it\n",
+		    path);
+		close(fd);
+		return EACCES;
 	}
 	if ((l.in = fdopen(fd, "r")) == NULL) {
 		r = errno;

@@ -22,7 +22,8 @@
  * bad value, a duplicate section or option, a section without url =).
  * A file that holds a command (password_command=, anything *_command=,
  * which may well be "echo SECRET") must not be readable by group or
- * others, like the password file (password.h).
+ * others, like the password file (password.h); no accounts file may be
+ * writable by them.
  *
  * "mailfs NAME MOUNT" (a source that is no URL) and "mailfs -o
  * account=NAME MOUNT" mount the account NAME: its options come first,
@@ -71,8 +72,9 @@ int config_default_path(char **path_r);
 /*
  * Reads the accounts file at path into c (free with config_free(),
  * whatever the result).  0; EINVAL when it has errors, each written to
- * err as one line "PATH:LINE: what"; EACCES when it holds a command and
- * group or others may read it (said the same way); or the errno of
+ * err as one line "PATH:LINE: what"; EACCES when group or others may
+ * write it, or it holds a command and they may read it (said the same
+ * way); or the errno of
  * opening it (nothing written: the caller says what was looked for).
  */
 int config_load(const char *path, struct config *c, FILE *err);
