@@ -152,6 +152,11 @@ refused "no such account" \
     "mailfs: nosuch is no URL (imaps://USER@HOST) nor an account of $CONF" \
     -o "config=$CONF" nosuch "$M"
 
+# A command that prints its line and goes on has the timeout, not more.
+refused "a password command that does not end" \
+    "mailfs: the password command did not answer within 2 seconds" \
+    -o "password_command=cat $TEST_PASSWORD_FILE; exec sleep 30" -o timeout=2 "$URL" "$M"
+
 # Every error, one line each, in the file's order, before mounting.
 BAD=$MAILFS_TEST_TMP/bad
 cat >"$BAD" <<EOT
@@ -188,6 +193,11 @@ $BAD:16: [d: a section is [NAME]" -o "config=$BAD" a "$M"
 chmod 644 "$CONF"
 refused "a file others may read" \
     "$CONF:4: holds a command (it may hold a secret) and is readable by group or others; run chmod 600 on it" \
+    -o "config=$CONF" work "$M"
+# Who may write it chooses the commands run and where passwords go.
+chmod 620 "$CONF"
+refused "a file others may write" \
+    "$CONF:0: writable by group or others; run chmod 600 on it" \
     -o "config=$CONF" work "$M"
 
 # The program's own name, not libtool's .libs/lt-mailfs.
