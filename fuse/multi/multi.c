@@ -132,6 +132,7 @@ static int
 spawn(struct child *k, const char *self, int argc, char **argv)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
 	char **av;
 	int p[2], r;
 
@@ -149,7 +150,17 @@ spawn(struct child *k, const char *self, int argc, char **argv)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	r = posix_spawn(&k->pid, self, &fa, NULL, av, environ);
+	posix_spawnattr_init(&at);
+#ifdef POSIX_SPAWN_SETSID
+	/*
+	 * No terminal: an account without a password source would ask on
+	 * it (password.h), all at once, and wait for ever for the answers
+	 * the others took.  It says it cannot ask instead.
+	 */
+	(void)posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+#endif
+	r = posix_spawn(&k->pid, self, &fa, &at, av, environ);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
 	free(av[3]);

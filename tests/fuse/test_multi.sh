@@ -151,4 +151,20 @@ XDG_CACHE_HOME=$T/cache run_timeout 30 "$MAILFS" -o "config=$CONF.bad" "$M" \
 is $? 1 "no account mounted: exit status 1"
 like "$(tail -1 "$T/err")" "^mailfs: no account was mounted$" "it says so"
 is "$(mounts_left)" 0 "and leaves nothing mounted"
+
+# 7. In the foreground on a terminal, an account without a password
+# source says it cannot ask: the accounts would all ask on it at once.
+if command -v script >/dev/null; then
+	printf '[ask]\nurl = imaps://%s@%s:%s\ntimeout = 3\n' "$TEST_USER" \
+	    "$IMAP_HOST" "$IMAPS_PORT" >"$CONF.ask"
+	chmod 600 "$CONF.ask"
+	XDG_CACHE_HOME=$T/cache run_timeout 20 script -qec \
+	    "'$MAILFS' -f -o 'config=$CONF.ask' '$M'" /dev/null >"$T/err" 2>&1 </dev/null
+	like "$(head -1 "$T/err")" "^mailfs: ask: not mounted: no terminal to ask for the password" \
+	    "-f on a terminal: an account asks for no password on it"
+	is "$(mounts_left)" 0 "and leaves nothing mounted"
+else
+	skip "script is missing (Debian package bsdutils)"
+	skip "script is missing (Debian package bsdutils)"
+fi
 done_testing
