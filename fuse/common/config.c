@@ -24,6 +24,8 @@
 
 #include "config.h"
 
+#define NAME_MAX_INIH	49	/* inih's MAX_SECTION less its NUL */
+
 /* Options of libfuse that make sense for an account (mount(8)'s words). */
 static const char *const fuse_flags[] = {
 	"allow_other", "allow_root", "auto_unmount", "ro", "rw", "noatime",
@@ -140,6 +142,12 @@ section(struct load *l, char *p)
 	p++;
 	if (*p == '\0' || strchr(p, '/') != NULL) {
 		complain(l, l->line, "[%s]: an account's name is not empty and holds no /", p);
+		return;
+	}
+	/* inih cuts a section's name there; its keys would then be nobody's. */
+	if (strlen(p) > NAME_MAX_INIH) {
+		complain(l, l->line, "[%.*s...]: an account's name is at most %d bytes",
+		    NAME_MAX_INIH, p, NAME_MAX_INIH);
 		return;
 	}
 	if (strcmp(p, "status") == 0) {

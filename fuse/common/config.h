@@ -14,7 +14,8 @@
  *	refresh = 10
  *	nopush = yes
  *
- * One [NAME] section an account; in it url = (imaps, imap, pop3s or
+ * One [NAME] section an account (NAME at most 49 bytes: inih's limit);
+ * in it url = (imaps, imap, pop3s or
  * pop3: the URL parser judges it, not this module) and mailfs's -o
  * options under their names, a flag as NAME = yes or no.  Every problem
  * is found before anything is mounted and reported as one line

@@ -176,6 +176,8 @@ url = $URL
 password_command = cat /x ; echo
   timeout = 5
 [d
+[$(printf 'n%.0s' $(seq 1 60))]
+url = $URL
 EOT
 chmod 600 "$BAD"
 refused "a file with errors" "$BAD:1: refresh: an option before the first [ACCOUNT]
@@ -187,7 +189,9 @@ $BAD:9: password_file= and password_command= exclude each other
 $BAD:10: duplicate section [a] (first on line 2)
 $BAD:14: password_command: \" ;\" would start a comment in the value
 $BAD:15: an indented line would continue the value above: unindent it
-$BAD:16: [d: a section is [NAME]" -o "config=$BAD" a "$M"
+$BAD:16: [d: a section is [NAME]
+$BAD:17: [$(printf 'n%.0s' $(seq 1 49))...]: an account's name is at most 49 bytes" \
+    -o "config=$BAD" a "$M"
 
 # A file that holds a command may hold a secret: 600, like the password file.
 chmod 644 "$CONF"
