@@ -337,6 +337,17 @@ exit_text(int status, char *buf, size_t size)
 		snprintf(buf, size, "exit status %d", WEXITSTATUS(status));
 }
 
+/* Lazily unmounts path (a daemon that would not end): fusermount3 -u -z. */
+static void
+unmount_lazy(const char *path)
+{
+	char *av[] = { "fusermount3", "-u", "-z", "-q", (char *)path, NULL };
+	pid_t pid;
+
+	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, av, environ) == 0)
+		(void)waitpid(pid, NULL, 0);
+}
+
 /*
  * Waits until each account is mounted or has failed, saying on stderr
  * what each said.  The number mounted; *sig_r a signal that came (-1
@@ -378,17 +389,6 @@ start_wait(dev_t root_dev, int *sig_r)
 		}
 	}
 	return mounted;
-}
-
-/* Lazily unmounts path (a daemon that would not end): fusermount3 -u -z. */
-static void
-unmount_lazy(const char *path)
-{
-	char *av[] = { "fusermount3", "-u", "-z", "-q", (char *)path, NULL };
-	pid_t pid;
-
-	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, av, environ) == 0)
-		(void)waitpid(pid, NULL, 0);
 }
 
 /*
