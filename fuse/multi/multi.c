@@ -44,6 +44,7 @@ struct child {
 static int wake[2] = { -1, -1 };	/* signals and the session's end */
 static struct child *kids;
 static size_t nkids;
+static dev_t root_dev;			/* MOUNT's, to tell an account's mount */
 static int starting = 1;		/* lines are held, not logged */
 static int root_gone;			/* atomic: the session's loop ended */
 
@@ -349,12 +350,26 @@ unmount_lazy(const char *path)
 }
 
 /*
+ * After k's daemon ended: a daemon killed by a signal left its mount,
+ * whose every access now fails (ENOTCONN), where its directory should
+ * be empty.
+ */
+static void
+unmount_left(const struct child *k)
+{
+	struct stat st;
+
+	if (stat(k->path, &st) == -1 || st.st_dev != root_dev)
+		unmount_lazy(k->path);
+}
+
+/*
  * Waits until each account is mounted or has failed, saying on stderr
  * what each said.  The number mounted; *sig_r a signal that came (-1
  * none; 0 MOUNT went away).
  */
 static size_t
-start_wait(dev_t root_dev, int *sig_r)
+start_wait(int *sig_r)
 {
 	struct stat st;
 	char why[64], last[256];
@@ -378,6 +393,7 @@ start_wait(dev_t root_dev, int *sig_r)
 				left--;
 				say_pending(k, NULL);
 			} else if (child_exited(k, &status)) {
+				unmount_left(k);
 				child_read(k);
 				left--;
 				exit_text(status, why, sizeof(why));
@@ -451,6 +467,7 @@ run(void)
 				exit_text(status, why, sizeof(why));
 				log_msg(LOG_WARNING, "%s: its daemon ended (%s); %s stays empty",
 				    kids[i].name, why, kids[i].path);
+				unmount_left(&kids[i]);
 				rootfs_set_error(i, "its daemon ended");
 			}
 	}
@@ -658,7 +675,8 @@ multi_main(struct options *o, int argc, char **argv)
 			rootfs_set_error(i, strerror(r));
 		}
 	}
-	mounted = start_wait(st.st_dev, &sig);
+	root_dev = st.st_dev;
+	mounted = start_wait(&sig);
 	starting = 0;
 	if (sig != -1) {
 		fprintf(stderr, "mailfs: %s before every account was mounted\n",

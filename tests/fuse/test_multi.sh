@@ -135,6 +135,12 @@ assert b['account'] == 'bad' and b['state'] == 'unmounted' and 'refused' in b['l
 assert r[1]['state'] == 'offline' and r[0]['state'] == 'online', r
 "
 ok $? "mailfs status: the account not mounted, and why"
+# An account's daemon killed: its directory empty, not a dead mount.
+expect_log '^mailfs: warning: drop: its daemon ended \(killed by signal 9\)'
+kill -KILL "$(ps -eo pid=,args= | awk -v m=" $M/drop" 'substr($0, length($0) - length(m) + 1) == m { print $1 }')"
+wait_for 10 sh -c "! grep -q ' $M/drop ' /proc/mounts"
+ok $? "an account's daemon killed: its mount goes"
+is "$(ls -A "$M/drop" 2>&1)" "" "and its directory is empty"
 kids=$(children "$pid")
 kill -TERM "$pid"
 wait_for 20 gone $pid $kids
