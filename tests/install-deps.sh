@@ -2,7 +2,8 @@
 # install-deps.sh: installs every Debian package that building mailfs, its
 # tests, tests/ci.sh and tests/demo.sh need.  Idempotent: when everything
 # is installed already it touches nothing and needs no network.
-# Non-interactive; quiet unless something fails.
+# Non-interactive but for the password sudo may ask; quiet unless
+# something fails.
 set -eu
 
 PACKAGES="

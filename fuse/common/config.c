@@ -24,6 +24,8 @@
 
 #include "config.h"
 
+#define NAME_MAX_INIH	49	/* inih's MAX_SECTION less its NUL */
+
 /* Options of libfuse that make sense for an account (mount(8)'s words). */
 static const char *const fuse_flags[] = {
 	"allow_other", "allow_root", "auto_unmount", "ro", "rw", "noatime",
@@ -140,6 +142,12 @@ section(struct load *l, char *p)
 	p++;
 	if (*p == '\0' || strchr(p, '/') != NULL) {
 		complain(l, l->line, "[%s]: an account's name is not empty and holds no /", p);
+		return;
+	}
+	/* inih cuts a section's name there; its keys would then be nobody's. */
+	if (strlen(p) > NAME_MAX_INIH) {
+		complain(l, l->line, "[%.*s...]: an account's name is at most %d bytes",
+		    NAME_MAX_INIH, p, NAME_MAX_INIH);
 		return;
 	}
 	if (strcmp(p, "status") == 0) {
@@ -508,12 +516,26 @@ config_load(const char *path, struct config *c, FILE *err)
 	memset(&l, 0, sizeof(l));
 	if ((c->path = strdup(path)) == NULL)
 		return ENOMEM;
-	if ((fd = open(path, O_RDONLY | O_NOCTTY)) == -1)
-		return errno;
+	if ((fd = open(path, O_RDONLY | O_NOCTTY)) == -1) {
+		/* The callers say nothing of EACCES, which is said here. */
+		if ((r = errno) == EACCES)
+			fprintf(err, "%s:0: %s\n", path, strerror(r));
+		return r;
+	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		fprintf(err, "%s:0: not a regular file\n", path);
 		close(fd);
 		return EINVAL;
+	}
+	/*
+	 * Whoever may write it chooses the commands mailfs runs and the
+	 * server the password files' passwords go to.
+	 */
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		fprintf(err, "%s:0: writable by group or others; run chmod 600 on it\n",
+		    path);
+		close(fd);
+		return EACCES;
 	}
 	if ((l.in = fdopen(fd, "r")) == NULL) {
 		r = errno;

@@ -14,7 +14,8 @@
  *	refresh = 10
  *	nopush = yes
  *
- * One [NAME] section an account; in it url = (imaps, imap, pop3s or
+ * One [NAME] section an account (NAME at most 49 bytes: inih's limit);
+ * in it url = (imaps, imap, pop3s or
  * pop3: the URL parser judges it, not this module) and mailfs's -o
  * options under their names, a flag as NAME = yes or no.  Every problem
  * is found before anything is mounted and reported as one line
@@ -22,7 +23,8 @@
  * bad value, a duplicate section or option, a section without url =).
  * A file that holds a command (password_command=, anything *_command=,
  * which may well be "echo SECRET") must not be readable by group or
- * others, like the password file (password.h).
+ * others, like the password file (password.h); no accounts file may be
+ * writable by them.
  *
  * "mailfs NAME MOUNT" (a source that is no URL) and "mailfs -o
  * account=NAME MOUNT" mount the account NAME: its options come first,
@@ -71,8 +73,9 @@ int config_default_path(char **path_r);
 /*
  * Reads the accounts file at path into c (free with config_free(),
  * whatever the result).  0; EINVAL when it has errors, each written to
- * err as one line "PATH:LINE: what"; EACCES when it holds a command and
- * group or others may read it (said the same way); or the errno of
+ * err as one line "PATH:LINE: what"; EACCES when group or others may
+ * write it, or it holds a command and they may read it (said the same
+ * way); or the errno of
  * opening it (nothing written: the caller says what was looked for).
  */
 int config_load(const char *path, struct config *c, FILE *err);

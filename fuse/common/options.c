@@ -353,7 +353,7 @@ options_usage(const char *progname)
 	    "    -o password_command=CMD   the password is the first line CMD prints\n"
 	    "    -o oauth2_token_command=CMD\n"
 	    "                              sign in with OAuth2: the access token is the\n"
-	    "                              first line CMD prints (IMAP and SMTP)\n"
+	    "                              first line CMD prints (IMAP, POP3, SMTP)\n"
 	    "    -o auth=MECH              oauthbearer, xoauth2, plain or login\n"
 	    "                              (default: what the server offers)\n"
 	    "    -o tls_ca_file=PATH       trust this CA bundle instead of the system's\n"

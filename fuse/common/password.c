@@ -166,8 +166,9 @@ static int
 from_command(const char *cmd, const char *what, int timeout_s, struct secret *s,
     char *why, size_t whylen)
 {
+	struct timespec start, now;
 	int fds[2], status, r;
-	pid_t pid;
+	pid_t pid, w;
 
 	if (pipe(fds) == -1) {
 		r = errno;
@@ -191,12 +192,30 @@ from_command(const char *cmd, const char *what, int timeout_s, struct secret *s,
 		_exit(127);
 	}
 	close(fds[1]);
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	r = read_fd(fds[0], s, timeout_s * 1000);
 	close(fds[0]);
-	if (r == ETIMEDOUT)
+	/*
+	 * A command that printed its line yet goes on (a helper it left
+	 * running in its place) has the rest of the time to exit: the
+	 * daemon runs the token command at each sign-in, and waits.
+	 */
+	while (r == 0 && (w = waitpid(pid, &status, WNOHANG)) != pid) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (w == -1 && errno != EINTR) {
+			r = errno;
+			pid = -1;	/* none to kill: not ours, or reaped */
+		} else if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec -
+		    start.tv_nsec) / 1000000 >= (long)timeout_s * 1000)
+			r = ETIMEDOUT;
+		else
+			(void)poll(NULL, 0, 10);
+	}
+	if (r != 0 && pid != -1) {
 		kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+	}
 	if (r == ETIMEDOUT) {
 		snprintf(why, whylen, "the %s command did not answer within %d seconds",
 		    what, timeout_s);

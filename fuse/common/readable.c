@@ -246,8 +246,9 @@ readable_fields_clear(struct readable_fields *rf)
 int
 readable_fields(const char *hdr, size_t len, struct readable_fields *rf)
 {
+	char **all[] = { &rf->subject, &rf->from, &rf->date, &rf->msgid };
 	const char *dv;
-	size_t dlen;
+	size_t dlen, i;
 	int64_t t;
 	char iso[32];
 	int r;
@@ -269,5 +270,12 @@ readable_fields(const char *hdr, size_t len, struct readable_fields *rf)
 			return ENOMEM;
 		}
 	}
+	/*
+	 * Decoding may triple a field (an invalid byte becomes U+FFFD): a
+	 * value longer than an xattr may be is listed but cannot be read.
+	 */
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (*all[i] != NULL)
+			(*all[i])[cut(*all[i], READABLE_FIELD_MAX)] = '\0';
 	return 0;
 }

@@ -69,8 +69,11 @@ void readable_seen_clear(struct readable_seen *s);
  * decoded, the From: value decoded, the date in UTC as ISO 8601
  * ("2024-06-11T09:11:00Z"; the value as written when it is no date),
  * the Message-ID as written.  Each is malloc'ed (readable_fields_clear()
- * frees them), or NULL when the header has no such field.
+ * frees them), or NULL when the header has no such field, and at most
+ * READABLE_FIELD_MAX bytes (Linux's XATTR_SIZE_MAX), cut on a UTF-8
+ * character's boundary.
  */
+#define READABLE_FIELD_MAX	65536
 struct readable_fields {
 	char *subject;
 	char *from;

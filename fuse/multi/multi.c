@@ -44,6 +44,7 @@ struct child {
 static int wake[2] = { -1, -1 };	/* signals and the session's end */
 static struct child *kids;
 static size_t nkids;
+static dev_t root_dev;			/* MOUNT's, to tell an account's mount */
 static int starting = 1;		/* lines are held, not logged */
 static int root_gone;			/* atomic: the session's loop ended */
 
@@ -132,6 +133,7 @@ static int
 spawn(struct child *k, const char *self, int argc, char **argv)
 {
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
 	char **av;
 	int p[2], r;
 
@@ -149,7 +151,17 @@ spawn(struct child *k, const char *self, int argc, char **argv)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	r = posix_spawn(&k->pid, self, &fa, NULL, av, environ);
+	posix_spawnattr_init(&at);
+#ifdef POSIX_SPAWN_SETSID
+	/*
+	 * No terminal: an account without a password source would ask on
+	 * it (password.h), all at once, and wait for ever for the answers
+	 * the others took.  It says it cannot ask instead.
+	 */
+	(void)posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID);
+#endif
+	r = posix_spawn(&k->pid, self, &fa, &at, av, environ);
+	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
 	free(av[3]);
@@ -326,13 +338,38 @@ exit_text(int status, char *buf, size_t size)
 		snprintf(buf, size, "exit status %d", WEXITSTATUS(status));
 }
 
+/* Lazily unmounts path (a daemon that would not end): fusermount3 -u -z. */
+static void
+unmount_lazy(const char *path)
+{
+	char *av[] = { "fusermount3", "-u", "-z", "-q", (char *)path, NULL };
+	pid_t pid;
+
+	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, av, environ) == 0)
+		(void)waitpid(pid, NULL, 0);
+}
+
+/*
+ * After k's daemon ended: a daemon killed by a signal left its mount,
+ * whose every access now fails (ENOTCONN), where its directory should
+ * be empty.
+ */
+static void
+unmount_left(const struct child *k)
+{
+	struct stat st;
+
+	if (stat(k->path, &st) == -1 || st.st_dev != root_dev)
+		unmount_lazy(k->path);
+}
+
 /*
  * Waits until each account is mounted or has failed, saying on stderr
  * what each said.  The number mounted; *sig_r a signal that came (-1
  * none; 0 MOUNT went away).
  */
 static size_t
-start_wait(dev_t root_dev, int *sig_r)
+start_wait(int *sig_r)
 {
 	struct stat st;
 	char why[64], last[256];
@@ -356,6 +393,7 @@ start_wait(dev_t root_dev, int *sig_r)
 				left--;
 				say_pending(k, NULL);
 			} else if (child_exited(k, &status)) {
+				unmount_left(k);
 				child_read(k);
 				left--;
 				exit_text(status, why, sizeof(why));
@@ -367,17 +405,6 @@ start_wait(dev_t root_dev, int *sig_r)
 		}
 	}
 	return mounted;
-}
-
-/* Lazily unmounts path (a daemon that would not end): fusermount3 -u -z. */
-static void
-unmount_lazy(const char *path)
-{
-	char *av[] = { "fusermount3", "-u", "-z", "-q", (char *)path, NULL };
-	pid_t pid;
-
-	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, av, environ) == 0)
-		(void)waitpid(pid, NULL, 0);
 }
 
 /*
@@ -440,6 +467,7 @@ run(void)
 				exit_text(status, why, sizeof(why));
 				log_msg(LOG_WARNING, "%s: its daemon ended (%s); %s stays empty",
 				    kids[i].name, why, kids[i].path);
+				unmount_left(&kids[i]);
 				rootfs_set_error(i, "its daemon ended");
 			}
 	}
@@ -647,7 +675,8 @@ multi_main(struct options *o, int argc, char **argv)
 			rootfs_set_error(i, strerror(r));
 		}
 	}
-	mounted = start_wait(st.st_dev, &sig);
+	root_dev = st.st_dev;
+	mounted = start_wait(&sig);
 	starting = 0;
 	if (sig != -1) {
 		fprintf(stderr, "mailfs: %s before every account was mounted\n",

@@ -11,7 +11,8 @@
  * program, "mailfs -f -o account=NAME [the other options] MOUNT/NAME",
  * by posix_spawn(), no shell between, nothing secret on its command
  * line (the account's options come from the file), its output read
- * through a pipe.  All start at once; each is mounted when its directory
+ * through a pipe, in a session of its own: no terminal to ask for a
+ * password on (it says so and fails).  All start at once; each is mounted when its directory
  * is another filesystem, or failed when it exits before that.  Then
  * the command returns: 0 when at least one account was mounted, with
  * one line on stderr for each that was not ("mailfs: NAME: not mounted:

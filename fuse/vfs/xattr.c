@@ -48,7 +48,8 @@
 #define XATTR_REQUESTS	"user.mailfs.requests"	/* the root's, read-only, unlisted */
 #define XATTR_PROFILE	"user.mailfs.profile"	/* likewise */
 #define XATTR_STATUS	"user.mailfs.status"	/* likewise */
-#define STATUS_MAX	(ONLINE_WHY_MAX + 256)
+#define STATUS_URL_MAX	1024	/* of the URL and the account's name in it */
+#define STATUS_MAX	(ONLINE_WHY_MAX + 2 * STATUS_URL_MAX + 512)	/* < FLAGS_MAX */
 #define XATTR_MAIL	"user.mail."		/* a message's header fields, read-only */
 #define MAIL_ATTRS	XATTR_MAIL "subject\0" XATTR_MAIL "from\0" XATTR_MAIL "date\0" \
 			XATTR_MAIL "message-id"
@@ -76,7 +77,7 @@ status_more(char *buf, size_t size, const struct online_status *st)
 		online_iso8601(st->contact_at, contact, sizeof(contact));
 	else
 		snprintf(contact, sizeof(contact), "none");
-	return snprintf(buf, size, "account: %s\nlast-contact: %s\n",
+	return snprintf(buf, size, "account: %.*s\nlast-contact: %s\n", STATUS_URL_MAX,
 	    fs.opts != NULL && fs.opts->account != NULL ? fs.opts->account : "-", contact);
 }
 
@@ -109,8 +110,9 @@ status_format(char *buf, size_t size)
 		n += snprintf(buf + n, size - (size_t)n, "prefetch: %s\n", fetchall_state());
 	/* For mailfs status (statuscmd.h): the account's URL and the store's size. */
 	if (n >= 0 && (size_t)n < size)
-		n += snprintf(buf + n, size - (size_t)n, "server: %s\nstore: %llu bytes\n",
-		    fs.opts != NULL ? fs.opts->url : "", (unsigned long long)cache_bytes());
+		n += snprintf(buf + n, size - (size_t)n, "server: %.*s\nstore: %llu bytes\n",
+		    STATUS_URL_MAX, fs.opts != NULL ? fs.opts->url : "",
+		    (unsigned long long)cache_bytes());
 	if (n >= 0 && (size_t)n < size)
 		n += status_more(buf + n, size - (size_t)n, &st);
 	return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;

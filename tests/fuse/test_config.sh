@@ -152,6 +152,11 @@ refused "no such account" \
     "mailfs: nosuch is no URL (imaps://USER@HOST) nor an account of $CONF" \
     -o "config=$CONF" nosuch "$M"
 
+# A command that prints its line and goes on has the timeout, not more.
+refused "a password command that does not end" \
+    "mailfs: the password command did not answer within 2 seconds" \
+    -o "password_command=cat $TEST_PASSWORD_FILE; exec sleep 30" -o timeout=2 "$URL" "$M"
+
 # Every error, one line each, in the file's order, before mounting.
 BAD=$MAILFS_TEST_TMP/bad
 cat >"$BAD" <<EOT
@@ -171,6 +176,8 @@ url = $URL
 password_command = cat /x ; echo
   timeout = 5
 [d
+[$(printf 'n%.0s' $(seq 1 60))]
+url = $URL
 EOT
 chmod 600 "$BAD"
 refused "a file with errors" "$BAD:1: refresh: an option before the first [ACCOUNT]
@@ -182,12 +189,19 @@ $BAD:9: password_file= and password_command= exclude each other
 $BAD:10: duplicate section [a] (first on line 2)
 $BAD:14: password_command: \" ;\" would start a comment in the value
 $BAD:15: an indented line would continue the value above: unindent it
-$BAD:16: [d: a section is [NAME]" -o "config=$BAD" a "$M"
+$BAD:16: [d: a section is [NAME]
+$BAD:17: [$(printf 'n%.0s' $(seq 1 49))...]: an account's name is at most 49 bytes" \
+    -o "config=$BAD" a "$M"
 
 # A file that holds a command may hold a secret: 600, like the password file.
 chmod 644 "$CONF"
 refused "a file others may read" \
     "$CONF:4: holds a command (it may hold a secret) and is readable by group or others; run chmod 600 on it" \
+    -o "config=$CONF" work "$M"
+# Who may write it chooses the commands run and where passwords go.
+chmod 620 "$CONF"
+refused "a file others may write" \
+    "$CONF:0: writable by group or others; run chmod 600 on it" \
     -o "config=$CONF" work "$M"
 
 # The program's own name, not libtool's .libs/lt-mailfs.

@@ -135,6 +135,12 @@ assert b['account'] == 'bad' and b['state'] == 'unmounted' and 'refused' in b['l
 assert r[1]['state'] == 'offline' and r[0]['state'] == 'online', r
 "
 ok $? "mailfs status: the account not mounted, and why"
+# An account's daemon killed: its directory empty, not a dead mount.
+expect_log '^mailfs: warning: drop: its daemon ended \(killed by signal 9\)'
+kill -KILL "$(ps -eo pid=,args= | awk -v m=" $M/drop" 'substr($0, length($0) - length(m) + 1) == m { print $1 }')"
+wait_for 10 sh -c "! grep -q ' $M/drop ' /proc/mounts"
+ok $? "an account's daemon killed: its mount goes"
+is "$(ls -A "$M/drop" 2>&1)" "" "and its directory is empty"
 kids=$(children "$pid")
 kill -TERM "$pid"
 wait_for 20 gone $pid $kids
@@ -151,4 +157,20 @@ XDG_CACHE_HOME=$T/cache run_timeout 30 "$MAILFS" -o "config=$CONF.bad" "$M" \
 is $? 1 "no account mounted: exit status 1"
 like "$(tail -1 "$T/err")" "^mailfs: no account was mounted$" "it says so"
 is "$(mounts_left)" 0 "and leaves nothing mounted"
+
+# 7. In the foreground on a terminal, an account without a password
+# source says it cannot ask: the accounts would all ask on it at once.
+if command -v script >/dev/null; then
+	printf '[ask]\nurl = imaps://%s@%s:%s\ntimeout = 3\n' "$TEST_USER" \
+	    "$IMAP_HOST" "$IMAPS_PORT" >"$CONF.ask"
+	chmod 600 "$CONF.ask"
+	XDG_CACHE_HOME=$T/cache run_timeout 20 script -qec \
+	    "'$MAILFS' -f -o 'config=$CONF.ask' '$M'" /dev/null >"$T/err" 2>&1 </dev/null
+	like "$(head -1 "$T/err")" "^mailfs: ask: not mounted: no terminal to ask for the password" \
+	    "-f on a terminal: an account asks for no password on it"
+	is "$(mounts_left)" 0 "and leaves nothing mounted"
+else
+	skip "script is missing (Debian package bsdutils)"
+	skip "script is missing (Debian package bsdutils)"
+fi
 done_testing

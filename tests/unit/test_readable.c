@@ -222,5 +222,21 @@ main(void)
 	    strcmp(rf.date, "2024-06-11T09:11:00Z") != 0 || rf.msgid == NULL ||
 	    strcmp(rf.msgid, "<1@x>") != 0, "the fields for the xattrs");
 	readable_fields_clear(&rf);
+
+	/* 30000 invalid bytes decode to 90000 (U+FFFD each): more than an xattr holds. */
+	{
+		static char wide[30100];
+		size_t n, k;
+
+		n = (size_t)snprintf(wide, sizeof(wide), "Subject: ");
+		memset(wide + n, 0xff, 30000);
+		memcpy(wide + n + 30000, "\n\n", 3);
+		if (readable_fields(wide, strlen(wide), &rf) != 0)
+			bail_out("out of memory");
+		k = rf.subject != NULL ? strlen(rf.subject) : 0;
+		fails(k == 0 || k > READABLE_FIELD_MAX || k % 3 != 0,
+		    "a field decoded past an xattr's size is cut on a character");
+		readable_fields_clear(&rf);
+	}
 	return done_testing();
 }
