@@ -58,6 +58,29 @@ on_signal(int sig)
 	errno = saved;
 }
 
+/*
+ * The name whose lookup stops the root filesystem's loop
+ * (rootfs_arm_stop()): this process's, and not one a person would type.
+ */
+static void
+stop_name(char *buf, size_t size)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(buf, size, ".mailfs-stop-%ld-%ld", (long)getpid(), (long)ts.tv_nsec);
+}
+
+/* Asks the root filesystem's loop to end after its next answer. */
+static void
+stop_loop(const char *mount, const char *name)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", mount, name) < sizeof(path))
+		(void)access(path, F_OK);
+}
+
 /* Serves the root filesystem; its end (MOUNT unmounted) wakes the main thread. */
 static void *
 serve(void *arg)
@@ -609,6 +632,7 @@ multi_main(struct options *o, int argc, char **argv)
 	struct stat st;
 	pthread_t thread;
 	char **names = NULL, *mount = NULL, *self = NULL;
+	char stop[64];
 	size_t i, mounted;
 	int status = 1, sig, tell = -1, serving = 0;
 
@@ -646,6 +670,9 @@ multi_main(struct options *o, int argc, char **argv)
 	}
 	if ((se = root_mount(o, mount)) == NULL)
 		goto out_root;
+	stop_name(stop, sizeof(stop));
+	if (rootfs_arm_stop(se, stop) != 0)
+		goto out_unmount;
 	/* Before any thread: fork() keeps only the caller's. */
 	if (!o->foreground && (tell = detach()) == -1)
 		goto out_unmount;
@@ -700,19 +727,25 @@ multi_main(struct options *o, int argc, char **argv)
 out_stop:
 	stop_all(o->timeout * 2 + 5);
 out_unmount:
-	fuse_session_exit(se);
-	fuse_session_unmount(se);
 	/*
-	 * The loop ends once the kernel lets the mount go; a process still
-	 * inside MOUNT holds it, and then the exit ends the connection.
+	 * The loop must be out of read() before the unmount closes the
+	 * descriptor it reads: a lookup of the stop name, answered, ends it
+	 * (a loop told to exit while it waits would read a request and
+	 * leave it unanswered).
 	 */
+	if (serving && !__atomic_load_n(&root_gone, __ATOMIC_ACQUIRE))
+		stop_loop(mount, stop);
 	for (i = 0; serving && i < 20 && !__atomic_load_n(&root_gone, __ATOMIC_ACQUIRE); i++)
 		(void)wait_events(100);
-	if (!serving || __atomic_load_n(&root_gone, __ATOMIC_ACQUIRE)) {
-		if (serving)
-			(void)pthread_join(thread, NULL);
-		fuse_session_destroy(se);
+	if (serving && __atomic_load_n(&root_gone, __ATOMIC_ACQUIRE)) {
+		(void)pthread_join(thread, NULL);
+		serving = 0;
 	}
+	fuse_session_exit(se);
+	fuse_session_unmount(se);
+	/* A loop still inside read() (the kernel did not answer) keeps se. */
+	if (!serving)
+		fuse_session_destroy(se);
 out_root:
 	rootfs_free();
 	goto out;

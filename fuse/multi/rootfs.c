@@ -30,6 +30,8 @@ static size_t naccounts;
 static uid_t owner_uid;
 static gid_t owner_gid;
 static time_t mounted_at;
+static struct fuse_session *stop_session;	/* rootfs_arm_stop() */
+static char *stop_name;
 
 int
 rootfs_init(char *const *names, size_t n, uid_t uid, gid_t gid)
@@ -51,6 +53,15 @@ rootfs_init(char *const *names, size_t n, uid_t uid, gid_t gid)
 	return 0;
 }
 
+int
+rootfs_arm_stop(struct fuse_session *se, const char *name)
+{
+	if ((stop_name = strdup(name)) == NULL)
+		return ENOMEM;
+	stop_session = se;
+	return 0;
+}
+
 void
 rootfs_set_error(size_t i, const char *why)
 {
@@ -69,6 +80,9 @@ rootfs_free(void)
 	free(accounts);
 	accounts = NULL;
 	naccounts = 0;
+	free(stop_name);
+	stop_name = NULL;
+	stop_session = NULL;
 }
 
 /* The account of inode ino, or NULL (the root, or no such inode). */
@@ -102,6 +116,11 @@ rootfs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	size_t i;
 
 	memset(&e, 0, sizeof(e));
+	if (parent == FUSE_ROOT_ID && stop_name != NULL && strcmp(name, stop_name) == 0) {
+		fuse_reply_err(req, ENOENT);
+		fuse_session_exit(stop_session);
+		return;
+	}
 	if (parent == FUSE_ROOT_ID)
 		for (i = 0; i < naccounts; i++)
 			if (strcmp(accounts[i].name, name) == 0) {

@@ -41,6 +41,15 @@ int rootfs_init(char *const *names, size_t n, uid_t uid, gid_t gid);
 /* Account i's last error (NULL: none), for its status while unmounted. */
 void rootfs_set_error(size_t i, const char *why);
 
+/*
+ * Arms the parent's way to stop the loop of se between two requests:
+ * a lookup of name in the root is answered (ENOENT), then ends the
+ * loop, so that the loop is out of read() before the unmount closes
+ * the descriptor it reads (multi.c).  name is copied; before the
+ * session starts.  0 or ENOMEM.
+ */
+int rootfs_arm_stop(struct fuse_session *se, const char *name);
+
 void rootfs_free(void);
 
 #endif

@@ -164,8 +164,9 @@ ok $((c2s > 1000)) "after its own changes the mount falls quiet: $c2s bytes to t
 
 # Killed: every connection through the proxy is closed (the push
 # connection with them); a change right after still shows within
-# -o timeout + 1 s.
-BOUND=$(((CUT_TIMEOUT + 1) * 1000))
+# -o timeout and two seconds (under ThreadSanitizer and CI's load the
+# work after the wait takes more than one), far below -o refresh.
+BOUND=$(((CUT_TIMEOUT + 2) * 1000))
 for i in 1 2 3; do
 	cutctl drop >/dev/null
 	new_mail
@@ -177,8 +178,10 @@ done
 # (new ones pass).  The push connection's check (DONE, every -o timeout,
 # its answer within -o timeout) finds it silent, a new one replaces it,
 # and the refresh, which may first wait a timeout on a silent pool
-# connection, shows the change: within 3 timeouts and a second.
-BOUND=$(((3 * CUT_TIMEOUT + 1) * 1000))
+# connection, shows the change: within 3 timeouts and the work after
+# them (3 s allowed: 95 ms over one second was seen under
+# ThreadSanitizer with CI's load), far below -o refresh=60.
+BOUND=$(((3 * CUT_TIMEOUT + 3) * 1000))
 for i in 1 2; do
 	cutctl hang >/dev/null
 	cutctl unhang >/dev/null
