@@ -11,7 +11,7 @@
 #     (MAILFS_VALGRIND=1, honoured by tests/harness/run-test.sh);
 #  5. runs make distcheck (the tarball builds and passes make check);
 #  6. builds the libFuzzer targets (make fuzz, clang) and runs each for
-#     MAILFS_CI_FUZZ_SECONDS (60) on its seed corpus, two at a time; each
+#     MAILFS_CI_FUZZ_SECONDS (45) on its seed corpus, two at a time; each
 #     counts as one test point, failed when it finds a crash or a broken
 #     invariant.
 #
@@ -48,7 +48,7 @@ export AM_COLOR_TESTS=no
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-second_deadlock_stack=1}
-fuzz_seconds=${MAILFS_CI_FUZZ_SECONDS:-60}
+fuzz_seconds=${MAILFS_CI_FUZZ_SECONDS:-45}
 
 say()
 {
